@@ -1,0 +1,115 @@
+"""Commands for the bot's admins (the user ids in NEWSBOT_ADMIN_IDS)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from html import escape
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.commands import ANONYMOUS_ADMIN
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+
+def format_stats(figures: dict[str, int]) -> str:
+    """The figures of /stats and `newsbot stats`, one per line."""
+    return "\n".join(
+        [
+            f"Active chats: {figures['chats']} ({figures['subscribers']} with subscriptions)",
+            f"Blocked or gone chats: {figures['inactive_chats']}",
+            f"Articles: {figures['articles']} listed, {figures['drafts']} drafts",
+            f"Pushes: {figures['pushes_sent']} sent, "
+            f"{figures['pushes_pending'] + figures['pushes_sending']} pending, "
+            f"{figures['pushes_failed']} failed, {figures['pushes_cancelled']} cancelled",
+            f"Ingest errors: {figures['ingest_errors']}",
+        ]
+    )
+
+
+class AdminCommands:
+    """/stats, /broadcast, /pause, /resume, /errors."""
+
+    def __init__(self, store: Store, admin_ids: frozenset[int], wake: Callable[[], None]) -> None:
+        self.store = store
+        self.admin_ids = admin_ids
+        self.wake = wake
+
+    async def _allowed(self, update: Update) -> bool:
+        user = update.effective_user
+        # an anonymous group admin is a chat admin, never a bot admin
+        if user is not None and user.id != ANONYMOUS_ADMIN and user.id in self.admin_ids:
+            return True
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(
+                "Sorry, that command is for the bot's admins."
+            )
+        return False
+
+    async def stats_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Subscribers, articles, pushes sent/pending/failed, blocked chats, ingest errors."""
+        if not await self._allowed(update):
+            return
+        text = format_stats(self.store.counts())
+        if self.store.paused:
+            text += "\nPushes are paused (/resume)."
+        await _answer(update, escape(text, quote=False))
+
+    async def broadcast_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Queue a message to every active chat, through the outbox."""
+        if not await self._allowed(update):
+            return
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        _, _, text = message.text.partition(" ")
+        text = text.strip()
+        if not text:
+            await _answer(update, "Usage: /broadcast &lt;text&gt;")
+            return
+        count = self.store.outbox.queue_broadcast(text, time.time())
+        self.wake()
+        log.info("broadcast queued for %d chats", count)
+        await _answer(update, f"Broadcast queued for {count} chats.")
+
+    async def pause_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Hold every push; nothing is dropped."""
+        if not await self._allowed(update):
+            return
+        self.store.set_paused(True)
+        await _answer(update, "Pushes paused. They wait in the queue until /resume.")
+
+    async def resume_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Release held pushes."""
+        if not await self._allowed(update):
+            return
+        self.store.set_paused(False)
+        self.wake()
+        pending = self.store.outbox.pending_count()
+        await _answer(update, f"Pushes resumed; {pending} waiting go out now.")
+
+    async def errors_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The latest bad article files and why."""
+        if not await self._allowed(update):
+            return
+        errors = self.store.ingest_errors(15)
+        if not errors:
+            await _answer(update, "No bad article files.")
+            return
+        lines = ["<b>Bad article files</b>"]
+        for error in errors:
+            when = datetime.fromtimestamp(error.at, UTC).strftime("%Y-%m-%d %H:%M")
+            lines.append(
+                f"{when} <code>{escape(error.path[:200], quote=False)}</code>: "
+                f"{escape(error.reason[:300], quote=False)}"
+            )
+        await _answer(update, "\n".join(lines))
+
+
+async def _answer(update: Update, html: str) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_html(html, do_quote=False)

@@ -1,0 +1,238 @@
+"""The one place that wires newsbot: store, watcher, sender and Telegram handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import Conflict, Forbidden, InvalidToken, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.admin import AdminCommands
+from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_commands
+from bot.config import Config
+from bot.delivery import Sender
+from bot.errors import ConfigError
+from bot.ingest import Ingestor
+from bot.pacing import FloodPacer
+from bot.watcher import Watcher
+from storage import Store
+from storage.store import Change
+
+log = logging.getLogger(__name__)
+
+USER_BURST = 8  # commands a user may send at once ...
+USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float
+    warned: bool = False
+
+
+@dataclass
+class UpdateGuard:
+    """Acts on each update once (Telegram re-delivers a batch after a crash) and slows
+    down a user who floods the bot with commands."""
+
+    store: Store
+    buckets: dict[int, _Bucket] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
+
+    async def check(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Runs before every handler; raises ApplicationHandlerStop to drop an update."""
+        if not isinstance(update, Update):
+            return
+        if not self.store.chats.claim_update(update.update_id):
+            log.info("update %d was handled before; ignoring the repeat", update.update_id)
+            raise ApplicationHandlerStop
+        user = update.effective_user
+        if user is None or update.message is None:
+            return
+        now = self.clock()
+        bucket = self.buckets.setdefault(user.id, _Bucket(USER_BURST, now))
+        bucket.tokens = min(USER_BURST, bucket.tokens + (now - bucket.at) / USER_REFILL_SECONDS)
+        bucket.at = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            bucket.warned = False
+            return
+        if not bucket.warned:
+            bucket.warned = True
+            await update.message.reply_text("Slow down a little, please: too many commands.")
+        raise ApplicationHandlerStop
+
+
+class NewsBot:
+    """The long-running process: watcher -> store -> sender, and the chat commands."""
+
+    def __init__(self, config: Config, store: Store, application: Application) -> None:  # type: ignore[type-arg]
+        self.config = config
+        self.store = store
+        self.application = application
+        rate_limiter = application.bot.rate_limiter
+        self.pacer = rate_limiter if isinstance(rate_limiter, FloodPacer) else None
+        self.sender = Sender(store, application.bot, self.pacer, window=config.send_window)
+        self.ingestor = Ingestor(
+            store,
+            config.articles_dir.resolve(),
+            max_bytes=config.max_file_bytes,
+            recursive=config.recursive,
+        )
+        self.watcher = Watcher(
+            self.ingestor,
+            on_change=self.on_change,
+            polling=config.watcher == "polling",
+            scan_interval=config.scan_interval,
+            settle=config.settle_seconds,
+        )
+        self.commands = Commands(store)
+        self.admin = AdminCommands(store, config.admin_ids, self.sender.wake)
+        self.guard = UpdateGuard(store)
+        self.polling = False
+        self._add_handlers()
+
+    def on_change(self, change: Change) -> None:
+        """Called for every stored file change: wake the sender, forget stale renders."""
+        if change.article_id is not None and change.kind != "unchanged":
+            self.sender.forget_article(change.article_id)
+        if change.queued:
+            self.sender.wake()
+
+    def _add_handlers(self) -> None:
+        app = self.application
+        app.add_handler(TypeHandler(Update, self.guard.check), group=-1)
+        for name, _ in SUBSCRIBER_COMMANDS:
+            app.add_handler(CommandHandler(name, getattr(self.commands, f"{name}_command")))
+        for name, _ in ADMIN_COMMANDS:
+            app.add_handler(CommandHandler(name, getattr(self.admin, f"{name}_command")))
+        app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
+        app.add_handler(
+            ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+        )
+        app.add_handler(MessageHandler(filters.COMMAND, self.commands.unknown_command))
+        app.add_error_handler(self.error_handler)
+
+    async def membership_changed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was added to, removed from, or blocked in a chat."""
+        member = update.my_chat_member
+        assert member is not None
+        chat = member.chat
+        status = member.new_chat_member.status
+        if status in ("kicked", "left"):
+            cancelled = self.store.chats.deactivate(chat.id)
+            log.info("removed from chat %d (%s); %d pushes cancelled", chat.id, status, cancelled)
+            return
+        if self.store.chats.register(chat.id, chat.type, chat.title) and chat.type != "private":
+            await context.bot.send_message(
+                chat.id,
+                "Thanks for adding me! A group admin can /subscribe &lt;topic&gt; "
+                "(or tap /topics) and I will post new articles here.",
+                parse_mode="HTML",
+            )
+
+    async def error_handler(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Everything unexpected in a handler ends here, logged with its traceback."""
+        error = context.error
+        if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_chat:
+            self.store.chats.deactivate(update.effective_chat.id)
+            return
+        log.error("error while handling an update", exc_info=error)
+
+    async def register_commands(self) -> None:
+        """The command menu for everyone, and the admin commands where admins see them."""
+        everyone = bot_commands(SUBSCRIBER_COMMANDS)
+        await self.application.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
+        for admin_id in sorted(self.config.admin_ids):
+            try:
+                await self.application.bot.set_my_commands(
+                    everyone + bot_commands(ADMIN_COMMANDS), scope=BotCommandScopeChat(admin_id)
+                )
+            except TelegramError as error:  # an admin who never talked to the bot
+                log.warning("cannot set the admin menu for %d: %s", admin_id, error)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set, then stop cleanly within the stop timeout."""
+        app = self.application
+        try:
+            await app.initialize()
+        except InvalidToken:
+            raise ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram") from None
+        try:
+            await self.register_commands()
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, error_callback=self._polling_error
+            )
+            self.polling = True
+            tasks = [
+                asyncio.create_task(self.sender.run(), name="sender"),
+                asyncio.create_task(self.watcher.run(), name="watcher"),
+            ]
+            log.info("newsbot is running: watching %s", self.config.articles_dir)
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not stopper and task.exception() is not None:
+                    log.error("%s ended", task.get_name(), exc_info=task.exception())
+            await self._stop(tasks, stopper)
+        finally:
+            await app.shutdown()
+
+    async def _stop(self, tasks: list[asyncio.Task[None]], stopper: asyncio.Task[bool]) -> None:
+        log.info("stopping: no new updates, finishing sends in flight")
+        stopper.cancel()
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        self.polling = False
+        tasks[1].cancel()
+        await self.sender.stop(self.config.stop_timeout * 0.7)
+        tasks[0].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if app.running:
+            await app.stop()
+
+    def _polling_error(self, error: TelegramError) -> None:
+        if isinstance(error, Conflict):
+            log.error(
+                "another process is polling Telegram with this bot token (409 Conflict); "
+                "stop the other instance"
+            )
+        else:
+            log.warning("polling Telegram failed: %s", error)
+
+
+def build_application(config: Config) -> Application:  # type: ignore[type-arg]
+    """python-telegram-bot's Application with our base URL and flood pacer."""
+    if config.token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
+    pacer = FloodPacer(config.rate_global, config.rate_private, config.rate_group_per_minute)
+    return (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(config.base_url)
+        .rate_limiter(pacer)
+        .concurrent_updates(False)
+        .build()
+    )

@@ -1,0 +1,157 @@
+"""Settings from the environment and a `.env` file, checked once at start."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+T = TypeVar("T")
+
+TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    token: str | None
+    base_url: str = "https://api.telegram.org/bot"
+    articles_dir: Path = Path("articles")
+    db_path: Path = Path("newsbot.db")
+    admin_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    log_format: str = "text"
+    watcher: str = "native"
+    recursive: bool = False
+    scan_interval: float = 300.0
+    settle_seconds: float = 0.25
+    max_file_bytes: int = 1024 * 1024
+    rate_global: float = 30.0
+    rate_private: float = 1.0
+    rate_group_per_minute: float = 20.0
+    send_window: int = 8
+    stop_timeout: float = 10.0
+    metrics_port: int | None = None
+
+    def __repr__(self) -> str:
+        # the token must never reach a log line, even through a repr
+        shown = "set" if self.token else "unset"
+        return f"Config(token={shown}, db_path={self.db_path}, articles_dir={self.articles_dir})"
+
+
+def load_config(
+    environ: Mapping[str, str], env_file: Path | None = None, *, require_token: bool = False
+) -> Config:
+    """Build the settings: the environment wins over `env_file`; raise ConfigError on a bad one."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(environ)
+
+    def get(name: str, parse: Callable[[str], T], default: T, why: str) -> T:
+        raw = values.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            return parse(raw)
+        except ValueError:
+            raise ConfigError(f"{name} is invalid: {why}, got {raw!r}") from None
+
+    token = values.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is None and require_token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
+    if token is not None and not TOKEN_PATTERN.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<secret>' as @BotFather gives it"
+        )
+    return Config(
+        token=token,
+        base_url=get(
+            "TELEGRAM_BASE_URL", _url, "https://api.telegram.org/bot", "expected an http(s) URL"
+        ),
+        articles_dir=get("NEWSBOT_ARTICLES_DIR", Path, Path("articles"), "expected a path"),
+        db_path=get("NEWSBOT_DB", Path, Path("newsbot.db"), "expected a path"),
+        admin_ids=get(
+            "NEWSBOT_ADMIN_IDS", _ids, frozenset(), "expected comma-separated numeric user ids"
+        ),
+        log_level=get("NEWSBOT_LOG_LEVEL", _choice(LOG_LEVELS), "INFO", _one_of(LOG_LEVELS)),
+        log_format=get(
+            "NEWSBOT_LOG_FORMAT", _choice(("TEXT", "JSON")), "TEXT", "text or json"
+        ).lower(),
+        watcher=get(
+            "NEWSBOT_WATCHER", _choice(("NATIVE", "POLLING")), "NATIVE", "native or polling"
+        ).lower(),
+        recursive=get("NEWSBOT_RECURSIVE", _bool, False, "expected true or false"),
+        scan_interval=get("NEWSBOT_SCAN_INTERVAL", _positive, 300.0, "expected seconds > 0"),
+        settle_seconds=get("NEWSBOT_SETTLE_SECONDS", _positive, 0.25, "expected seconds > 0"),
+        max_file_bytes=get(
+            "NEWSBOT_MAX_FILE_BYTES", _count, 1024 * 1024, "expected a byte count > 0"
+        ),
+        rate_global=get("NEWSBOT_RATE_GLOBAL", _positive, 30.0, "expected messages/s > 0"),
+        rate_private=get("NEWSBOT_RATE_PRIVATE", _positive, 1.0, "expected messages/s > 0"),
+        rate_group_per_minute=get(
+            "NEWSBOT_RATE_GROUP", _positive, 20.0, "expected messages/min > 0"
+        ),
+        send_window=get("NEWSBOT_SEND_WINDOW", _count, 8, "expected 1 or more"),
+        stop_timeout=get("NEWSBOT_STOP_TIMEOUT", _positive, 10.0, "expected seconds > 0"),
+        metrics_port=get("NEWSBOT_METRICS_PORT", _port, None, "expected a port 1-65535"),
+    )
+
+
+def _url(raw: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", raw):
+        raise ValueError(raw)
+    return raw
+
+
+def _ids(raw: str) -> frozenset[int]:
+    return frozenset(int(part) for part in raw.split(",") if part.strip())
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.upper() not in options:
+            raise ValueError(raw)
+        return raw.upper()
+
+    return parse
+
+
+def _one_of(options: tuple[str, ...]) -> str:
+    return "expected one of " + ", ".join(options)
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def _positive(raw: str) -> float:
+    value = float(raw)
+    if not value > 0 or value == float("inf"):
+        raise ValueError(raw)
+    return value
+
+
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError(raw)
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError(raw)
+    return value

@@ -1,0 +1,279 @@
+"""The sender: works through the outbox and turns every Telegram reply into a row state.
+
+Delivery is at-least-once. A row is claimed (`sending`) just before its request and
+settled right after the reply. If the process dies in between, or a send times out,
+the row goes again, so a chat can get that push twice; at most `window` rows are in
+flight at once, which bounds the duplicates one crash can cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
+
+from bot.pacing import FloodPacer, retry_seconds
+from bot.rendering import Push, render_push
+from storage import Delivery, Store
+from storage.models import StoredArticle
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+IMAGE_REFUSALS = (
+    "failed to get http url content",
+    "wrong type of the web page content",
+    "wrong file identifier",
+    "photo_invalid_dimensions",
+    "image_process_failed",
+    "wrong remote file identifier",
+)
+MARKUP_REFUSALS = ("can't parse entities", "message is too long", "caption is too long")
+GONE_CHAT = ("chat not found",)
+
+
+@dataclass
+class SendCounters:
+    """What the sender has done since start, for /stats and metrics."""
+
+    sent: int = 0
+    retried: int = 0
+    image_fallbacks: int = 0
+    flood_replies: int = 0
+    failed: dict[str, int] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+
+    def fail(self, reason: str) -> None:
+        self.failed[reason] = self.failed.get(reason, 0) + 1
+
+
+class Sender:
+    """Moves outbox rows to Telegram within the flood limits, `window` at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        bot: ExtBot[Any],
+        pacer: FloodPacer | None,
+        *,
+        window: int = 8,
+        rate_limit_args: Any = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.bot = bot
+        self.pacer = pacer
+        self.window = window
+        self.rate_limit_args = {"retries": 0} if rate_limit_args is None else rate_limit_args
+        self.clock = clock
+        self.counters = SendCounters()
+        self.on_sent: Callable[[Delivery, float], None] | None = None
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
+        self._renders: OrderedDict[int, StoredArticle | None] = OrderedDict()
+        self.alive = False
+
+    def wake(self) -> None:
+        """New rows may be ready (queued, resumed): look now instead of at the next timer."""
+        self._wake.set()
+
+    def forget_article(self, article_id: int) -> None:
+        """The article changed or was withdrawn: drop its cached rendering, stop its sends."""
+        self._renders.pop(article_id, None)
+        for delivery, task in list(self._in_flight.values()):
+            if delivery.article_id == article_id:
+                task.cancel()
+
+    async def run(self) -> None:
+        """Send until `stop()`; resumes rows left `sending` by a crash."""
+        recovered = self.store.outbox.recover_in_flight(self.clock())
+        if recovered:
+            log.warning(
+                "%d pushes were in flight when the bot stopped; sending them again", recovered
+            )
+        self.alive = True
+        try:
+            while not self._stopping:
+                await self._fill_window()
+        finally:
+            self.alive = False
+
+    async def stop(self, grace: float) -> None:
+        """Take no new rows; let those in flight finish, or put them back after `grace` s."""
+        self._stopping = True
+        self._wake.set()
+        tasks = [task for _, task in self._in_flight.values()]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def _fill_window(self) -> None:
+        self._wake.clear()
+        free = self.window - len(self._in_flight)
+        now = self.clock()
+        rows: list[Delivery] = []
+        if free > 0 and not self.store.paused:
+            rows = self.store.outbox.ready(free, now, self._busy_chats())
+        for row in rows:
+            if self.store.outbox.claim(row.id, now):
+                task = asyncio.create_task(self._deliver(row))
+                self._in_flight[row.id] = (row, task)
+                task.add_done_callback(functools.partial(self._settled, row.id))
+        if rows and len(self._in_flight) < self.window:
+            return  # there may be more ready right away
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self._idle_timeout(now))
+
+    def _settled(self, key: int, _task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(key, None)
+        self._wake.set()
+
+    def _busy_chats(self) -> set[int]:
+        """Chats with a send in flight, or that the pacer holds for a while yet."""
+        busy = {delivery.chat_id for delivery, _ in self._in_flight.values()}
+        if self.pacer is not None:
+            busy |= self.pacer.held_chats(lookahead=0.05)
+        return busy
+
+    def _idle_timeout(self, now: float) -> float:
+        due = self.store.outbox.next_due()
+        if due is None or due <= now:
+            return 0.25 if self._in_flight or due is not None else 5.0
+        return min(max(due - now, 0.01), 5.0)
+
+    async def _deliver(self, row: Delivery) -> None:
+        started = self.clock()
+        try:
+            message_id = await self._send(row)
+        except asyncio.CancelledError:
+            self._cancelled(row)
+            raise
+        except _Withdrawn:
+            self._cancelled(row)
+        except RetryAfter as error:
+            seconds = retry_seconds(error)
+            self.counters.flood_replies += 1
+            self._retry(row, f"flood limit: retry after {seconds:.0f}s", started + seconds)
+        except Forbidden as error:
+            self._chat_gone(row, str(error))
+        except ChatMigrated as error:
+            log.info("chat %s became supergroup %s; moving it", row.chat_id, error.new_chat_id)
+            self.store.chats.migrate(row.chat_id, error.new_chat_id)
+            self._retry(row, "chat migrated", 0.0, count=False)
+        except BadRequest as error:
+            self._refused(row, error)
+        except TimedOut:
+            # the message may have arrived: at-least-once means we send it again
+            self._retry(row, "timed out (may have been delivered)", self._backoff(row))
+        except NetworkError as error:
+            self._retry(row, f"network: {error}", self._backoff(row))
+        else:
+            now = self.clock()
+            self.store.outbox.mark_sent(row.id, message_id, now)
+            self.counters.sent += 1
+            if self.on_sent is not None:
+                self.on_sent(row, now - started)
+
+    async def _send(self, row: Delivery) -> int | None:
+        if row.article_id is None:
+            message = await self.bot.send_message(
+                row.chat_id, row.text or "", rate_limit_args=self.rate_limit_args
+            )
+            return message.message_id
+        stored = self._article(row.article_id)
+        if stored is None or not stored.visible:
+            raise _Withdrawn  # unpublished or deleted between queueing and now
+        push = render_push(stored.article)
+        if push.photo_url is not None:
+            try:
+                return (await self._send_push(row.chat_id, push, stored)).message_id
+            except BadRequest as error:
+                if not _matches(error, IMAGE_REFUSALS):
+                    raise
+                log.info("image refused for %s (%s); sending as text", stored.article.url, error)
+                self.counters.image_fallbacks += 1
+                push = render_push(stored.article, with_image=False)
+        return (await self._send_push(row.chat_id, push, stored)).message_id
+
+    async def _send_push(self, chat_id: int, push: Push, stored: StoredArticle) -> Message:
+        if push.photo_url is not None:
+            return await self.bot.send_photo(
+                chat_id,
+                push.photo_url,
+                caption=push.html,
+                parse_mode=ParseMode.HTML,
+                rate_limit_args=self.rate_limit_args,
+            )
+        return await self.bot.send_message(
+            chat_id,
+            push.html,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(url=stored.article.url),
+            rate_limit_args=self.rate_limit_args,
+        )
+
+    def _article(self, article_id: int) -> StoredArticle | None:
+        if article_id in self._renders:
+            self._renders.move_to_end(article_id)
+            return self._renders[article_id]
+        stored = self.store.article(article_id)
+        self._renders[article_id] = stored
+        if len(self._renders) > 256:
+            self._renders.popitem(last=False)
+        return stored
+
+    def _refused(self, row: Delivery, error: BadRequest) -> None:
+        if _matches(error, GONE_CHAT):
+            self._chat_gone(row, str(error))
+        elif _matches(error, MARKUP_REFUSALS) and row.attempts < 2:
+            # rendering guarantees valid, short HTML; if Telegram disagrees, it is our bug
+            log.error("Telegram refused our HTML for delivery %d: %s", row.id, error)
+            self._retry(row, f"refused markup: {error}", 0.0)
+        else:
+            log.error("delivery %d to chat %d refused: %s", row.id, row.chat_id, error)
+            self.store.outbox.mark_failed(row.id, f"refused: {error}", self.clock())
+            self.counters.fail("refused")
+
+    def _chat_gone(self, row: Delivery, reason: str) -> None:
+        log.info("chat %d is gone (%s); no more pushes to it", row.chat_id, reason)
+        self.store.outbox.mark_failed(row.id, f"chat gone: {reason}", self.clock())
+        self.store.chats.deactivate(row.chat_id)
+        self.counters.fail("chat gone")
+
+    def _cancelled(self, row: Delivery) -> None:
+        self.store.outbox.mark_cancelled_if_sending(row.id, self._stopping, self.clock())
+
+    def _retry(self, row: Delivery, reason: str, not_before: float, *, count: bool = True) -> None:
+        now = self.clock()
+        if count and row.attempts + 1 >= MAX_ATTEMPTS:
+            self.store.outbox.mark_failed(row.id, f"gave up: {reason}", now)
+            self.counters.fail("gave up")
+            return
+        self.counters.retried += 1
+        self.store.outbox.mark_retry(row.id, reason, not_before, now)
+
+    def _backoff(self, row: Delivery) -> float:
+        return self.clock() + min(2.0 ** (row.attempts + 1), 300.0)
+
+
+class _Withdrawn(Exception):
+    """The article of a row is no longer visible."""
+
+
+def _matches(error: BadRequest, phrases: tuple[str, ...]) -> bool:
+    text = str(error).lower()
+    return any(phrase in text for phrase in phrases)

@@ -1,0 +1,50 @@
+"""`newsbot run --dry-run`: the whole file side, with pushes printed instead of sent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from bot.config import Config
+from bot.ingest import Ingestor
+from bot.rendering import render_push
+from bot.watcher import Watcher
+from storage import Store
+from storage.store import Change
+
+log = logging.getLogger(__name__)
+
+
+async def run_dry(config: Config, store: Store, stop: asyncio.Event) -> None:
+    """Watch and store as `run` does; print each article that would be pushed."""
+
+    def show(change: Change) -> None:
+        if change.kind not in ("new", "published") or change.article_id is None:
+            return
+        stored = store.article(change.article_id)
+        if stored is None or not stored.visible:
+            return
+        push = render_push(stored.article)
+        photo = f"[photo: {push.photo_url}]\n" if push.photo_url else ""
+        print(f"--- push of {stored.path}\n{photo}{push.html}\n", file=sys.stdout, flush=True)
+
+    ingestor = Ingestor(
+        store,
+        config.articles_dir.resolve(),
+        max_bytes=config.max_file_bytes,
+        recursive=config.recursive,
+    )
+    watcher = Watcher(
+        ingestor,
+        on_change=show,
+        polling=config.watcher == "polling",
+        scan_interval=config.scan_interval,
+        settle=config.settle_seconds,
+        queue_pushes=False,
+    )
+    log.info("dry run: watching %s; pushes are printed, not sent", config.articles_dir)
+    task = asyncio.create_task(watcher.run())
+    await stop.wait()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

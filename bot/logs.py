@@ -1,0 +1,61 @@
+"""Logging: readable lines or JSON lines, and never the bot token."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import TextIO
+
+# a bot token anywhere: in an httpx URL, an exception text, a repr
+TOKEN_SHAPE = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{20,}")
+REDACTED = "<token>"
+
+
+def redact(text: str, token: str | None = None) -> str:
+    """Remove the token, and anything shaped like one, from a text."""
+    if token:
+        text = text.replace(token, REDACTED)
+    return TOKEN_SHAPE.sub(REDACTED, text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats a record (with its traceback) and then takes the token out."""
+
+    def __init__(self, token: str | None, as_json: bool) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+        self.token = token
+        self.as_json = as_json
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not self.as_json:
+            return redact(super().format(record), self.token)
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return redact(json.dumps(entry, ensure_ascii=False), self.token)
+
+
+def setup_logging(
+    level: str, fmt: str = "text", token: str | None = None, stream: TextIO | None = None
+) -> None:
+    """Send every log line through one redacting handler."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter(token, as_json=fmt == "json"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs each request URL, token included, at INFO; and it is noise besides
+    if logging.getLevelName(level) > logging.DEBUG:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

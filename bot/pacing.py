@@ -1,0 +1,180 @@
+"""Pacing every request to Telegram's flood limits, as a python-telegram-bot rate limiter.
+
+Sends are spread evenly instead of burst and backed off: one global slot every
+`margin / per_second` seconds, a guard that never lets more than `per_second` sends
+start in any `margin` seconds (so a stall on our side cannot bunch them up), and per
+chat one send every `margin / private_per_second` s (private) or every `margin * 60 /
+group_per_minute` s (groups and channels: negative ids).
+
+A 429 blocks the scope it hit for `retry_after`: the chat when we wrote to it moments
+before (its own limit), else every chat (the global limit). Nothing is sent into a
+blocked scope; other chats keep moving when only one is blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any, TypedDict
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+# requests that put a message into a chat; everything else (getUpdates, answers) is not paced
+PACED_ENDPOINTS = frozenset(
+    {
+        "sendMessage", "sendPhoto", "sendMediaGroup", "sendDocument", "sendVideo",
+        "sendAnimation", "sendAudio", "sendVoice", "sendSticker", "sendPoll", "sendLocation",
+        "copyMessage", "forwardMessage", "copyMessages", "forwardMessages",
+    }
+)  # fmt: skip
+MARGIN = 1.03  # 3% under the limit: room for jitter between our clock and Telegram's
+
+
+class PaceArgs(TypedDict, total=False):
+    """`rate_limit_args` of a request: how often to retry after a 429 (default 2)."""
+
+    retries: int
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """RetryAfter's wait in seconds, without PTB's int/timedelta deprecation warning."""
+    value: Any = error._retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class FloodPacer(BaseRateLimiter[PaceArgs]):
+    """Keeps every send inside the global, per-chat and per-group limits."""
+
+    def __init__(
+        self,
+        per_second: float = 30.0,
+        private_per_second: float = 1.0,
+        group_per_minute: float = 20.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_second = per_second
+        self._burst = max(1, int(per_second))
+        self._spacing = MARGIN / per_second
+        self._private_spacing = MARGIN / private_per_second
+        self._group_spacing = MARGIN * 60.0 / group_per_minute
+        self._clock = clock
+        self._next_slot = 0.0
+        self._started: deque[float] = deque(maxlen=self._burst)
+        self._chat_next: dict[int | str, float] = {}
+        self._last_sent: dict[int | str, float] = {}
+        self._blocked_all = 0.0
+        self._blocked_chat: dict[int | str, float] = {}
+        self.flood_replies = 0
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    def blocked_until(self, chat_id: int | str) -> float:
+        """Monotonic time before which nothing may go to this chat (0 when free)."""
+        return max(self._blocked_all, self._blocked_chat.get(chat_id, 0.0))
+
+    def chat_ready_at(self, chat_id: int | str) -> float:
+        """When this chat could take its next message, by pacing and by blocks."""
+        return max(self.blocked_until(chat_id), self._chat_next.get(chat_id, 0.0))
+
+    def held_chats(self, lookahead: float) -> set[int]:
+        """Chats that cannot take a message within `lookahead` seconds (forgets stale ones)."""
+        now = self._clock()
+        horizon = now + lookahead
+        held: set[int] = set()
+        for chat_id, ready in list(self._chat_next.items()):
+            if ready < now - 60.0:
+                del self._chat_next[chat_id]
+                self._last_sent.pop(chat_id, None)
+            elif isinstance(chat_id, int) and max(ready, self.blocked_until(chat_id)) > horizon:
+                held.add(chat_id)
+        for chat_id, until in list(self._blocked_chat.items()):
+            if until < now:
+                del self._blocked_chat[chat_id]
+            elif isinstance(chat_id, int) and until > horizon:
+                held.add(chat_id)
+        return held
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: PaceArgs | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if endpoint not in PACED_ENDPOINTS or chat_id is None:
+            return await callback(*args, **kwargs)
+        weight = len(data.get("media") or ()) or 1  # a media group counts each item
+        retries = (rate_limit_args or {}).get("retries", 2)
+        while True:
+            await self._wait_turn(chat_id, weight)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                self.note_flood(chat_id, retry_seconds(error))
+                if retries <= 0:
+                    raise
+                retries -= 1
+
+    def note_flood(self, chat_id: int | str, seconds: float) -> None:
+        """Block the scope a 429 came from."""
+        now = self._clock()
+        self.flood_replies += 1
+        until = now + seconds
+        last = self._last_sent.get(chat_id)
+        recent_window = 60.0 if _is_group(chat_id) else 3.0
+        if last is not None and now - last < recent_window:
+            self._blocked_chat[chat_id] = max(self._blocked_chat.get(chat_id, 0.0), until)
+            scope = f"chat {chat_id}"
+        else:
+            self._blocked_all = max(self._blocked_all, until)
+            scope = "all chats"
+        log.warning("Telegram flood limit: holding %s for %.0f s", scope, seconds)
+
+    async def _wait_turn(self, chat_id: int | str, weight: int) -> None:
+        spacing = self._group_spacing if _is_group(chat_id) else self._private_spacing
+        while True:
+            now = self._clock()
+            ready = self.chat_ready_at(chat_id)
+            if now < ready:
+                await asyncio.sleep(ready - now)
+                continue
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self._spacing * weight
+            self._chat_next[chat_id] = slot + spacing * weight
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            await self._guard_burst()
+            now = self._clock()
+            if now < self.blocked_until(chat_id):
+                continue  # a 429 arrived while we waited: this slot is lost, wait again
+            self._last_sent[chat_id] = now
+            for _ in range(weight):
+                self._started.append(now)
+            return
+
+    async def _guard_burst(self) -> None:
+        """Never start more than `per_second` sends inside one `MARGIN` second window."""
+        while len(self._started) == self._burst:
+            wait = self._started[0] + MARGIN - self._clock()
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+
+def _is_group(chat_id: int | str) -> bool:
+    # Telegram ids: users are positive, groups, supergroups and channels negative
+    return isinstance(chat_id, str) or chat_id < 0

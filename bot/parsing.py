@@ -1,0 +1,292 @@
+"""Article files: from the bytes on disk to an immutable `Article`, or an ArticleError."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot.errors import ArticleError
+from storage.models import Article, Image, Provider, Related
+
+try:  # the C loader is several times faster; the pure one behaves the same
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+# editor swap and backup files, and partial downloads: never articles
+IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak")
+_PLAIN_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
+
+
+class _StrictLoader(_BaseLoader):
+    """Safe loading, and no aliases or unusual tags: a file is plain data or it is refused."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise ArticleError("YAML anchors and aliases are not allowed")
+        if node.tag not in _PLAIN_TAGS:
+            raise ArticleError(f"YAML tag {node.tag} is not allowed")
+        return super().construct_object(node, deep=deep)
+
+
+@dataclass(frozen=True, slots=True)
+class FileBytes:
+    data: bytes
+    size: int
+    mtime_ns: int
+    hash: str
+
+
+def is_ignored_name(name: str) -> bool:
+    """Hidden files, editor swap and backup files, partial downloads."""
+    return name.startswith(".") or name.endswith(IGNORED_SUFFIXES)
+
+
+def read_article_file(path: Path, root: Path, max_bytes: int) -> FileBytes:
+    """Read a file of the watched folder, refusing links out of it and oversized files."""
+    try:
+        info = path.lstat()
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root.resolve()):
+                raise ArticleError(f"symlink pointing outside the folder ({target})")
+            info = target.stat()
+        if info.st_size > max_bytes:
+            raise ArticleError(f"too large: {info.st_size} bytes, the limit is {max_bytes}")
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise ArticleError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise ArticleError(f"too large: over {max_bytes} bytes")
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return FileBytes(data, len(data), info.st_mtime_ns, digest)
+
+
+def file_signature(path: Path) -> tuple[int, int] | None:
+    """Size and mtime (ns) of a file, following a link; None when it is gone."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def parse_article_bytes(data: bytes) -> Article:
+    """Decode UTF-8 and parse; see `parse_article`."""
+    if not data.strip():
+        raise ArticleError("empty file")
+    if b"\x00" in data:
+        raise ArticleError("binary file, not UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
+    return parse_article(text)
+
+
+def parse_article(text: str) -> Article:
+    """Parse a file's text (YAML front matter between `---` lines) into an Article."""
+    front = _front_matter(text)
+    try:
+        # our loader raises ArticleError itself for tags and aliases
+        data = yaml.load(front, Loader=_StrictLoader)  # noqa: S506
+    except yaml.YAMLError as exc:
+        raise ArticleError(f"invalid YAML: {_yaml_reason(exc)}") from None
+    if not isinstance(data, Mapping):
+        raise ArticleError("the front matter is not a mapping of fields")
+    return article_from_fields(data)
+
+
+def _front_matter(text: str) -> str:
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        raise ArticleError("no front matter: the file must start with a '---' line")
+    for index, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in ("---", "..."):
+            return "".join(lines[1:index])
+    raise ArticleError("front matter is not closed by a second '---' line")
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        # +1: the '---' line that we cut off before loading
+        return f"{exc.problem} at line {mark.line + 2}, column {mark.column + 1}"
+    return str(exc).splitlines()[0]
+
+
+def article_from_fields(data: Mapping[Any, Any]) -> Article:
+    """Check each field of PRODUCT.md's table and build the Article."""
+    quality = _optional_int(data, "quality")
+    if quality is not None and not 0 <= quality <= 100:
+        raise ArticleError(f"quality must be between 0 and 100, got {quality}")
+    return Article(
+        url=_url(data.get("webUrl"), "webUrl"),
+        title=_required_text(data, "title"),
+        excerpt=_optional_str(data, "excerpt"),
+        published=_published(data),
+        published_at=_moment(data),
+        topics=_topics(data),
+        images=_images(data),
+        provider=_provider(data.get("provider")),
+        related=_related(data),
+        category=_optional_str(data, "category"),
+        kind=_optional_str(data, "type"),
+        quality=quality,
+        heat=_optional_int(data, "heat"),
+        raw_json=json.dumps(data, default=str, ensure_ascii=False),
+    )
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _required_text(data: Mapping[Any, Any], name: str) -> str:
+    value = data.get(name)
+    if value is None:
+        raise ArticleError(f"{name} is missing")
+    if not isinstance(value, str):
+        raise ArticleError(f"{name} must be a string, got {_describe(value)}")
+    if not value.strip():
+        raise ArticleError(f"{name} is empty")
+    return value.strip()
+
+
+def _optional_str(data: Mapping[Any, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ArticleError(f"{name} must be a string, got {_describe(value)}")
+    return value.strip() or None
+
+
+def _optional_int(data: Mapping[Any, Any], name: str) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArticleError(f"{name} must be a whole number, got {_describe(value)}")
+    return value
+
+
+def _url(value: Any, name: str) -> str:
+    if value is None:
+        raise ArticleError(f"{name} is missing")
+    if not isinstance(value, str) or not value.strip():
+        raise ArticleError(f"{name} must be an http(s) URL, got {_describe(value)}")
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise ArticleError(f"{name} must be an http(s) URL, got {_describe(value)}")
+    return url
+
+
+def _published(data: Mapping[Any, Any]) -> bool:
+    if "published" not in data:
+        return True
+    value = data["published"]
+    if not isinstance(value, bool):
+        raise ArticleError(f"published must be true or false, got {_describe(value)}")
+    return value
+
+
+def _moment(data: Mapping[Any, Any]) -> datetime | None:
+    value = data.get("publishedDateTime")
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ArticleError(
+                f"publishedDateTime must be an ISO 8601 date and time, got {_describe(value)}"
+            ) from None
+    else:
+        raise ArticleError(
+            f"publishedDateTime must be an ISO 8601 date and time, got {_describe(value)}"
+        )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _list(data: Mapping[Any, Any], name: str) -> list[Any]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ArticleError(f"{name} must be a list, got {_describe(value)}")
+    return value
+
+
+def _topics(data: Mapping[Any, Any]) -> tuple[str, ...]:
+    topics: dict[str, str] = {}
+    for item in _list(data, "topics"):
+        if not isinstance(item, str) or not item.strip():
+            raise ArticleError(f"topics must be a list of names, got {_describe(item)}")
+        topics.setdefault(item.strip().casefold(), item.strip())
+    return tuple(topics.values())
+
+
+def _images(data: Mapping[Any, Any]) -> tuple[Image, ...]:
+    images = []
+    for item in _list(data, "images"):
+        if not isinstance(item, Mapping):
+            raise ArticleError(f"images must be a list of {{url, width, height}}, got {item!r}")
+        images.append(
+            Image(
+                url=_url(item.get("url"), "images.url"),
+                width=_optional_int(item, "width"),
+                height=_optional_int(item, "height"),
+                title=_optional_str(item, "title"),
+            )
+        )
+    return tuple(images)
+
+
+def _provider(value: Any) -> Provider | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ArticleError(f"provider must be a mapping {{name, domain}}, got {_describe(value)}")
+    return Provider(name=_optional_str(value, "name"), domain=_optional_str(value, "domain"))
+
+
+def _related(data: Mapping[Any, Any]) -> tuple[Related, ...]:
+    related = []
+    for item in _list(data, "related"):
+        if not isinstance(item, Mapping):
+            raise ArticleError(f"related must be a list of articles, got {_describe(item)}")
+        provider = _provider(item.get("provider"))
+        related.append(
+            Related(
+                title=_required_text(item, "title"),
+                url=_url(item.get("webUrl"), "related.webUrl"),
+                provider=provider.name if provider else None,
+            )
+        )
+    return tuple(related)

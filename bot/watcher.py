@@ -1,0 +1,246 @@
+"""Watching the articles folder: watchdog events, a start-up scan and periodic scans.
+
+The observer thread only turns events into `FileEvent` values and hands them to the
+event loop with `call_soon_threadsafe`. On the loop, a file whose writer is done
+(close-after-write, a rename into place, a deletion) is read at once; one that is
+still being written (created, modified) is read once it has been quiet for `settle`
+seconds. Reading and parsing run in a worker thread; storing runs on the loop.
+Scans catch whatever events missed: downtime, inotify overflow, network mounts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from bot.ingest import Ingestor, Loaded
+from storage.store import Change
+
+log = logging.getLogger(__name__)
+
+BATCH = 256  # files parsed per worker-thread hop and stored per transaction in bulk scans
+RETRIES_WHILE_WRITTEN = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FileEvent:
+    """Something happened to `path`; `settled` when its writer is done with it."""
+
+    path: Path
+    settled: bool
+    seen_at: float
+
+
+class _Handler(FileSystemEventHandler):
+    """Runs on the observer thread: turns events into FileEvents for the loop."""
+
+    def __init__(self, emit: Callable[[FileEvent], None]) -> None:
+        self.emit = emit
+
+    def dispatch(self, event: FileSystemEvent) -> None:
+        try:
+            if event.is_directory:
+                return
+            now = time.monotonic()
+            kind = event.event_type
+            if kind == "moved":
+                self.emit(FileEvent(_path(event.src_path), True, now))
+                self.emit(FileEvent(_path(event.dest_path), True, now))
+            elif kind in ("closed", "deleted"):
+                self.emit(FileEvent(_path(event.src_path), True, now))
+            elif kind in ("created", "modified"):
+                self.emit(FileEvent(_path(event.src_path), False, now))
+        except Exception:  # the top of the observer thread: an escape would end watching
+            log.exception("watcher could not hand over %r", event)
+
+
+def _path(raw: bytes | str) -> Path:
+    return Path(os.fsdecode(raw))
+
+
+class Watcher:
+    """Keeps the database in step with the folder, live and across restarts."""
+
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        *,
+        on_change: Callable[[Change], None],
+        polling: bool = False,
+        scan_interval: float = 300.0,
+        settle: float = 0.25,
+        supervise_every: float = 1.0,
+        queue_pushes: bool = True,
+    ) -> None:
+        self.ingestor = ingestor
+        self.on_change = on_change
+        self.polling = polling
+        self.scan_interval = scan_interval
+        self.settle = settle
+        self.supervise_every = supervise_every
+        self.queue_pushes = queue_pushes
+        self.observer: BaseObserver | None = None
+        self.restarts = 0
+        self.alive = False
+        self.latencies: list[float] = []
+        self._queue: asyncio.Queue[Path] = asyncio.Queue()
+        self._queued: set[Path] = set()
+        self._timers: dict[Path, asyncio.TimerHandle] = {}
+        self._retries: dict[Path, int] = {}
+        self._first_seen: dict[Path, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def run(self) -> None:
+        """Start watching, reconcile with a scan, then process events until cancelled."""
+        self._loop = asyncio.get_running_loop()
+        self._start_observer()
+        baseline = self.ingestor.store.is_empty()
+        await self.scan(queue=self.queue_pushes and not baseline)
+        if baseline:
+            log.info("first start: the files already in the folder are the baseline, not pushed")
+        self.alive = True
+        tasks = [
+            asyncio.create_task(self._consume(), name="watcher-consume"),
+            asyncio.create_task(self._supervise(), name="watcher-supervise"),
+        ]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            self.alive = False
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._stop_observer()
+
+    async def scan(self, *, queue: bool = True) -> int:
+        """Reconcile the folder with the database; returns how many files changed."""
+        known = self.ingestor.store.file_states()
+        found = await asyncio.to_thread(self.ingestor.scan, known)
+        changed, gone = found.changed, found.gone
+        for path in gone:
+            self._remove(path)
+        for start in range(0, len(changed), BATCH):
+            chunk = changed[start : start + BATCH]
+            hashes = [self.ingestor.known_hash(path) for path in chunk]
+            loaded = await asyncio.to_thread(self._load_all, chunk, hashes)
+            with self.ingestor.store.batch():
+                for item in loaded:
+                    self.on_change(self.ingestor.apply(item, queue=queue))
+        if changed or gone:
+            log.info("scan: %d files new or changed, %d gone", len(changed), len(gone))
+        return len(changed) + len(gone)
+
+    def _load_all(self, paths: list[Path], hashes: list[str | None]) -> list[Loaded]:
+        return [self.ingestor.load(path, known) for path, known in zip(paths, hashes, strict=True)]
+
+    # --- events, on the loop ----------------------------------------------------------
+
+    def _on_event(self, event: FileEvent) -> None:
+        if not self.ingestor.wants(event.path):
+            return
+        self._first_seen.setdefault(event.path, event.seen_at)
+        timer = self._timers.pop(event.path, None)
+        if timer is not None:
+            timer.cancel()
+        if event.settled:
+            self._enqueue(event.path)
+        else:
+            assert self._loop is not None
+            self._timers[event.path] = self._loop.call_later(self.settle, self._enqueue, event.path)
+
+    def _enqueue(self, path: Path) -> None:
+        self._timers.pop(path, None)
+        if path not in self._queued:
+            self._queued.add(path)
+            self._queue.put_nowait(path)
+
+    async def _consume(self) -> None:
+        while True:
+            path = await self._queue.get()
+            self._queued.discard(path)
+            await self._process(path)
+
+    async def _process(self, path: Path) -> None:
+        if not await asyncio.to_thread(os.path.lexists, path):
+            self._retries.pop(path, None)
+            self._first_seen.pop(path, None)
+            self._remove(path)
+            return
+        loaded = await asyncio.to_thread(self.ingestor.load, path, self.ingestor.known_hash(path))
+        if loaded.error is not None and self._still_written(loaded):
+            # a half-written file: read it again when it settles, record nothing yet
+            self._retries[path] = self._retries.get(path, 0) + 1
+            assert self._loop is not None
+            self._timers[path] = self._loop.call_later(self.settle, self._enqueue, path)
+            return
+        self._retries.pop(path, None)
+        change = self.ingestor.apply(loaded, queue=self.queue_pushes)
+        seen = self._first_seen.pop(path, None)
+        if seen is not None and change.queued:
+            self.latencies.append(time.monotonic() - seen)
+            del self.latencies[:-1000]
+        self.on_change(change)
+
+    def _still_written(self, loaded: Loaded) -> bool:
+        if loaded.state is None or self._retries.get(loaded.path, 0) >= RETRIES_WHILE_WRITTEN:
+            return False
+        age = time.time() - loaded.state.mtime_ns / 1e9
+        return age < 2 * self.settle
+
+    def _remove(self, path: Path) -> None:
+        change, others = self.ingestor.remove(path)
+        self.on_change(change)
+        for other in others:  # a file with the same webUrl may now be the article
+            self._enqueue(other)
+
+    # --- the observer thread ----------------------------------------------------------
+
+    def _start_observer(self) -> None:
+        loop = self._loop
+        assert loop is not None
+
+        def emit(event: FileEvent) -> None:
+            loop.call_soon_threadsafe(self._on_event, event)
+
+        observer = PollingObserver(timeout=1.0) if self.polling else Observer()
+        observer.schedule(
+            _Handler(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
+        )
+        observer.daemon = True
+        observer.start()
+        self.observer = observer
+
+    def _stop_observer(self) -> None:
+        if self.observer is not None:
+            self.observer.stop()
+            self.observer.join(5)
+            self.observer = None
+
+    async def _supervise(self) -> None:
+        """Restart a dead observer (and rescan: events were lost); scan periodically."""
+        next_scan = time.monotonic() + self.scan_interval
+        while True:
+            await asyncio.sleep(self.supervise_every)
+            if self.observer is None or not self.observer.is_alive():
+                self.restarts += 1
+                log.error("the folder watcher stopped; restarting it (restart %d)", self.restarts)
+                self._stop_observer()
+                try:
+                    self._start_observer()
+                except OSError as error:
+                    log.error("cannot watch %s: %s", self.ingestor.root, error)
+                    continue
+                next_scan = 0.0
+            if time.monotonic() >= next_scan:
+                next_scan = time.monotonic() + self.scan_interval
+                await self.scan(queue=self.queue_pushes)

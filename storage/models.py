@@ -1,0 +1,127 @@
+"""Immutable domain values shared by parsing, storage, rendering and delivery."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    width: int | None = None
+    height: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str | None = None
+    domain: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    title: str
+    url: str
+    provider: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as its file describes it; `url` (the file's `webUrl`) is its identity."""
+
+    url: str
+    title: str
+    excerpt: str | None = None
+    published: bool = True
+    published_at: datetime | None = None
+    topics: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    provider: Provider | None = None
+    related: tuple[Related, ...] = ()
+    category: str | None = None
+    kind: str | None = None
+    quality: int | None = None
+    heat: int | None = None
+    # every field of the front matter, as JSON, so that nothing a producer wrote is lost
+    raw_json: str = field(default="{}", compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """An article as the database holds it, with its row id and visibility."""
+
+    id: int
+    article: Article
+    path: str
+    visible: bool
+    first_seen_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: int
+    type: str
+    title: str | None
+    active: bool
+    min_quality: int | None
+    muted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One row of the outbox: a push of an article, or a broadcast text, to one chat."""
+
+    id: int
+    chat_id: int
+    chat_type: str
+    article_id: int | None
+    text: str | None
+    attempts: int
+
+
+def article_to_json(article: Article) -> str:
+    """Serialise an article for the `data` column (the front matter travels inside)."""
+    return json.dumps(
+        {
+            "url": article.url,
+            "title": article.title,
+            "excerpt": article.excerpt,
+            "published": article.published,
+            "published_at": article.published_at.isoformat() if article.published_at else None,
+            "topics": list(article.topics),
+            "images": [asdict(image) for image in article.images],
+            "provider": asdict(article.provider) if article.provider else None,
+            "related": [asdict(item) for item in article.related],
+            "category": article.category,
+            "kind": article.kind,
+            "quality": article.quality,
+            "heat": article.heat,
+            "raw": json.loads(article.raw_json),
+        },
+        ensure_ascii=False,
+    )
+
+
+def article_from_json(text: str) -> Article:
+    """The inverse of `article_to_json`."""
+    data = json.loads(text)
+    provider = data["provider"]
+    return Article(
+        url=data["url"],
+        title=data["title"],
+        excerpt=data["excerpt"],
+        published=data["published"],
+        published_at=datetime.fromisoformat(data["published_at"]) if data["published_at"] else None,
+        topics=tuple(data["topics"]),
+        images=tuple(Image(**image) for image in data["images"]),
+        provider=Provider(**provider) if provider else None,
+        related=tuple(Related(**item) for item in data["related"]),
+        category=data["category"],
+        kind=data["kind"],
+        quality=data["quality"],
+        heat=data["heat"],
+        raw_json=json.dumps(data["raw"], ensure_ascii=False),
+    )

@@ -1,0 +1,137 @@
+"""The delivery outbox: durable rows that the sender moves from pending to a final state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlite_utils import Database
+
+from storage.models import Article, Delivery
+
+
+class Outbox:
+    """Delivery rows: pending -> sending -> sent | failed | cancelled."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def queue_push(self, article_id: int, article: Article, now: float) -> int:
+        """Queue the article for every active chat that follows one of its topics.
+
+        A chat whose earlier row was cancelled (the article was unpublished) gets it
+        again; a chat that already has a row for it in any other state does not.
+        """
+        haystack = " ".join([article.title, article.excerpt or ""]).casefold()
+        cursor = self.db.execute(
+            """
+            INSERT INTO deliveries (kind, article_id, chat_id, state, created_at, updated_at)
+            SELECT 'push', :article, c.id, 'pending', :now, :now FROM chats c
+            WHERE c.active = 1
+              AND (c.all_topics = 1 OR c.id IN (
+                    SELECT s.chat_id FROM subscriptions s WHERE s.topic IN (
+                        SELECT topic FROM article_topics WHERE article_id = :article)))
+              AND (c.min_quality IS NULL OR :quality IS NULL OR :quality >= c.min_quality)
+              AND NOT EXISTS (SELECT 1 FROM mutes m
+                              WHERE m.chat_id = c.id AND instr(:haystack, m.word) > 0)
+            ON CONFLICT (article_id, chat_id) WHERE kind = 'push'
+            DO UPDATE SET state = 'pending', attempts = 0, not_before = 0,
+                          last_error = NULL, updated_at = excluded.updated_at
+            WHERE state = 'cancelled'
+            """,
+            {"article": article_id, "now": now, "quality": article.quality, "haystack": haystack},
+        )
+        return cursor.rowcount
+
+    def queue_broadcast(self, text: str, now: float) -> int:
+        """One broadcast row for every active chat."""
+        cursor = self.db.execute(
+            "INSERT INTO deliveries (kind, chat_id, text, state, created_at, updated_at) "
+            "SELECT 'broadcast', id, ?, 'pending', ?, ? FROM chats WHERE active = 1",
+            [text, now, now],
+        )
+        return cursor.rowcount
+
+    def cancel_article(self, article_id: int, now: float) -> int:
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
+            "WHERE article_id = ? AND state = 'pending'",
+            [now, article_id],
+        )
+        return cursor.rowcount
+
+    def ready(self, limit: int, now: float, skip_chats: Iterable[int] = ()) -> list[Delivery]:
+        """Pending rows that may go now, oldest first, leaving out `skip_chats`."""
+        rows = self.db.execute(
+            """
+            SELECT d.id, d.chat_id, COALESCE(c.type, 'private'), d.article_id, d.text,
+                   d.attempts
+            FROM deliveries d LEFT JOIN chats c ON c.id = d.chat_id
+            WHERE d.state = 'pending' AND d.not_before <= ?
+              AND d.chat_id NOT IN (SELECT value FROM json_each(?))
+            ORDER BY d.id LIMIT ?
+            """,
+            [now, json.dumps(sorted(skip_chats)), limit],
+        )
+        return [Delivery(*row) for row in rows]
+
+    def next_due(self) -> float | None:
+        """When the earliest waiting pending row may go."""
+        row = self.db.execute(
+            "SELECT MIN(not_before) FROM deliveries WHERE state = 'pending'"
+        ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def claim(self, delivery_id: int, now: float) -> bool:
+        """pending -> sending; False when the row was cancelled or taken meanwhile."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+            "WHERE id = ? AND state = 'pending'",
+            [now, delivery_id],
+        )
+        return cursor.rowcount == 1
+
+    def mark_sent(self, delivery_id: int, message_id: int | None, now: float) -> None:
+        self.db.execute(
+            "UPDATE deliveries SET state = 'sent', message_id = ?, last_error = NULL, "
+            "updated_at = ? WHERE id = ?",
+            [message_id, now, delivery_id],
+        )
+
+    def mark_retry(self, delivery_id: int, error: str, not_before: float, now: float) -> None:
+        """sending -> pending, to go again no earlier than `not_before`."""
+        self.db.execute(
+            "UPDATE deliveries SET state = 'pending', last_error = ?, not_before = ?, "
+            "updated_at = ? WHERE id = ? AND state = 'sending'",
+            [error, not_before, now, delivery_id],
+        )
+
+    def mark_cancelled_if_sending(self, delivery_id: int, stopping: bool, now: float) -> None:
+        """A send that was stopped: back to pending when the bot is stopping, else cancelled."""
+        state = "pending" if stopping else "cancelled"
+        self.db.execute(
+            "UPDATE deliveries SET state = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
+            [state, now, delivery_id],
+        )
+
+    def mark_failed(self, delivery_id: int, error: str, now: float) -> None:
+        self.db.execute(
+            "UPDATE deliveries SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
+            [error, now, delivery_id],
+        )
+
+    def recover_in_flight(self, now: float) -> int:
+        """After a crash: rows caught in `sending` may or may not have arrived; send again."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'pending', "
+            "last_error = 'interrupted while sending (may be a duplicate)', updated_at = ? "
+            "WHERE state = 'sending'",
+            [now],
+        )
+        return cursor.rowcount
+
+    def pending_count(self) -> int:
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'sending')"
+        ).fetchone()
+        return int(row[0])

@@ -1,0 +1,383 @@
+"""Opening the database, and what it knows of article files and articles."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from sqlite_utils import Database
+
+from storage.chats import Chats
+from storage.errors import StorageError, StoreLocked
+from storage.models import Article, StoredArticle, article_from_json, article_to_json
+from storage.outbox import Outbox
+from storage.schema import migrations
+
+ChangeKind = Literal[
+    "new", "published", "edited", "unpublished", "unchanged", "duplicate", "removed", "error"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    size: int
+    mtime_ns: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What storing one file did: the kind of change, the article, and pushes queued."""
+
+    kind: ChangeKind
+    article_id: int | None = None
+    queued: int = 0
+    cancelled: int = 0
+    other_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestError:
+    path: str
+    reason: str
+    at: float
+
+
+class Store:
+    """One connection to the newsbot database; use it from the thread that opened it."""
+
+    def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
+        self.db = db
+        self.chats = Chats(db)
+        self.outbox = Outbox(db)
+        self._lock = lock
+
+    def close(self) -> None:
+        self.db.close()
+        if self._lock is not None:
+            self._lock.close()
+
+    # --- meta -------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    @property
+    def paused(self) -> bool:
+        return self.get_meta("paused") == "1"
+
+    def set_paused(self, paused: bool) -> None:
+        self.set_meta("paused", "1" if paused else "0")
+
+    def is_empty(self) -> bool:
+        """True before anything was ever stored: the first start takes files as a baseline."""
+        return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+
+    # --- files ------------------------------------------------------------------------
+
+    def file_states(self) -> dict[str, FileState]:
+        """Every known file with the size, mtime and hash last seen."""
+        rows = self.db.execute("SELECT path, size, mtime_ns, hash FROM files")
+        return {path: FileState(size, mtime, digest) for path, size, mtime, digest in rows}
+
+    def file_state(self, path: str) -> FileState | None:
+        row = self.db.execute(
+            "SELECT size, mtime_ns, hash FROM files WHERE path = ?", [path]
+        ).fetchone()
+        return None if row is None else FileState(*row)
+
+    def touch_file(self, path: str, state: FileState) -> None:
+        """Remember a new size/mtime for a file whose bytes did not change."""
+        self.db.execute(
+            "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+            [state.size, state.mtime_ns, path],
+        )
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many file changes into one transaction (bulk ingest)."""
+        with self.db.atomic():
+            yield
+
+    def store_article(
+        self, path: str, state: FileState, article: Article, *, queue: bool
+    ) -> Change:
+        """Store a parsed file; when `queue`, an article that became visible is queued."""
+        now = time.time()
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT id, path, visible, first_seen_at FROM articles WHERE url = ?",
+                [article.url],
+            ).fetchone()
+            if row is not None and row[1] != path and self._file_holds(row[1], article.url):
+                self._save_file(path, state, article.url)
+                self._save_error(path, f"duplicate webUrl: the article is {row[1]}", now)
+                return Change("duplicate", row[0], other_path=row[1])
+            self._release_previous_article(path, article.url, now)
+            article_id, was_visible = self._upsert_article(path, article, row, now)
+            self._save_file(path, state, article.url)
+            self.db.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
+            visible = article.published
+            if visible and not was_visible:
+                queued = self.outbox.queue_push(article_id, article, now) if queue else 0
+                return Change("new" if row is None else "published", article_id, queued)
+            if was_visible and not visible:
+                cancelled = self.outbox.cancel_article(article_id, now)
+                return Change("unpublished", article_id, cancelled=cancelled)
+            return Change("edited" if row is not None else "new", article_id)
+
+    def record_error(self, path: str, state: FileState | None, reason: str) -> Change:
+        """Remember a bad file and why; the article it held before, if any, stays as it was."""
+        now = time.time()
+        with self.db.atomic():
+            if state is not None:
+                self._save_file(path, state, None, keep_url=True)
+            self._save_error(path, reason, now)
+        return Change("error")
+
+    def remove_file(self, path: str) -> tuple[Change, list[str]]:
+        """Forget a vanished file; returns the change and other files with the same webUrl."""
+        now = time.time()
+        with self.db.atomic():
+            row = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
+            self.db.execute("DELETE FROM files WHERE path = ?", [path])
+            self.db.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
+            if row is None or row[0] is None:
+                return Change("removed"), []
+            change = self._hide_article(row[0], path, now)
+            others = [
+                other
+                for (other,) in self.db.execute(
+                    "SELECT path FROM files WHERE url = ? ORDER BY path", [row[0]]
+                )
+            ]
+            return change, others
+
+    def _file_holds(self, path: str, url: str) -> bool:
+        row = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
+        return row is not None and row[0] == url
+
+    def _release_previous_article(self, path: str, url: str, now: float) -> None:
+        """A file that now names another webUrl no longer holds the article it named."""
+        row = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
+        if row is not None and row[0] is not None and row[0] != url:
+            self._hide_article(row[0], path, now)
+
+    def _hide_article(self, url: str, path: str, now: float) -> Change:
+        row = self.db.execute(
+            "SELECT id, visible FROM articles WHERE url = ? AND path = ?", [url, path]
+        ).fetchone()
+        if row is None:
+            return Change("removed")
+        self.db.execute(
+            "UPDATE articles SET present = 0, visible = 0, updated_at = ? WHERE id = ?",
+            [now, row[0]],
+        )
+        cancelled = self.outbox.cancel_article(row[0], now) if row[1] else 0
+        return Change("removed", row[0], cancelled=cancelled)
+
+    def _upsert_article(
+        self, path: str, article: Article, row: Any, now: float
+    ) -> tuple[int, bool]:
+        published_at = _iso(article.published_at) if article.published_at else None
+        values = {
+            "url": article.url,
+            "path": path,
+            "title": article.title,
+            "excerpt": article.excerpt,
+            "provider": article.provider.name if article.provider else None,
+            "published": int(article.published),
+            "visible": int(article.published),
+            "published_at": published_at,
+            "updated_at": now,
+            "quality": article.quality,
+            "category": article.category,
+            "kind": article.kind,
+            "heat": article.heat,
+            "data": article_to_json(article),
+        }
+        if row is None:
+            values["first_seen_at"] = now
+            values["sort_at"] = published_at or _iso(datetime.fromtimestamp(now, UTC))
+            columns = ", ".join(values)
+            marks = ", ".join(f":{name}" for name in values)
+            cursor = self.db.execute(
+                f"INSERT INTO articles ({columns}, present) VALUES ({marks}, 1)",
+                values,
+            )
+            article_id = int(cursor.lastrowid or 0)
+            was_visible = False
+        else:
+            article_id, was_visible = int(row[0]), bool(row[2])
+            values["id"] = article_id
+            values["sort_at"] = published_at or _iso(datetime.fromtimestamp(row[3], UTC))
+            assignments = ", ".join(f"{name} = :{name}" for name in values if name != "id")
+            self.db.execute(
+                f"UPDATE articles SET {assignments}, present = 1 WHERE id = :id",
+                values,
+            )
+            self.db.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
+        topics = {topic.casefold(): topic for topic in article.topics}
+        self.db.conn.executemany(
+            "INSERT INTO article_topics (article_id, topic, name) VALUES (?, ?, ?)",
+            [(article_id, key, name) for key, name in topics.items()],
+        )
+        return article_id, was_visible
+
+    def _save_file(
+        self, path: str, state: FileState, url: str | None, *, keep_url: bool = False
+    ) -> None:
+        url_update = "" if keep_url else ", url = excluded.url"
+        self.db.execute(
+            "INSERT INTO files (path, size, mtime_ns, hash, url) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
+            f"mtime_ns = excluded.mtime_ns, hash = excluded.hash{url_update}",
+            [path, state.size, state.mtime_ns, state.hash, url],
+        )
+
+    def _save_error(self, path: str, reason: str, now: float) -> None:
+        self.db.execute(
+            "INSERT INTO ingest_errors (path, reason, at) VALUES (?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+            [path, reason, now],
+        )
+
+    # --- reading articles -------------------------------------------------------------
+
+    def article(self, article_id: int) -> StoredArticle | None:
+        rows = self._articles("WHERE id = ?", [article_id])
+        return rows[0] if rows else None
+
+    def article_by_url(self, url: str) -> StoredArticle | None:
+        rows = self._articles("WHERE url = ?", [url])
+        return rows[0] if rows else None
+
+    def latest(self, limit: int, topics: Iterable[str] = ()) -> list[StoredArticle]:
+        """The newest visible articles, of any of `topics` when given."""
+        keys = sorted({topic.casefold() for topic in topics})
+        if not keys:
+            return self._articles("WHERE visible = 1 ORDER BY sort_at DESC LIMIT ?", [limit])
+        marks = ", ".join("?" for _ in keys)
+        return self._articles(
+            "WHERE visible = 1 AND id IN (SELECT article_id FROM article_topics "
+            f"WHERE topic IN ({marks})) ORDER BY sort_at DESC LIMIT ?",
+            [*keys, limit],
+        )
+
+    def search(self, words: str, limit: int) -> list[StoredArticle]:
+        """Visible articles whose title or excerpt hold every word, newest first."""
+        terms = [word for word in words.split() if word]
+        if not terms:
+            return []
+        # each word quoted: what the user typed is text to find, never FTS syntax
+        query = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        return self._articles(
+            "WHERE visible = 1 AND id IN (SELECT rowid FROM articles_fts "
+            "WHERE articles_fts MATCH ?) ORDER BY sort_at DESC LIMIT ?",
+            [query, limit],
+        )
+
+    def topic_counts(self) -> list[tuple[str, int]]:
+        """Known topics (display name) with their visible article counts, biggest first."""
+        rows = self.db.execute(
+            "SELECT MIN(t.name), COUNT(*) FROM article_topics t "
+            "JOIN articles a ON a.id = t.article_id WHERE a.visible = 1 "
+            "GROUP BY t.topic ORDER BY COUNT(*) DESC, t.topic"
+        )
+        return [(name, count) for name, count in rows]
+
+    def _articles(self, where: str, params: list[Any]) -> list[StoredArticle]:
+        rows = self.db.execute(
+            f"SELECT id, data, path, visible, first_seen_at FROM articles {where}",
+            params,
+        )
+        return [
+            StoredArticle(row[0], article_from_json(row[1]), row[2], bool(row[3]), row[4])
+            for row in rows
+        ]
+
+    # --- errors and figures -----------------------------------------------------------
+
+    def ingest_errors(self, limit: int = 20) -> list[IngestError]:
+        rows = self.db.execute(
+            "SELECT path, reason, at FROM ingest_errors ORDER BY at DESC LIMIT ?", [limit]
+        )
+        return [IngestError(*row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """The figures of `/stats`."""
+        one = self.db.execute(
+            """SELECT
+                (SELECT COUNT(*) FROM articles WHERE visible = 1),
+                (SELECT COUNT(*) FROM articles WHERE published = 0 AND present = 1),
+                (SELECT COUNT(*) FROM ingest_errors),
+                (SELECT COUNT(*) FROM chats WHERE active = 1),
+                (SELECT COUNT(*) FROM chats WHERE active = 0),
+                (SELECT COUNT(DISTINCT chat_id) FROM subscriptions)"""
+        ).fetchone()
+        names = ["articles", "drafts", "ingest_errors", "chats", "inactive_chats", "subscribers"]
+        figures = dict(zip(names, one, strict=True))
+        for state, count in self.db.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY 1"):
+            figures[f"pushes_{state}"] = count
+        for state in ("pending", "sending", "sent", "failed", "cancelled"):
+            figures.setdefault(f"pushes_{state}", 0)
+        return figures
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def open_store(path: str | Path, *, exclusive: bool = False) -> Store:
+    """Open (creating and upgrading) the database; `exclusive` takes the one-instance lock."""
+    path = Path(path)
+    lock = _take_lock(path) if exclusive else None
+    try:
+        db = Database(path)
+        db.execute("PRAGMA busy_timeout = 5000")
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        if lock is not None:
+            lock.close()
+        raise StorageError(f"cannot use the database {path}: {exc}") from exc
+    return Store(db, lock)
+
+
+def _take_lock(path: Path) -> IO[str]:
+    """An flock beside the database: the kernel drops it when the process dies, even on kill -9."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise StorageError(f"cannot open {lock_path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreLocked(f"another newsbot ({holder}) is already running on {path}") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle

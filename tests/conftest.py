@@ -1,0 +1,137 @@
+"""Shared fixtures: a real SQLite file, a real folder, the Bot API stand-in, a running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, no warning
+
+from bot.app import NewsBot, build_application  # noqa: E402
+from bot.config import Config  # noqa: E402
+from storage import Store, open_store  # noqa: E402
+from tests.articles import write_article  # noqa: E402
+from tests.standin import TOKEN, StandIn  # noqa: E402
+
+ADMIN_ID = 4242
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves a thread of ours running (watchdog's habit in its own suite)."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [
+        t for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.name.startswith(("asyncio_", "ThreadPool"))
+    ]
+    for thread in leaked:
+        thread.join(5)
+    still = [t.name for t in leaked if t.is_alive()]
+    assert not still, f"threads left running: {still}"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(tmp_path / "newsbot.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    server = StandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def config(tmp_path: Path, articles: Path, standin: StandIn) -> Config:
+    return Config(
+        token=TOKEN,
+        base_url=standin.base_url,
+        articles_dir=articles,
+        db_path=tmp_path / "newsbot.db",
+        admin_ids=frozenset({ADMIN_ID}),
+        settle_seconds=0.1,
+        scan_interval=3600,
+        stop_timeout=3,
+    )
+
+
+class Running:
+    """A NewsBot running in the test's event loop, and the handles tests need."""
+
+    def __init__(self, bot: NewsBot, standin: StandIn, articles: Path) -> None:
+        self.bot = bot
+        self.standin = standin
+        self.articles = articles
+        self.store = bot.store
+
+    def write(self, name: str, **fields: Any) -> Path:
+        return write_article(self.articles / name, **fields)
+
+    async def command(self, chat_id: int, text: str, **kwargs: Any) -> str:
+        """Send a command as a user and wait for the bot's reply to that chat."""
+        before = len(self.standin.messages_to(chat_id))
+        self.standin.say(chat_id, text, **kwargs)
+        await self.standin.until(lambda: len(self.standin.messages_to(chat_id)) > before)
+        reply = self.standin.messages_to(chat_id)[before].text
+        assert reply is not None
+        return reply
+
+
+async def start_bot(config: Config, standin: StandIn) -> tuple[NewsBot, asyncio.Task[None], asyncio.Event]:
+    store = open_store(config.db_path, exclusive=True)
+    bot = NewsBot(config, store, build_application(config))
+    stop = asyncio.Event()
+    task = asyncio.create_task(bot.run(stop))
+    await standin.until(lambda: any(m == "setMyCommands" for m, _ in standin.calls))
+    await asyncio.wait_for(_until_watching(bot), 10)
+    return bot, task, stop
+
+
+async def _until_watching(bot: NewsBot) -> None:
+    while not (bot.watcher.alive and bot.sender.alive and bot.polling):
+        await asyncio.sleep(0.01)
+
+
+async def stop_bot(bot: NewsBot, task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    stop.set()
+    await asyncio.wait_for(task, 15)
+    bot.store.close()
+
+
+@pytest.fixture
+async def running(config: Config, standin: StandIn, articles: Path) -> AsyncIterator[Running]:
+    bot, task, stop = await start_bot(config, standin)
+    yield Running(bot, standin, articles)
+    await stop_bot(bot, task, stop)
+
+
+def with_settings(config: Config, **changes: Any) -> Config:
+    return replace(config, **changes)
+
+
+async def eventually(predicate: Any, timeout: float = 10.0) -> None:
+    """Wait (bounded) for a condition on the bot's own state, letting the loop run."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.005)

@@ -1,0 +1,485 @@
+"""A local Bot API stand-in on 127.0.0.1: answers `/bot<token>/<method>` like Telegram.
+
+python-telegram-bot reaches it through `base_url`, so its real requests, parsing and
+error mapping run. It records what it received, serves updates by long polling with
+offsets, validates HTML and lengths, and, when asked, enforces flood limits with real
+429 replies, refuses chats (403, chat not found, migration) and refuses image URLs.
+Benchmarks use it too. It runs in a thread of its own, so that a bot in the test's
+event loop or in a subprocess can talk to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.telegram_html import EntityError, utf16_len, visible_text
+
+TOKEN = "123456789:TEST-token-not-real-AAAAAAAAAAAAAAAAAAAA"
+BOT_USER = {
+    "id": 999000,
+    "is_bot": True,
+    "first_name": "NewsBot",
+    "username": "news_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+SEND_METHODS = {"sendMessage", "sendPhoto", "sendMediaGroup", "copyMessage", "forwardMessage"}
+BAD_IMAGE_MARK = "bad-image"
+JSON_FIELDS = {
+    "reply_markup", "link_preview_options", "entities", "caption_entities", "commands",
+    "scope", "reply_parameters", "media", "allowed_updates",
+}  # fmt: skip
+
+
+@dataclass
+class FloodRules:
+    """Limits enforced like Telegram's: sliding windows, 429 with retry_after."""
+
+    per_second: int = 30
+    private_per_second: int = 1
+    group_per_minute: int = 20
+    retry_after: int = 1
+
+
+@dataclass
+class Sent:
+    chat_id: int
+    method: str
+    text: str | None
+    photo: str | None
+    params: dict[str, Any]
+    at: float
+    message_id: int
+
+
+@dataclass
+class Stats:
+    accepted: int = 0
+    flood_replies: int = 0
+    sends_in_ban: int = 0
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class StandIn:
+    """The stand-in server. `start()` it, point PTB at `base_url`, `stop()` it."""
+
+    def __init__(self, token: str = TOKEN, flood: FloodRules | None = None) -> None:
+        self.token = token
+        self.flood = flood
+        self.sent: list[Sent] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.stats = Stats()
+        self.blocked: dict[int, str] = {}
+        self.missing: set[int] = set()
+        self.migrated: dict[int, int] = {}
+        self.admins: dict[int, set[int]] = defaultdict(set)
+        self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
+        self.commands: list[dict[str, Any]] = []
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._cond = threading.Condition()
+        self._recent: deque[float] = deque()
+        self._recent_chat: dict[int, deque[float]] = defaultdict(deque)
+        self._ban_global = 0.0
+        self._ban_chat: dict[int, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._new_update: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self.port = 0
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def start(self) -> StandIn:
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the Bot API stand-in did not start")
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._loop is not None and self._new_update is not None:
+            self._loop.call_soon_threadsafe(self._new_update.set)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _serve(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/bot{token}/{method}", self._handle)
+        runner = web.AppRunner(app, access_log=None)
+
+        async def main() -> None:
+            self._new_update = asyncio.Event()
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            self.port = runner.addresses[0][1]
+            ready.set()
+            while not self._stopped.is_set():
+                await asyncio.sleep(0.05)
+            await runner.cleanup()
+
+        loop.run_until_complete(main())
+        loop.close()
+
+    # --- what tests do as users -------------------------------------------------------
+
+    def push_update(self, payload: dict[str, Any]) -> int:
+        """Queue an update (without update_id); returns the id it got."""
+        update_id = next(self._update_ids)
+        with self._cond:
+            self._updates.append({"update_id": update_id, **payload})
+        if self._loop is not None and self._new_update is not None:
+            self._loop.call_soon_threadsafe(self._new_update.set)
+        return update_id
+
+    def say(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        title: str | None = None,
+    ) -> int:
+        """A user writes `text` in a chat (a command when it starts with '/')."""
+        user_id = chat_id if user_id is None else user_id
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = f"user{user_id}"
+        else:
+            chat["title"] = title or f"group{chat_id}"
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self.push_update({"message": message})
+
+    def press(
+        self,
+        chat_id: int,
+        data: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        message_id: int = 1,
+    ) -> int:
+        """A user presses an inline button carrying `data`."""
+        user_id = chat_id if user_id is None else user_id
+        return self.push_update(
+            {
+                "callback_query": {
+                    "id": str(next(self._message_ids)),
+                    "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": {
+                        "message_id": message_id,
+                        "date": int(time.time()),
+                        "chat": {"id": chat_id, "type": chat_type, "title": "t"},
+                        "text": "buttons",
+                    },
+                }
+            }
+        )
+
+    def membership(self, chat_id: int, status: str, *, chat_type: str = "group") -> int:
+        """The bot's own membership in a chat changed (added, kicked, blocked)."""
+        member = {"user": BOT_USER, "status": status}
+        if status == "member":
+            old = {"user": BOT_USER, "status": "left"}
+        else:
+            old = {"user": BOT_USER, "status": "member"}
+        return self.push_update(
+            {
+                "my_chat_member": {
+                    "chat": {"id": chat_id, "type": chat_type, "title": f"group{chat_id}"},
+                    "from": {"id": 1, "is_bot": False, "first_name": "admin"},
+                    "date": int(time.time()),
+                    "old_chat_member": old,
+                    "new_chat_member": member,
+                }
+            }
+        )
+
+    def fail_next(
+        self, predicate: Callable[[str, dict[str, Any]], bool], status: int, description: str
+    ) -> None:
+        """The next request matching `predicate` gets this error reply."""
+        self.failures.append((predicate, status, description))
+
+    # --- what tests read --------------------------------------------------------------
+
+    def messages_to(self, chat_id: int) -> list[Sent]:
+        with self._cond:
+            return [sent for sent in self.sent if sent.chat_id == chat_id]
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Block until `predicate()` holds (re-checked on every request), or fail."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out after {timeout}s waiting for the bot")
+                self._cond.wait(left)
+
+    async def until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """`wait_for` for async tests: waits in a thread so the bot's loop keeps running."""
+        await asyncio.to_thread(self.wait_for, predicate, timeout)
+
+    def notify(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    # --- the API ----------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = _decode(dict(await request.post()))
+        if request.content_type == "application/json":
+            params = await request.json()
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        with self._cond:
+            self.calls.append((method, params))
+            response = self._answer(method, params)
+            self._cond.notify_all()
+        return response
+
+    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        assert self._new_update is not None
+        while True:
+            with self._cond:
+                if offset:
+                    # an offset confirms every update before it: Telegram forgets them
+                    self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                ready = [u for u in self._updates if u["update_id"] >= offset]
+            if ready or time.monotonic() >= deadline or self._stopped.is_set():
+                return _ok(ready[: int(params.get("limit") or 100)])
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
+
+    def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
+        for index, (predicate, status, description) in enumerate(self.failures):
+            if predicate(method, params):
+                del self.failures[index]
+                self.stats.errors[description] += 1
+                return _error(status, description)
+        if method == "getMe":
+            return _ok(BOT_USER)
+        if method in {
+            "deleteWebhook",
+            "setMyCommands",
+            "answerCallbackQuery",
+            "deleteMyCommands",
+            "close",
+            "logOut",
+        }:
+            if method == "setMyCommands":
+                self.commands.append(params)
+            return _ok(True)
+        if method in {"getChatMember", "getChatAdministrators"}:
+            return self._members(method, params)
+        if method in {"editMessageText", "editMessageReplyMarkup"}:
+            return _ok(
+                self._message(
+                    int(params["chat_id"]),
+                    params.get("text"),
+                    None,
+                    int(params.get("message_id") or 1),
+                )
+            )
+        if method in SEND_METHODS:
+            return self._send(method, params)
+        return _error(404, "Not Found: method not found")
+
+    def _members(self, method: str, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        admins = self.admins.get(chat_id, set())
+        if method == "getChatAdministrators":
+            return _ok([_member(user, "administrator") for user in sorted(admins)])
+        user_id = int(params["user_id"])
+        return _ok(_member(user_id, "administrator" if user_id in admins else "member"))
+
+    def _send(self, method: str, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            return _error(403, self.blocked[chat_id])
+        if chat_id in self.missing:
+            return _error(400, "Bad Request: chat not found")
+        if chat_id in self.migrated:
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[chat_id]},
+            )
+        limited = self._flood_check(chat_id, 1)
+        if limited is not None:
+            return limited
+        photo = params.get("photo")
+        if photo is not None and BAD_IMAGE_MARK in str(photo):
+            return _error(400, "Bad Request: failed to get HTTP URL content")
+        body = params.get("caption") if method == "sendPhoto" else params.get("text")
+        limit = 1024 if method == "sendPhoto" else 4096
+        if body is not None or method == "sendMessage":
+            problem = _check_body(body or "", params.get("parse_mode"), limit, method)
+            if problem is not None:
+                return problem
+        self._note_sent(chat_id)
+        message_id = next(self._message_ids)
+        self.sent.append(Sent(chat_id, method, body, photo, params, time.time(), message_id))
+        self.stats.accepted += 1
+        return _ok(self._message(chat_id, body, photo, message_id))
+
+    def _flood_check(self, chat_id: int, weight: int) -> web.Response | None:
+        rules = self.flood
+        if rules is None:
+            return None
+        now = time.monotonic()
+        banned_until = max(self._ban_global, self._ban_chat.get(chat_id, 0.0))
+        if now < banned_until:
+            self.stats.sends_in_ban += 1
+            return self._too_many(max(1, round(banned_until - now)))
+        recent = self._recent
+        while recent and recent[0] <= now - 1.0:
+            recent.popleft()
+        per_chat = self._recent_chat[chat_id]
+        window, allowed = (
+            (60.0, rules.group_per_minute) if chat_id < 0 else (1.0, rules.private_per_second)
+        )
+        while per_chat and per_chat[0] <= now - window:
+            per_chat.popleft()
+        if len(recent) + weight > rules.per_second:
+            self._ban_global = now + rules.retry_after
+            return self._too_many(rules.retry_after)
+        if len(per_chat) + weight > allowed:
+            self._ban_chat[chat_id] = now + rules.retry_after
+            return self._too_many(rules.retry_after)
+        return None
+
+    def _note_sent(self, chat_id: int) -> None:
+        if self.flood is not None:
+            now = time.monotonic()
+            self._recent.append(now)
+            self._recent_chat[chat_id].append(now)
+
+    def _too_many(self, seconds: int) -> web.Response:
+        self.stats.flood_replies += 1
+        return _error(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+
+    def _message(
+        self, chat_id: int, text: str | None, photo: str | None, message_id: int
+    ) -> dict[str, Any]:
+        chat_type = "private" if chat_id > 0 else "supergroup"
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type, "title": "chat"},
+        }
+        if photo is not None:
+            message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
+            message["caption"] = text
+        else:
+            message["text"] = text or ""
+        return message
+
+
+def _check_body(body: str, parse_mode: str | None, limit: int, method: str) -> web.Response | None:
+    if parse_mode == "HTML":
+        try:
+            text = visible_text(body)
+        except EntityError as exc:
+            return _error(400, f"Bad Request: can't parse entities: {exc}")
+    else:
+        text = body
+    if method == "sendMessage" and not text.strip():
+        return _error(400, "Bad Request: message text is empty")
+    if utf16_len(text) > limit:
+        what = "message caption is too long" if limit == 1024 else "message is too long"
+        return _error(400, f"Bad Request: {what}")
+    return None
+
+
+def _member(user_id: int, status: str) -> dict[str, Any]:
+    member: dict[str, Any] = {
+        "user": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+        "status": status,
+    }
+    if status == "administrator":
+        member.update(
+            {
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        )
+    return member
+
+
+def _decode(form: dict[str, Any]) -> dict[str, Any]:
+    """PTB sends nested objects as JSON strings inside the form."""
+    decoded: dict[str, Any] = {}
+    for key, value in form.items():
+        if key in JSON_FIELDS and isinstance(value, str):
+            try:
+                decoded[key] = json.loads(value)
+                continue
+            except ValueError:
+                pass
+        decoded[key] = value
+    return decoded
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=status)
