@@ -14,11 +14,11 @@ import pytest
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, no warning
 
-from bot.app import NewsBot, build_application  # noqa: E402
-from bot.config import Config  # noqa: E402
-from storage import Store, open_store  # noqa: E402
-from tests.articles import write_article  # noqa: E402
-from tests.standin import TOKEN, StandIn  # noqa: E402
+from bot.app import NewsBot, build_application
+from bot.config import Config
+from storage import Store, open_store
+from tests.articles import write_article
+from tests.standin import TOKEN, StandIn
 
 ADMIN_ID = 4242
 
@@ -29,7 +29,8 @@ def no_leaked_threads() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
     leaked = [
-        t for t in threading.enumerate()
+        t
+        for t in threading.enumerate()
         if t not in before and t.is_alive() and not t.name.startswith(("asyncio_", "ThreadPool"))
     ]
     for thread in leaked:
@@ -95,7 +96,9 @@ class Running:
         return reply
 
 
-async def start_bot(config: Config, standin: StandIn) -> tuple[NewsBot, asyncio.Task[None], asyncio.Event]:
+async def start_bot(
+    config: Config, standin: StandIn
+) -> tuple[NewsBot, asyncio.Task[None], asyncio.Event]:
     store = open_store(config.db_path, exclusive=True)
     bot = NewsBot(config, store, build_application(config))
     stop = asyncio.Event()

@@ -21,8 +21,12 @@ async def test_subscribed_chat_gets_push_with_title_link_and_image(running: Runn
     push = next(m for m in running.standin.messages_to(ALICE) if m.method == "sendPhoto")
     assert push.photo == "https://img.example.com/robot.jpg"
     assert push.text is not None
-    assert '<a href="https://news.example.com/robots-laundry">Robots learn to fold laundry</a>' in push.text
+    assert (
+        '<a href="https://news.example.com/robots-laundry">Robots learn to fold laundry</a>'
+        in push.text
+    )
     assert push.params["parse_mode"] == "HTML"
+
     def state() -> tuple[str, int | None]:
         return running.store.db.execute("SELECT state, message_id FROM deliveries").fetchone()
 

@@ -1,0 +1,184 @@
+"""Article files into Article values, and every way a file can be wrong."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ArticleError
+from bot.parsing import is_ignored_name, parse_article, parse_article_bytes, read_article_file
+from tests.articles import SAMPLE, article_text
+
+
+def test_sample_parses_into_the_right_values() -> None:
+    """The shared sample becomes a draft with its title, topics, image, provider, related."""
+    article = parse_article_bytes(SAMPLE.read_bytes())
+    assert article.title.startswith("Facial recognition software company reveals")
+    assert article.url.startswith("https://www.dailymail.co.uk/sciencetech/article-8047615/")
+    assert article.published is False
+    assert article.published_at == datetime(2020, 2, 26, 17, 54, tzinfo=UTC)
+    assert article.topics == ("AI", "Computer Vision")
+    assert article.images[0].width == 636 and article.images[0].height == 382
+    assert article.provider is not None and article.provider.name == "Mail Online"
+    assert [r.provider for r in article.related] == ["NBC News", "Government Technology"]
+    assert article.quality == 45 and article.heat == -1
+    assert article.category == "news" and article.kind == "article"
+    assert '"secured"' in article.raw_json  # carried along, never shown
+
+
+def test_absent_published_means_published() -> None:
+    """A file without `published` is published."""
+    assert parse_article(article_text()).published is True
+
+
+def test_body_after_front_matter_is_ignored() -> None:
+    """Markdown after the second `---` does not disturb the fields."""
+    article = parse_article(article_text() + "\n# Body\n\n---\nmore: text\n")
+    assert article.title == "Robots learn to fold laundry"
+
+
+def test_topics_are_deduplicated_case_insensitively() -> None:
+    """`AI` and `ai` are one topic; the first spelling is kept."""
+    assert parse_article(article_text(topics=["AI", "ai", " Robotics "])).topics == (
+        "AI",
+        "Robotics",
+    )
+
+
+def test_naive_date_is_taken_as_utc() -> None:
+    article = parse_article(article_text(publishedDateTime="2026-01-02T03:04:05"))
+    assert article.published_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (article_text(title=None), "title is missing"),
+        (article_text(title="   "), "title is empty"),
+        (article_text(title=42), "title must be a string, got int 42"),
+        (article_text(webUrl=None), "webUrl is missing"),
+        (article_text(webUrl="news.example.com/x"), "webUrl must be an http(s) URL"),
+        (article_text(webUrl="ftp://example.com/x"), "webUrl must be an http(s) URL"),
+        (article_text(webUrl=["https://a.example"]), "webUrl must be an http(s) URL"),
+        (
+            article_text(published="false"),
+            "published must be true or false, got the string 'false'",
+        ),
+        (article_text(published=1), "published must be true or false, got int 1"),
+        (article_text(topics="AI"), "topics must be a list, got the string 'AI'"),
+        (article_text(topics=["AI", 3]), "topics must be a list of names"),
+        (article_text(images="https://img.example.com/a.jpg"), "images must be a list"),
+        (article_text(images=[{"width": 3}]), "images.url is missing"),
+        (article_text(excerpt=["a"]), "excerpt must be a string"),
+        (article_text(quality=101), "quality must be between 0 and 100"),
+        (article_text(quality="high"), "quality must be a whole number"),
+        (article_text(publishedDateTime="yesterday"), "publishedDateTime must be an ISO 8601"),
+        (article_text(provider="Example"), "provider must be a mapping"),
+        (article_text(related=[{"title": "x"}]), "related.webUrl is missing"),
+        ("title: no front matter\n", "no front matter"),
+        ("---\ntitle: x\n", "front matter is not closed"),
+        ("---\n- a\n- b\n---\n", "the front matter is not a mapping"),
+        ("---\ntitle: [unclosed\n---\n", "invalid YAML"),
+    ],
+)
+def test_malformed_articles_are_refused_with_a_reason(text: str, reason: str) -> None:
+    """Each rule of PRODUCT.md's field table gives a human reason."""
+    with pytest.raises(ArticleError, match=_literal(reason)):
+        parse_article(text)
+
+
+def _literal(text: str) -> str:
+    import re
+
+    return re.escape(text)
+
+
+def test_python_tags_are_refused_and_never_run(tmp_path: Path) -> None:
+    """A `!!python/object` tag is refused before anything is constructed."""
+    marker = tmp_path / "ran"
+    text = (
+        "---\ntitle: !!python/object/apply:os.system ['touch "
+        f"{marker}']\nwebUrl: https://a.example/x\n---\n"
+    )
+    with pytest.raises(ArticleError, match="YAML tag .*python/object/apply:os.system"):
+        parse_article(text)
+    assert not marker.exists()
+
+
+def test_custom_and_binary_tags_are_refused() -> None:
+    with pytest.raises(ArticleError, match="YAML tag"):
+        parse_article("---\ntitle: !!binary aGVsbG8=\nwebUrl: https://a.example/x\n---\n")
+    with pytest.raises(ArticleError, match="YAML tag !custom"):
+        parse_article("---\ntitle: !custom x\nwebUrl: https://a.example/x\n---\n")
+
+
+def test_billion_laughs_is_refused_quickly() -> None:
+    """Anchors and aliases are refused, so an alias bomb costs nothing."""
+    lines = ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in "bcdefghi":
+        prev = chr(ord(level) - 1)
+        lines.append(f"{level}: &{level} [" + ",".join([f"*{prev}"] * 9) + "]")
+    lines += ["title: boom", "webUrl: https://a.example/x", "---"]
+    with pytest.raises(ArticleError, match="anchors and aliases are not allowed"):
+        parse_article("\n".join(lines) + "\n")
+
+
+def test_single_alias_is_refused() -> None:
+    text = "---\ntitle: &t Hello\nexcerpt: *t\nwebUrl: https://a.example/x\n---\n"
+    with pytest.raises(ArticleError, match="aliases"):
+        parse_article(text)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"  \n\n", "empty file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+        ("---\ntitle: caf\xe9\n---\n".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_unreadable_bytes_are_refused(data: bytes, reason: str) -> None:
+    with pytest.raises(ArticleError, match=reason):
+        parse_article_bytes(data)
+
+
+def test_byte_order_mark_is_accepted() -> None:
+    assert parse_article_bytes(b"\xef\xbb\xbf" + article_text().encode()).title
+
+
+def test_oversized_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text(article_text(excerpt="x" * 5000))
+    with pytest.raises(ArticleError, match="too large"):
+        read_article_file(path, tmp_path, max_bytes=1000)
+
+
+def test_symlink_out_of_the_folder_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text(article_text())
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "link.txt").symlink_to(outside)
+    with pytest.raises(ArticleError, match="symlink pointing outside the folder"):
+        read_article_file(folder / "link.txt", folder, max_bytes=10_000)
+
+
+def test_symlink_inside_the_folder_is_read(tmp_path: Path) -> None:
+    (tmp_path / "real.txt").write_text(article_text())
+    (tmp_path / "link.txt").symlink_to(tmp_path / "real.txt")
+    assert read_article_file(tmp_path / "link.txt", tmp_path, max_bytes=10_000).size > 0
+
+
+@pytest.mark.parametrize(
+    "name", [".hidden", "a.txt~", ".a.txt.swp", "a.txt.swp", "a.tmp", "a.part"]
+)
+def test_editor_and_temp_files_are_ignored(name: str) -> None:
+    assert is_ignored_name(name)
+
+
+def test_ordinary_names_are_not_ignored() -> None:
+    assert not is_ignored_name("000_3f6c152225941a7d.txt")
+    assert not is_ignored_name("article.md")

@@ -1,0 +1,241 @@
+"""The SQLite store on a real file: migrations, lifecycle transitions, the outbox."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from storage import Article, StorageError, Store, StoreLocked, open_store
+from storage.schema import migrations
+from storage.store import FileState
+
+ARTICLE = Article(
+    url="https://news.example.com/a",
+    title="Robots fold laundry",
+    excerpt="A robot folds shirts.",
+    topics=("AI", "Robotics"),
+    quality=60,
+)
+STATE = FileState(100, 1, "h1")
+
+
+def subscribe(store: Store, chat_id: int, *topics: str, chat_type: str = "private") -> None:
+    store.chats.register(chat_id, chat_type, None)
+    store.chats.subscribe(chat_id, list(topics))
+
+
+def deliveries(store: Store) -> list[tuple[int, str]]:
+    return [
+        tuple(row)
+        for row in store.db.execute("SELECT chat_id, state FROM deliveries ORDER BY chat_id")
+    ]
+
+
+def test_migrations_create_every_table_on_an_empty_file(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "new.db")
+    tables = set(store.db.table_names())
+    assert {
+        "articles",
+        "article_topics",
+        "chats",
+        "subscriptions",
+        "mutes",
+        "deliveries",
+        "files",
+        "ingest_errors",
+        "processed_updates",
+        "meta",
+        "articles_fts",
+    } <= tables
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+
+
+def test_migrations_upgrade_an_existing_file_and_keep_its_rows(tmp_path: Path) -> None:
+    """A database at the first version gains the search index and keeps its articles."""
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0002_search")
+    db.execute(
+        "INSERT INTO articles (url, path, title, published, present, visible, sort_at, "
+        "first_seen_at, updated_at, data) VALUES ('https://a.example/x', 'x.txt', "
+        "'Old quantum article', 1, 1, 1, '2020', 0, 0, '{}')"
+    )
+    db.close()
+    store = open_store(path)
+    assert [m.name for m in migrations.applied(store.db)] == ["0001_initial", "0002_search"]
+    hits = store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'quantum'")
+    assert len(list(hits)) == 1
+    store.close()
+    # and opening again applies nothing twice
+    assert [m.name for m in migrations.applied(open_store(path).db)] == [
+        "0001_initial",
+        "0002_search",
+    ]
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StorageError, match="cannot use the database"):
+        open_store(path)
+
+
+def test_second_exclusive_open_is_refused_and_lock_dies_with_the_holder(tmp_path: Path) -> None:
+    first = open_store(tmp_path / "db", exclusive=True)
+    with pytest.raises(StoreLocked, match=r"another newsbot \(pid \d+\) is already running"):
+        open_store(tmp_path / "db", exclusive=True)
+    first.close()
+    open_store(tmp_path / "db", exclusive=True).close()
+
+
+def test_new_published_article_is_queued_once_per_matching_chat(store: Store) -> None:
+    subscribe(store, 1, "ai")
+    subscribe(store, 2, "Robotics", "AI")
+    subscribe(store, 3, "Cooking")
+    change = store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    assert change.kind == "new" and change.queued == 2
+    assert deliveries(store) == [(1, "pending"), (2, "pending")]
+
+
+def test_baseline_and_ingest_store_without_queueing(store: Store) -> None:
+    subscribe(store, 1, "AI")
+    assert store.store_article("a.txt", STATE, ARTICLE, queue=False).kind == "new"
+    assert deliveries(store) == []
+
+
+def test_draft_is_queued_only_when_published(store: Store) -> None:
+    subscribe(store, 1, "AI")
+    draft = replace(ARTICLE, published=False)
+    assert store.store_article("a.txt", STATE, draft, queue=True).queued == 0
+    assert store.latest(10) == []
+    change = store.store_article("a.txt", replace(STATE, hash="h2"), ARTICLE, queue=True)
+    assert (change.kind, change.queued) == ("published", 1)
+
+
+def test_edit_of_published_article_is_not_queued_again(store: Store) -> None:
+    subscribe(store, 1, "AI")
+    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    change = store.store_article(
+        "a.txt", replace(STATE, hash="h2"), replace(ARTICLE, title="Better title"), queue=True
+    )
+    assert (change.kind, change.queued) == ("edited", 0)
+    assert store.latest(1)[0].article.title == "Better title"
+
+
+def test_unpublish_cancels_pending_and_republish_skips_chats_that_had_it(store: Store) -> None:
+    subscribe(store, 1, "AI")
+    subscribe(store, 2, "AI")
+    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    first = store.db.execute("SELECT id FROM deliveries WHERE chat_id = 1").fetchone()[0]
+    store.outbox.claim(first, time.time())
+    store.outbox.mark_sent(first, 7, time.time())
+    change = store.store_article(
+        "a.txt", replace(STATE, hash="h2"), replace(ARTICLE, published=False), queue=True
+    )
+    assert (change.kind, change.cancelled) == ("unpublished", 1)
+    assert deliveries(store) == [(1, "sent"), (2, "cancelled")]
+    assert store.latest(10) == []
+    change = store.store_article("a.txt", replace(STATE, hash="h3"), ARTICLE, queue=True)
+    assert (change.kind, change.queued) == ("published", 1)
+    assert deliveries(store) == [(1, "sent"), (2, "pending")]
+
+
+def test_removed_file_hides_the_article_and_cancels_its_pushes(store: Store) -> None:
+    subscribe(store, 1, "AI")
+    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    change, others = store.remove_file("a.txt")
+    assert (change.kind, change.cancelled, others) == ("removed", 1, [])
+    assert store.latest(10) == [] and store.search("robots", 10) == []
+
+
+def test_second_file_with_the_same_url_is_a_duplicate(store: Store) -> None:
+    """The file that held the webUrl first stays the article; the other is listed as an error."""
+    store.store_article("a.txt", STATE, ARTICLE, queue=False)
+    change = store.store_article("b.txt", STATE, replace(ARTICLE, title="Copy"), queue=False)
+    assert (change.kind, change.other_path) == ("duplicate", "a.txt")
+    assert store.latest(1)[0].article.title == "Robots fold laundry"
+    assert [e.path for e in store.ingest_errors()] == ["b.txt"]
+    _, others = store.remove_file("a.txt")
+    assert others == ["b.txt"]  # the duplicate can take over
+
+
+def test_filters_keep_low_quality_and_muted_articles_from_a_chat(store: Store) -> None:
+    for chat in (1, 2, 3):
+        subscribe(store, chat, "AI")
+    store.chats.set_min_quality(2, 80)
+    store.chats.mute(3, "LAUNDRY")
+    assert (
+        store.store_article(
+            "a.txt", STATE, replace(ARTICLE, excerpt="Laundry day"), queue=True
+        ).queued
+        == 1
+    )
+    assert deliveries(store) == [(1, "pending")]
+
+
+def test_subscribe_all_receives_every_topic(store: Store) -> None:
+    store.chats.register(5, "private", None)
+    store.chats.set_all_topics(5, True)
+    assert (
+        store.store_article(
+            "a.txt", STATE, replace(ARTICLE, topics=("Gardening",)), queue=True
+        ).queued
+        == 1
+    )
+
+
+def test_inactive_chat_gets_nothing_and_its_pending_rows_are_cancelled(store: Store) -> None:
+    subscribe(store, 1, "AI")
+    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    assert store.chats.deactivate(1) == 1
+    store.store_article(
+        "b.txt", STATE, replace(ARTICLE, url="https://news.example.com/b"), queue=True
+    )
+    assert deliveries(store) == [(1, "cancelled")]
+
+
+def test_migrated_chat_keeps_subscriptions_and_queue(store: Store) -> None:
+    subscribe(store, -100, "AI", chat_type="group")
+    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.chats.migrate(-100, -1009)
+    assert store.chats.subscriptions(-1009) == (False, ["ai"])
+    assert store.chats.get(-100) is None
+    assert deliveries(store) == [(-1009, "pending")]
+
+
+def test_search_finds_words_in_titles_and_excerpts_newest_first(store: Store) -> None:
+    store.store_article("a.txt", STATE, replace(ARTICLE, title="Old robots"), queue=False)
+    newer = replace(ARTICLE, url="https://b.example/b", title="New robots", excerpt="Quantum")
+    store.store_article("b.txt", STATE, newer, queue=False)
+    assert [s.article.title for s in store.search("robots", 10)] == ["New robots", "Old robots"]
+    assert [s.article.title for s in store.search("quantum", 10)] == ["New robots"]
+    assert store.search('" OR * NEAR(', 10) == []  # user text is never FTS syntax
+
+
+def test_update_ids_are_claimed_once(store: Store) -> None:
+    assert store.chats.claim_update(5) is True
+    assert store.chats.claim_update(5) is False
+
+
+def test_crash_recovery_puts_sending_rows_back(store: Store) -> None:
+    subscribe(store, 1, "AI")
+    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.outbox.claim(1, time.time())
+    assert store.outbox.recover_in_flight(time.time()) == 1
+    assert deliveries(store) == [(1, "pending")]
+
+
+def test_database_rows_survive_reopening(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "db")
+    subscribe(store, 1, "AI")
+    store.close()
+    again = open_store(tmp_path / "db")
+    assert again.chats.subscriptions(1) == (False, ["ai"])
+    assert isinstance(again.db.conn, sqlite3.Connection)
+    again.close()
