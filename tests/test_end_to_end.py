@@ -28,7 +28,8 @@ async def test_subscribed_chat_gets_push_with_title_link_and_image(running: Runn
     assert push.params["parse_mode"] == "HTML"
 
     def state() -> tuple[str, int | None]:
-        return running.store.db.execute("SELECT state, message_id FROM deliveries").fetchone()
+        row = running.store.db.execute("SELECT state, message_id FROM deliveries").fetchone()
+        return (row[0], row[1])
 
     await eventually(lambda: state()[0] != "sending")
     assert state() == ("sent", push.message_id)

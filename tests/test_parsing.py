@@ -102,7 +102,7 @@ def test_python_tags_are_refused_and_never_run(tmp_path: Path) -> None:
         "---\ntitle: !!python/object/apply:os.system ['touch "
         f"{marker}']\nwebUrl: https://a.example/x\n---\n"
     )
-    with pytest.raises(ArticleError, match="YAML tag .*python/object/apply:os.system"):
+    with pytest.raises(ArticleError, match=r"YAML tag .*python/object/apply:os\.system"):
         parse_article(text)
     assert not marker.exists()
 
