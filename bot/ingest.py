@@ -30,6 +30,8 @@ class Loaded:
     state: FileState | None
     article: Article | None = None
     error: str | None = None
+    # an error that more writing cannot cure (too large, a link out of the folder)
+    final: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,7 @@ class Ingestor:
         except ArticleError as error:
             signature = file_signature(path)
             state = FileState(signature[0], signature[1], "") if signature else None
-            return Loaded(path, state, error=str(error))
+            return Loaded(path, state, error=str(error), final=True)
         state = FileState(raw.size, raw.mtime_ns, raw.hash)
         if known_hash == raw.hash:
             return Loaded(path, state)  # same bytes: nothing to parse

@@ -29,7 +29,7 @@ from storage.store import Change
 log = logging.getLogger(__name__)
 
 BATCH = 256  # files parsed per worker-thread hop and stored per transaction in bulk scans
-RETRIES_WHILE_WRITTEN = 20
+PATIENCE_SECONDS = 30.0  # how long a file that is open for writing may stay unparseable
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,8 @@ class Watcher:
         self._queue: asyncio.Queue[Path] = asyncio.Queue()
         self._queued: set[Path] = set()
         self._timers: dict[Path, asyncio.TimerHandle] = {}
-        self._retries: dict[Path, int] = {}
+        self._writing: set[Path] = set()  # created/modified and not yet closed
+        self._failing_since: dict[Path, float] = {}
         self._first_seen: dict[Path, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -104,9 +105,10 @@ class Watcher:
         """Start watching, reconcile with a scan, then process events until cancelled."""
         self._loop = asyncio.get_running_loop()
         self._start_observer()
-        baseline = self.ingestor.store.is_empty()
+        baseline = not self.ingestor.store.baseline_done
         await self.scan(queue=self.queue_pushes and not baseline)
         if baseline:
+            self.ingestor.store.mark_baseline_done()
             log.info("first start: the files already in the folder are the baseline, not pushed")
         self.alive = True
         tasks = [
@@ -153,8 +155,10 @@ class Watcher:
         if timer is not None:
             timer.cancel()
         if event.settled:
+            self._writing.discard(event.path)
             self._enqueue(event.path)
         else:
+            self._writing.add(event.path)
             assert self._loop is not None
             self._timers[event.path] = self._loop.call_later(self.settle, self._enqueue, event.path)
 
@@ -172,18 +176,16 @@ class Watcher:
 
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
-            self._retries.pop(path, None)
-            self._first_seen.pop(path, None)
+            self._forget(path)
             self._remove(path)
             return
         loaded = await asyncio.to_thread(self.ingestor.load, path, self.ingestor.known_hash(path))
         if loaded.error is not None and self._still_written(loaded):
             # a half-written file: read it again when it settles, record nothing yet
-            self._retries[path] = self._retries.get(path, 0) + 1
             assert self._loop is not None
             self._timers[path] = self._loop.call_later(self.settle, self._enqueue, path)
             return
-        self._retries.pop(path, None)
+        self._failing_since.pop(path, None)
         change = self.ingestor.apply(loaded, queue=self.queue_pushes)
         seen = self._first_seen.pop(path, None)
         if seen is not None and change.queued:
@@ -192,10 +194,25 @@ class Watcher:
         self.on_change(change)
 
     def _still_written(self, loaded: Loaded) -> bool:
-        if loaded.state is None or self._retries.get(loaded.path, 0) >= RETRIES_WHILE_WRITTEN:
+        """Whether an unparseable file is probably still being written.
+
+        Yes while a writer has it open (no close-after-write event yet; inotify tells
+        us) or it changed within two settle times (the polling observer has no close
+        events), for at most PATIENCE_SECONDS.
+        """
+        if loaded.state is None or loaded.final:
+            return False
+        now = time.monotonic()
+        since = self._failing_since.setdefault(loaded.path, now)
+        if now - since > PATIENCE_SECONDS:
             return False
         age = time.time() - loaded.state.mtime_ns / 1e9
-        return age < 2 * self.settle
+        return loaded.path in self._writing or age < 2 * self.settle
+
+    def _forget(self, path: Path) -> None:
+        self._failing_since.pop(path, None)
+        self._first_seen.pop(path, None)
+        self._writing.discard(path)
 
     def _remove(self, path: Path) -> None:
         change, others = self.ingestor.remove(path)

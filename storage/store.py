@@ -85,9 +85,13 @@ class Store:
     def set_paused(self, paused: bool) -> None:
         self.set_meta("paused", "1" if paused else "0")
 
-    def is_empty(self) -> bool:
-        """True before anything was ever stored: the first start takes files as a baseline."""
-        return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+    @property
+    def baseline_done(self) -> bool:
+        """False until the first start has taken the folder's files as its baseline."""
+        return self.get_meta("baseline_done") == "1"
+
+    def mark_baseline_done(self) -> None:
+        self.set_meta("baseline_done", "1")
 
     # --- files ------------------------------------------------------------------------
 

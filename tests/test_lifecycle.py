@@ -1,0 +1,315 @@
+"""The article lifecycle of PRODUCT.md on a real folder with a real watchdog observer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.ingest import Ingestor
+from bot.watcher import Watcher
+from storage import Store, open_store
+from storage.store import Change
+from tests.articles import article_text, write_article
+from tests.conftest import eventually
+
+CHAT = 77
+
+
+@dataclass
+class Watching:
+    watcher: Watcher
+    changes: list[Change]
+    store: Store
+    folder: Path
+
+    def queued(self) -> list[tuple[int, str]]:
+        rows = self.store.db.execute("SELECT d.chat_id, d.state FROM deliveries d ORDER BY d.id")
+        return [(row[0], row[1]) for row in rows]
+
+    def kinds(self) -> list[str]:
+        return [c.kind for c in self.changes if c.kind != "unchanged"]
+
+    async def settled(self, count: int) -> None:
+        """Wait until `count` meaningful changes were stored."""
+        await eventually(lambda: len(self.kinds()) >= count)
+
+
+async def watch(
+    store: Store, folder: Path, **options: object
+) -> tuple[Watcher, list[Change], asyncio.Task[None]]:
+    changes: list[Change] = []
+    ingestor = Ingestor(store, folder.resolve(), max_bytes=4096)
+    watcher = Watcher(
+        ingestor, on_change=changes.append, settle=0.1, supervise_every=0.05, **options
+    )  # type: ignore[arg-type]
+    task = asyncio.create_task(watcher.run())
+    await eventually(lambda: watcher.alive)
+    return watcher, changes, task
+
+
+async def unwatch(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.fixture
+async def live(store: Store, articles: Path) -> AsyncIterator[Watching]:
+    """A watcher past its first start, with chat 77 following AI."""
+    store.mark_baseline_done()
+    store.chats.register(CHAT, "private", None)
+    store.chats.subscribe(CHAT, ["AI"])
+    watcher, changes, task = await watch(store, articles)
+    yield Watching(watcher, changes, store, articles)
+    await unwatch(task)
+
+
+async def test_new_published_file_is_stored_and_queued_once(live: Watching) -> None:
+    write_article(live.folder / "a.txt")
+    await live.settled(1)
+    assert live.kinds() == ["new"]
+    assert live.queued() == [(CHAT, "pending")]
+    assert live.store.latest(5)[0].article.title == "Robots learn to fold laundry"
+
+
+async def test_draft_is_not_queued_until_published(live: Watching) -> None:
+    write_article(live.folder / "a.txt", published=False)
+    await live.settled(1)
+    assert live.queued() == [] and live.store.latest(5) == []
+    write_article(live.folder / "a.txt", published=True)
+    await live.settled(2)
+    assert live.kinds() == ["new", "published"]
+    assert live.queued() == [(CHAT, "pending")]
+
+
+async def test_edit_of_published_article_is_stored_not_queued_again(live: Watching) -> None:
+    write_article(live.folder / "a.txt")
+    await live.settled(1)
+    write_article(live.folder / "a.txt", title="Robots fold laundry, better")
+    await live.settled(2)
+    assert live.kinds() == ["new", "edited"]
+    assert len(live.queued()) == 1
+    assert live.store.latest(1)[0].article.title == "Robots fold laundry, better"
+
+
+async def test_unpublish_cancels_pending_and_republish_does_not_repeat_sent(live: Watching) -> None:
+    write_article(live.folder / "a.txt")
+    await live.settled(1)
+    live.store.db.execute("UPDATE deliveries SET state = 'sent'")  # the chat got it
+    write_article(live.folder / "a.txt", published=False)
+    await live.settled(2)
+    assert live.store.latest(5) == []
+    write_article(live.folder / "a.txt", published=True)
+    await live.settled(3)
+    assert live.kinds() == ["new", "unpublished", "published"]
+    assert live.queued() == [(CHAT, "sent")]
+
+
+async def test_deleted_file_is_hidden_and_its_pending_pushes_cancelled(live: Watching) -> None:
+    write_article(live.folder / "a.txt")
+    await live.settled(1)
+    (live.folder / "a.txt").unlink()
+    await live.settled(2)
+    assert live.kinds() == ["new", "removed"]
+    assert live.queued() == [(CHAT, "cancelled")]
+    assert live.store.latest(5) == [] and live.store.search("robots", 5) == []
+
+
+async def test_touch_or_identical_rewrite_does_nothing(live: Watching) -> None:
+    path = write_article(live.folder / "a.txt")
+    await live.settled(1)
+    os.utime(path)
+    path.write_text(path.read_text())
+    await eventually(lambda: len(live.changes) >= 2)
+    assert live.kinds() == ["new"]
+    assert len(live.queued()) == 1
+
+
+async def test_two_files_with_one_url_are_one_article(
+    live: Watching, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_article(live.folder / "a.txt")
+    await live.settled(1)
+    write_article(live.folder / "b.txt", title="The same story again")
+    await live.settled(2)
+    assert live.kinds() == ["new", "duplicate"]
+    assert "b.txt: same webUrl as a.txt" in caplog.text
+    assert [e.path for e in live.store.ingest_errors()] == ["b.txt"]
+    assert len(live.queued()) == 1
+
+
+async def test_temp_file_renamed_into_place_is_read_once(live: Watching) -> None:
+    temp = live.folder / "a.txt.tmp"
+    temp.write_text(article_text())
+    os.replace(temp, live.folder / "a.txt")
+    await live.settled(1)
+    await eventually(lambda: not live.watcher._queue.qsize())
+    assert live.kinds() == ["new"]
+    assert [f for f in live.store.file_states()] == ["a.txt"]
+
+
+async def test_editor_swap_and_backup_files_are_ignored(live: Watching) -> None:
+    for name in (".a.txt.swp", "a.txt~", ".hidden.txt", "a.part", "b.tmp"):
+        (live.folder / name).write_text(article_text(webUrl=f"https://x.example/{name}"))
+    write_article(live.folder / "real.txt")
+    await live.settled(1)
+    assert list(live.store.file_states()) == ["real.txt"]
+
+
+async def test_file_written_slowly_in_chunks_is_never_read_half(live: Watching) -> None:
+    """A writer that pauses longer than the settle time mid-file: no error, one push."""
+    text = article_text().encode()
+    chunks = [text[:40], text[40:120], text[120:]]
+
+    def slow_writer() -> None:
+        with open(live.folder / "slow.txt", "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+                handle.flush()
+                time.sleep(0.3)  # the scenario: a writer slower than the settle time
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    await asyncio.to_thread(writer.join)
+    await live.settled(1)
+    assert live.kinds() == ["new"]
+    assert live.store.ingest_errors() == []
+    assert live.queued() == [(CHAT, "pending")]
+
+
+BAD_FILES = {
+    "invalid YAML": b"---\ntitle: [oops\n---\n",
+    "no front matter": b"just text\n",
+    "missing title": article_text(title=None).encode(),
+    "empty title": article_text(title="").encode(),
+    "missing webUrl": article_text(webUrl=None).encode(),
+    "topics as a string": article_text(topics="AI").encode(),
+    "published as a string": article_text(published="false").encode(),
+    "non-URL webUrl": article_text(webUrl="not a url").encode(),
+    "empty file": b"",
+    "binary": b"\x00\x01\x02\x89PNG",
+    "not UTF-8": "---\ntitle: caf\xe9\n---\n".encode("latin-1"),
+    "too large": article_text(excerpt="x" * 5000).encode(),
+    "python tag": b"---\ntitle: !!python/object/apply:os.getcwd []\nwebUrl: https://a.example/a\n---\n",
+    "alias": b"---\ntitle: &t x\nexcerpt: *t\nwebUrl: https://a.example/a\n---\n",
+}
+REASONS = {
+    "invalid YAML": "invalid YAML",
+    "no front matter": "no front matter",
+    "missing title": "title is missing",
+    "empty title": "title is empty",
+    "missing webUrl": "webUrl is missing",
+    "topics as a string": "topics must be a list",
+    "published as a string": "published must be true or false",
+    "non-URL webUrl": "webUrl must be an http(s) URL",
+    "empty file": "empty file",
+    "binary": "binary file",
+    "not UTF-8": "not UTF-8",
+    "too large": "too large",
+    "python tag": "YAML tag",
+    "alias": "anchors and aliases",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+async def test_bad_file_is_logged_listed_and_picked_up_once_fixed(
+    live: Watching, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    """One log line naming file and reason, a row for admins, no effect on others; fixed, it is taken."""
+    write_article(live.folder / "good.txt", webUrl="https://a.example/good")
+    await live.settled(1)
+    caplog.set_level(logging.WARNING)
+    path = live.folder / "bad.txt"
+    path.write_bytes(BAD_FILES[case])
+    await eventually(lambda: bool(live.store.ingest_errors()))
+    lines = [r.getMessage() for r in caplog.records if "bad.txt" in r.getMessage()]
+    assert len(lines) == 1 and REASONS[case] in lines[0]
+    assert REASONS[case] in live.store.ingest_errors()[0].reason
+    assert [s.article.url for s in live.store.latest(5)] == ["https://a.example/good"]
+    write_article(path, atomic=False, webUrl="https://a.example/fixed")
+    await eventually(lambda: not live.store.ingest_errors())
+    assert {s.article.url for s in live.store.latest(5)} == {
+        "https://a.example/good",
+        "https://a.example/fixed",
+    }
+
+
+async def test_symlink_out_of_the_folder_is_refused(live: Watching, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text(article_text())
+    (live.folder / "link.txt").symlink_to(outside)
+    await eventually(lambda: bool(live.store.ingest_errors()))
+    assert "symlink pointing outside the folder" in live.store.ingest_errors()[0].reason
+    assert live.store.latest(5) == []
+
+
+async def test_first_start_takes_existing_files_as_baseline(store: Store, articles: Path) -> None:
+    store.chats.register(CHAT, "private", None)
+    store.chats.subscribe(CHAT, ["AI"])
+    write_article(articles / "old.txt")
+    _, changes, task = await watch(store, articles)
+    await unwatch(task)
+    assert [c.kind for c in changes] == ["new"] and sum(c.queued for c in changes) == 0
+    assert len(store.latest(5)) == 1
+
+
+async def test_changes_while_down_are_handled_on_start_as_if_live(
+    tmp_path: Path, articles: Path
+) -> None:
+    """New, published, edited and deleted while stopped: the next start sees each once."""
+    store = open_store(tmp_path / "db")
+    store.chats.register(CHAT, "private", None)
+    store.chats.subscribe(CHAT, ["AI"])
+    write_article(articles / "kept.txt", webUrl="https://a.example/kept")
+    write_article(articles / "draft.txt", webUrl="https://a.example/draft", published=False)
+    write_article(articles / "gone.txt", webUrl="https://a.example/gone")
+    _, _, task = await watch(store, articles)  # first start: all three are the baseline
+    await unwatch(task)
+    store.close()
+
+    write_article(articles / "new.txt", webUrl="https://a.example/new")
+    write_article(articles / "draft.txt", webUrl="https://a.example/draft", published=True)
+    write_article(articles / "kept.txt", webUrl="https://a.example/kept", title="Edited")
+    (articles / "gone.txt").unlink()
+
+    store = open_store(tmp_path / "db")
+    _, changes, task = await watch(store, articles)
+    await unwatch(task)
+    assert sorted(c.kind for c in changes) == ["edited", "new", "published", "removed"]
+    urls = {s.article.url for s in store.latest(10)}
+    assert urls == {"https://a.example/kept", "https://a.example/draft", "https://a.example/new"}
+    queued = store.db.execute(
+        "SELECT a.url FROM deliveries d JOIN articles a ON a.id = d.article_id"
+    )
+    assert sorted(row[0] for row in queued) == ["https://a.example/draft", "https://a.example/new"]
+    store.close()
+
+
+async def test_dead_observer_is_restarted_and_watching_goes_on(
+    live: Watching, caplog: pytest.LogCaptureFixture
+) -> None:
+    observer = live.watcher.observer
+    assert observer is not None
+    observer.stop()
+    observer.join(5)
+    await eventually(lambda: live.watcher.restarts == 1 and live.watcher.observer is not observer)
+    assert "the folder watcher stopped; restarting it" in caplog.text
+    write_article(live.folder / "after.txt")
+    await live.settled(1)
+    assert live.queued() == [(CHAT, "pending")]
+
+
+async def test_polling_observer_sees_new_files(store: Store, articles: Path) -> None:
+    """NEWSBOT_WATCHER=polling: for mounts where inotify never fires."""
+    store.mark_baseline_done()
+    watcher, changes, task = await watch(store, articles, polling=True)
+    write_article(articles / "a.txt")
+    await eventually(lambda: any(c.kind == "new" for c in changes))
+    await unwatch(task)
