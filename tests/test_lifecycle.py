@@ -309,7 +309,7 @@ async def test_dead_observer_is_restarted_and_watching_goes_on(
 async def test_polling_observer_sees_new_files(store: Store, articles: Path) -> None:
     """NEWSBOT_WATCHER=polling: for mounts where inotify never fires."""
     store.mark_baseline_done()
-    watcher, changes, task = await watch(store, articles, polling=True)
+    _, changes, task = await watch(store, articles, polling=True)
     write_article(articles / "a.txt")
     await eventually(lambda: any(c.kind == "new" for c in changes))
     await unwatch(task)
