@@ -43,13 +43,13 @@ class Watching:
 
 
 async def watch(
-    store: Store, folder: Path, **options: object
+    store: Store, folder: Path, *, polling: bool = False
 ) -> tuple[Watcher, list[Change], asyncio.Task[None]]:
     changes: list[Change] = []
     ingestor = Ingestor(store, folder.resolve(), max_bytes=4096)
     watcher = Watcher(
-        ingestor, on_change=changes.append, settle=0.1, supervise_every=0.05, **options
-    )  # type: ignore[arg-type]
+        ingestor, on_change=changes.append, settle=0.1, supervise_every=0.05, polling=polling
+    )
     task = asyncio.create_task(watcher.run())
     await eventually(lambda: watcher.alive)
     return watcher, changes, task
