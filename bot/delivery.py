@@ -24,7 +24,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import ExtBot
 
 from bot.pacing import FloodPacer, retry_seconds
-from bot.rendering import Push, render_push
+from bot.rendering import Push, render_push, visible_text
 from storage import Delivery, Store
 from storage.models import StoredArticle
 
@@ -41,6 +41,7 @@ IMAGE_REFUSALS = (
 )
 MARKUP_REFUSALS = ("can't parse entities", "message is too long", "caption is too long")
 GONE_CHAT = ("chat not found",)
+MARKUP_RETRY = "refused markup"
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Sender:
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
         self._renders: OrderedDict[int, StoredArticle | None] = OrderedDict()
         self.alive = False
+        self.last_look = 0.0
 
     def wake(self) -> None:
         """New rows may be ready (queued, resumed): look now instead of at the next timer."""
@@ -125,6 +127,7 @@ class Sender:
         self._wake.clear()
         free = self.window - len(self._in_flight)
         now = self.clock()
+        self.last_look = now
         rows: list[Delivery] = []
         if free > 0 and not self.store.paused:
             rows = self.store.outbox.ready(free, now, self._busy_chats())
@@ -198,6 +201,13 @@ class Sender:
         if stored is None or not stored.visible:
             raise _Withdrawn  # unpublished or deleted between queueing and now
         push = render_push(stored.article)
+        if (row.last_error or "").startswith(MARKUP_RETRY):
+            # Telegram refused our HTML once: this time the same words as plain text
+            text = visible_text(render_push(stored.article, with_image=False).html)
+            message = await self.bot.send_message(
+                row.chat_id, text, rate_limit_args=self.rate_limit_args
+            )
+            return message.message_id
         if push.photo_url is not None:
             try:
                 return (await self._send_push(row.chat_id, push, stored)).message_id
@@ -239,10 +249,12 @@ class Sender:
     def _refused(self, row: Delivery, error: BadRequest) -> None:
         if _matches(error, GONE_CHAT):
             self._chat_gone(row, str(error))
-        elif _matches(error, MARKUP_REFUSALS) and row.attempts < 2:
+        elif _matches(error, MARKUP_REFUSALS) and not (row.last_error or "").startswith(
+            MARKUP_RETRY
+        ):
             # rendering guarantees valid, short HTML; if Telegram disagrees, it is our bug
             log.error("Telegram refused our HTML for delivery %d: %s", row.id, error)
-            self._retry(row, f"refused markup: {error}", 0.0)
+            self._retry(row, f"{MARKUP_RETRY}: {error}", 0.0)
         else:
             log.error("delivery %d to chat %d refused: %s", row.id, row.chat_id, error)
             self.store.outbox.mark_failed(row.id, f"refused: {error}", self.clock())
@@ -267,7 +279,8 @@ class Sender:
         self.store.outbox.mark_retry(row.id, reason, not_before, now)
 
     def _backoff(self, row: Delivery) -> float:
-        return self.clock() + min(2.0 ** (row.attempts + 1), 300.0)
+        """1, 2, 4 ... seconds after each failed attempt, at most 5 minutes."""
+        return self.clock() + min(2.0 ** (row.attempts - 1), 300.0)
 
 
 class _Withdrawn(Exception):

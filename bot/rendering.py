@@ -84,9 +84,14 @@ def render_push(article: Article, *, with_image: bool = True) -> Push:
     return Push(html=html, photo_url=image.url if image else None)
 
 
+def visible_text(html: str) -> str:
+    """What Telegram shows of our HTML: the text without tags, entities decoded."""
+    return unescape(_TAG.sub("", html))
+
+
 def visible_len(html: str) -> int:
-    """What Telegram counts of our HTML: the text without tags, entities decoded."""
-    return utf16_len(unescape(_TAG.sub("", html)))
+    """What Telegram counts of our HTML, in UTF-16 units."""
+    return utf16_len(visible_text(html))
 
 
 def _compose(

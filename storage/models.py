@@ -80,6 +80,7 @@ class Delivery:
     article_id: int | None
     text: str | None
     attempts: int
+    last_error: str | None = None
 
 
 def article_to_json(article: Article) -> str:

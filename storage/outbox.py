@@ -65,7 +65,7 @@ class Outbox:
         rows = self.db.execute(
             """
             SELECT d.id, d.chat_id, COALESCE(c.type, 'private'), d.article_id, d.text,
-                   d.attempts
+                   d.attempts, d.last_error
             FROM deliveries d LEFT JOIN chats c ON c.id = d.chat_id
             WHERE d.state = 'pending' AND d.not_before <= ?
               AND d.chat_id NOT IN (SELECT value FROM json_each(?))

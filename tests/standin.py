@@ -299,6 +299,8 @@ class StandIn:
             if predicate(method, params):
                 del self.failures[index]
                 self.stats.errors[description] += 1
+                if status == 429:
+                    return self._too_many(int(description.rpartition(" ")[2]))
                 return _error(status, description)
         if method == "getMe":
             return _ok(BOT_USER)

@@ -1,0 +1,184 @@
+"""Every reply Telegram can give to a push, through python-telegram-bot and the stand-in."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from storage import Article, Image
+from storage.store import FileState
+from tests.conftest import Running, eventually
+
+ARTICLE = Article(
+    url="https://news.example.com/a",
+    title="Robots fold laundry",
+    excerpt="A robot folds shirts.",
+    topics=("AI",),
+    images=(Image("https://img.example.com/a.jpg", 800, 450),),
+)
+
+
+def follow(running: Running, *chats: int) -> None:
+    for chat in chats:
+        running.store.chats.register(chat, "private" if chat > 0 else "group", None)
+        running.store.chats.subscribe(chat, ["AI"])
+
+
+def publish(running: Running, article: Article = ARTICLE, path: str = "a.txt") -> int:
+    change = running.store.store_article(path, FileState(1, 1, path), article, queue=True)
+    running.bot.sender.wake()
+    assert change.article_id is not None
+    return change.article_id
+
+
+def states(running: Running) -> dict[int, str]:
+    rows = running.store.db.execute("SELECT chat_id, state FROM deliveries")
+    return {row[0]: row[1] for row in rows}
+
+
+async def settled(running: Running) -> None:
+    """Wait until no row is pending or in flight."""
+    await eventually(lambda: running.store.outbox.pending_count() == 0)
+
+
+async def test_blocked_chat_is_marked_inactive_and_gets_nothing_more(running: Running) -> None:
+    running.standin.blocked[5] = "Forbidden: bot was blocked by the user"
+    follow(running, 5, 6)
+    publish(running)
+    await settled(running)
+    assert states(running) == {5: "failed", 6: "sent"}
+    chat = running.store.chats.get(5)
+    assert chat is not None and not chat.active
+    publish(running, replace(ARTICLE, url="https://news.example.com/b"), "b.txt")
+    await settled(running)
+    assert [m.chat_id for m in running.standin.sent if m.method == "sendPhoto"] == [6, 6]
+
+
+async def test_blocked_chat_comes_back_when_it_talks_again(running: Running) -> None:
+    running.standin.blocked[5] = "Forbidden: user is deactivated"
+    follow(running, 5)
+    publish(running)
+    await settled(running)
+    del running.standin.blocked[5]
+    await running.command(5, "/start")
+    chat = running.store.chats.get(5)
+    assert chat is not None and chat.active
+
+
+async def test_chat_not_found_is_treated_as_gone(running: Running) -> None:
+    running.standin.missing.add(8)
+    follow(running, 8)
+    publish(running)
+    await settled(running)
+    chat = running.store.chats.get(8)
+    assert chat is not None and not chat.active
+
+
+async def test_migrated_group_moves_and_the_push_is_resent_there(running: Running) -> None:
+    running.standin.migrated[-300] = -1000300
+    follow(running, -300)
+    publish(running)
+    await settled(running)
+    assert [m.chat_id for m in running.standin.sent] == [-1000300]
+    assert running.store.chats.subscriptions(-1000300) == (False, ["ai"])
+    assert states(running) == {-1000300: "sent"}
+
+
+async def test_refused_image_goes_out_as_text_with_link_preview(running: Running) -> None:
+    follow(running, 9)
+    bad = replace(ARTICLE, images=(Image("https://img.example.com/bad-image.jpg", 800, 450),))
+    publish(running, bad)
+    await settled(running)
+    [message] = running.standin.messages_to(9)
+    assert message.method == "sendMessage"
+    assert message.text is not None and "Robots fold laundry" in message.text
+    assert message.params["link_preview_options"]["url"] == ARTICLE.url
+    assert states(running) == {9: "sent"}
+
+
+async def test_refused_markup_is_retried_once_as_plain_text(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    running.standin.fail_next(
+        lambda method, params: method == "sendPhoto",
+        400,
+        'Bad Request: can\'t parse entities: unsupported start tag "foo"',
+    )
+    follow(running, 10)
+    publish(running)
+    await settled(running)
+    [message] = running.standin.messages_to(10)
+    assert message.method == "sendMessage" and "parse_mode" not in message.params
+    assert message.text is not None and message.text.startswith("Robots fold laundry")
+    assert "Telegram refused our HTML" in caplog.text
+
+
+async def test_flood_reply_holds_only_that_chat_and_retries_after_the_wait(
+    running: Running,
+) -> None:
+    follow(running, 11, 12)
+    running.standin.fail_next(
+        lambda method, params: method == "sendPhoto" and int(params["chat_id"]) == 11,
+        429,
+        "Too Many Requests: retry after 1",
+    )
+    started = time.monotonic()
+    publish(running)
+    await settled(running)
+    sent = {m.chat_id: m.at for m in running.standin.sent}
+    assert set(sent) == {11, 12}
+    assert sent[11] - started >= 1.0  # waited out retry_after
+    assert sent[12] < sent[11]  # chat 12 was not held
+
+
+async def test_server_errors_are_retried_with_backoff(running: Running) -> None:
+    follow(running, 13)
+    for _ in range(2):
+        running.standin.fail_next(lambda method, params: method == "sendPhoto", 502, "Bad Gateway")
+    publish(running)
+    await settled(running)
+    assert states(running) == {13: "sent"}
+    attempts = running.store.db.execute("SELECT attempts FROM deliveries").fetchone()[0]
+    assert attempts == 3
+
+
+async def test_withdrawn_article_is_never_sent_after_the_cancel(running: Running) -> None:
+    running.store.set_paused(True)
+    follow(running, 14)
+    publish(running)
+    running.store.store_article(
+        "a.txt", FileState(1, 2, "other"), replace(ARTICLE, published=False), queue=True
+    )
+    running.store.set_paused(False)
+    running.bot.sender.wake()
+    await settled(running)
+    assert running.standin.messages_to(14) == []
+    assert states(running) == {14: "cancelled"}
+
+
+async def test_paused_pushes_wait_and_go_out_on_resume(running: Running) -> None:
+    running.store.set_paused(True)
+    follow(running, 15)
+    publish(running)
+    queued_at = time.time()
+    await eventually(lambda: running.bot.sender.last_look > queued_at)  # it looked, and held
+    assert running.standin.messages_to(15) == []
+    assert states(running) == {15: "pending"}
+    running.store.set_paused(False)
+    running.bot.sender.wake()
+    await settled(running)
+    assert states(running) == {15: "sent"}
+
+
+async def test_command_reply_overtakes_a_big_fan_out(running: Running) -> None:
+    """During a fan-out to 90 chats (3 s at 30/s), /latest is answered within half a second."""
+    follow(running, *range(2000, 2090))
+    publish(running)
+    await eventually(lambda: len(running.standin.sent) >= 10)
+    asked = time.monotonic()
+    await running.command(3000, "/latest")
+    assert time.monotonic() - asked < 0.5
+    assert running.store.outbox.pending_count() > 30  # the fan-out was still under way
+    await eventually(lambda: running.store.outbox.pending_count() == 0)
