@@ -24,6 +24,7 @@ from bot.rendering import render_push
 from storage import NewsbotError, open_store
 
 log = logging.getLogger("newsbot")
+PARALLEL_FROM = 2000  # files; below this, worker processes cost more than they save
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,23 +118,25 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
             store, folder.resolve(), max_bytes=config.max_file_bytes, recursive=config.recursive
         )
         started = time.perf_counter()
-        found = ingestor.scan(store.file_states())
+        known = store.file_states()
+        found = ingestor.scan(known)
         changed, gone = found.changed, found.gone
         outcome: Counter[str] = Counter()
         errors: Counter[str] = Counter()
         progress = Progress(len(changed), sys.stderr)
-        for start in range(0, len(changed), 500):
-            chunk = changed[start : start + 500]
+        done = 0
+        workers = os.cpu_count() or 1 if len(changed) >= PARALLEL_FROM else 1
+        for batch in ingestor.load_many(changed, known, workers):
             with store.batch():
-                for path in chunk:
-                    loaded = ingestor.load(path, ingestor.known_hash(path))
+                for loaded in batch:
                     change = ingestor.apply(loaded, queue=False)
                     outcome[change.kind] += 1
                     if loaded.error is not None:
                         errors[loaded.error.split(":")[0]] += 1
                     elif loaded.article is not None and not loaded.article.published:
                         outcome["draft"] += 1
-            progress.update(start + len(chunk))
+            done += len(batch)
+            progress.update(done)
         with store.batch():
             for path in gone:
                 ingestor.remove(path)

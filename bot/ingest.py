@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ArticleError
 from bot.parsing import file_signature, is_ignored_name, parse_article_bytes, read_article_file
 from storage import Article, Store
+from storage.models import article_from_json, article_to_json
 from storage.store import Change, FileState
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,8 @@ class Loaded:
     error: str | None = None
     # an error that more writing cannot cure (too large, a link out of the folder)
     final: bool = False
+    # the article as the database stores it, made where it was parsed (maybe a worker)
+    data_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,69 @@ class Scan:
     changed: list[Path]
     gone: list[Path]
     total: int
+
+
+LOAD_BATCH = 250
+
+
+def load_file(path: Path, root: Path, max_bytes: int, known_hash: str | None) -> Loaded:
+    """Read and parse one file; a bad file becomes a Loaded with the reason."""
+    try:
+        raw = read_article_file(path, root, max_bytes)
+    except ArticleError as error:
+        signature = file_signature(path)
+        state = FileState(signature[0], signature[1], "") if signature else None
+        return Loaded(path, state, error=str(error), final=True)
+    state = FileState(raw.size, raw.mtime_ns, raw.hash)
+    if known_hash == raw.hash:
+        return Loaded(path, state)  # same bytes: nothing to parse
+    try:
+        article = parse_article_bytes(raw.data)
+    except ArticleError as error:
+        return Loaded(path, state, error=str(error))
+    return Loaded(path, state, article=article, data_json=article_to_json(article))
+
+
+Wire = tuple[str, int | None, int | None, str | None, str | None, bool, str | None]
+
+
+def load_batch(root: Path, max_bytes: int, batch: list[tuple[Path, str | None]]) -> list[Wire]:
+    """`load_file` over a batch, in a worker process.
+
+    The results travel back as plain tuples with the article as its JSON: unpickling
+    dataclasses cost the main process more than parsing that JSON again.
+    """
+    wired: list[Wire] = []
+    for path, known in batch:
+        loaded = load_file(path, root, max_bytes, known)
+        state = loaded.state
+        wired.append(
+            (
+                str(path),
+                state.size if state else None,
+                state.mtime_ns if state else None,
+                state.hash if state else None,
+                loaded.error,
+                loaded.final,
+                loaded.data_json,
+            )
+        )
+    return wired
+
+
+def unwire(wire: Wire) -> Loaded:
+    path, size, mtime_ns, digest, error, final, data_json = wire
+    state = (
+        FileState(size, mtime_ns, digest or "")
+        if size is not None and mtime_ns is not None
+        else None
+    )
+    article = article_from_json(data_json) if data_json else None
+    return Loaded(Path(path), state, article, error, final, data_json)
+
+
+def _hash(state: FileState | None) -> str | None:
+    return None if state is None else state.hash
 
 
 class Ingestor:
@@ -68,19 +136,32 @@ class Ingestor:
 
     def load(self, path: Path, known_hash: str | None) -> Loaded:
         """Read and parse a file (any thread: no database); never raises for a bad file."""
-        try:
-            raw = read_article_file(path, self.root, self.max_bytes)
-        except ArticleError as error:
-            signature = file_signature(path)
-            state = FileState(signature[0], signature[1], "") if signature else None
-            return Loaded(path, state, error=str(error), final=True)
-        state = FileState(raw.size, raw.mtime_ns, raw.hash)
-        if known_hash == raw.hash:
-            return Loaded(path, state)  # same bytes: nothing to parse
-        try:
-            return Loaded(path, state, article=parse_article_bytes(raw.data))
-        except ArticleError as error:
-            return Loaded(path, state, error=str(error))
+        return load_file(path, self.root, self.max_bytes, known_hash)
+
+    def load_many(
+        self, paths: list[Path], known: dict[str, FileState], workers: int
+    ) -> Iterator[list[Loaded]]:
+        """Load files in batches, in order; with `workers` > 1 in that many processes.
+
+        At most two batches per worker are under way at once, so memory stays flat
+        however many files there are.
+        """
+        batches = [
+            [(path, _hash(known.get(self.key(path)))) for path in paths[i : i + LOAD_BATCH]]
+            for i in range(0, len(paths), LOAD_BATCH)
+        ]
+        if workers <= 1 or len(batches) < 2:
+            for batch in batches:
+                yield [load_file(path, self.root, self.max_bytes, known) for path, known in batch]
+            return
+        with ProcessPoolExecutor(workers) as pool:
+            under_way: deque[Future[list[Wire]]] = deque()
+            for batch in batches:
+                under_way.append(pool.submit(load_batch, self.root, self.max_bytes, batch))
+                if len(under_way) >= 2 * workers:
+                    yield [unwire(wire) for wire in under_way.popleft().result()]
+            while under_way:
+                yield [unwire(wire) for wire in under_way.popleft().result()]
 
     def known_hash(self, path: Path) -> str | None:
         state = self.store.file_state(self.key(path))
@@ -96,7 +177,9 @@ class Ingestor:
         if loaded.article is None:
             self.store.touch_file(key, loaded.state)
             return Change("unchanged")
-        change = self.store.store_article(key, loaded.state, loaded.article, queue=queue)
+        change = self.store.store_article(
+            key, loaded.state, loaded.article, queue=queue, data_json=loaded.data_json
+        )
         if change.kind == "duplicate":
             log.warning(
                 "skipped article file %s: same webUrl as %s, which stays the article",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -85,25 +85,23 @@ class Delivery:
 
 def article_to_json(article: Article) -> str:
     """Serialise an article for the `data` column (the front matter travels inside)."""
-    return json.dumps(
-        {
-            "url": article.url,
-            "title": article.title,
-            "excerpt": article.excerpt,
-            "published": article.published,
-            "published_at": article.published_at.isoformat() if article.published_at else None,
-            "topics": list(article.topics),
-            "images": [asdict(image) for image in article.images],
-            "provider": asdict(article.provider) if article.provider else None,
-            "related": [asdict(item) for item in article.related],
-            "category": article.category,
-            "kind": article.kind,
-            "quality": article.quality,
-            "heat": article.heat,
-            "raw": json.loads(article.raw_json),
-        },
-        ensure_ascii=False,
-    )
+    fields = {
+        "url": article.url,
+        "title": article.title,
+        "excerpt": article.excerpt,
+        "published": article.published,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "topics": article.topics,
+        "images": [[i.url, i.width, i.height, i.title] for i in article.images],
+        "provider": [article.provider.name, article.provider.domain] if article.provider else None,
+        "related": [[r.title, r.url, r.provider] for r in article.related],
+        "category": article.category,
+        "kind": article.kind,
+        "quality": article.quality,
+        "heat": article.heat,
+    }
+    # raw_json is JSON already: splice it in rather than load and dump it again
+    return json.dumps(fields, ensure_ascii=False)[:-1] + ', "raw": ' + article.raw_json + "}"
 
 
 def article_from_json(text: str) -> Article:
@@ -117,12 +115,14 @@ def article_from_json(text: str) -> Article:
         published=data["published"],
         published_at=datetime.fromisoformat(data["published_at"]) if data["published_at"] else None,
         topics=tuple(data["topics"]),
-        images=tuple(Image(**image) for image in data["images"]),
-        provider=Provider(**provider) if provider else None,
-        related=tuple(Related(**item) for item in data["related"]),
+        images=tuple(Image(*image) for image in data["images"]),
+        provider=Provider(*provider) if provider else None,
+        related=tuple(Related(*item) for item in data["related"]),
         category=data["category"],
         kind=data["kind"],
         quality=data["quality"],
         heat=data["heat"],
-        raw_json=json.dumps(data["raw"], ensure_ascii=False),
+        # the front matter is the tail that article_to_json spliced in: cut, not re-dumped
+        # (the first `, "raw": ` is ours, since JSON strings before it escape their quotes)
+        raw_json=text[text.index(', "raw": ') + 9 : -1],
     )

@@ -120,9 +120,18 @@ class Store:
             yield
 
     def store_article(
-        self, path: str, state: FileState, article: Article, *, queue: bool
+        self,
+        path: str,
+        state: FileState,
+        article: Article,
+        *,
+        queue: bool,
+        data_json: str | None = None,
     ) -> Change:
-        """Store a parsed file; when `queue`, an article that became visible is queued."""
+        """Store a parsed file; when `queue`, an article that became visible is queued.
+
+        `data_json` is `article_to_json(article)` when the caller made it already.
+        """
         now = time.time()
         with self.db.atomic():
             row = self.db.execute(
@@ -133,10 +142,14 @@ class Store:
                 self._save_file(path, state, article.url)
                 self._save_error(path, f"duplicate webUrl: the article is {row[1]}", now)
                 return Change("duplicate", row[0], other_path=row[1])
-            self._release_previous_article(path, article.url, now)
-            article_id, was_visible = self._upsert_article(path, article, row, now)
+            known = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
+            if known is not None:
+                if known[0] is not None and known[0] != article.url:
+                    # the file now names another webUrl: it no longer holds the old article
+                    self._hide_article(known[0], path, now)
+                self.db.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
+            article_id, was_visible = self._upsert_article(path, article, row, now, data_json)
             self._save_file(path, state, article.url)
-            self.db.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
             visible = article.published
             if visible and not was_visible:
                 queued = self.outbox.queue_push(article_id, article, now) if queue else 0
@@ -177,12 +190,6 @@ class Store:
         row = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
         return row is not None and row[0] == url
 
-    def _release_previous_article(self, path: str, url: str, now: float) -> None:
-        """A file that now names another webUrl no longer holds the article it named."""
-        row = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
-        if row is not None and row[0] is not None and row[0] != url:
-            self._hide_article(row[0], path, now)
-
     def _hide_article(self, url: str, path: str, now: float) -> Change:
         row = self.db.execute(
             "SELECT id, visible FROM articles WHERE url = ? AND path = ?", [url, path]
@@ -197,7 +204,7 @@ class Store:
         return Change("removed", row[0], cancelled=cancelled)
 
     def _upsert_article(
-        self, path: str, article: Article, row: Any, now: float
+        self, path: str, article: Article, row: Any, now: float, data_json: str | None
     ) -> tuple[int, bool]:
         published_at = _iso(article.published_at) if article.published_at else None
         values = {
@@ -214,7 +221,7 @@ class Store:
             "category": article.category,
             "kind": article.kind,
             "heat": article.heat,
-            "data": article_to_json(article),
+            "data": data_json or article_to_json(article),
         }
         if row is None:
             values["first_seen_at"] = now
