@@ -29,6 +29,7 @@ from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_comm
 from bot.config import Config
 from bot.delivery import Sender
 from bot.errors import ConfigError
+from bot.health import HealthServer, Metrics
 from bot.ingest import Ingestor
 from bot.pacing import FloodPacer
 from bot.watcher import Watcher
@@ -90,7 +91,10 @@ class NewsBot:
         self.application = application
         rate_limiter = application.bot.rate_limiter
         self.pacer = rate_limiter if isinstance(rate_limiter, FloodPacer) else None
-        self.sender = Sender(store, application.bot, self.pacer, window=config.send_window)
+        self.metrics = Metrics()
+        self.sender = Sender(
+            store, application.bot, self.pacer, window=config.send_window, metrics=self.metrics
+        )
         self.ingestor = Ingestor(
             store,
             config.articles_dir.resolve(),
@@ -103,6 +107,7 @@ class NewsBot:
             polling=config.watcher == "polling",
             scan_interval=config.scan_interval,
             settle=config.settle_seconds,
+            metrics=self.metrics,
         )
         self.commands = Commands(store)
         self.admin = AdminCommands(store, config.admin_ids, self.sender.wake)
@@ -116,6 +121,22 @@ class NewsBot:
             self.sender.forget_article(change.article_id)
         if change.queued:
             self.sender.wake()
+        if change.kind == "error":
+            self.metrics.ingest_errors.inc()
+        elif change.kind not in ("unchanged", "duplicate"):
+            self.metrics.ingested.labels(change.kind).inc()
+
+    def problems(self) -> list[str]:
+        """Why the bot is not healthy; empty when watcher, poller and sender are alive."""
+        checks = [
+            (self.watcher.alive, "the folder watcher is not running"),
+            (self.polling, "not polling Telegram for updates"),
+            (self.sender.alive, "the sender is not running"),
+        ]
+        return [reason for alive, reason in checks if not alive]
+
+    def refresh_metrics(self) -> None:
+        self.metrics.queue_depth.set(self.store.outbox.pending_count())
 
     def _add_handlers(self) -> None:
         app = self.application
@@ -188,6 +209,9 @@ class NewsBot:
                 asyncio.create_task(self.sender.run(), name="sender"),
                 asyncio.create_task(self.watcher.run(), name="watcher"),
             ]
+            health = self._health_server()
+            if health is not None:
+                await health.start()
             log.info("newsbot is running: watching %s", self.config.articles_dir)
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -195,6 +219,8 @@ class NewsBot:
                 if task is not stopper and task.exception() is not None:
                     log.error("%s ended", task.get_name(), exc_info=task.exception())
             await self._stop(tasks, stopper)
+            if health is not None:
+                await health.stop()
         finally:
             await app.shutdown()
 
@@ -212,6 +238,17 @@ class NewsBot:
             await asyncio.gather(*tasks, return_exceptions=True)
         if app.running:
             await app.stop()
+
+    def _health_server(self) -> HealthServer | None:
+        if self.config.metrics_port is None:
+            return None
+        return HealthServer(
+            self.metrics,
+            self.problems,
+            self.refresh_metrics,
+            self.config.metrics_host,
+            self.config.metrics_port,
+        )
 
     def _polling_error(self, error: TelegramError) -> None:
         if isinstance(error, Conflict):

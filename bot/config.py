@@ -38,6 +38,7 @@ class Config:
     send_window: int = 8
     stop_timeout: float = 10.0
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     def __repr__(self) -> str:
         # the token must never reach a log line, even through a repr
@@ -82,10 +83,13 @@ def load_config(
         ),
         log_level=get("NEWSBOT_LOG_LEVEL", _choice(LOG_LEVELS), "INFO", _one_of(LOG_LEVELS)),
         log_format=get(
-            "NEWSBOT_LOG_FORMAT", _choice(("TEXT", "JSON")), "TEXT", "text or json"
+            "NEWSBOT_LOG_FORMAT", _choice(("TEXT", "JSON")), "TEXT", "expected text or json"
         ).lower(),
         watcher=get(
-            "NEWSBOT_WATCHER", _choice(("NATIVE", "POLLING")), "NATIVE", "native or polling"
+            "NEWSBOT_WATCHER",
+            _choice(("NATIVE", "POLLING")),
+            "NATIVE",
+            "expected native or polling",
         ).lower(),
         recursive=get("NEWSBOT_RECURSIVE", _bool, False, "expected true or false"),
         scan_interval=get("NEWSBOT_SCAN_INTERVAL", _positive, 300.0, "expected seconds > 0"),
@@ -101,6 +105,7 @@ def load_config(
         send_window=get("NEWSBOT_SEND_WINDOW", _count, 8, "expected 1 or more"),
         stop_timeout=get("NEWSBOT_STOP_TIMEOUT", _positive, 10.0, "expected seconds > 0"),
         metrics_port=get("NEWSBOT_METRICS_PORT", _port, None, "expected a port 1-65535"),
+        metrics_host=get("NEWSBOT_METRICS_HOST", str, "127.0.0.1", "expected an address"),
     )
 
 

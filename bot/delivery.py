@@ -23,6 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
+from bot.health import Metrics
 from bot.pacing import FloodPacer, retry_seconds
 from bot.rendering import Push, render_push, visible_text
 from storage import Delivery, Store
@@ -53,7 +54,6 @@ class SendCounters:
     image_fallbacks: int = 0
     flood_replies: int = 0
     failed: dict[str, int] = field(default_factory=dict)
-    latencies: list[float] = field(default_factory=list)
 
     def fail(self, reason: str) -> None:
         self.failed[reason] = self.failed.get(reason, 0) + 1
@@ -71,6 +71,7 @@ class Sender:
         window: int = 8,
         rate_limit_args: Any = None,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.bot = bot
@@ -79,7 +80,7 @@ class Sender:
         self.rate_limit_args = {"retries": 0} if rate_limit_args is None else rate_limit_args
         self.clock = clock
         self.counters = SendCounters()
-        self.on_sent: Callable[[Delivery, float], None] | None = None
+        self.metrics = metrics
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
@@ -170,6 +171,8 @@ class Sender:
         except RetryAfter as error:
             seconds = retry_seconds(error)
             self.counters.flood_replies += 1
+            if self.metrics is not None:
+                self.metrics.flood_replies.inc()
             self._retry(row, f"flood limit: retry after {seconds:.0f}s", started + seconds)
         except Forbidden as error:
             self._chat_gone(row, str(error))
@@ -188,8 +191,9 @@ class Sender:
             now = self.clock()
             self.store.outbox.mark_sent(row.id, message_id, now)
             self.counters.sent += 1
-            if self.on_sent is not None:
-                self.on_sent(row, now - started)
+            if self.metrics is not None:
+                self.metrics.sent.inc()
+                self.metrics.send_latency.observe(now - started)
 
     async def _send(self, row: Delivery) -> int | None:
         if row.article_id is None:
@@ -258,13 +262,18 @@ class Sender:
         else:
             log.error("delivery %d to chat %d refused: %s", row.id, row.chat_id, error)
             self.store.outbox.mark_failed(row.id, f"refused: {error}", self.clock())
-            self.counters.fail("refused")
+            self._count_failure("refused")
+
+    def _count_failure(self, reason: str) -> None:
+        self.counters.fail(reason)
+        if self.metrics is not None:
+            self.metrics.failed.labels(reason).inc()
 
     def _chat_gone(self, row: Delivery, reason: str) -> None:
         log.info("chat %d is gone (%s); no more pushes to it", row.chat_id, reason)
         self.store.outbox.mark_failed(row.id, f"chat gone: {reason}", self.clock())
         self.store.chats.deactivate(row.chat_id)
-        self.counters.fail("chat gone")
+        self._count_failure("chat gone")
 
     def _cancelled(self, row: Delivery) -> None:
         self.store.outbox.mark_cancelled_if_sending(row.id, self._stopping, self.clock())
@@ -273,7 +282,7 @@ class Sender:
         now = self.clock()
         if count and row.attempts + 1 >= MAX_ATTEMPTS:
             self.store.outbox.mark_failed(row.id, f"gave up: {reason}", now)
-            self.counters.fail("gave up")
+            self._count_failure("gave up")
             return
         self.counters.retried += 1
         self.store.outbox.mark_retry(row.id, reason, not_before, now)

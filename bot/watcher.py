@@ -23,6 +23,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from bot.health import Metrics
 from bot.ingest import Ingestor, Loaded
 from storage.store import Change
 
@@ -81,6 +82,7 @@ class Watcher:
         settle: float = 0.25,
         supervise_every: float = 1.0,
         queue_pushes: bool = True,
+        metrics: Metrics | None = None,
     ) -> None:
         self.ingestor = ingestor
         self.on_change = on_change
@@ -89,10 +91,10 @@ class Watcher:
         self.settle = settle
         self.supervise_every = supervise_every
         self.queue_pushes = queue_pushes
+        self.metrics = metrics
         self.observer: BaseObserver | None = None
         self.restarts = 0
         self.alive = False
-        self.latencies: list[float] = []
         self._queue: asyncio.Queue[Path] = asyncio.Queue()
         self._queued: set[Path] = set()
         self._timers: dict[Path, asyncio.TimerHandle] = {}
@@ -188,9 +190,8 @@ class Watcher:
         self._failing_since.pop(path, None)
         change = self.ingestor.apply(loaded, queue=self.queue_pushes)
         seen = self._first_seen.pop(path, None)
-        if seen is not None and change.queued:
-            self.latencies.append(time.monotonic() - seen)
-            del self.latencies[:-1000]
+        if seen is not None and change.queued and self.metrics is not None:
+            self.metrics.detection_latency.observe(time.monotonic() - seen)
         self.on_change(change)
 
     def _still_written(self, loaded: Loaded) -> bool:

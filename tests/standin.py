@@ -55,9 +55,12 @@ class FloodRules:
 
 @dataclass
 class Sent:
+    """A message Telegram accepted: `text` as the user sees it, `html` as it was sent."""
+
     chat_id: int
     method: str
     text: str | None
+    html: str | None
     photo: str | None
     params: dict[str, Any]
     at: float
@@ -87,7 +90,11 @@ class StandIn:
         self.admins: dict[int, set[int]] = defaultdict(set)
         self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
         self.commands: list[dict[str, Any]] = []
+        self.polls = 0
+        self.conflict = False  # answer getUpdates with 409, as when another process polls
         self._updates: list[dict[str, Any]] = []
+        self._delivered: list[dict[str, Any]] = []
+        self._again: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._cond = threading.Condition()
@@ -154,6 +161,13 @@ class StandIn:
         if self._loop is not None and self._new_update is not None:
             self._loop.call_soon_threadsafe(self._new_update.set)
         return update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Serve an already-confirmed update once more, as Telegram does after a crash."""
+        with self._cond:
+            self._again.extend(u for u in self._delivered if u["update_id"] == update_id)
+        if self._loop is not None and self._new_update is not None:
+            self._loop.call_soon_threadsafe(self._new_update.set)
 
     def say(
         self,
@@ -278,6 +292,15 @@ class StandIn:
         return response
 
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+        with self._cond:
+            self.polls += 1
+            self._cond.notify_all()
+        if self.conflict:
+            return _error(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one "
+                "bot instance is running",
+            )
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout
@@ -288,6 +311,9 @@ class StandIn:
                     # an offset confirms every update before it: Telegram forgets them
                     self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 ready = [u for u in self._updates if u["update_id"] >= offset]
+                if self._again:
+                    ready, self._again = self._again + ready, []
+                self._delivered.extend(ready)
             if ready or time.monotonic() >= deadline or self._stopped.is_set():
                 return _ok(ready[: int(params.get("limit") or 100)])
             self._new_update.clear()
@@ -364,7 +390,8 @@ class StandIn:
                 return problem
         self._note_sent(chat_id)
         message_id = next(self._message_ids)
-        self.sent.append(Sent(chat_id, method, body, photo, params, time.time(), message_id))
+        shown = visible_text(body) if body and params.get("parse_mode") == "HTML" else body
+        self.sent.append(Sent(chat_id, method, shown, body, photo, params, time.time(), message_id))
         self.stats.accepted += 1
         return _ok(self._message(chat_id, body, photo, message_id))
 

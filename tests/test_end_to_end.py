@@ -20,10 +20,10 @@ async def test_subscribed_chat_gets_push_with_title_link_and_image(running: Runn
     await running.standin.until(pushed)
     push = next(m for m in running.standin.messages_to(ALICE) if m.method == "sendPhoto")
     assert push.photo == "https://img.example.com/robot.jpg"
-    assert push.text is not None
+    assert push.html is not None
     assert (
         '<a href="https://news.example.com/robots-laundry">Robots learn to fold laundry</a>'
-        in push.text
+        in push.html
     )
     assert push.params["parse_mode"] == "HTML"
 

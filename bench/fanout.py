@@ -1,0 +1,144 @@
+"""Fan-out at Telegram's flood limits: `python -m bench.fanout`.
+
+One article to 1,000 private chats and 10 groups, through the real sender and
+python-telegram-bot, against the local Bot API stand-in enforcing 30 msg/s overall,
+1/s per private chat and 20/min per group with real 429 replies. Run with our
+FloodPacer, then with PTB's stock AIORateLimiter as the baseline, in the same
+process. Then times queueing one article for 100,000 subscribed chats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
+
+from bot.delivery import Sender
+from bot.pacing import FloodPacer
+from storage import Article, Image, Store, open_store
+from storage.store import FileState
+from tests.standin import TOKEN, FloodRules, StandIn
+
+ARTICLE = Article(
+    url="https://news.example.com/fanout",
+    title="A story everyone follows",
+    excerpt="It goes to every chat at once.",
+    topics=("AI",),
+    images=(Image("https://img.example.com/fanout.jpg", 800, 450),),
+)
+
+
+def subscribe_all(store: Store, private: int, groups: int) -> None:
+    now = time.time()
+    with store.batch():
+        chats = [(i, "private") for i in range(1, private + 1)]
+        chats += [(-i, "group") for i in range(1, groups + 1)]
+        store.db.conn.executemany(
+            "INSERT INTO chats (id, type, created_at) VALUES (?, ?, ?)",
+            [(chat, kind, now) for chat, kind in chats],
+        )
+        store.db.conn.executemany(
+            "INSERT INTO subscriptions (topic, chat_id) VALUES ('ai', ?)",
+            [(chat,) for chat, _ in chats],
+        )
+
+
+async def fan_out(
+    name: str, limiter: BaseRateLimiter, args_for_sends: object, private: int, groups: int
+) -> dict[str, float]:  # type: ignore[type-arg]
+    rules = FloodRules(per_second=30, private_per_second=1, group_per_minute=20, retry_after=2)
+    standin = StandIn(flood=rules).start()
+    folder = Path(tempfile.mkdtemp())
+    store = open_store(folder / "fanout.db")
+    subscribe_all(store, private, groups)
+    app = ApplicationBuilder().token(TOKEN).base_url(standin.base_url).rate_limiter(limiter).build()
+    await app.initialize()
+    pacer = limiter if isinstance(limiter, FloodPacer) else None
+    sender = Sender(store, app.bot, pacer, window=8, rate_limit_args=args_for_sends)
+    change = store.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+    task = asyncio.create_task(sender.run())
+    started = time.monotonic()
+    while store.outbox.pending_count() and time.monotonic() - started < 600:
+        await asyncio.sleep(0.05)
+    await sender.stop(5)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await app.shutdown()
+    standin.stop()
+    times = sorted(m.at for m in standin.sent)
+    per_chat = Counter(m.chat_id for m in standin.sent)
+    duration = times[-1] - times[0]
+    rate = (len(times) - 1) / duration if duration else float("inf")
+    worst_second = max(sum(1 for t in times if s <= t < s + 1.0) for s in times)
+    store.close()
+    return {
+        "name": name,
+        "queued": change.queued,
+        "delivered": len(per_chat),
+        "duplicates": sum(count - 1 for count in per_chat.values()),
+        "seconds": duration,
+        "rate": rate,
+        "share": rate / rules.per_second,
+        "flood_replies": standin.stats.flood_replies,
+        "sends_in_ban": standin.stats.sends_in_ban,
+        "worst_second": worst_second,
+    }  # type: ignore[return-value]
+
+
+def time_queueing(chats: int) -> tuple[float, int]:
+    folder = Path(tempfile.mkdtemp())
+    store = open_store(folder / "queue.db")
+    subscribe_all(store, chats, 0)
+    started = time.perf_counter()
+    change = store.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed, change.queued
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(
+        f"fan-out of one article to {args.private} private chats and {args.groups} groups;"
+        " stand-in limits 30/s, 1/s per private chat, 20/min per group, retry_after 2 s"
+    )
+    runs = [("newsbot FloodPacer", FloodPacer(), {"retries": 0})]
+    if not args.skip_baseline:
+        runs.append(("PTB AIORateLimiter", AIORateLimiter(), None))
+    for name, limiter, extra in runs:
+        result = await fan_out(name, limiter, extra, args.private, args.groups)
+        print(
+            f"{result['name']:<20} delivered {result['delivered']}/{result['queued']} in "
+            f"{result['seconds']:.1f}s: {result['rate']:.2f} msg/s = {result['share']:.1%} of 30/s | "
+            f"429s {result['flood_replies']} | sends inside a retry_after window "
+            f"{result['sends_in_ban']} | duplicates {result['duplicates']} | "
+            f"most sends in any 1 s {result['worst_second']}"
+        )
+    elapsed, queued = time_queueing(args.queue_chats)
+    print(f"queueing one article for {queued} subscribed chats: {elapsed:.3f}s")
+    print(
+        f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--private", type=int, default=1000)
+    parser.add_argument("--groups", type=int, default=10)
+    parser.add_argument("--queue-chats", type=int, default=100_000)
+    parser.add_argument("--skip-baseline", action="store_true")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

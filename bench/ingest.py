@@ -1,0 +1,120 @@
+"""Ingest speed: `python -m bench.ingest` (sizes with --files 10000 100000).
+
+For each size, in fresh processes: the parse-only rate (read + YAML load of the front
+matter with the C loader, nothing else), a cold `newsbot ingest` into a new database,
+and the start-up scan of the same, now unchanged, folder. Prints files/s, the ingest
+share of the parse-only rate, the scan time, and each phase's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+def peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def parse_only(folder: Path) -> dict[str, float]:
+    import yaml
+
+    files = sorted(folder.iterdir())
+    started = time.perf_counter()
+    for path in files:
+        text = path.read_bytes().decode("utf-8")
+        yaml.load(text.split("---\n", 2)[1], Loader=yaml.CSafeLoader)
+    elapsed = time.perf_counter() - started
+    return {"files": len(files), "seconds": elapsed, "rate": len(files) / elapsed}
+
+
+def ingest(folder: Path, db: Path) -> dict[str, float]:
+    import io
+
+    from bot.cli import ingest_command
+    from bot.config import Config
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    out = io.StringIO()
+    started = time.perf_counter()
+    ingest_command(Config(token=None, db_path=db), folder, out)
+    elapsed = time.perf_counter() - started
+    files = sum(1 for _ in folder.iterdir())
+    return {
+        "files": files,
+        "seconds": elapsed,
+        "rate": files / elapsed,
+        "summary": out.getvalue().strip(),
+    }  # type: ignore[dict-item]
+
+
+def scan(folder: Path, db: Path) -> dict[str, float]:
+    from bot.ingest import Ingestor
+    from storage import open_store
+
+    store = open_store(db)
+    ingestor = Ingestor(store, folder.resolve(), max_bytes=1 << 20)
+    started = time.perf_counter()
+    found = ingestor.scan(store.file_states())
+    elapsed = time.perf_counter() - started
+    assert not found.changed and not found.gone, "the folder changed since the ingest"
+    return {"files": found.total, "seconds": elapsed}
+
+
+def run_phase(phase: str, folder: Path, db: Path) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.ingest", "--phase", phase, "--dir", str(folder), "--db", str(db)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return json.loads(output.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--phase", choices=["parse", "ingest", "scan"])
+    parser.add_argument("--dir", type=Path)
+    parser.add_argument("--db", type=Path)
+    args = parser.parse_args()
+    if args.phase:
+        result = {"parse": lambda: parse_only(args.dir), "ingest": lambda: ingest(args.dir, args.db),
+                  "scan": lambda: scan(args.dir, args.db)}[args.phase]()  # fmt: skip
+        result["rss_mb"] = peak_rss_mb()
+        print(json.dumps(result))
+        return
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    for count in args.files:
+        folder = DATA / f"articles-{count}"
+        if not folder.is_dir() or sum(1 for _ in folder.iterdir()) != count:
+            from bench.generate import generate
+
+            started = time.perf_counter()
+            generate(folder, count)
+            print(f"generated {count} files in {time.perf_counter() - started:.1f}s")
+        db = DATA / f"ingest-{count}.db"
+        parsed = run_phase("parse", folder, db)
+        ingested = run_phase("ingest", folder, db)
+        scanned = run_phase("scan", folder, db)
+        share = ingested["rate"] / parsed["rate"]
+        print(
+            f"{count:>7} files | parse-only {parsed['rate']:7.0f} files/s (rss {parsed['rss_mb']:.0f} MB)"
+            f" | ingest {ingested['rate']:7.0f} files/s = {share:.0%} of parse-only"
+            f" (rss {ingested['rss_mb']:.0f} MB)"
+            f" | start-up scan of unchanged folder {scanned['seconds']:.2f}s (rss {scanned['rss_mb']:.0f} MB)"
+        )
+        print(f"          ingest said: {ingested['summary']}")
+
+
+if __name__ == "__main__":
+    main()

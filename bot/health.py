@@ -1,0 +1,114 @@
+"""Health and metrics over HTTP: `/healthz` and Prometheus `/metrics` on one small server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+log = logging.getLogger(__name__)
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 15.0, 60.0)
+
+
+class Metrics:
+    """Every figure newsbot exports, in a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.ingested = Counter(
+            "newsbot_articles_ingested", "Article files stored, by change",
+            ["change"], registry=self.registry,
+        )  # fmt: skip
+        self.ingest_errors = Counter(
+            "newsbot_ingest_errors", "Article files refused", registry=self.registry
+        )
+        self.sent = Counter("newsbot_pushes_sent", "Messages delivered", registry=self.registry)
+        self.failed = Counter(
+            "newsbot_pushes_failed", "Deliveries given up, by reason",
+            ["reason"], registry=self.registry,
+        )  # fmt: skip
+        self.flood_replies = Counter(
+            "newsbot_flood_replies", "429 replies from Telegram", registry=self.registry
+        )
+        self.queue_depth = Gauge(
+            "newsbot_queue_depth", "Deliveries pending or in flight", registry=self.registry
+        )
+        self.detection_latency = Histogram(
+            "newsbot_detection_latency_seconds", "File event to push queued",
+            buckets=LATENCY_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+        self.send_latency = Histogram(
+            "newsbot_send_latency_seconds", "Claim of a delivery to Telegram's answer",
+            buckets=LATENCY_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+
+
+class HealthServer:
+    """Answers GET /healthz (200, or 503 with the reason) and GET /metrics."""
+
+    def __init__(
+        self,
+        metrics: Metrics,
+        problems: Callable[[], list[str]],
+        refresh: Callable[[], None],
+        host: str,
+        port: int,
+    ) -> None:
+        self.metrics = metrics
+        self.problems = problems
+        self.refresh = refresh
+        self.host = host
+        self.port = port
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        log.info("health and metrics on http://%s:%d/healthz and /metrics", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(reader.readline(), 5)
+            while (await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
+                pass  # headers: nothing in them matters here
+            method, _, rest = request.decode("latin-1").partition(" ")
+            path = rest.split(" ", 1)[0]
+            status, content_type, body = self._answer(method, path)
+            writer.write(
+                f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        except (TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    def _answer(self, method: str, path: str) -> tuple[str, str, bytes]:
+        if method != "GET":
+            return "405 Method Not Allowed", "text/plain", b"GET only\n"
+        if path == "/healthz":
+            problems = self.problems()
+            if problems:
+                return (
+                    "503 Service Unavailable",
+                    "text/plain",
+                    ("; ".join(problems) + "\n").encode(),
+                )
+            return "200 OK", "text/plain", b"ok\n"
+        if path == "/metrics":
+            self.refresh()
+            return "200 OK", CONTENT_TYPE_LATEST, generate_latest(self.metrics.registry)
+        return "404 Not Found", "text/plain", b"/healthz or /metrics\n"
