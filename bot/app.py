@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -38,7 +36,7 @@ from storage.store import Change
 
 log = logging.getLogger(__name__)
 
-USER_BURST = 8  # commands a user may send at once ...
+USER_BURST = 5  # commands a user may send at once ...
 USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
 
 
@@ -56,7 +54,6 @@ class UpdateGuard:
 
     store: Store
     buckets: dict[int, _Bucket] = field(default_factory=dict)
-    clock: Callable[[], float] = time.monotonic
 
     async def check(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Runs before every handler; raises ApplicationHandlerStop to drop an update."""
@@ -68,7 +65,9 @@ class UpdateGuard:
         user = update.effective_user
         if user is None or update.message is None:
             return
-        now = self.clock()
+        # when the user sent it, not when we got to it: our own replies are paced, and a
+        # backlog of commands must not refill the bucket while it waits
+        now = update.message.date.timestamp()
         bucket = self.buckets.setdefault(user.id, _Bucket(USER_BURST, now))
         bucket.tokens = min(USER_BURST, bucket.tokens + (now - bucket.at) / USER_REFILL_SECONDS)
         bucket.at = now
@@ -222,6 +221,8 @@ class NewsBot:
             if health is not None:
                 await health.stop()
         finally:
+            if app.running:
+                await app.stop()
             await app.shutdown()
 
     async def _stop(self, tasks: list[asyncio.Task[None]], stopper: asyncio.Task[bool]) -> None:

@@ -32,6 +32,9 @@ from storage.models import StoredArticle
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# a row in flight at a crash may have reached its chat just before: resend after one
+# group interval (3 s at 20/min), so the resend does not break the chat's own limit
+RECOVERY_DELAY = 3.5
 IMAGE_REFUSALS = (
     "failed to get http url content",
     "wrong type of the web page content",
@@ -101,7 +104,8 @@ class Sender:
 
     async def run(self) -> None:
         """Send until `stop()`; resumes rows left `sending` by a crash."""
-        recovered = self.store.outbox.recover_in_flight(self.clock())
+        now = self.clock()
+        recovered = self.store.outbox.recover_in_flight(now, now + RECOVERY_DELAY)
         if recovered:
             log.warning(
                 "%d pushes were in flight when the bot stopped; sending them again", recovered

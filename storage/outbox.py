@@ -120,13 +120,14 @@ class Outbox:
             [error, now, delivery_id],
         )
 
-    def recover_in_flight(self, now: float) -> int:
-        """After a crash: rows caught in `sending` may or may not have arrived; send again."""
+    def recover_in_flight(self, now: float, not_before: float) -> int:
+        """After a crash: rows caught in `sending` may or may not have arrived; send again,
+        no earlier than `not_before` (the chat may have had a message a moment ago)."""
         cursor = self.db.execute(
-            "UPDATE deliveries SET state = 'pending', "
+            "UPDATE deliveries SET state = 'pending', not_before = ?, "
             "last_error = 'interrupted while sending (may be a duplicate)', updated_at = ? "
             "WHERE state = 'sending'",
-            [now],
+            [not_before, now],
         )
         return cursor.rowcount
 

@@ -73,6 +73,7 @@ class Stats:
     flood_replies: int = 0
     sends_in_ban: int = 0
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    floods: list[tuple[float, int, str]] = field(default_factory=list)  # (when, chat, scope)
 
 
 class StandIn:
@@ -227,7 +228,9 @@ class StandIn:
 
     def membership(self, chat_id: int, status: str, *, chat_type: str = "group") -> int:
         """The bot's own membership in a chat changed (added, kicked, blocked)."""
-        member = {"user": BOT_USER, "status": status}
+        member: dict[str, Any] = {"user": BOT_USER, "status": status}
+        if status == "kicked":
+            member["until_date"] = 0
         if status == "member":
             old = {"user": BOT_USER, "status": "left"}
         else:
@@ -415,9 +418,11 @@ class StandIn:
             per_chat.popleft()
         if len(recent) + weight > rules.per_second:
             self._ban_global = now + rules.retry_after
+            self.stats.floods.append((time.time(), chat_id, "global"))
             return self._too_many(rules.retry_after)
         if len(per_chat) + weight > allowed:
             self._ban_chat[chat_id] = now + rules.retry_after
+            self.stats.floods.append((time.time(), chat_id, "chat"))
             return self._too_many(rules.retry_after)
         return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.parsing import parse_article_bytes
@@ -123,7 +123,7 @@ nasty_text = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=nasty_text.filter(lambda t: t.strip()), excerpt=nasty_text, with_image=st.booleans())
 def test_every_rendering_is_valid_telegram_html_within_the_limit(
     title: str, excerpt: str, with_image: bool
@@ -136,7 +136,7 @@ def test_every_rendering_is_valid_telegram_html_within_the_limit(
     assert 0 < utf16_len(text) <= limit
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(titles=st.lists(nasty_text.filter(lambda t: t.strip()), min_size=1, max_size=20))
 def test_every_listing_is_valid_telegram_html(titles: list[str]) -> None:
     items = [StoredArticle(i, replace(BASE, title=t), "a", True, 0.0) for i, t in enumerate(titles)]

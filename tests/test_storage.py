@@ -227,7 +227,7 @@ def test_crash_recovery_puts_sending_rows_back(store: Store) -> None:
     subscribe(store, 1, "AI")
     store.store_article("a.txt", STATE, ARTICLE, queue=True)
     store.outbox.claim(1, time.time())
-    assert store.outbox.recover_in_flight(time.time()) == 1
+    assert store.outbox.recover_in_flight(time.time(), 0.0) == 1
     assert deliveries(store) == [(1, "pending")]
 
 
