@@ -24,7 +24,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import ExtBot
 
 from bot.health import Metrics
-from bot.pacing import FloodPacer, retry_seconds
+from bot.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.rendering import Push, render_push, visible_text
 from storage import Delivery, Store
 from storage.models import StoredArticle
@@ -32,6 +32,8 @@ from storage.models import StoredArticle
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# our pacer hands a 429 back to us at once, so the row waits in the outbox, not in memory
+DEFAULT_PACE_ARGS: PaceArgs = {"retries": 0}
 # a row in flight at a crash may have reached its chat just before: resend after one
 # group interval (3 s at 20/min), so the resend does not break the chat's own limit
 RECOVERY_DELAY = 3.5
@@ -72,7 +74,7 @@ class Sender:
         pacer: FloodPacer | None,
         *,
         window: int = 8,
-        rate_limit_args: Any = None,
+        rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
     ) -> None:
@@ -80,7 +82,7 @@ class Sender:
         self.bot = bot
         self.pacer = pacer
         self.window = window
-        self.rate_limit_args = {"retries": 0} if rate_limit_args is None else rate_limit_args
+        self.rate_limit_args = rate_limit_args
         self.clock = clock
         self.counters = SendCounters()
         self.metrics = metrics
@@ -191,6 +193,9 @@ class Sender:
             self._retry(row, "timed out (may have been delivered)", self._backoff(row))
         except NetworkError as error:
             self._retry(row, f"network: {error}", self._backoff(row))
+        except Exception as error:  # the top of a send task: a bug must not strand the row
+            log.exception("delivery %d failed unexpectedly", row.id)
+            self._retry(row, f"unexpected: {error!r}", self._backoff(row))
         else:
             now = self.clock()
             self.store.outbox.mark_sent(row.id, message_id, now)

@@ -83,6 +83,7 @@ class Watcher:
         supervise_every: float = 1.0,
         queue_pushes: bool = True,
         metrics: Metrics | None = None,
+        poll_interval: float = 1.0,
     ) -> None:
         self.ingestor = ingestor
         self.on_change = on_change
@@ -92,6 +93,7 @@ class Watcher:
         self.supervise_every = supervise_every
         self.queue_pushes = queue_pushes
         self.metrics = metrics
+        self.poll_interval = poll_interval
         self.observer: BaseObserver | None = None
         self.restarts = 0
         self.alive = False
@@ -149,7 +151,7 @@ class Watcher:
 
     # --- events, on the loop ----------------------------------------------------------
 
-    def _on_event(self, event: FileEvent) -> None:
+    def on_event(self, event: FileEvent) -> None:
         if not self.ingestor.wants(event.path):
             return
         self._first_seen.setdefault(event.path, event.seen_at)
@@ -228,9 +230,9 @@ class Watcher:
         assert loop is not None
 
         def emit(event: FileEvent) -> None:
-            loop.call_soon_threadsafe(self._on_event, event)
+            loop.call_soon_threadsafe(self.on_event, event)
 
-        observer = PollingObserver(timeout=1.0) if self.polling else Observer()
+        observer = PollingObserver(timeout=self.poll_interval) if self.polling else Observer()
         observer.schedule(
             _Handler(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
         )
