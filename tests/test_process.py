@@ -10,13 +10,13 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from storage import open_store
-from tests.articles import write_article
+from tests.articles import SAMPLE, write_article
 from tests.standin import TOKEN, FloodRules, StandIn
 
 SECRET = TOKEN.split(":", 1)[1]
@@ -204,3 +204,41 @@ def test_kill_9_mid_fan_out_loses_nothing_and_doubles_at_most_the_window(tmp_pat
         assert standin.stats.flood_replies == 0, (standin.stats.floods, killed_at)
     finally:
         standin.stop()
+
+
+def test_dry_run_prints_the_push_without_telegram(tmp_path: Path) -> None:
+    """No token: the file side works and each push is printed instead of sent."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))},
+        "NEWSBOT_ARTICLES_DIR": str(articles),
+        "NEWSBOT_DB": str(tmp_path / "dry.db"),
+    }
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--dry-run"], env=env, cwd=tmp_path,
+            stdout=handle, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _until(lambda: "dry run: watching" in out.read_text())
+        sample = SAMPLE.read_text().replace("published: false", "published: true")
+        (articles / ".sample.tmp").write_text(sample)
+        os.replace(articles / ".sample.tmp", articles / "sample.txt")
+        _until(lambda: "--- push of sample.txt" in out.read_text())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+    text = out.read_text()
+    assert "[photo: https://i.dailymail.co.uk/" in text
+    assert "<i>Mail Online</i> · 26 Feb 2020" in text
+
+
+def _until(predicate: Callable[[], bool], timeout: float = 15) -> None:
+    """A bounded wait on a subprocess's output file."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the process")
+        time.sleep(0.02)
