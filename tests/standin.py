@@ -92,6 +92,7 @@ class StandIn:
         self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
         self.commands: list[dict[str, Any]] = []
         self.polls = 0
+        self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
         self.conflict = False  # answer getUpdates with 409, as when another process polls
         self._updates: list[dict[str, Any]] = []
         self._delivered: list[dict[str, Any]] = []
@@ -247,6 +248,10 @@ class StandIn:
             }
         )
 
+    def slow_next(self, predicate: Callable[[str, dict[str, Any]], bool], seconds: float) -> None:
+        """The next matching request is handled (and recorded) but answered `seconds` late."""
+        self.delays.append((predicate, seconds))
+
     def fail_next(
         self, predicate: Callable[[str, dict[str, Any]], bool], status: int, description: str
     ) -> None:
@@ -292,6 +297,11 @@ class StandIn:
             self.calls.append((method, params))
             response = self._answer(method, params)
             self._cond.notify_all()
+            delay = next((d for d in self.delays if d[0](method, params)), None)
+            if delay is not None:
+                self.delays.remove(delay)
+        if delay is not None:
+            await asyncio.sleep(delay[1])
         return response
 
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:
