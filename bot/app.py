@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -31,7 +32,7 @@ from bot.health import HealthServer, Metrics
 from bot.ingest import Ingestor
 from bot.pacing import FloodPacer
 from bot.watcher import Watcher
-from storage import Store
+from storage import NewsbotError, Store
 from storage.store import Change
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ class UpdateGuard:
         """Runs before every handler; raises ApplicationHandlerStop to drop an update."""
         if not isinstance(update, Update):
             return
+        if update.update_id % 1000 == 0:  # Telegram re-delivers only the last batch
+            self.store.chats.forget_updates_before(time.time() - 86400)
         if not self.store.chats.claim_update(update.update_id):
             log.info("update %d was handled before; ignoring the repeat", update.update_id)
             raise ApplicationHandlerStop
@@ -214,12 +217,14 @@ class NewsBot:
             log.info("newsbot is running: watching %s", self.config.articles_dir)
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                if task is not stopper and task.exception() is not None:
-                    log.error("%s ended", task.get_name(), exc_info=task.exception())
+            broken = [task for task in done if task is not stopper]
+            for task in broken:
+                log.error("the %s stopped unexpectedly", task.get_name(), exc_info=task.exception())
             await self._stop(tasks, stopper)
             if health is not None:
                 await health.stop()
+            if broken:  # exit non-zero, so that a supervisor restarts us
+                raise NewsbotError(f"the {broken[0].get_name()} stopped unexpectedly; see the log")
         finally:
             if app.running:
                 await app.stop()

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -115,7 +116,11 @@ class Sender:
         self.alive = True
         try:
             while not self._stopping:
-                await self._fill_window()
+                try:
+                    await self._fill_window()
+                except sqlite3.OperationalError:  # e.g. the disk is full: wait, then go on
+                    log.exception("the outbox cannot be read; trying again in a second")
+                    await asyncio.sleep(1.0)
         finally:
             self.alive = False
 

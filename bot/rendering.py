@@ -24,10 +24,6 @@ class Push:
     html: str
     photo_url: str | None = None
 
-    def as_text(self, article: Article) -> Push:
-        """The same article without its image, for when Telegram refuses the photo."""
-        return render_push(article, with_image=False)
-
 
 @dataclass(frozen=True, slots=True)
 class _Piece:

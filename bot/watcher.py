@@ -176,7 +176,10 @@ class Watcher:
         while True:
             path = await self._queue.get()
             self._queued.discard(path)
-            await self._process(path)
+            try:
+                await self._process(path)
+            except Exception:  # the top of the consumer: one file must not end watching
+                log.exception("could not process %s; the next scan tries again", path)
 
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):

@@ -175,22 +175,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_fan_out(
+    tmp_path: Path, standin: StandIn, chats: int, settings: dict[str, str]
+) -> BotProcess:
+    """A bot past its first start, `chats` private chats following AI, and an AI article."""
+    BotProcess(tmp_path, standin, **settings).start().stop()  # the first start: the baseline
+    store = open_store(tmp_path / "newsbot.db")
+    with store.batch():
+        for chat in range(1, chats + 1):
+            store.chats.register(chat, "private", None)
+            store.chats.subscribe(chat, ["AI"])
+    store.close()
+    bot = BotProcess(tmp_path, standin, **settings).start()
+    write_article(bot.articles / "a.txt")
+    return bot
+
+
 def test_kill_9_mid_fan_out_loses_nothing_and_doubles_at_most_the_window(tmp_path: Path) -> None:
     """SIGKILL during a fan-out to 300 chats: after a restart every chat has the article,
     and no more than NEWSBOT_SEND_WINDOW chats got it twice."""
     standin = StandIn(flood=FloodRules()).start()
     try:
         settings = {"NEWSBOT_SEND_WINDOW": "8"}
-        first = BotProcess(tmp_path, standin, **settings).start()
-        first.stop()  # a first start, so that the article below is new, not the baseline
-        store = open_store(tmp_path / "newsbot.db")
-        with store.batch():
-            for chat in range(1, 301):
-                store.chats.register(chat, "private", None)
-                store.chats.subscribe(chat, ["AI"])
-        store.close()
-        bot = BotProcess(tmp_path, standin, **settings).start()
-        write_article(bot.articles / "a.txt")
+        bot = start_fan_out(tmp_path, standin, 300, settings)
         standin.wait_for(lambda: len(standin.sent) >= 60, timeout=30)
         assert bot.stop(signal.SIGKILL) == -signal.SIGKILL
         killed_at = len(standin.sent)
@@ -248,15 +255,7 @@ def test_sigterm_mid_fan_out_finishes_in_flight_and_restart_resumes(tmp_path: Pa
     """A clean stop in a fan-out: exit 0 in time, nothing lost, nothing doubled."""
     standin = StandIn(flood=FloodRules()).start()
     try:
-        BotProcess(tmp_path, standin).start().stop()  # the first start: the baseline
-        store = open_store(tmp_path / "newsbot.db")
-        with store.batch():
-            for chat in range(1, 121):
-                store.chats.register(chat, "private", None)
-                store.chats.subscribe(chat, ["AI"])
-        store.close()
-        bot = BotProcess(tmp_path, standin).start()
-        write_article(bot.articles / "a.txt")
+        bot = start_fan_out(tmp_path, standin, 120, {})
         standin.wait_for(lambda: len(standin.sent) >= 30, timeout=30)
         stopped = time.monotonic()
         assert bot.stop(signal.SIGTERM) == 0
