@@ -1,0 +1,76 @@
+"""The flood pacer: spacing, and which scope a 429 holds."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+from telegram.ext import ApplicationBuilder
+
+from bot.pacing import FloodPacer
+from tests.standin import TOKEN, FloodRules, StandIn
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_flood_reply_right_after_a_send_holds_only_that_chat() -> None:
+    clock = FakeClock()
+    pacer = FloodPacer(clock=clock)
+    pacer._last_sent[5] = clock.now - 0.5
+    pacer.note_flood(5, 7)
+    assert pacer.blocked_until(5) == clock.now + 7
+    assert pacer.blocked_until(6) == 0
+    assert pacer.held_chats(lookahead=0.05) == {5}
+
+
+def test_flood_reply_for_a_quiet_chat_holds_every_chat() -> None:
+    """Nothing went to that chat lately, so it was the global limit."""
+    clock = FakeClock()
+    pacer = FloodPacer(clock=clock)
+    pacer.note_flood(5, 3)
+    assert pacer.blocked_until(6) == clock.now + 3
+    clock.now += 3.1
+    assert pacer.blocked_until(6) < clock.now
+
+
+async def test_pacing_keeps_a_burst_inside_the_global_limit(standin: StandIn) -> None:
+    """45 messages to 45 chats at once: no 429, spread over at least 1.4 s."""
+    standin.flood = FloodRules()
+    app = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(standin.base_url)
+        .rate_limiter(FloodPacer())
+        .build()
+    )
+    await app.initialize()
+    started = time.monotonic()
+    await asyncio.gather(*(app.bot.send_message(chat, "hi") for chat in range(1, 46)))
+    elapsed = time.monotonic() - started
+    await app.shutdown()
+    assert standin.stats.flood_replies == 0
+    assert len(standin.sent) == 45
+    assert elapsed >= 1.4
+
+
+async def test_pacing_spaces_messages_to_one_chat(standin: StandIn) -> None:
+    """One private chat: a second apart; one group (at 600/min here): 0.1 s apart."""
+    standin.flood = FloodRules(group_per_minute=600)
+    pacer = FloodPacer(group_per_minute=600)
+    app = ApplicationBuilder().token(TOKEN).base_url(standin.base_url).rate_limiter(pacer).build()
+    await app.initialize()
+    await asyncio.gather(*(app.bot.send_message(7, f"m{i}") for i in range(2)))
+    await asyncio.gather(*(app.bot.send_message(-7, f"g{i}") for i in range(3)))
+    await app.shutdown()
+    private = [m.at for m in standin.messages_to(7)]
+    group = [m.at for m in standin.messages_to(-7)]
+    assert private[1] - private[0] >= 1.0
+    assert all(b - a >= 0.09 for a, b in itertools.pairwise(group))  # 0.103 s less jitter
+    assert standin.stats.flood_replies == 0
