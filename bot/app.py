@@ -71,6 +71,9 @@ class UpdateGuard:
         # when the user sent it, not when we got to it: our own replies are paced, and a
         # backlog of commands must not refill the bucket while it waits
         now = update.message.date.timestamp()
+        if len(self.buckets) > 10_000:  # forget users whose bucket has long been full again
+            horizon = now - USER_BURST * USER_REFILL_SECONDS
+            self.buckets = {k: b for k, b in self.buckets.items() if b.at > horizon}
         bucket = self.buckets.setdefault(user.id, _Bucket(USER_BURST, now))
         bucket.tokens = min(USER_BURST, bucket.tokens + (now - bucket.at) / USER_REFILL_SECONDS)
         bucket.at = now
