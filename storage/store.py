@@ -184,6 +184,8 @@ class Store:
                     "SELECT path FROM files WHERE url = ? ORDER BY path", [row[0]]
                 )
             ]
+            # they were refused as duplicates: forget their hash so they are read again
+            self.db.execute("UPDATE files SET hash = '' WHERE url = ?", [row[0]])
             return change, others
 
     def _file_holds(self, path: str, url: str) -> bool:

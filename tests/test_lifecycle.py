@@ -313,3 +313,38 @@ async def test_polling_observer_sees_new_files(store: Store, articles: Path) -> 
     write_article(articles / "a.txt")
     await eventually(lambda: any(c.kind == "new" for c in changes))
     await unwatch(task)
+
+
+async def test_duplicate_takes_over_when_the_first_file_goes(live: Watching) -> None:
+    write_article(live.folder / "a.txt")
+    await live.settled(1)
+    write_article(live.folder / "b.txt", title="The same story again")
+    await live.settled(2)
+    (live.folder / "a.txt").unlink()
+    await eventually(lambda: bool(live.store.latest(5)) and live.store.latest(5)[0].path == "b.txt")
+    assert live.store.latest(5)[0].article.title == "The same story again"
+    assert live.store.ingest_errors() == []
+
+
+async def test_renamed_file_is_the_same_article_and_not_pushed_again(live: Watching) -> None:
+    write_article(live.folder / "a.txt")
+    await live.settled(1)
+    live.store.db.execute("UPDATE deliveries SET state = 'sent'")
+    os.replace(live.folder / "a.txt", live.folder / "b.txt")
+    await eventually(lambda: bool(live.store.latest(5)) and live.store.latest(5)[0].path == "b.txt")
+    assert live.queued() == [(CHAT, "sent")]
+
+
+async def test_subfolders_are_ignored_unless_recursive(store: Store, articles: Path) -> None:
+    store.mark_baseline_done()
+    (articles / "sub").mkdir()
+    write_article(articles / "sub" / "deep.txt", webUrl="https://a.example/deep")
+    _, changes, task = await watch(store, articles)
+    write_article(articles / "top.txt", webUrl="https://a.example/top")
+    await eventually(lambda: any(c.kind == "new" for c in changes))
+    await unwatch(task)
+    assert list(store.file_states()) == ["top.txt"]
+    ingestor = Ingestor(store, articles.resolve(), max_bytes=4096, recursive=True)
+    assert ingestor.wants(articles.resolve() / "sub" / "deep.txt")
+    found = ingestor.scan(store.file_states())
+    assert [p.name for p in found.changed] == ["deep.txt"]
