@@ -122,8 +122,11 @@ class NewsBot:
 
     def on_change(self, change: Change) -> None:
         """Called for every stored file change: wake the sender, forget stale renders."""
-        if change.article_id is not None and change.kind != "unchanged":
-            self.sender.forget_article(change.article_id)
+        if change.article_id is not None:
+            if change.kind in ("unpublished", "removed"):
+                self.sender.withdraw(change.article_id)
+            elif change.kind != "unchanged":
+                self.sender.forget_render(change.article_id)
         if change.queued:
             self.sender.wake()
         if change.kind == "error":

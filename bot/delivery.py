@@ -98,8 +98,12 @@ class Sender:
         """New rows may be ready (queued, resumed): look now instead of at the next timer."""
         self._wake.set()
 
-    def forget_article(self, article_id: int) -> None:
-        """The article changed or was withdrawn: drop its cached rendering, stop its sends."""
+    def forget_render(self, article_id: int) -> None:
+        """The article was edited: render it afresh for the pushes still to go."""
+        self._renders.pop(article_id, None)
+
+    def withdraw(self, article_id: int) -> None:
+        """The article was unpublished or deleted: stop its sends that have not gone yet."""
         self._renders.pop(article_id, None)
         for delivery, task in list(self._in_flight.values()):
             if delivery.article_id == article_id:

@@ -214,3 +214,32 @@ async def test_timed_out_send_is_sent_again_because_it_may_not_have_arrived(
     assert len(standin.messages_to(21)) == 2  # the slow one arrived, and so did the retry
     row = store.db.execute("SELECT state, attempts FROM deliveries").fetchone()
     assert (row[0], row[1]) == ("sent", 2)
+
+
+async def test_edit_during_a_fan_out_cancels_nothing(running: Running) -> None:
+    """An edit re-renders the pushes still to go; every chat still gets the article."""
+    follow(running, *range(300, 320))
+    publish(running)
+    await eventually(lambda: len(running.standin.sent) >= 3)
+    edited = replace(ARTICLE, title="Robots fold laundry, better")
+    change = running.store.store_article("a.txt", FileState(1, 2, "edit"), edited, queue=True)
+    running.bot.on_change(change)
+    await settled(running)
+    assert set(states(running).values()) == {"sent"}
+    assert any("better" in (m.text or "") for m in running.standin.sent)
+
+
+async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Running) -> None:
+    follow(running, *range(400, 430))
+    publish(running)
+    await eventually(lambda: len(running.standin.sent) >= 3)
+    change = running.store.store_article(
+        "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
+    )
+    running.bot.on_change(change)
+    await settled(running)
+    sent_after = len(running.standin.sent)
+    assert 3 <= sent_after < 30
+    assert set(states(running).values()) == {"sent", "cancelled"}
+    # a request already on the wire when the cancel came may still arrive: never more
+    assert sum(state == "sent" for state in states(running).values()) <= sent_after
