@@ -25,7 +25,7 @@ from aiohttp import web
 
 from tests.telegram_html import EntityError, utf16_len, visible_text
 
-TOKEN = "123456789:TEST-token-not-real-AAAAAAAAAAAAAAAAAAAA"
+TOKEN = "4242424:test-token-not-real-xxxxxxxxxxxxxxxxxx"
 BOT_USER = {
     "id": 999000,
     "is_bot": True,
