@@ -239,3 +239,15 @@ def test_database_rows_survive_reopening(tmp_path: Path) -> None:
     assert again.chats.subscriptions(1) == (False, ["ai"])
     assert isinstance(again.db.conn, sqlite3.Connection)
     again.close()
+
+
+def test_muted_words_match_whole_words_only(store: Store) -> None:
+    """Muting "AI" mutes "AI news" but not "said"; phrases and punctuation work too."""
+    for chat in (1, 2, 3, 4):
+        subscribe(store, chat, "AI")
+    store.chats.mute(1, "ai")
+    store.chats.mute(2, "fold laundry")
+    store.chats.mute(3, "c++")
+    article = replace(ARTICLE, title="Robots fold laundry, they said", excerpt="Written in C++.")
+    assert store.store_article("a.txt", STATE, article, queue=True).queued == 2
+    assert deliveries(store) == [(1, "pending"), (4, "pending")]
