@@ -106,7 +106,10 @@ def article_to_json(article: Article) -> str:
 
 def article_from_json(text: str) -> Article:
     """The inverse of `article_to_json`."""
-    data = json.loads(text)
+    # the front matter is the tail that article_to_json spliced in: cut it off rather
+    # than parse it (the first `, "raw": ` is ours: JSON strings before it escape quotes)
+    split = text.index(', "raw": ')
+    data = json.loads(text[:split] + "}")
     provider = data["provider"]
     return Article(
         url=data["url"],
@@ -122,7 +125,5 @@ def article_from_json(text: str) -> Article:
         kind=data["kind"],
         quality=data["quality"],
         heat=data["heat"],
-        # the front matter is the tail that article_to_json spliced in: cut, not re-dumped
-        # (the first `, "raw": ` is ours, since JSON strings before it escape their quotes)
-        raw_json=text[text.index(', "raw": ') + 9 : -1],
+        raw_json=text[split + 9 : -1],
     )

@@ -251,3 +251,17 @@ def test_muted_words_match_whole_words_only(store: Store) -> None:
     article = replace(ARTICLE, title="Robots fold laundry, they said", excerpt="Written in C++.")
     assert store.store_article("a.txt", STATE, article, queue=True).queued == 2
     assert deliveries(store) == [(1, "pending"), (4, "pending")]
+
+
+def test_stored_article_round_trips_with_its_front_matter() -> None:
+    """What the database keeps gives back the same article, extra fields included."""
+    from bot.parsing import parse_article_bytes
+    from storage.models import article_from_json, article_to_json
+    from tests.articles import SAMPLE
+
+    article = parse_article_bytes(
+        SAMPLE.read_bytes().replace(b"title:", b'note: ", \\"raw\\": x"\ntitle:', 1)
+    )
+    again = article_from_json(article_to_json(article))
+    assert again == article and again.raw_json == article.raw_json
+    assert '"secured"' in again.raw_json and '"note"' in again.raw_json
