@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any, Literal
 
 from sqlite_utils import Database
 
 from storage.chats import Chats
-from storage.errors import StorageError, StoreLocked
 from storage.models import Article, StoredArticle, article_from_json, article_to_json
 from storage.outbox import Outbox
-from storage.schema import migrations
+
+TOPICS_TTL = 5.0  # seconds that topic counts may lag behind a change
 
 ChangeKind = Literal[
     "new", "published", "edited", "unpublished", "unchanged", "duplicate", "removed", "error"
@@ -59,6 +55,9 @@ class Store:
         self.chats = Chats(db)
         self.outbox = Outbox(db)
         self._lock = lock
+        self._topics: list[tuple[str, int]] | None = None
+        self._topics_at = 0.0
+        self._topics_stale = True
 
     def close(self) -> None:
         self.db.close()
@@ -133,6 +132,7 @@ class Store:
         `data_json` is `article_to_json(article)` when the caller made it already.
         """
         now = time.time()
+        self._topics_stale = True
         with self.db.atomic():
             row = self.db.execute(
                 "SELECT id, path, visible, first_seen_at FROM articles WHERE url = ?",
@@ -193,6 +193,7 @@ class Store:
         return row is not None and row[0] == url
 
     def _hide_article(self, url: str, path: str, now: float) -> Change:
+        self._topics_stale = True
         row = self.db.execute(
             "SELECT id, visible FROM articles WHERE url = ? AND path = ?", [url, path]
         ).fetchone()
@@ -307,7 +308,18 @@ class Store:
         )
 
     def topic_counts(self) -> list[tuple[str, int]]:
-        """Known topics (display name) with their visible article counts, biggest first."""
+        """Known topics (display name) with their visible article counts, biggest first.
+
+        Counting runs over every article (150 ms at 100,000), so the figures are kept and
+        counted again only after articles changed, and then at most every few seconds.
+        """
+        now = time.monotonic()
+        if self._topics is None or (self._topics_stale and now - self._topics_at > TOPICS_TTL):
+            self._topics = self._count_topics()
+            self._topics_at, self._topics_stale = now, False
+        return self._topics
+
+    def _count_topics(self) -> list[tuple[str, int]]:
         rows = self.db.execute(
             "SELECT MIN(t.name), COUNT(*) FROM article_topics t "
             "JOIN articles a ON a.id = t.article_id WHERE a.visible = 1 "
@@ -355,43 +367,3 @@ class Store:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def open_store(path: str | Path, *, exclusive: bool = False) -> Store:
-    """Open (creating and upgrading) the database; `exclusive` takes the one-instance lock."""
-    path = Path(path)
-    lock = _take_lock(path) if exclusive else None
-    try:
-        db = Database(path)
-        db.execute("PRAGMA busy_timeout = 5000")
-        db.enable_wal()
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA cache_size = -65536")  # 64 MiB: index pages stay in memory
-        db.execute("PRAGMA foreign_keys = ON")
-        migrations.apply(db)
-    except sqlite3.DatabaseError as exc:
-        if lock is not None:
-            lock.close()
-        raise StorageError(f"cannot use the database {path}: {exc}") from exc
-    return Store(db, lock)
-
-
-def _take_lock(path: Path) -> IO[str]:
-    """An flock beside the database: the kernel drops it when the process dies, even on kill -9."""
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115
-    except OSError as exc:
-        raise StorageError(f"cannot open {lock_path}: {exc.strerror}") from exc
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise StoreLocked(f"another newsbot ({holder}) is already running on {path}") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
-    return handle

@@ -1,0 +1,55 @@
+"""Opening the database file: pragmas, migrations, and the one-instance lock."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from pathlib import Path
+from typing import IO
+
+from sqlite_utils import Database
+
+from storage.errors import StorageError, StoreLocked
+from storage.schema import migrations
+from storage.store import Store
+
+
+def open_store(path: str | Path, *, exclusive: bool = False) -> Store:
+    """Open (creating and upgrading) the database; `exclusive` takes the one-instance lock."""
+    path = Path(path)
+    lock = _take_lock(path) if exclusive else None
+    try:
+        db = Database(path)
+        db.execute("PRAGMA busy_timeout = 5000")
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA cache_size = -65536")  # 64 MiB: index pages stay in memory
+        db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        if lock is not None:
+            lock.close()
+        raise StorageError(f"cannot use the database {path}: {exc}") from exc
+    return Store(db, lock)
+
+
+def _take_lock(path: Path) -> IO[str]:
+    """An flock beside the database: the kernel drops it when the process dies, even on kill -9."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise StorageError(f"cannot open {lock_path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreLocked(f"another newsbot ({holder}) is already running on {path}") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
