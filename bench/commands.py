@@ -1,7 +1,7 @@
 """Command latency with a big database: `python -m bench.commands`.
 
 With 100,000 articles (the database `python -m bench.ingest` leaves, copied) and
-10,000 chats following topics, time `/latest`, `/topic` and `/search` inside the
+10,000 chats following topics, time `/latest`, `/topic`, `/search` and `/topics` inside the
 running bot: from the moment python-telegram-bot starts handling the update to the
 moment the reply request reaches the local Bot API stand-in. Each probe comes from
 another chat, so per-chat pacing never waits.
@@ -84,6 +84,7 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
         "/latest": lambda: f"/latest {rng.randint(5, 20)}",
         "/topic": lambda: f"/topic {rng.choice(TOPICS)}",
         "/search": lambda: "/search " + " ".join(rng.sample(WORDS[:29], rng.randint(1, 2))),
+        "/topics": lambda: "/topics",
     }
     timings: dict[str, list[float]] = {name: [] for name in commands}
     chat = 0

@@ -128,13 +128,12 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
         workers = os.cpu_count() or 1 if len(changed) >= PARALLEL_FROM else 1
         for batch in ingestor.load_many(changed, known, workers):
             with store.batch():
-                for loaded in batch:
-                    change = ingestor.apply(loaded, queue=False)
-                    outcome[change.kind] += 1
-                    if loaded.error is not None:
-                        errors[loaded.error.split(":")[0]] += 1
-                    elif loaded.article is not None and not loaded.article.published:
-                        outcome["draft"] += 1
+                outcome.update(change.kind for change in ingestor.apply_many(batch, queue=False))
+            for loaded in batch:
+                if loaded.error is not None:
+                    errors[loaded.error.split(":")[0]] += 1
+                elif loaded.article is not None and not loaded.article.published:
+                    outcome["draft"] += 1
             done += len(batch)
             progress.update(done)
         with store.batch():

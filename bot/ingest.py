@@ -180,13 +180,30 @@ class Ingestor:
         change = self.store.store_article(
             key, loaded.state, loaded.article, queue=queue, data_json=loaded.data_json
         )
+        self._log_duplicate(key, change)
+        return change
+
+    def _log_duplicate(self, key: str, change: Change) -> None:
         if change.kind == "duplicate":
             log.warning(
                 "skipped article file %s: same webUrl as %s, which stays the article",
                 key,
                 change.other_path,
             )
-        return change
+
+    def apply_many(self, batch: list[Loaded], *, queue: bool) -> list[Change]:
+        """`apply` for a batch of files, storing its articles together (not in order)."""
+        articles: list[tuple[str, FileState, Article, str | None]] = []
+        others: list[Loaded] = []
+        for item in batch:
+            if item.article is not None and item.state is not None:
+                articles.append((self.key(item.path), item.state, item.article, item.data_json))
+            else:
+                others.append(item)
+        stored = self.store.store_articles(articles, queue=queue)
+        for (key, *_), change in zip(articles, stored, strict=True):
+            self._log_duplicate(key, change)
+        return stored + [self.apply(item, queue=queue) for item in others]
 
     def remove(self, path: Path) -> tuple[Change, list[Path]]:
         """A file vanished; returns the change and files that may now hold its article."""

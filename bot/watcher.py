@@ -140,8 +140,9 @@ class Watcher:
             hashes = [self.ingestor.known_hash(path) for path in chunk]
             loaded = await asyncio.to_thread(self._load_all, chunk, hashes)
             with self.ingestor.store.batch():
-                for item in loaded:
-                    self.on_change(self.ingestor.apply(item, queue=queue))
+                changes = self.ingestor.apply_many(loaded, queue=queue)
+            for change in changes:
+                self.on_change(change)
         if changed or gone:
             log.info("scan: %d files new or changed, %d gone", len(changed), len(gone))
         return len(changed) + len(gone)

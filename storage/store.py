@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -209,50 +210,82 @@ class Store:
     def _upsert_article(
         self, path: str, article: Article, row: Any, now: float, data_json: str | None
     ) -> tuple[int, bool]:
-        published_at = _iso(article.published_at) if article.published_at else None
-        values = {
-            "url": article.url,
-            "path": path,
-            "title": article.title,
-            "excerpt": article.excerpt,
-            "provider": article.provider.name if article.provider else None,
-            "published": int(article.published),
-            "visible": int(article.published),
-            "published_at": published_at,
-            "updated_at": now,
-            "quality": article.quality,
-            "category": article.category,
-            "kind": article.kind,
-            "heat": article.heat,
-            "data": data_json or article_to_json(article),
-        }
         if row is None:
-            values["first_seen_at"] = now
-            values["sort_at"] = published_at or _iso(datetime.fromtimestamp(now, UTC))
-            columns = ", ".join(values)
-            marks = ", ".join(f":{name}" for name in values)
-            cursor = self.db.execute(
-                f"INSERT INTO articles ({columns}, present) VALUES ({marks}, 1)",
-                values,
-            )
-            article_id = int(cursor.lastrowid or 0)
-            was_visible = False
+            values = _article_values(path, article, now, now, data_json)
+            cursor = self.db.execute(INSERT_ARTICLE, values)
+            article_id, was_visible = int(cursor.lastrowid or 0), False
         else:
             article_id, was_visible = int(row[0]), bool(row[2])
+            values = _article_values(path, article, row[3], now, data_json)
             values["id"] = article_id
-            values["sort_at"] = published_at or _iso(datetime.fromtimestamp(row[3], UTC))
+            del values["first_seen_at"]
             assignments = ", ".join(f"{name} = :{name}" for name in values if name != "id")
             self.db.execute(
-                f"UPDATE articles SET {assignments}, present = 1 WHERE id = :id",
-                values,
+                f"UPDATE articles SET {assignments}, present = 1 WHERE id = :id", values
             )
             self.db.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
-        topics = {topic.casefold(): topic for topic in article.topics}
-        self.db.conn.executemany(
-            "INSERT INTO article_topics (article_id, topic, name) VALUES (?, ?, ?)",
-            [(article_id, key, name) for key, name in topics.items()],
-        )
+        self.db.conn.executemany(INSERT_TOPIC, _topic_rows(article_id, article))
         return article_id, was_visible
+
+    def store_articles(
+        self, items: Sequence[tuple[str, FileState, Article, str | None]], *, queue: bool
+    ) -> list[Change]:
+        """`store_article` for many files at once (bulk ingest and scans), in order.
+
+        Files new to the database that name articles new to it, the bulk of a first
+        import, go in with one statement per table; the others one by one.
+        """
+        now = time.time()
+        self._topics_stale = True
+        with self.db.atomic():
+            known_paths = self._existing("SELECT path FROM files", "path", [i[0] for i in items])
+            known_urls = self._existing(
+                "SELECT url FROM articles", "url", [i[2].url for i in items]
+            )
+            fresh: dict[str, int] = {}  # url -> index of the file that brings it
+            for index, (path, _, article, _) in enumerate(items):
+                if path not in known_paths and article.url not in known_urls:
+                    fresh.setdefault(article.url, index)
+            new = [items[index] for index in fresh.values()]
+            self.db.conn.executemany(
+                INSERT_ARTICLE, [_article_values(p, a, now, now, d) for p, _, a, d in new]
+            )
+            ids = self._ids_of(list(fresh))
+            self.db.conn.executemany(
+                INSERT_TOPIC, [row for _, _, a, _ in new for row in _topic_rows(ids[a.url], a)]
+            )
+            self.db.conn.executemany(
+                "INSERT INTO files (path, size, mtime_ns, hash, url) VALUES (?, ?, ?, ?, ?)",
+                [(p, st.size, st.mtime_ns, st.hash, a.url) for p, st, a, _ in new],
+            )
+            changes: list[Change] = []
+            for index, (path, state, article, data_json) in enumerate(items):
+                if fresh.get(article.url) != index:
+                    changes.append(
+                        self.store_article(path, state, article, queue=queue, data_json=data_json)
+                    )
+                    continue
+                article_id = ids[article.url]
+                queued = (
+                    self.outbox.queue_push(article_id, article, now)
+                    if queue and article.published
+                    else 0
+                )
+                changes.append(Change("new", article_id, queued))
+            return changes
+
+    def _existing(self, select: str, column: str, values: list[str]) -> set[str]:
+        rows = self.db.execute(
+            f"{select} WHERE {column} IN (SELECT value FROM json_each(?))", [json.dumps(values)]
+        )
+        return {value for (value,) in rows}
+
+    def _ids_of(self, urls: list[str]) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT url, id FROM articles WHERE url IN (SELECT value FROM json_each(?))",
+            [json.dumps(urls)],
+        )
+        return {url: article_id for url, article_id in rows}
 
     def _save_file(
         self, path: str, state: FileState, url: str | None, *, keep_url: bool = False
@@ -367,3 +400,43 @@ class Store:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+INSERT_ARTICLE = (
+    "INSERT INTO articles (url, path, title, excerpt, provider, published, present, visible, "
+    "published_at, sort_at, first_seen_at, updated_at, quality, category, kind, heat, data) "
+    "VALUES (:url, :path, :title, :excerpt, :provider, :published, 1, :visible, "
+    ":published_at, :sort_at, :first_seen_at, :updated_at, :quality, :category, :kind, "
+    ":heat, :data)"
+)
+INSERT_TOPIC = "INSERT INTO article_topics (article_id, topic, name) VALUES (?, ?, ?)"
+
+
+def _article_values(
+    path: str, article: Article, first_seen: float, now: float, data_json: str | None
+) -> dict[str, Any]:
+    """The columns of an article's row (all but `present`, which a stored file sets)."""
+    published_at = _iso(article.published_at) if article.published_at else None
+    return {
+        "url": article.url,
+        "path": path,
+        "title": article.title,
+        "excerpt": article.excerpt,
+        "provider": article.provider.name if article.provider else None,
+        "published": int(article.published),
+        "visible": int(article.published),
+        "published_at": published_at,
+        "sort_at": published_at or _iso(datetime.fromtimestamp(first_seen, UTC)),
+        "first_seen_at": first_seen,
+        "updated_at": now,
+        "quality": article.quality,
+        "category": article.category,
+        "kind": article.kind,
+        "heat": article.heat,
+        "data": data_json or article_to_json(article),
+    }
+
+
+def _topic_rows(article_id: int, article: Article) -> list[tuple[int, str, str]]:
+    topics = {topic.casefold(): topic for topic in article.topics}
+    return [(article_id, key, name) for key, name in topics.items()]

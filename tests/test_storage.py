@@ -265,3 +265,65 @@ def test_stored_article_round_trips_with_its_front_matter() -> None:
     again = article_from_json(article_to_json(article))
     assert again == article and again.raw_json == article.raw_json
     assert '"secured"' in again.raw_json and '"note"' in again.raw_json
+
+
+def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> None:
+    """New files, a duplicate inside the batch, an edit and a duplicate of a stored article."""
+
+    def seed(store: Store) -> None:
+        subscribe(store, 1, "AI")
+        store.store_article(
+            "old.txt", STATE, replace(ARTICLE, url="https://a.example/old"), queue=False
+        )
+
+    items = [
+        ("new.txt", STATE, replace(ARTICLE, url="https://a.example/new"), None),
+        (
+            "draft.txt",
+            STATE,
+            replace(ARTICLE, url="https://a.example/draft", published=False),
+            None,
+        ),
+        ("copy.txt", STATE, replace(ARTICLE, url="https://a.example/new", title="Copy"), None),
+        (
+            "old.txt",
+            replace(STATE, hash="h2"),
+            replace(ARTICLE, url="https://a.example/old", title="Edited"),
+            None,
+        ),
+        ("other.txt", STATE, replace(ARTICLE, url="https://a.example/old"), None),
+    ]
+    batch, single = open_store(tmp_path / "batch.db"), open_store(tmp_path / "single.db")
+    seed(batch)
+    seed(single)
+    together = batch.store_articles(items, queue=True)
+    apart = [single.store_article(p, s, a, queue=True) for p, s, a, _ in items]
+    assert [(c.kind, c.queued) for c in together] == [(c.kind, c.queued) for c in apart]
+    assert [c.kind for c in together] == ["new", "new", "duplicate", "edited", "duplicate"]
+
+    def snapshot(store: Store) -> list[object]:
+        return [
+            list(
+                store.db.execute(
+                    "SELECT url, path, title, visible, sort_at FROM articles ORDER BY url"
+                )
+            ),
+            list(
+                store.db.execute(
+                    "SELECT a.url, t.topic FROM article_topics t JOIN articles a ON a.id = t.article_id ORDER BY 1, 2"
+                )
+            ),
+            list(store.db.execute("SELECT path, hash, url FROM files ORDER BY path")),
+            list(
+                store.db.execute(
+                    "SELECT a.url, d.chat_id FROM deliveries d JOIN articles a ON a.id = d.article_id"
+                )
+            ),
+            [e.path for e in store.ingest_errors()],
+        ]
+
+    assert snapshot(batch)[1:] == snapshot(single)[1:]
+    assert [row[:4] for row in snapshot(batch)[0]] == [row[:4] for row in snapshot(single)[0]]  # type: ignore[attr-defined]
+    assert batch.search("robots", 10) and len(batch.latest(10)) == 2
+    batch.close()
+    single.close()
