@@ -107,6 +107,8 @@ def parse_article(text: str) -> Article:
         data = yaml.load(front, Loader=_StrictLoader)  # noqa: S506
     except yaml.YAMLError as exc:
         raise ArticleError(f"invalid YAML: {_yaml_reason(exc)}") from None
+    except (ValueError, OverflowError) as exc:  # a timestamp like 2020-13-45 or year 99999
+        raise ArticleError(f"invalid YAML value: {exc}") from None
     if not isinstance(data, Mapping):
         raise ArticleError("the front matter is not a mapping of fields")
     return article_from_fields(data)

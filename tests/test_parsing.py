@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.errors import ArticleError
 from bot.parsing import is_ignored_name, parse_article, parse_article_bytes, read_article_file
@@ -182,3 +186,37 @@ def test_editor_and_temp_files_are_ignored(name: str) -> None:
 def test_ordinary_names_are_not_ignored() -> None:
     assert not is_ignored_name("000_3f6c152225941a7d.txt")
     assert not is_ignored_name("article.md")
+
+
+def test_impossible_timestamp_is_an_article_error() -> None:
+    """YAML reads 2020-13-45T00:00:00Z as a timestamp and fails: a reason, not a crash."""
+    with pytest.raises(ArticleError, match=r"invalid YAML value: month must be in 1\.\.12"):
+        parse_article(
+            "---\ntitle: x\nwebUrl: https://a.example/x\npublishedDateTime: 2020-13-45T00:00:00Z\n---\n"
+        )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(front=st.text(max_size=400))
+def test_any_front_matter_is_an_article_or_a_reason(front: str) -> None:
+    """Whatever the producer wrote, parsing ends in an Article or an ArticleError."""
+    with contextlib.suppress(ArticleError):
+        parse_article("---\n" + front + "\n---\n")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fields=st.dictionaries(
+    st.sampled_from(["title", "webUrl", "excerpt", "published", "publishedDateTime", "topics",
+                     "images", "provider", "related", "quality", "heat", "category"]),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+        | st.sampled_from(["https://a.example/x", "2020-02-26T17:54:00Z"]),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+            st.sampled_from(["url", "title", "webUrl", "name", "width"]), inner, max_size=3),
+        max_leaves=8,
+    ),
+))  # fmt: skip
+def test_any_field_values_are_an_article_or_a_reason(fields: dict[str, object]) -> None:
+    """Wrong types anywhere give an ArticleError, never another exception."""
+    with contextlib.suppress(ArticleError):
+        parse_article("---\n" + yaml.safe_dump(fields) + "---\n")
