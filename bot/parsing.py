@@ -61,7 +61,10 @@ def read_article_file(path: Path, root: Path, max_bytes: int) -> FileBytes:
     try:
         info = path.lstat()
         if path.is_symlink():
-            target = path.resolve()
+            try:
+                target = path.resolve()
+            except RuntimeError:  # Python 3.11 says "Symlink loop" this way
+                raise ArticleError("symlink loop") from None
             if not target.is_relative_to(root.resolve()):
                 raise ArticleError(f"symlink pointing outside the folder ({target})")
             info = target.stat()

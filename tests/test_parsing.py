@@ -220,3 +220,10 @@ def test_any_field_values_are_an_article_or_a_reason(fields: dict[str, object]) 
     """Wrong types anywhere give an ArticleError, never another exception."""
     with contextlib.suppress(ArticleError):
         parse_article("---\n" + yaml.safe_dump(fields) + "---\n")
+
+
+def test_symlink_loop_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+    with pytest.raises(ArticleError, match="symlink loop"):
+        read_article_file(tmp_path / "a.txt", tmp_path, max_bytes=1000)
