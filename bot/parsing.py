@@ -155,8 +155,15 @@ def article_from_fields(data: Mapping[Any, Any]) -> Article:
         kind=_optional_str(data, "type"),
         quality=quality,
         heat=_optional_int(data, "heat"),
-        raw_json=json.dumps(data, default=str, ensure_ascii=False),
+        raw_json=_front_matter_json(data),
     )
+
+
+def _front_matter_json(data: Mapping[Any, Any]) -> str:
+    try:
+        return json.dumps(data, default=str, ensure_ascii=False)
+    except TypeError:  # a key that is a date or a list: YAML allows it, we do not
+        raise ArticleError("every field name must be text") from None
 
 
 def _describe(value: Any) -> str:
@@ -193,6 +200,8 @@ def _optional_int(data: Mapping[Any, Any], name: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ArticleError(f"{name} must be a whole number, got {_describe(value)}")
+    if not -(2**63) <= value < 2**63:  # what SQLite can store
+        raise ArticleError(f"{name} is out of range: {value}")
     return value
 
 
@@ -237,7 +246,10 @@ def _moment(data: Mapping[Any, Any]) -> datetime | None:
         )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset, or year 9999 with a negative one
+        raise ArticleError(f"publishedDateTime is out of range: {value}") from None
 
 
 def _list(data: Mapping[Any, Any], name: str) -> list[Any]:
