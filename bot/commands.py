@@ -28,6 +28,9 @@ ANONYMOUS_ADMIN = 1087968824  # telegram.constants.ChatID.ANONYMOUS_ADMIN
 TOPICS_PER_PAGE = 8
 LISTING_SIZE = 10
 ADMIN_CACHE_SECONDS = 60.0
+MAX_TOPICS = 20  # topics in one /subscribe or /unsubscribe
+MAX_NAME = 64  # characters in a topic name or a muted word
+MAX_SEARCH = 200  # characters of /search words
 
 SUBSCRIBER_COMMANDS = [
     ("start", "register this chat and pick topics"),
@@ -132,7 +135,7 @@ class Commands:
         """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
         chat_id = self.register(update)
         name = " ".join(context.args or []).strip()
-        if not name:
+        if not name or len(name) > MAX_NAME:
             await _reply(update, "Usage: /topic &lt;name&gt;, for example /topic AI")
             return
         items = self.store.latest(LISTING_SIZE, [name])
@@ -149,7 +152,9 @@ class Commands:
         topics = _topic_args(context.args)
         if not topics:
             await _reply(
-                update, "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all"
+                update,
+                "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
+                f"(at most {MAX_TOPICS} topics of {MAX_NAME} characters)",
             )
             return
         if not await self.refuse_unless_allowed(update, context):
@@ -220,7 +225,7 @@ class Commands:
             if await self.refuse_unless_allowed(update, context):
                 self.store.chats.set_min_quality(chat_id, int(rest) or None)
                 await _reply(update, f"Only articles of quality {int(rest)} or more will come.")
-        elif action in ("mute", "unmute") and rest:
+        elif action in ("mute", "unmute") and rest and len(rest) <= MAX_NAME:
             if await self.refuse_unless_allowed(update, context):
                 await self._mute(update, chat_id, action, rest)
         elif action == "clear" and not rest:
@@ -259,8 +264,8 @@ class Commands:
         """Full-text search over titles and excerpts, newest first."""
         self.register(update)
         words = " ".join(context.args or []).strip()
-        if not words:
-            await _reply(update, "Usage: /search &lt;words&gt;")
+        if not words or len(words) > MAX_SEARCH:
+            await _reply(update, f"Usage: /search &lt;words&gt; (at most {MAX_SEARCH} characters)")
             return
         items = self.store.search(words, LISTING_SIZE)
         if not items:
@@ -356,8 +361,12 @@ class Commands:
 
 
 def _topic_args(args: list[str] | None) -> list[str]:
+    """Comma-separated topic names; none at all when there are too many or too long ones."""
     joined = " ".join(args or [])
-    return list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
+    topics = list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
+    if len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
+        return []
+    return topics
 
 
 def _topics_text(counts: list[tuple[str, int]]) -> str:

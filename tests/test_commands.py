@@ -330,3 +330,19 @@ async def test_bot_added_to_group_greets(running: Running) -> None:
     running.standin.membership(-80, "member")
     await running.standin.until(lambda: len(running.standin.messages_to(-80)) == 1)
     assert "Thanks for adding me" in (running.standin.messages_to(-80)[0].text or "")
+
+
+async def test_oversized_arguments_get_usage_not_an_error(running: Running) -> None:
+    """Names too long for a button, or too many topics at once: a usage line."""
+    long = "x" * 65
+    cases = [
+        (f"/subscribe {long}", "Usage: /subscribe"),
+        ("/subscribe " + ", ".join(f"t{i}" for i in range(21)), "Usage: /subscribe"),
+        (f"/unsubscribe {long}", "Usage: /unsubscribe"),
+        (f"/topic {long}", "Usage: /topic"),
+        (f"/filter mute {long}", "Usage: /filter"),
+        ("/search " + "word " * 50, "Usage: /search"),
+    ]
+    for chat, (text, usage) in enumerate(cases, start=200):
+        assert (await running.command(chat, text)).startswith(usage), text
+    assert running.store.chats.subscriptions(200) == (False, [])
