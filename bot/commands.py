@@ -202,7 +202,10 @@ class Commands:
         if everything:
             follows = "every topic"
         elif topics:
-            follows = ", ".join(self._display_names(topics))
+            names = self._display_names(topics)
+            follows = ", ".join(names[:50]) + (
+                f" and {len(names) - 50} more" if len(names) > 50 else ""
+            )
         else:
             follows = "nothing yet (try /topics)"
         lines = [f"This chat follows: {escape(follows, quote=False)}"]
