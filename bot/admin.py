@@ -96,7 +96,7 @@ class AdminCommands:
         """The latest bad article files and why."""
         if not await self._allowed(update):
             return
-        errors = self.store.ingest_errors(15)
+        errors = self.store.ingest_errors(12)  # 12 x ~280 characters: one message
         if not errors:
             await _answer(update, "No bad article files.")
             return
@@ -104,8 +104,8 @@ class AdminCommands:
         for error in errors:
             when = datetime.fromtimestamp(error.at, UTC).strftime("%Y-%m-%d %H:%M")
             lines.append(
-                f"{when} <code>{escape(error.path[:200], quote=False)}</code>: "
-                f"{escape(error.reason[:300], quote=False)}"
+                f"{when} <code>{escape(error.path[:100], quote=False)}</code>: "
+                f"{escape(error.reason[:150], quote=False)}"
             )
         await _answer(update, "\n".join(lines))
 
