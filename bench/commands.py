@@ -62,8 +62,9 @@ def prepare(folder: Path, chats: int) -> Path:
 
 async def measure(db: Path, probes: int) -> dict[str, list[float]]:
     standin = StandIn().start()
-    articles = db.parent / "articles"
-    articles.mkdir(exist_ok=True)
+    # the folder the database was ingested from: its start-up scan finds nothing changed
+    # (an empty folder would make every article "deleted", and every reply trivially fast)
+    articles = SOURCE.parent / "articles-100000"
     config = Config(token=TOKEN, base_url=standin.base_url, articles_dir=articles, db_path=db,
                     scan_interval=3600)  # fmt: skip
     store = open_store(db, exclusive=True)
@@ -99,6 +100,9 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
                 standin.wait_for, lambda c=chat: bool(standin.messages_to(c)), 10
             )
             timings[name].append(standin.messages_to(chat)[0].at - started[update_id])
+    empty = [m.text for m in standin.sent if m.text and m.text.startswith(("No ", "Nothing"))]
+    print(f"replies: {len(standin.sent)}, of which empty: {len(empty)}; "
+          f"visible articles: {store.counts()['articles']}")  # fmt: skip
     stop.set()
     await task
     store.close()
