@@ -16,6 +16,7 @@ from storage.chats import Chats
 from storage.models import Article, StoredArticle, article_from_json, article_to_json
 from storage.outbox import Outbox
 
+_CONTROL_TO_SPACE = {code: " " for code in range(32)}
 TOPICS_TTL = 5.0  # seconds that topic counts may lag behind a change
 
 ChangeKind = Literal[
@@ -329,7 +330,8 @@ class Store:
 
     def search(self, words: str, limit: int) -> list[StoredArticle]:
         """Visible articles whose title or excerpt hold every word, newest first."""
-        terms = [word for word in words.split() if word]
+        # control characters (a NUL ends an FTS string early) separate words like spaces
+        terms = [word for word in words.translate(_CONTROL_TO_SPACE).split() if word]
         if not terms:
             return []
         # each word quoted: what the user typed is text to find, never FTS syntax

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from storage import Article, StorageError, Store, StoreLocked, open_store
@@ -327,3 +330,14 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
     assert batch.search("robots", 10) and len(batch.latest(10)) == 2
     batch.close()
     single.close()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.text(max_size=60))
+def test_any_search_text_is_a_search_not_an_error(words: str) -> None:
+    """Whatever a user types after /search, SQLite's full-text syntax never sees it raw."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(Path(folder) / "db")
+        store.store_article("a.txt", STATE, ARTICLE, queue=False)
+        assert isinstance(store.search(words, 10), list)
+        store.close()
