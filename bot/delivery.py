@@ -16,7 +16,6 @@ import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import LinkPreviewOptions, Message
@@ -51,20 +50,6 @@ GONE_CHAT = ("chat not found",)
 MARKUP_RETRY = "refused markup"
 
 
-@dataclass
-class SendCounters:
-    """What the sender has done since start, for /stats and metrics."""
-
-    sent: int = 0
-    retried: int = 0
-    image_fallbacks: int = 0
-    flood_replies: int = 0
-    failed: dict[str, int] = field(default_factory=dict)
-
-    def fail(self, reason: str) -> None:
-        self.failed[reason] = self.failed.get(reason, 0) + 1
-
-
 class Sender:
     """Moves outbox rows to Telegram within the flood limits, `window` at a time."""
 
@@ -85,8 +70,7 @@ class Sender:
         self.window = window
         self.rate_limit_args = rate_limit_args
         self.clock = clock
-        self.counters = SendCounters()
-        self.metrics = metrics
+        self.metrics = metrics or Metrics()
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
@@ -185,9 +169,7 @@ class Sender:
             self._cancelled(row)
         except RetryAfter as error:
             seconds = retry_seconds(error)
-            self.counters.flood_replies += 1
-            if self.metrics is not None:
-                self.metrics.flood_replies.inc()
+            self.metrics.flood_replies.inc()
             self._retry(row, f"flood limit: retry after {seconds:.0f}s", started + seconds)
         except Forbidden as error:
             self._chat_gone(row, str(error))
@@ -208,10 +190,8 @@ class Sender:
         else:
             now = self.clock()
             self.store.outbox.mark_sent(row.id, message_id, now)
-            self.counters.sent += 1
-            if self.metrics is not None:
-                self.metrics.sent.inc()
-                self.metrics.send_latency.observe(now - started)
+            self.metrics.sent.inc()
+            self.metrics.send_latency.observe(now - started)
 
     async def _send(self, row: Delivery) -> int | None:
         if row.article_id is None:
@@ -237,7 +217,6 @@ class Sender:
                 if not _matches(error, IMAGE_REFUSALS):
                     raise
                 log.info("image refused for %s (%s); sending as text", stored.article.url, error)
-                self.counters.image_fallbacks += 1
                 push = render_push(stored.article, with_image=False)
         return (await self._send_push(row.chat_id, push, stored)).message_id
 
@@ -283,9 +262,7 @@ class Sender:
             self._count_failure("refused")
 
     def _count_failure(self, reason: str) -> None:
-        self.counters.fail(reason)
-        if self.metrics is not None:
-            self.metrics.failed.labels(reason).inc()
+        self.metrics.failed.labels(reason).inc()
 
     def _chat_gone(self, row: Delivery, reason: str) -> None:
         log.info("chat %d is gone (%s); no more pushes to it", row.chat_id, reason)
@@ -302,7 +279,6 @@ class Sender:
             self.store.outbox.mark_failed(row.id, f"gave up: {reason}", now)
             self._count_failure("gave up")
             return
-        self.counters.retried += 1
         self.store.outbox.mark_retry(row.id, reason, not_before, now)
 
     def _backoff(self, row: Delivery) -> float:

@@ -75,7 +75,6 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         self._last_sent: dict[int | str, float] = {}
         self._blocked_all = 0.0
         self._blocked_chat: dict[int | str, float] = {}
-        self.flood_replies = 0
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -136,7 +135,6 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
     def note_flood(self, chat_id: int | str, seconds: float) -> None:
         """Block the scope a 429 came from."""
         now = self._clock()
-        self.flood_replies += 1
         until = now + seconds
         last = self._last_sent.get(chat_id)
         recent_window = 60.0 if _is_group(chat_id) else 3.0

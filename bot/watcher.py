@@ -92,7 +92,7 @@ class Watcher:
         self.settle = settle
         self.supervise_every = supervise_every
         self.queue_pushes = queue_pushes
-        self.metrics = metrics
+        self.metrics = metrics or Metrics()
         self.poll_interval = poll_interval
         self.observer: BaseObserver | None = None
         self.restarts = 0
@@ -196,7 +196,7 @@ class Watcher:
         self._failing_since.pop(path, None)
         change = self.ingestor.apply(loaded, queue=self.queue_pushes)
         seen = self._first_seen.pop(path, None)
-        if seen is not None and change.queued and self.metrics is not None:
+        if seen is not None and change.queued:
             self.metrics.detection_latency.observe(time.monotonic() - seen)
         self.on_change(change)
 
