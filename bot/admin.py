@@ -11,7 +11,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.commands import ANONYMOUS_ADMIN
+from bot.commands import ANONYMOUS_ADMIN, reply_html
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class AdminCommands:
         text = format_stats(self.store.counts())
         if self.store.paused:
             text += "\nPushes are paused (/resume)."
-        await _answer(update, escape(text, quote=False))
+        await reply_html(update, escape(text, quote=False))
 
     async def broadcast_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Queue a message to every active chat, through the outbox."""
@@ -69,19 +69,19 @@ class AdminCommands:
         _, _, text = message.text.partition(" ")
         text = text.strip()
         if not text:
-            await _answer(update, "Usage: /broadcast &lt;text&gt;")
+            await reply_html(update, "Usage: /broadcast &lt;text&gt;")
             return
         count = self.store.outbox.queue_broadcast(text, time.time())
         self.wake()
         log.info("broadcast queued for %d chats", count)
-        await _answer(update, f"Broadcast queued for {count} chats.")
+        await reply_html(update, f"Broadcast queued for {count} chats.")
 
     async def pause_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Hold every push; nothing is dropped."""
         if not await self._allowed(update):
             return
         self.store.set_paused(True)
-        await _answer(update, "Pushes paused. They wait in the queue until /resume.")
+        await reply_html(update, "Pushes paused. They wait in the queue until /resume.")
 
     async def resume_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Release held pushes."""
@@ -90,7 +90,7 @@ class AdminCommands:
         self.store.set_paused(False)
         self.wake()
         pending = self.store.outbox.pending_count()
-        await _answer(update, f"Pushes resumed; {pending} waiting go out now.")
+        await reply_html(update, f"Pushes resumed; {pending} waiting go out now.")
 
     async def errors_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The latest bad article files and why."""
@@ -98,7 +98,7 @@ class AdminCommands:
             return
         errors = self.store.ingest_errors(12)  # 12 x ~280 characters: one message
         if not errors:
-            await _answer(update, "No bad article files.")
+            await reply_html(update, "No bad article files.")
             return
         lines = ["<b>Bad article files</b>"]
         for error in errors:
@@ -107,9 +107,4 @@ class AdminCommands:
                 f"{when} <code>{escape(error.path[:100], quote=False)}</code>: "
                 f"{escape(error.reason[:150], quote=False)}"
             )
-        await _answer(update, "\n".join(lines))
-
-
-async def _answer(update: Update, html: str) -> None:
-    if update.effective_message is not None:
-        await update.effective_message.reply_html(html, do_quote=False)
+        await reply_html(update, "\n".join(lines))

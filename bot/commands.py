@@ -102,7 +102,7 @@ class Commands:
         """True when the sender may change this chat; else says so politely."""
         if await self.may_change(update, context):
             return True
-        await _reply(update, "Sorry, only this group's administrators can change that.")
+        await reply_html(update, "Sorry, only this group's administrators can change that.")
         return False
 
     # --- commands ---------------------------------------------------------------------
@@ -114,29 +114,31 @@ class Commands:
             "Hello! I send you news articles from the topics you follow.\n"
             "Tap a topic below, or send /subscribe &lt;topic&gt;. /help lists every command."
         )
-        await _reply(update, text, self._topics_keyboard(chat_id, 0))
+        await reply_html(update, text, self._topics_keyboard(chat_id, 0))
 
     async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every command with one line each."""
         self.register(update)
         lines = [f"/{name} {escape(text, quote=False)}" for name, text in SUBSCRIBER_COMMANDS]
-        await _reply(update, "\n".join(lines))
+        await reply_html(update, "\n".join(lines))
 
     async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Known topics with counts; buttons toggle the chat's subscription."""
         chat_id = self.register(update)
         counts = self.store.topic_counts()
         if not counts:
-            await _reply(update, "No articles yet, so no topics. /subscribe &lt;topic&gt; works.")
+            await reply_html(
+                update, "No articles yet, so no topics. /subscribe &lt;topic&gt; works."
+            )
             return
-        await _reply(update, _topics_text(counts), self._topics_keyboard(chat_id, 0))
+        await reply_html(update, _topics_text(counts), self._topics_keyboard(chat_id, 0))
 
     async def topic_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
         chat_id = self.register(update)
         name = " ".join(context.args or []).strip()
         if not name or len(name) > MAX_NAME:
-            await _reply(update, "Usage: /topic &lt;name&gt;, for example /topic AI")
+            await reply_html(update, "Usage: /topic &lt;name&gt;, for example /topic AI")
             return
         items = self.store.latest(LISTING_SIZE, [name])
         text = (
@@ -144,14 +146,14 @@ class Commands:
             if items
             else _nothing_about(name, self._close_topics(name))
         )
-        await _reply(update, text, self._topic_button(chat_id, name))
+        await reply_html(update, text, self._topic_button(chat_id, name))
 
     async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Follow one or several comma-separated topics, or all."""
         chat_id = self.register(update)
         topics = _topic_args(context.args)
         if not topics:
-            await _reply(
+            await reply_html(
                 update,
                 "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
                 f"(at most {MAX_TOPICS} topics of {MAX_NAME} characters)",
@@ -161,7 +163,7 @@ class Commands:
             return
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.chats.set_all_topics(chat_id, True)
-            await _reply(update, "This chat now follows every topic.")
+            await reply_html(update, "This chat now follows every topic.")
             return
         self.store.chats.subscribe(chat_id, topics)
         known = {name.casefold() for name, _ in self.store.topic_counts()}
@@ -169,27 +171,27 @@ class Commands:
         for topic in topics:
             if topic.casefold() not in known:
                 lines.append(_nothing_about(topic, self._close_topics(topic)))
-        await _reply(update, "\n".join(lines))
+        await reply_html(update, "\n".join(lines))
 
     async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop following topics, or all."""
         chat_id = self.register(update)
         topics = _topic_args(context.args)
         if not topics:
-            await _reply(update, "Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
+            await reply_html(update, "Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
             return
         if not await self.refuse_unless_allowed(update, context):
             return
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.chats.set_all_topics(chat_id, False)
-            await _reply(update, "This chat follows nothing now.")
+            await reply_html(update, "This chat follows nothing now.")
             return
         removed = self.store.chats.unsubscribe(chat_id, topics)
         names = escape(", ".join(topics), quote=False)
         if removed:
-            await _reply(update, f"Unsubscribed from {names}.")
+            await reply_html(update, f"Unsubscribed from {names}.")
         else:
-            await _reply(update, f"This chat did not follow {names}. See /subscriptions.")
+            await reply_html(update, f"This chat did not follow {names}. See /subscriptions.")
 
     async def subscriptions_command(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
@@ -213,7 +215,7 @@ class Commands:
             lines.append(f"Minimum quality: {chat.min_quality}")
         if chat.muted:
             lines.append("Muted words: " + escape(", ".join(chat.muted), quote=False))
-        await _reply(update, "\n".join(lines))
+        await reply_html(update, "\n".join(lines))
 
     async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Per-chat filters: minimum quality, muted words, clear."""
@@ -227,54 +229,56 @@ class Commands:
         if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
             if await self.refuse_unless_allowed(update, context):
                 self.store.chats.set_min_quality(chat_id, int(rest) or None)
-                await _reply(update, f"Only articles of quality {int(rest)} or more will come.")
+                await reply_html(update, f"Only articles of quality {int(rest)} or more will come.")
         elif action in ("mute", "unmute") and rest and len(rest) <= MAX_NAME:
             if await self.refuse_unless_allowed(update, context):
                 await self._mute(update, chat_id, action, rest)
         elif action == "clear" and not rest:
             if await self.refuse_unless_allowed(update, context):
                 self.store.chats.clear_filters(chat_id)
-                await _reply(update, "Filters cleared.")
+                await reply_html(update, "Filters cleared.")
         else:
-            await _reply(update, usage)
+            await reply_html(update, usage)
 
     async def _mute(self, update: Update, chat_id: int, action: str, word: str) -> None:
         shown = escape(word, quote=False)
         if action == "mute":
             self.store.chats.mute(chat_id, word)
-            await _reply(update, f"Articles mentioning “{shown}” will not be pushed here.")
+            await reply_html(update, f"Articles mentioning “{shown}” will not be pushed here.")
         elif self.store.chats.unmute(chat_id, word):
-            await _reply(update, f"“{shown}” is no longer muted.")
+            await reply_html(update, f"“{shown}” is no longer muted.")
         else:
-            await _reply(update, f"“{shown}” was not muted.")
+            await reply_html(update, f"“{shown}” was not muted.")
 
     async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
         chat_id = self.register(update)
         args = context.args or []
         if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 20)):
-            await _reply(update, "Usage: /latest [n], n from 1 to 20")
+            await reply_html(update, "Usage: /latest [n], n from 1 to 20")
             return
         count = int(args[0]) if args else 5
         everything, topics = self.store.chats.subscriptions(chat_id)
         items = self.store.latest(count, [] if everything else topics)
         if not items:
-            await _reply(update, "No articles yet.")
+            await reply_html(update, "No articles yet.")
             return
-        await _reply(update, render_listing(items, "Latest"))
+        await reply_html(update, render_listing(items, "Latest"))
 
     async def search_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Full-text search over titles and excerpts, newest first."""
         self.register(update)
         words = " ".join(context.args or []).strip()
         if not words or len(words) > MAX_SEARCH:
-            await _reply(update, f"Usage: /search &lt;words&gt; (at most {MAX_SEARCH} characters)")
+            await reply_html(
+                update, f"Usage: /search &lt;words&gt; (at most {MAX_SEARCH} characters)"
+            )
             return
         items = self.store.search(words, LISTING_SIZE)
         if not items:
-            await _reply(update, f"Nothing found for “{escape(words, quote=False)}”.")
+            await reply_html(update, f"Nothing found for “{escape(words, quote=False)}”.")
             return
-        await _reply(update, render_listing(items, f"Found for “{words}”"))
+        await reply_html(update, render_listing(items, f"Found for “{words}”"))
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all pushes to this chat."""
@@ -282,11 +286,13 @@ class Commands:
         if not await self.refuse_unless_allowed(update, context):
             return
         self.store.chats.stop(chat_id)
-        await _reply(update, "Stopped: this chat follows nothing now. /subscribe to start again.")
+        await reply_html(
+            update, "Stopped: this chat follows nothing now. /subscribe to start again."
+        )
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pointer to /help for commands we do not know."""
-        await _reply(update, "I don't know that command. /help lists what I can do.")
+        await reply_html(update, "I don't know that command. /help lists what I can do.")
 
     # --- buttons ----------------------------------------------------------------------
 
@@ -389,9 +395,10 @@ def _nothing_about(topic: str, close: list[str]) -> str:
     return text
 
 
-async def _reply(
+async def reply_html(
     update: Update, html: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
+    """Answer in the chat of an update, HTML, without quoting the command."""
     message = update.effective_message
     if message is None:
         return None
