@@ -13,9 +13,7 @@ import argparse
 import asyncio
 import os
 import random
-import resource
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bench.generate import TOPICS, WORDS
+from bench.report import latency_line, peak_rss_mb
 from bot.app import NewsBot, build_application
 from bot.config import Config
 from storage import open_store
@@ -119,13 +118,8 @@ async def main_async(args: argparse.Namespace) -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     for name, values in timings.items():
-        ordered = sorted(values)
-        p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-        print(f"{name:<8} p50 {statistics.median(ordered) * 1000:6.1f} ms | p95 {p95 * 1000:6.1f} ms"
-              f" | max {ordered[-1] * 1000:6.1f} ms | {len(ordered)} probes")  # fmt: skip
-    print(
-        f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-    )
+        print(latency_line(name, values))
+    print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
 
 
 def main() -> None:

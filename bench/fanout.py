@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import logging
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 
+from bench.report import peak_rss_mb
 from bot.delivery import Sender
 from bot.pacing import FloodPacer
 from storage import Article, Image, Store, open_store
@@ -130,9 +130,7 @@ async def main_async(args: argparse.Namespace) -> None:
         )
     elapsed, queued = time_queueing(args.queue_chats)
     print(f"queueing one article for {queued} subscribed chats: {elapsed:.3f}s")
-    print(
-        f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-    )
+    print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
 
 
 def main() -> None:

@@ -11,19 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench.report import peak_rss_mb
+
 DATA = Path(__file__).parent / "data"
-
-
-def peak_rss_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
 
 
 def parse_only(folder: Path) -> dict[str, float]:
@@ -90,7 +85,7 @@ def main() -> None:
     if args.phase:
         result = {"parse": lambda: parse_only(args.dir), "ingest": lambda: ingest(args.dir, args.db),
                   "scan": lambda: scan(args.dir, args.db)}[args.phase]()  # fmt: skip
-        result["rss_mb"] = peak_rss_mb()
+        result["rss_mb"] = peak_rss_mb(children=True)
         print(json.dumps(result))
         return
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")

@@ -12,8 +12,6 @@ import argparse
 import asyncio
 import os
 import random
-import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+from bench.report import latency_line, peak_rss_mb
 from bot.app import NewsBot, build_application
 from bot.config import Config
 from bot.watcher import FileEvent
@@ -86,22 +85,13 @@ async def measure(relist: bool, probes: int) -> list[float]:
     return latencies
 
 
-def summary(name: str, latencies: list[float]) -> str:
-    ordered = sorted(latencies)
-    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-    return (f"{name:<34} p50 {statistics.median(ordered) * 1000:6.1f} ms | p95 {p95 * 1000:6.1f} ms"
-            f" | max {ordered[-1] * 1000:6.1f} ms | {len(ordered)} probes")  # fmt: skip
-
-
 async def main_async(probes: int) -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     native = await measure(False, probes)
-    print(summary("newsbot, native watcher (inotify)", native))
+    print(latency_line("newsbot, native watcher (inotify)", native, 34))
     polling = await measure(True, probes)
-    print(summary("baseline: re-list folder every 0.2 s", polling))
-    print(
-        f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-    )
+    print(latency_line("baseline: re-list folder every 0.2 s", polling, 34))
+    print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
 
 
 def main() -> None:
