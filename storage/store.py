@@ -236,6 +236,8 @@ class Store:
         Files new to the database that name articles new to it, the bulk of a first
         import, go in with one statement per table; the others one by one.
         """
+        if not items:
+            return []
         now = time.time()
         self._topics_stale = True
         with self.db.atomic():
