@@ -28,8 +28,9 @@ from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_comm
 from bot.config import Config
 from bot.delivery import Sender
 from bot.errors import ConfigError
-from bot.health import HealthServer, Metrics
+from bot.health import HealthServer
 from bot.ingest import Ingestor
+from bot.metrics import Metrics
 from bot.pacing import FloodPacer
 from bot.watcher import Watcher
 from storage import NewsbotError, Store

@@ -23,7 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from bot.health import Metrics
+from bot.metrics import Metrics
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.rendering import Push, render_push, visible_text
 from storage import Delivery, Store

@@ -23,8 +23,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from bot.health import Metrics
 from bot.ingest import Ingestor, Loaded
+from bot.metrics import Metrics
 from storage.store import Change
 
 log = logging.getLogger(__name__)
