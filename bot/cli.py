@@ -17,9 +17,10 @@ from bot import __version__
 from bot.admin import format_stats
 from bot.config import Config, load_config
 from bot.errors import ArticleError, ConfigError
+from bot.files import read_article_file
 from bot.ingest import Ingestor
 from bot.logs import redact, setup_logging
-from bot.parsing import parse_article_bytes, read_article_file
+from bot.parsing import parse_article_bytes
 from bot.rendering import render_push
 from storage import NewsbotError, open_store
 

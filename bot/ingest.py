@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ArticleError
-from bot.parsing import file_signature, is_ignored_name, parse_article_bytes, read_article_file
+from bot.files import file_signature, is_ignored_name, read_article_file
+from bot.parsing import parse_article_bytes
 from storage import Article, Store
 from storage.models import article_from_json, article_to_json
 from storage.store import Change, FileState
