@@ -26,8 +26,8 @@ from telegram.ext import ContextTypes, TypeHandler
 
 from bench.generate import TOPICS, WORDS
 from bench.report import latency_line, peak_rss_mb
-from bot.app import NewsBot, build_application
 from bot.config import Config
+from bot.wiring import build_newsbot
 from storage import open_store
 from tests.standin import TOKEN, StandIn
 
@@ -67,7 +67,7 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
     config = Config(token=TOKEN, base_url=standin.base_url, articles_dir=articles, db_path=db,
                     scan_interval=3600)  # fmt: skip
     store = open_store(db, exclusive=True)
-    bot = NewsBot(config, store, build_application(config))
+    bot = build_newsbot(config, store)
     started: dict[int, float] = {}
 
     async def note_start(update: object, _: ContextTypes.DEFAULT_TYPE) -> None:

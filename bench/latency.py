@@ -20,9 +20,10 @@ from pathlib import Path
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bench.report import latency_line, peak_rss_mb
-from bot.app import NewsBot, build_application
+from bot.app import NewsBot
 from bot.config import Config
 from bot.watcher import FileEvent
+from bot.wiring import build_newsbot
 from storage import open_store
 from tests.articles import article_text
 from tests.standin import TOKEN, StandIn
@@ -52,7 +53,7 @@ async def measure(relist: bool, probes: int) -> list[float]:
     for index in range(probes):  # a chat per probe, so per-chat pacing never waits
         store.chats.register(index + 1, "private", None)
         store.chats.subscribe(index + 1, [f"probe{index}"])
-    bot = NewsBot(config, store, build_application(config))
+    bot = build_newsbot(config, store)
     bot.watcher.poll_interval = 3600  # with --relist, only the plain loop below sees files
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))

@@ -1,4 +1,7 @@
-"""The one place that wires newsbot: store, watcher, sender and Telegram handlers."""
+"""The running bot: Telegram handlers, the update guard, and starting and stopping its parts.
+
+The parts are built from `Config` in `bot.wiring`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
-    ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -29,12 +31,9 @@ from bot.config import Config
 from bot.delivery import Sender
 from bot.errors import ConfigError
 from bot.health import HealthServer
-from bot.ingest import Ingestor
 from bot.metrics import Metrics
-from bot.pacing import FloodPacer
 from bot.watcher import Watcher
 from storage import NewsbotError, Store
-from storage.store import Change
 
 log = logging.getLogger(__name__)
 
@@ -91,49 +90,27 @@ class UpdateGuard:
 class NewsBot:
     """The long-running process: watcher -> store -> sender, and the chat commands."""
 
-    def __init__(self, config: Config, store: Store, application: Application) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        application: Application,  # type: ignore[type-arg]
+        *,
+        sender: Sender,
+        watcher: Watcher,
+        metrics: Metrics,
+    ) -> None:
         self.config = config
         self.store = store
         self.application = application
-        rate_limiter = application.bot.rate_limiter
-        self.pacer = rate_limiter if isinstance(rate_limiter, FloodPacer) else None
-        self.metrics = Metrics()
-        self.sender = Sender(
-            store, application.bot, self.pacer, window=config.send_window, metrics=self.metrics
-        )
-        self.ingestor = Ingestor(
-            store,
-            config.articles_dir.resolve(),
-            max_bytes=config.max_file_bytes,
-            recursive=config.recursive,
-        )
-        self.watcher = Watcher(
-            self.ingestor,
-            on_change=self.on_change,
-            polling=config.watcher == "polling",
-            scan_interval=config.scan_interval,
-            settle=config.settle_seconds,
-            metrics=self.metrics,
-        )
+        self.sender = sender
+        self.watcher = watcher
+        self.metrics = metrics
         self.commands = Commands(store)
-        self.admin = AdminCommands(store, config.admin_ids, self.sender.wake)
+        self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
         self.polling = False
         self._add_handlers()
-
-    def on_change(self, change: Change) -> None:
-        """Called for every stored file change: wake the sender, forget stale renders."""
-        if change.article_id is not None:
-            if change.kind in ("unpublished", "removed"):
-                self.sender.withdraw(change.article_id)
-            elif change.kind != "unchanged":
-                self.sender.forget_render(change.article_id)
-        if change.queued:
-            self.sender.wake()
-        if change.kind == "error":
-            self.metrics.ingest_errors.inc()
-        elif change.kind not in ("unchanged", "duplicate"):
-            self.metrics.ingested.labels(change.kind).inc()
 
     def problems(self) -> list[str]:
         """Why the bot is not healthy; empty when watcher, poller and sender are alive."""
@@ -271,18 +248,3 @@ class NewsBot:
             )
         else:
             log.warning("polling Telegram failed: %s", error)
-
-
-def build_application(config: Config) -> Application:  # type: ignore[type-arg]
-    """python-telegram-bot's Application with our base URL and flood pacer."""
-    if config.token is None:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
-    pacer = FloodPacer(config.rate_global, config.rate_private, config.rate_group_per_minute)
-    return (
-        ApplicationBuilder()
-        .token(config.token)
-        .base_url(config.base_url)
-        .rate_limiter(pacer)
-        .concurrent_updates(False)
-        .build()
-    )

@@ -18,7 +18,6 @@ from bot.admin import format_stats
 from bot.config import Config, load_config
 from bot.errors import ArticleError, ConfigError
 from bot.files import read_article_file
-from bot.ingest import Ingestor
 from bot.logs import redact, setup_logging
 from bot.parsing import parse_article_bytes
 from bot.rendering import render_push
@@ -82,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_command(config: Config, *, dry_run: bool) -> int:
     """Run until SIGTERM or SIGINT."""
-    from bot.app import build_application, NewsBot  # noqa: I001 - PTB loads only for `run`
+    # imported here: Telegram's library loads only for `run` and `ingest`
     from bot.dryrun import run_dry
+    from bot.wiring import build_newsbot
 
     if not config.articles_dir.is_dir():
         raise ConfigError(f"NEWSBOT_ARTICLES_DIR is not a folder: {config.articles_dir}")
@@ -99,7 +99,7 @@ def run_command(config: Config, *, dry_run: bool) -> int:
             if dry_run:
                 await run_dry(config, store, stop)
             else:
-                await NewsBot(config, store, build_application(config)).run(stop)
+                await build_newsbot(config, store).run(stop)
         finally:
             store.close()
 
@@ -110,14 +110,14 @@ def run_command(config: Config, *, dry_run: bool) -> int:
 
 def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> int:
     """Import a folder once, without queueing any push; print a summary."""
+    from bot.wiring import build_ingestor  # here: see run_command
+
     out = out or sys.stdout
     if not folder.is_dir():
         raise ConfigError(f"not a folder: {folder}")
     store = open_store(config.db_path)
     try:
-        ingestor = Ingestor(
-            store, folder.resolve(), max_bytes=config.max_file_bytes, recursive=config.recursive
-        )
+        ingestor = build_ingestor(config, store, folder)
         started = time.perf_counter()
         known = store.file_states()
         found = ingestor.scan(known)

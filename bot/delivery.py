@@ -59,10 +59,10 @@ class Sender:
         bot: ExtBot[Any],
         pacer: FloodPacer | None,
         *,
-        window: int = 8,
+        window: int,
+        metrics: Metrics,
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
-        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.bot = bot
@@ -70,7 +70,7 @@ class Sender:
         self.window = window
         self.rate_limit_args = rate_limit_args
         self.clock = clock
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}

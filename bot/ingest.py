@@ -115,7 +115,7 @@ def _hash(state: FileState | None) -> str | None:
 class Ingestor:
     """Reads files of one folder and stores what they say."""
 
-    def __init__(self, store: Store, root: Path, *, max_bytes: int, recursive: bool = False):
+    def __init__(self, store: Store, root: Path, *, max_bytes: int, recursive: bool) -> None:
         self.store = store
         self.root = root
         self.max_bytes = max_bytes

@@ -77,12 +77,12 @@ class Watcher:
         ingestor: Ingestor,
         *,
         on_change: Callable[[Change], None],
-        polling: bool = False,
-        scan_interval: float = 300.0,
-        settle: float = 0.25,
+        polling: bool,
+        scan_interval: float,
+        settle: float,
+        queue_pushes: bool,
+        metrics: Metrics,
         supervise_every: float = 1.0,
-        queue_pushes: bool = True,
-        metrics: Metrics | None = None,
         poll_interval: float = 1.0,
     ) -> None:
         self.ingestor = ingestor
@@ -92,7 +92,7 @@ class Watcher:
         self.settle = settle
         self.supervise_every = supervise_every
         self.queue_pushes = queue_pushes
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics
         self.poll_interval = poll_interval
         self.observer: BaseObserver | None = None
         self.restarts = 0

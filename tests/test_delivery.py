@@ -9,8 +9,10 @@ from dataclasses import replace
 import pytest
 from telegram.ext import ApplicationBuilder
 
+from bot.config import Config
 from bot.delivery import Sender
-from bot.pacing import FloodPacer
+from bot.metrics import Metrics
+from bot.wiring import build_pacer
 from storage import Article, Image, Store
 from storage.store import FileState
 from tests.conftest import Running, eventually
@@ -195,10 +197,10 @@ async def test_timed_out_send_is_sent_again_because_it_may_not_have_arrived(
     """At-least-once: a send that times out may have arrived, and goes again."""
     app = (
         ApplicationBuilder().token(TOKEN).base_url(standin.base_url)
-        .rate_limiter(FloodPacer()).read_timeout(0.3).build()
+        .rate_limiter(build_pacer(Config(token=None))).read_timeout(0.3).build()
     )  # fmt: skip
     await app.initialize()
-    sender = Sender(store, app.bot, None)
+    sender = Sender(store, app.bot, None, window=8, metrics=Metrics())
     store.chats.register(21, "private", None)
     store.chats.subscribe(21, ["AI"])
     standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
@@ -223,7 +225,7 @@ async def test_edit_during_a_fan_out_cancels_nothing(running: Running) -> None:
     await eventually(lambda: len(running.standin.sent) >= 3)
     edited = replace(ARTICLE, title="Robots fold laundry, better")
     change = running.store.store_article("a.txt", FileState(1, 2, "edit"), edited, queue=True)
-    running.bot.on_change(change)
+    running.bot.watcher.on_change(change)
     await settled(running)
     assert set(states(running).values()) == {"sent"}
     assert any("better" in (m.text or "") for m in running.standin.sent)
@@ -236,7 +238,7 @@ async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Runni
     change = running.store.store_article(
         "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
     )
-    running.bot.on_change(change)
+    running.bot.watcher.on_change(change)
     await settled(running)
     sent_after = len(running.standin.sent)
     assert 3 <= sent_after < 30

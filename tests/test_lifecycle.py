@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.ingest import Ingestor
+from bot.metrics import Metrics
 from bot.watcher import Watcher
 from storage import Store, open_store
 from storage.store import Change
@@ -46,9 +47,16 @@ async def watch(
     store: Store, folder: Path, *, polling: bool = False
 ) -> tuple[Watcher, list[Change], asyncio.Task[None]]:
     changes: list[Change] = []
-    ingestor = Ingestor(store, folder.resolve(), max_bytes=4096)
+    ingestor = Ingestor(store, folder.resolve(), max_bytes=4096, recursive=False)
     watcher = Watcher(
-        ingestor, on_change=changes.append, settle=0.1, supervise_every=0.05, polling=polling
+        ingestor,
+        on_change=changes.append,
+        polling=polling,
+        scan_interval=300.0,
+        settle=0.1,
+        queue_pushes=True,
+        metrics=Metrics(),
+        supervise_every=0.05,
     )
     task = asyncio.create_task(watcher.run())
     await eventually(lambda: watcher.alive)
