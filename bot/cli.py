@@ -20,11 +20,11 @@ from bot.errors import ArticleError, ConfigError
 from bot.files import read_article_file
 from bot.logs import redact, setup_logging
 from bot.parsing import parse_article_bytes
+from bot.reconcile import Reconciliation
 from bot.rendering import render_push
 from storage import NewsbotError, open_store
 
 log = logging.getLogger("newsbot")
-PARALLEL_FROM = 2000  # files; below this, worker processes cost more than they save
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,17 +119,15 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
     try:
         ingestor = build_ingestor(config, store, folder)
         started = time.perf_counter()
-        known = store.file_states()
-        found = ingestor.scan(known)
-        changed, gone = found.changed, found.gone
+        reconciliation = Reconciliation(ingestor, queue=False, parallel=True)
+        found = reconciliation.compare()
+        reconciliation.remove_gone()
         outcome: Counter[str] = Counter()
         errors: Counter[str] = Counter()
-        progress = Progress(len(changed), sys.stderr)
+        progress = Progress(len(reconciliation.to_read), sys.stderr)
         done = 0
-        workers = os.cpu_count() or 1 if len(changed) >= PARALLEL_FROM else 1
-        for batch in ingestor.load_many(changed, known, workers):
-            with store.batch():
-                outcome.update(change.kind for change in ingestor.apply_many(batch, queue=False))
+        while (batch := reconciliation.read_next()) is not None:
+            outcome.update(change.kind for change in reconciliation.store(batch))
             for loaded in batch:
                 if loaded.error is not None:
                     errors[loaded.error.split(":")[0]] += 1
@@ -137,16 +135,13 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
                     outcome["draft"] += 1
             done += len(batch)
             progress.update(done)
-        with store.batch():
-            for path in gone:
-                ingestor.remove(path)
         progress.done()
         elapsed = time.perf_counter() - started
-        unchanged = outcome["unchanged"] + found.total - len(changed)
+        unchanged = outcome["unchanged"] + found.total - len(reconciliation.to_read)
         print(
             f"imported {outcome['new']}, updated "
             f"{outcome['edited'] + outcome['published'] + outcome['unpublished']}, "
-            f"unchanged {unchanged}, drafts {outcome['draft']}, removed {len(gone)}, "
+            f"unchanged {unchanged}, drafts {outcome['draft']}, removed {len(found.gone)}, "
             f"duplicates {outcome['duplicate']}, errors {outcome['error']} "
             f"in {elapsed:.1f}s (no pushes queued)",
             file=out,

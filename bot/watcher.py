@@ -25,11 +25,11 @@ from watchdog.observers.polling import PollingObserver
 
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
+from bot.reconcile import Reconciliation
 from storage.store import Change
 
 log = logging.getLogger(__name__)
 
-BATCH = 256  # files parsed per worker-thread hop and stored per transaction in bulk scans
 PATIENCE_SECONDS = 30.0  # how long a file that is open for writing may stay unparseable
 
 
@@ -130,25 +130,16 @@ class Watcher:
 
     async def scan(self, *, queue: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed."""
-        known = self.ingestor.store.file_states()
-        found = await asyncio.to_thread(self.ingestor.scan, known)
-        changed, gone = found.changed, found.gone
-        for path in gone:
-            self._remove(path)
-        for start in range(0, len(changed), BATCH):
-            chunk = changed[start : start + BATCH]
-            hashes = [self.ingestor.known_hash(path) for path in chunk]
-            loaded = await asyncio.to_thread(self._load_all, chunk, hashes)
-            with self.ingestor.store.batch():
-                changes = self.ingestor.apply_many(loaded, queue=queue)
-            for change in changes:
+        reconciliation = Reconciliation(self.ingestor, queue=queue, parallel=False)
+        found = await asyncio.to_thread(reconciliation.compare)
+        for change in reconciliation.remove_gone():
+            self.on_change(change)
+        while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
+            for change in reconciliation.store(batch):
                 self.on_change(change)
-        if changed or gone:
-            log.info("scan: %d files new or changed, %d gone", len(changed), len(gone))
-        return len(changed) + len(gone)
-
-    def _load_all(self, paths: list[Path], hashes: list[str | None]) -> list[Loaded]:
-        return [self.ingestor.load(path, known) for path, known in zip(paths, hashes, strict=True)]
+        if found.changed or found.gone:
+            log.info("scan: %d files new or changed, %d gone", len(found.changed), len(found.gone))
+        return len(found.changed) + len(found.gone)
 
     # --- events, on the loop ----------------------------------------------------------
 
