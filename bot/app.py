@@ -9,7 +9,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, TelegramError
@@ -37,6 +39,7 @@ from storage import NewsbotError, Store
 
 log = logging.getLogger(__name__)
 
+CommandCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 USER_BURST = 5  # commands a user may send at once ...
 USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
 
@@ -124,13 +127,33 @@ class NewsBot:
     def refresh_metrics(self) -> None:
         self.metrics.queue_depth.set(self.store.outbox.pending_count())
 
+    def command_handlers(self) -> dict[str, CommandCallback]:
+        """Each command of the menus (`bot.commands`) with the method that answers it."""
+        commands, admin = self.commands, self.admin
+        return {
+            "start": commands.start_command,
+            "help": commands.help_command,
+            "topics": commands.topics_command,
+            "topic": commands.topic_command,
+            "subscribe": commands.subscribe_command,
+            "unsubscribe": commands.unsubscribe_command,
+            "subscriptions": commands.subscriptions_command,
+            "filter": commands.filter_command,
+            "latest": commands.latest_command,
+            "search": commands.search_command,
+            "stop": commands.stop_command,
+            "stats": admin.stats_command,
+            "broadcast": admin.broadcast_command,
+            "pause": admin.pause_command,
+            "resume": admin.resume_command,
+            "errors": admin.errors_command,
+        }
+
     def _add_handlers(self) -> None:
         app = self.application
         app.add_handler(TypeHandler(Update, self.guard.check), group=-1)
-        for name, _ in SUBSCRIBER_COMMANDS:
-            app.add_handler(CommandHandler(name, getattr(self.commands, f"{name}_command")))
-        for name, _ in ADMIN_COMMANDS:
-            app.add_handler(CommandHandler(name, getattr(self.admin, f"{name}_command")))
+        for name, callback in self.command_handlers().items():
+            app.add_handler(CommandHandler(name, callback))
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
         app.add_handler(
             ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -191,20 +214,20 @@ class NewsBot:
                 allowed_updates=Update.ALL_TYPES, error_callback=self._polling_error
             )
             self.polling = True
-            tasks = [
-                asyncio.create_task(self.sender.run(), name="sender"),
-                asyncio.create_task(self.watcher.run(), name="watcher"),
-            ]
+            sending = asyncio.create_task(self.sender.run(), name="sender")
+            watching = asyncio.create_task(self.watcher.run(), name="watcher")
             health = self._health_server()
             if health is not None:
                 await health.start()
             log.info("newsbot is running: watching %s", self.config.articles_dir)
             stopper = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                [stopper, sending, watching], return_when=asyncio.FIRST_COMPLETED
+            )
             broken = [task for task in done if task is not stopper]
             for task in broken:
                 log.error("the %s stopped unexpectedly", task.get_name(), exc_info=task.exception())
-            await self._stop(tasks, stopper)
+            await self._stop(stopper, sending=sending, watching=watching)
             if health is not None:
                 await health.stop()
             if broken:  # exit non-zero, so that a supervisor restarts us
@@ -214,18 +237,25 @@ class NewsBot:
                 await app.stop()
             await app.shutdown()
 
-    async def _stop(self, tasks: list[asyncio.Task[None]], stopper: asyncio.Task[bool]) -> None:
+    async def _stop(
+        self,
+        stopper: asyncio.Task[bool],
+        *,
+        sending: asyncio.Task[None],
+        watching: asyncio.Task[None],
+    ) -> None:
+        """Stop polling and watching first, then let the sender finish what is in flight."""
         log.info("stopping: no new updates, finishing sends in flight")
         stopper.cancel()
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         self.polling = False
-        tasks[1].cancel()
+        watching.cancel()
         await self.sender.stop(self.config.stop_timeout * 0.7)
-        tasks[0].cancel()
+        sending.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(sending, watching, return_exceptions=True)
         if app.running:
             await app.stop()
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storage import Article
+from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
+from bot.config import Config
+from bot.wiring import build_newsbot
+from storage import Article, Store
 from storage.store import FileState
 from tests.conftest import ADMIN_ID, Running, eventually
 
@@ -346,3 +349,11 @@ async def test_oversized_arguments_get_usage_not_an_error(running: Running) -> N
     for chat, (text, usage) in enumerate(cases, start=200):
         assert (await running.command(chat, text)).startswith(usage), text
     assert running.store.chats.subscriptions(200) == (False, [])
+
+
+def test_every_menu_command_has_its_handler_and_no_other(config: Config, store: Store) -> None:
+    """The handler table and the command menus name the same commands."""
+    handlers = build_newsbot(config, store).command_handlers()
+    menus = [name for name, _ in SUBSCRIBER_COMMANDS + ADMIN_COMMANDS]
+    assert sorted(handlers) == sorted(menus)
+    assert all(handler.__name__ == f"{name}_command" for name, handler in handlers.items())
