@@ -77,7 +77,7 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
     bot.application.add_handler(TypeHandler(Update, note_start), group=-2)
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
-    while not (bot.watcher.alive and bot.sender.alive and bot.polling):
+    while not (bot.watcher.alive and bot.sender.alive and bot.telegram_polling):
         await asyncio.sleep(0.01)
     rng = random.Random(5)
     commands = {

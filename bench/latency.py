@@ -57,7 +57,7 @@ async def measure(relist: bool, probes: int) -> list[float]:
     bot.watcher.poll_interval = 3600  # with --relist, only the plain loop below sees files
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
-    while not (bot.watcher.alive and bot.sender.alive and bot.polling):
+    while not (bot.watcher.alive and bot.sender.alive and bot.telegram_polling):
         await asyncio.sleep(0.01)
     baseline = asyncio.create_task(relist_loop(bot, articles.resolve())) if relist else None
     latencies = []

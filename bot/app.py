@@ -112,14 +112,14 @@ class NewsBot:
         self.commands = Commands(store)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
-        self.polling = False
+        self.telegram_polling = False
         self._add_handlers()
 
     def problems(self) -> list[str]:
         """Why the bot is not healthy; empty when watcher, poller and sender are alive."""
         checks = [
             (self.watcher.alive, "the folder watcher is not running"),
-            (self.polling, "not polling Telegram for updates"),
+            (self.telegram_polling, "not polling Telegram for updates"),
             (self.sender.alive, "the sender is not running"),
         ]
         return [reason for alive, reason in checks if not alive]
@@ -213,7 +213,7 @@ class NewsBot:
             await app.updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, error_callback=self._polling_error
             )
-            self.polling = True
+            self.telegram_polling = True
             sending = asyncio.create_task(self.sender.run(), name="sender")
             watching = asyncio.create_task(self.watcher.run(), name="watcher")
             health = self._health_server()
@@ -250,7 +250,7 @@ class NewsBot:
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
-        self.polling = False
+        self.telegram_polling = False
         watching.cancel()
         await self.sender.stop(self.config.stop_timeout * 0.7)
         sending.cancel()

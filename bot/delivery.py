@@ -74,21 +74,21 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
-        self._renders: OrderedDict[int, StoredArticle | None] = OrderedDict()
+        # the stored articles of recent rows: a fan-out reads its article once
+        self._articles_cache: OrderedDict[int, StoredArticle | None] = OrderedDict()
         self.alive = False
-        self.last_look = 0.0
 
     def wake(self) -> None:
         """New rows may be ready (queued, resumed): look now instead of at the next timer."""
         self._wake.set()
 
-    def forget_render(self, article_id: int) -> None:
-        """The article was edited: render it afresh for the pushes still to go."""
-        self._renders.pop(article_id, None)
+    def forget_article(self, article_id: int) -> None:
+        """The article was edited: read it afresh for the pushes still to go."""
+        self._articles_cache.pop(article_id, None)
 
     def withdraw(self, article_id: int) -> None:
         """The article was unpublished or deleted: stop its sends that have not gone yet."""
-        self._renders.pop(article_id, None)
+        self._articles_cache.pop(article_id, None)
         for delivery, task in list(self._in_flight.values()):
             if delivery.article_id == article_id:
                 task.cancel()
@@ -127,7 +127,6 @@ class Sender:
         self._wake.clear()
         free = self.window - len(self._in_flight)
         now = self.clock()
-        self.last_look = now
         rows: list[Delivery] = []
         if free > 0 and not self.store.paused:
             rows = self.store.outbox.ready(free, now, self._busy_chats())
@@ -238,13 +237,13 @@ class Sender:
         )
 
     def _article(self, article_id: int) -> StoredArticle | None:
-        if article_id in self._renders:
-            self._renders.move_to_end(article_id)
-            return self._renders[article_id]
+        if article_id in self._articles_cache:
+            self._articles_cache.move_to_end(article_id)
+            return self._articles_cache[article_id]
         stored = self.store.article(article_id)
-        self._renders[article_id] = stored
-        if len(self._renders) > 256:
-            self._renders.popitem(last=False)
+        self._articles_cache[article_id] = stored
+        if len(self._articles_cache) > 256:
+            self._articles_cache.popitem(last=False)
         return stored
 
     def _refused(self, row: Delivery, error: BadRequest) -> None:

@@ -77,7 +77,7 @@ class Watcher:
         ingestor: Ingestor,
         *,
         on_change: Callable[[Change], None],
-        polling: bool,
+        use_polling_observer: bool,
         scan_interval: float,
         settle: float,
         queue_pushes: bool,
@@ -87,7 +87,7 @@ class Watcher:
     ) -> None:
         self.ingestor = ingestor
         self.on_change = on_change
-        self.polling = polling
+        self.use_polling_observer = use_polling_observer
         self.scan_interval = scan_interval
         self.settle = settle
         self.supervise_every = supervise_every
@@ -227,7 +227,9 @@ class Watcher:
         def emit(event: FileEvent) -> None:
             loop.call_soon_threadsafe(self.on_event, event)
 
-        observer = PollingObserver(timeout=self.poll_interval) if self.polling else Observer()
+        observer = (
+            PollingObserver(timeout=self.poll_interval) if self.use_polling_observer else Observer()
+        )
         observer.schedule(
             _Handler(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
         )

@@ -66,7 +66,7 @@ def build_watcher(
     return Watcher(
         build_ingestor(config, store),
         on_change=on_change,
-        polling=config.watcher == "polling",
+        use_polling_observer=config.watcher == "polling",
         scan_interval=config.scan_interval,
         settle=config.settle_seconds,
         queue_pushes=queue_pushes,
@@ -98,7 +98,7 @@ def changes_to_sender(sender: Sender, metrics: Metrics) -> Callable[[Change], No
             if change.kind in ("unpublished", "removed"):
                 sender.withdraw(change.article_id)
             elif change.kind != "unchanged":
-                sender.forget_render(change.article_id)
+                sender.forget_article(change.article_id)
         if change.queued:
             sender.wake()
         if change.kind == "error":

@@ -121,7 +121,7 @@ async def start_bot(
 
 
 async def _until_watching(bot: NewsBot) -> None:
-    while not (bot.watcher.alive and bot.sender.alive and bot.polling):
+    while not (bot.watcher.alive and bot.sender.alive and bot.telegram_polling):
         await asyncio.sleep(0.01)
 
 

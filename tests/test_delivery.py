@@ -169,8 +169,8 @@ async def test_paused_pushes_wait_and_go_out_on_resume(running: Running) -> None
     running.store.set_paused(True)
     follow(running, 15)
     publish(running)
-    queued_at = time.time()
-    await eventually(lambda: running.bot.sender.last_look > queued_at)  # it looked, and held
+    running.bot.sender.wake()
+    await eventually(lambda: not running.bot.sender._wake.is_set())  # it looked, and held
     assert running.standin.messages_to(15) == []
     assert states(running) == {15: "pending"}
     running.store.set_paused(False)

@@ -51,7 +51,7 @@ async def watch(
     watcher = Watcher(
         ingestor,
         on_change=changes.append,
-        polling=polling,
+        use_polling_observer=polling,
         scan_interval=300.0,
         settle=0.1,
         queue_pushes=True,
