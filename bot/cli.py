@@ -13,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
+from tqdm import tqdm
+
 from bot import __version__
 from bot.admin import format_stats
 from bot.config import Config, load_config
@@ -153,30 +155,37 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
     return 0
 
 
+class _Bar(tqdm):  # type: ignore[type-arg]  # generic in the stubs only
+    # no monitor thread: the bar is redrawn after every batch anyway, and the
+    # monitor's thread would outlive the bar
+    monitor_interval = 0
+
+
 class Progress:
-    """A progress bar on a terminal, a line per tenth otherwise."""
+    """tqdm's bar on a terminal; a plain line per tenth otherwise (logs, pipes, CI)."""
 
     def __init__(self, total: int, stream: TextIO) -> None:
         self.total = total
         self.stream = stream
-        self.tty = stream.isatty()
+        self.bar = (
+            _Bar(total=total, file=stream, desc="ingest", unit=" files", dynamic_ncols=True)
+            if total and stream.isatty()
+            else None
+        )
         self.last_tenth = 0
 
     def update(self, done: int) -> None:
         if not self.total:
             return
-        if self.tty:
-            filled = 30 * done // self.total
-            bar = "#" * filled + "." * (30 - filled)
-            self.stream.write(f"\r[{bar}] {done}/{self.total} files")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
         elif 10 * done // self.total > self.last_tenth:
             self.last_tenth = 10 * done // self.total
             print(f"ingest: {done}/{self.total} files", file=self.stream)
 
     def done(self) -> None:
-        if self.tty and self.total:
-            self.stream.write("\n")
+        if self.bar is not None:
+            self.bar.close()
 
 
 def check_command(config: Config, files: list[Path]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser, main
+from bot.cli import Progress, build_parser, main
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
 
@@ -128,3 +129,26 @@ def test_stats_prints_the_figures(
     assert main(["stats"]) == 0
     out = capsys.readouterr().out
     assert "Active chats: 0" in out and "Pushes: 0 sent, 0 pending, 0 failed" in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ingest_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
+    plain = io.StringIO()
+    progress = Progress(20, plain)
+    for done in range(1, 21):
+        progress.update(done)
+    progress.done()
+    assert plain.getvalue().splitlines()[:2] == ["ingest: 2/20 files", "ingest: 4/20 files"]
+    assert len(plain.getvalue().splitlines()) == 10
+
+    terminal = Terminal()
+    progress = Progress(20, terminal)
+    for done in (5, 20):
+        progress.update(done)
+    progress.done()
+    assert "\r" in terminal.getvalue() and "20/20" in terminal.getvalue()
+    assert "ingest: 20/20 files" not in terminal.getvalue()
