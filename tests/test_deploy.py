@@ -265,6 +265,21 @@ def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
 
 
+@pytest.mark.skipif(
+    shutil.which("shellcheck") is None,
+    reason="shellcheck is not installed here (Debian: apt-get install shellcheck)",
+)
+def test_shellcheck_finds_nothing_in_the_image_entrypoint() -> None:
+    """The entrypoint is POSIX sh (the image's /bin/sh is dash) that shellcheck passes."""
+    done = subprocess.run(
+        ["shellcheck", "--shell=sh", str(DEPLOY / "docker-entrypoint.sh")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
+
+
 def metric_sample_names() -> dict[str, set[str]]:
     """Each metric family newsbot exports, with the sample names Prometheus scrapes."""
     module = "bot.metrics" if importlib.util.find_spec("bot.metrics") else "bot.health"
