@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.rendering import render_listing
-from storage import Store
+from storage import Feed, Store
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,15 @@ class Commands:
 
     # --- shared checks ----------------------------------------------------------------
 
-    def register(self, update: Update) -> int:
-        """Remember (or reactivate) the chat an update came from; returns its id."""
+    def feed_of(self, update: Update) -> Feed:
+        """The feed an update is about, its chat remembered (or reactivated) on the way.
+
+        For now the chat itself (thread 0); forum threads and `@chat` targets go here.
+        """
         chat = update.effective_chat
         assert chat is not None
         self.store.chats.register(chat.id, chat.type, chat.title or chat.username)
-        return chat.id
+        return self.store.feeds.ensure(chat.id)
 
     async def may_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """Anyone in private; in groups, administrators, the creator and anonymous admins."""
@@ -109,33 +112,33 @@ class Commands:
 
     async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Register the chat, greet, and offer topic buttons."""
-        chat_id = self.register(update)
+        feed = self.feed_of(update)
         text = (
             "Hello! I send you news articles from the topics you follow.\n"
             "Tap a topic below, or send /subscribe &lt;topic&gt;. /help lists every command."
         )
-        await reply_html(update, text, self._topics_keyboard(chat_id, 0))
+        await reply_html(update, text, self._topics_keyboard(feed.id, 0))
 
     async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every command with one line each."""
-        self.register(update)
+        self.feed_of(update)
         lines = [f"/{name} {escape(text, quote=False)}" for name, text in SUBSCRIBER_COMMANDS]
         await reply_html(update, "\n".join(lines))
 
     async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Known topics with counts; buttons toggle the chat's subscription."""
-        chat_id = self.register(update)
+        feed = self.feed_of(update)
         counts = self.store.topic_counts()
         if not counts:
             await reply_html(
                 update, "No articles yet, so no topics. /subscribe &lt;topic&gt; works."
             )
             return
-        await reply_html(update, _topics_text(counts), self._topics_keyboard(chat_id, 0))
+        await reply_html(update, _topics_text(counts), self._topics_keyboard(feed.id, 0))
 
     async def topic_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
-        chat_id = self.register(update)
+        feed = self.feed_of(update)
         name = " ".join(context.args or []).strip()
         if not name or len(name) > MAX_NAME:
             await reply_html(update, "Usage: /topic &lt;name&gt;, for example /topic AI")
@@ -146,11 +149,11 @@ class Commands:
             if items
             else _nothing_about(name, self._close_topics(name))
         )
-        await reply_html(update, text, self._topic_button(chat_id, name))
+        await reply_html(update, text, self._topic_button(feed.id, name))
 
     async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Follow one or several comma-separated topics, or all."""
-        chat_id = self.register(update)
+        feed = self.feed_of(update)
         topics = _topic_args(context.args)
         if not topics:
             await reply_html(
@@ -162,10 +165,10 @@ class Commands:
         if not await self.refuse_unless_allowed(update, context):
             return
         if [topic.casefold() for topic in topics] == ["all"]:
-            self.store.chats.set_all_topics(chat_id, True)
+            self.store.feeds.set_all_topics(feed.id, True)
             await reply_html(update, "This chat now follows every topic.")
             return
-        self.store.chats.subscribe(chat_id, topics)
+        self.store.feeds.subscribe(feed.id, topics)
         known = {name.casefold() for name, _ in self.store.topic_counts()}
         lines = ["Subscribed to " + escape(", ".join(topics), quote=False) + "."]
         for topic in topics:
@@ -175,7 +178,7 @@ class Commands:
 
     async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop following topics, or all."""
-        chat_id = self.register(update)
+        feed = self.feed_of(update)
         topics = _topic_args(context.args)
         if not topics:
             await reply_html(update, "Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
@@ -183,10 +186,10 @@ class Commands:
         if not await self.refuse_unless_allowed(update, context):
             return
         if [topic.casefold() for topic in topics] == ["all"]:
-            self.store.chats.set_all_topics(chat_id, False)
+            self.store.feeds.set_all_topics(feed.id, False)
             await reply_html(update, "This chat follows nothing now.")
             return
-        removed = self.store.chats.unsubscribe(chat_id, topics)
+        removed = self.store.feeds.unsubscribe(feed.id, topics)
         names = escape(", ".join(topics), quote=False)
         if removed:
             await reply_html(update, f"Unsubscribed from {names}.")
@@ -197,10 +200,8 @@ class Commands:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         """What this chat follows, and its filters."""
-        chat_id = self.register(update)
-        everything, topics = self.store.chats.subscriptions(chat_id)
-        chat = self.store.chats.get(chat_id)
-        assert chat is not None
+        feed = self.feed_of(update)
+        everything, topics = self.store.feeds.subscriptions(feed.id)
         if everything:
             follows = "every topic"
         elif topics:
@@ -211,15 +212,15 @@ class Commands:
         else:
             follows = "nothing yet (try /topics)"
         lines = [f"This chat follows: {escape(follows, quote=False)}"]
-        if chat.min_quality is not None:
-            lines.append(f"Minimum quality: {chat.min_quality}")
-        if chat.muted:
-            lines.append("Muted words: " + escape(", ".join(chat.muted), quote=False))
+        if feed.min_quality is not None:
+            lines.append(f"Minimum quality: {feed.min_quality}")
+        if feed.muted:
+            lines.append("Muted words: " + escape(", ".join(feed.muted), quote=False))
         await reply_html(update, "\n".join(lines))
 
     async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Per-chat filters: minimum quality, muted words, clear."""
-        chat_id = self.register(update)
+        feed = self.feed_of(update)
         args = context.args or []
         action = args[0].lower() if args else ""
         rest = " ".join(args[1:]).strip()
@@ -228,37 +229,37 @@ class Commands:
         )
         if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
             if await self.refuse_unless_allowed(update, context):
-                self.store.chats.set_min_quality(chat_id, int(rest) or None)
+                self.store.feeds.set_min_quality(feed.id, int(rest) or None)
                 await reply_html(update, f"Only articles of quality {int(rest)} or more will come.")
         elif action in ("mute", "unmute") and rest and len(rest) <= MAX_NAME:
             if await self.refuse_unless_allowed(update, context):
-                await self._mute(update, chat_id, action, rest)
+                await self._mute(update, feed.id, action, rest)
         elif action == "clear" and not rest:
             if await self.refuse_unless_allowed(update, context):
-                self.store.chats.clear_filters(chat_id)
+                self.store.feeds.clear_filters(feed.id)
                 await reply_html(update, "Filters cleared.")
         else:
             await reply_html(update, usage)
 
-    async def _mute(self, update: Update, chat_id: int, action: str, word: str) -> None:
+    async def _mute(self, update: Update, feed_id: int, action: str, word: str) -> None:
         shown = escape(word, quote=False)
         if action == "mute":
-            self.store.chats.mute(chat_id, word)
+            self.store.feeds.mute(feed_id, word)
             await reply_html(update, f"Articles mentioning “{shown}” will not be pushed here.")
-        elif self.store.chats.unmute(chat_id, word):
+        elif self.store.feeds.unmute(feed_id, word):
             await reply_html(update, f"“{shown}” is no longer muted.")
         else:
             await reply_html(update, f"“{shown}” was not muted.")
 
     async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
-        chat_id = self.register(update)
+        feed = self.feed_of(update)
         args = context.args or []
         if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 20)):
             await reply_html(update, "Usage: /latest [n], n from 1 to 20")
             return
         count = int(args[0]) if args else 5
-        everything, topics = self.store.chats.subscriptions(chat_id)
+        everything, topics = self.store.feeds.subscriptions(feed.id)
         items = self.store.latest(count, [] if everything else topics)
         if not items:
             await reply_html(update, "No articles yet.")
@@ -267,7 +268,7 @@ class Commands:
 
     async def search_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Full-text search over titles and excerpts, newest first."""
-        self.register(update)
+        self.feed_of(update)
         words = " ".join(context.args or []).strip()
         if not words or len(words) > MAX_SEARCH:
             await reply_html(
@@ -282,10 +283,10 @@ class Commands:
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all pushes to this chat."""
-        chat_id = self.register(update)
+        feed = self.feed_of(update)
         if not await self.refuse_unless_allowed(update, context):
             return
-        self.store.chats.stop(chat_id)
+        self.store.feeds.stop(feed.id)
         await reply_html(
             update, "Stopped: this chat follows nothing now. /subscribe to start again."
         )
@@ -300,11 +301,11 @@ class Commands:
         """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
         query = update.callback_query
         assert query is not None and query.data is not None
-        chat_id = self.register(update)
+        feed = self.feed_of(update)
         kind, _, rest = query.data.partition(":")
         if kind == "page" and rest.isdigit():
             await query.answer()
-            await query.edit_message_reply_markup(self._topics_keyboard(chat_id, int(rest)))
+            await query.edit_message_reply_markup(self._topics_keyboard(feed.id, int(rest)))
             return
         if kind not in ("sub", "one"):
             await query.answer("This button is no longer valid.")
@@ -313,29 +314,29 @@ class Commands:
             await query.answer("Only this group's administrators can change that.")
             return
         page, _, topic = rest.partition(":")
-        following = self._follows(chat_id, topic)
+        following = self._follows(feed.id, topic)
         if following:
-            self.store.chats.unsubscribe(chat_id, [topic])
+            self.store.feeds.unsubscribe(feed.id, [topic])
         else:
-            self.store.chats.subscribe(chat_id, [topic])
+            self.store.feeds.subscribe(feed.id, [topic])
         await query.answer(("Unsubscribed from " if following else "Subscribed to ") + topic)
         markup = (
-            self._topic_button(chat_id, topic)
+            self._topic_button(feed.id, topic)
             if kind == "one"
-            else self._topics_keyboard(chat_id, int(page or 0))
+            else self._topics_keyboard(feed.id, int(page or 0))
         )
         await query.edit_message_reply_markup(markup)
 
-    def _follows(self, chat_id: int, topic: str) -> bool:
-        return topic.casefold() in self.store.chats.subscriptions(chat_id)[1]
+    def _follows(self, feed_id: int, topic: str) -> bool:
+        return topic.casefold() in self.store.feeds.subscriptions(feed_id)[1]
 
-    def _topics_keyboard(self, chat_id: int, page: int) -> InlineKeyboardMarkup | None:
+    def _topics_keyboard(self, feed_id: int, page: int) -> InlineKeyboardMarkup | None:
         counts = self.store.topic_counts()
         if not counts:
             return None
         pages = (len(counts) + TOPICS_PER_PAGE - 1) // TOPICS_PER_PAGE
         page = min(max(page, 0), pages - 1)
-        followed = set(self.store.chats.subscriptions(chat_id)[1])
+        followed = set(self.store.feeds.subscriptions(feed_id)[1])
         rows = []
         for name, count in counts[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]:
             data = f"sub:{page}:{name}"
@@ -352,11 +353,11 @@ class Commands:
             rows.append(turns)
         return InlineKeyboardMarkup(rows)
 
-    def _topic_button(self, chat_id: int, topic: str) -> InlineKeyboardMarkup | None:
+    def _topic_button(self, feed_id: int, topic: str) -> InlineKeyboardMarkup | None:
         data = f"one::{topic}"
         if len(data.encode()) > 64:
             return None
-        label = ("Unsubscribe from " if self._follows(chat_id, topic) else "Subscribe to ") + topic
+        label = ("Unsubscribe from " if self._follows(feed_id, topic) else "Subscribe to ") + topic
         return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
     def _close_topics(self, topic: str) -> list[str]:

@@ -14,6 +14,8 @@ from bot.pacing import FloodPacer
 from storage import Article, Image, Store
 from storage.store import FileState
 from tests.conftest import Running, eventually
+from tests.feeds import follow as follow_feed
+from tests.feeds import follows
 from tests.standin import TOKEN, StandIn
 
 ARTICLE = Article(
@@ -27,8 +29,7 @@ ARTICLE = Article(
 
 def follow(running: Running, *chats: int) -> None:
     for chat in chats:
-        running.store.chats.register(chat, "private" if chat > 0 else "group", None)
-        running.store.chats.subscribe(chat, ["AI"])
+        follow_feed(running.store, chat, ["AI"], "private" if chat > 0 else "group")
 
 
 def publish(running: Running, article: Article = ARTICLE, path: str = "a.txt") -> int:
@@ -39,7 +40,9 @@ def publish(running: Running, article: Article = ARTICLE, path: str = "a.txt") -
 
 
 def states(running: Running) -> dict[int, str]:
-    rows = running.store.db.execute("SELECT chat_id, state FROM deliveries")
+    rows = running.store.db.execute(
+        "SELECT f.chat_id, d.state FROM deliveries d JOIN feeds f ON f.id = d.feed_id"
+    )
     return {row[0]: row[1] for row in rows}
 
 
@@ -87,7 +90,7 @@ async def test_migrated_group_moves_and_the_push_is_resent_there(running: Runnin
     publish(running)
     await settled(running)
     assert [m.chat_id for m in running.standin.sent] == [-1000300]
-    assert running.store.chats.subscriptions(-1000300) == (False, ["ai"])
+    assert follows(running.store, -1000300) == (False, ["ai"])
     assert states(running) == {-1000300: "sent"}
 
 
@@ -199,8 +202,7 @@ async def test_timed_out_send_is_sent_again_because_it_may_not_have_arrived(
     )  # fmt: skip
     await app.initialize()
     sender = Sender(store, app.bot, None)
-    store.chats.register(21, "private", None)
-    store.chats.subscribe(21, ["AI"])
+    follow_feed(store, 21, ["AI"])
     standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
     store.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
     task = asyncio.create_task(sender.run())
