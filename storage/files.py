@@ -166,8 +166,9 @@ class Files:
             values["id"] = article_id
             del values["first_seen_at"]
             assignments = ", ".join(f"{name} = :{name}" for name in values if name != "id")
+            # the column names come from _article_values; the values are parameters
             self.db.execute(
-                f"UPDATE articles SET {assignments}, present = 1 WHERE id = :id",
+                f"UPDATE articles SET {assignments}, present = 1 WHERE id = :id",  # noqa: S608
                 values,
             )
             self.db.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
@@ -226,7 +227,7 @@ class Files:
     def _existing(self, select: str, column: str, values: list[str]) -> set[str]:
         """Which of `values` the constant query `select` finds in `column`."""
         rows = self.db.execute(
-            f"{select} WHERE {column} IN (SELECT value FROM json_each(?))",
+            f"{select} WHERE {column} IN (SELECT value FROM json_each(?))",  # noqa: S608
             [json.dumps(values)],
         )
         return {value for (value,) in rows}
@@ -243,7 +244,8 @@ class Files:
     ) -> None:
         url_update = "" if keep_url else ", url = excluded.url"
         self.db.execute(
-            "INSERT INTO files (path, size, mtime_ns, hash, url) VALUES (?, ?, ?, ?, ?) "
+            # url_update is one of two constants
+            "INSERT INTO files (path, size, mtime_ns, hash, url) VALUES (?, ?, ?, ?, ?) "  # noqa: S608
             "ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
             f"mtime_ns = excluded.mtime_ns, hash = excluded.hash{url_update}",
             [path, state.size, state.mtime_ns, state.hash, url],
