@@ -245,3 +245,19 @@ async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Runni
     assert set(states(running).values()) == {"sent", "cancelled"}
     # a request already on the wire when the cancel came may still arrive: never more
     assert sum(state == "sent" for state in states(running).values()) <= sent_after
+
+
+async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one(
+    running: Running,
+) -> None:
+    """message_thread_id goes with a push only when its feed is a forum thread."""
+    running.store.chats.register(-1001, "supergroup", "Forum")
+    thread = running.store.feeds.ensure(-1001, 7)
+    running.store.feeds.subscribe(thread.id, ["AI"])
+    follow(running, 12)
+    publish(running)
+    await settled(running)
+    [in_thread] = running.standin.messages_to(-1001)
+    [in_chat] = running.standin.messages_to(12)
+    assert int(in_thread.params["message_thread_id"]) == 7
+    assert "message_thread_id" not in in_chat.params

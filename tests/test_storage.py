@@ -345,3 +345,14 @@ def test_any_search_text_is_a_search_not_an_error(words: str) -> None:
         store.store_article("a.txt", STATE, ARTICLE, queue=False)
         assert isinstance(store.search(words, 10), list)
         store.close()
+
+
+def test_group_moving_into_a_known_supergroup_merges_follows_and_queue(store: Store) -> None:
+    """The supergroup keeps its own settings, gains the group's topics and pending pushes."""
+    subscribe(store, -100, "AI", chat_type="group")
+    subscribe(store, -1009, "Space", chat_type="supergroup")
+    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.chats.migrate(-100, -1009)
+    assert follows(store, -1009) == (False, ["ai", "space"])
+    assert store.chats.get(-100) is None and store.feeds.find(-100) is None
+    assert deliveries(store) == [(-1009, "pending")]
