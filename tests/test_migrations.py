@@ -10,6 +10,8 @@ from storage import Article, Delivery, Feed, open_store
 from storage.schema import migrations
 from tests.feeds import follows
 
+ALL_MIGRATIONS = ["0001_initial", "0002_search", "0003_feeds"]
+
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,
 # last_error, message_id, created_at, updated_at)
 OLD_DELIVERIES = [
@@ -21,6 +23,47 @@ OLD_DELIVERIES = [
     # a row of a chat merged away into a supergroup: no chat row is left for it
     (6, "push", 2, -300, None, "pending", 2, 20.0, "network: reset", None, 12.0, 17.0),
 ]
+
+
+def test_migrations_create_every_table_on_an_empty_file(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "new.db")
+    tables = set(store.db.table_names())
+    assert {
+        "articles",
+        "article_topics",
+        "chats",
+        "feeds",
+        "subscriptions",
+        "mutes",
+        "deliveries",
+        "files",
+        "ingest_errors",
+        "processed_updates",
+        "meta",
+        "articles_fts",
+    } <= tables
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+
+
+def test_migrations_upgrade_an_existing_file_and_keep_its_rows(tmp_path: Path) -> None:
+    """A database at the first version gains the search index and keeps its articles."""
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0002_search")
+    db.execute(
+        "INSERT INTO articles (url, path, title, published, present, visible, sort_at, "
+        "first_seen_at, updated_at, data) VALUES ('https://a.example/x', 'x.txt', "
+        "'Old quantum article', 1, 1, 1, '2020', 0, 0, '{}')"
+    )
+    db.close()
+    store = open_store(path)
+    assert [m.name for m in migrations.applied(store.db)] == ALL_MIGRATIONS
+    hits = store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'quantum'")
+    assert len(list(hits)) == 1
+    store.close()
+    # and opening again applies nothing twice
+    assert [m.name for m in migrations.applied(open_store(path).db)] == ALL_MIGRATIONS
 
 
 def build_version_2(path: Path) -> None:

@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlite_utils import Database
 
 from storage import Article, StorageError, Store, StoreLocked, open_store
-from storage.schema import migrations
 from storage.store import FileState
 from tests.feeds import feed_of, follow, follows
 
@@ -26,7 +24,6 @@ ARTICLE = Article(
     quality=60,
 )
 STATE = FileState(100, 1, "h1")
-ALL_MIGRATIONS = ["0001_initial", "0002_search", "0003_feeds"]
 
 
 def subscribe(store: Store, chat_id: int, *topics: str, chat_type: str = "private") -> None:
@@ -40,47 +37,6 @@ def deliveries(store: Store) -> list[tuple[int, str]]:
             "SELECT f.chat_id, d.state FROM deliveries d JOIN feeds f ON f.id = d.feed_id ORDER BY f.chat_id"
         )
     ]
-
-
-def test_migrations_create_every_table_on_an_empty_file(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "new.db")
-    tables = set(store.db.table_names())
-    assert {
-        "articles",
-        "article_topics",
-        "chats",
-        "feeds",
-        "subscriptions",
-        "mutes",
-        "deliveries",
-        "files",
-        "ingest_errors",
-        "processed_updates",
-        "meta",
-        "articles_fts",
-    } <= tables
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    store.close()
-
-
-def test_migrations_upgrade_an_existing_file_and_keep_its_rows(tmp_path: Path) -> None:
-    """A database at the first version gains the search index and keeps its articles."""
-    path = tmp_path / "old.db"
-    db = Database(path)
-    migrations.apply(db, stop_before="0002_search")
-    db.execute(
-        "INSERT INTO articles (url, path, title, published, present, visible, sort_at, "
-        "first_seen_at, updated_at, data) VALUES ('https://a.example/x', 'x.txt', "
-        "'Old quantum article', 1, 1, 1, '2020', 0, 0, '{}')"
-    )
-    db.close()
-    store = open_store(path)
-    assert [m.name for m in migrations.applied(store.db)] == ALL_MIGRATIONS
-    hits = store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'quantum'")
-    assert len(list(hits)) == 1
-    store.close()
-    # and opening again applies nothing twice
-    assert [m.name for m in migrations.applied(open_store(path).db)] == ALL_MIGRATIONS
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
