@@ -22,12 +22,15 @@ class Feeds:
 
     def ensure(self, chat_id: int, thread_id: int = GENERAL) -> Feed:
         """The feed of a known chat (and thread), made when it does not exist yet."""
+        feed = self.find(chat_id, thread_id)
+        if feed is not None:  # nearly always: reading takes no write lock
+            return feed
         self.db.execute(
             "INSERT OR IGNORE INTO feeds (chat_id, thread_id, created_at) VALUES (?, ?, ?)",
             [chat_id, thread_id, time.time()],
         )
         feed = self.find(chat_id, thread_id)
-        assert feed is not None  # inserted just now, or there already
+        assert feed is not None  # inserted just now
         return feed
 
     def find(self, chat_id: int, thread_id: int = GENERAL) -> Feed | None:
