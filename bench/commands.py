@@ -49,7 +49,12 @@ def prepare(folder: Path, chats: int) -> Path:
             [(chat, now) for chat in range(1, chats + 1)],
         )
         store.db.conn.executemany(
-            "INSERT OR IGNORE INTO subscriptions (topic, chat_id) VALUES (?, ?)",
+            "INSERT OR IGNORE INTO feeds (chat_id, created_at) VALUES (?, ?)",
+            [(chat, now) for chat in range(1, chats + 1)],
+        )
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO subscriptions (topic, feed_id) "
+            "SELECT ?, id FROM feeds WHERE chat_id = ? AND thread_id = 0",
             [(topic.casefold(), chat) for chat in range(1, chats + 1)
              for topic in rng.sample(TOPICS, rng.randint(1, 3))],
         )  # fmt: skip

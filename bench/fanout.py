@@ -52,9 +52,10 @@ def subscribe_all(store: Store, private: int, groups: int) -> None:
             [(chat, kind, now) for chat, kind in chats],
         )
         store.db.conn.executemany(
-            "INSERT INTO subscriptions (topic, chat_id) VALUES ('ai', ?)",
-            [(chat,) for chat, _ in chats],
+            "INSERT INTO feeds (chat_id, created_at) VALUES (?, ?)",
+            [(chat, now) for chat, _ in chats],
         )
+        store.db.execute("INSERT INTO subscriptions (topic, feed_id) SELECT 'ai', id FROM feeds")
 
 
 async def fan_out(

@@ -52,7 +52,7 @@ async def measure(relist: bool, probes: int) -> list[float]:
     store.mark_baseline_done()
     for index in range(probes):  # a chat per probe, so per-chat pacing never waits
         store.chats.register(index + 1, "private", None)
-        store.chats.subscribe(index + 1, [f"probe{index}"])
+        store.feeds.subscribe(store.feeds.ensure(index + 1).id, [f"probe{index}"])
     bot = build_newsbot(config, store)
     bot.watcher.poll_interval = 3600  # with --relist, only the plain loop below sees files
     stop = asyncio.Event()

@@ -44,7 +44,7 @@ def main() -> None:
     store.mark_baseline_done()
     for chat in range(1, 51):
         store.chats.register(chat, "private", None)
-        store.chats.subscribe(chat, ["AI"])
+        store.feeds.subscribe(store.feeds.ensure(chat).id, ["AI"])
     store.close()
     standin = StandIn(flood=FloodRules()).start()
     env = {

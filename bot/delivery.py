@@ -195,7 +195,10 @@ class Sender:
     async def _send(self, row: Delivery) -> int | None:
         if row.article_id is None:
             message = await self.bot.send_message(
-                row.chat_id, row.text or "", rate_limit_args=self.rate_limit_args
+                row.chat_id,
+                row.text or "",
+                message_thread_id=_thread(row),
+                rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
         stored = self._article(row.article_id)
@@ -206,31 +209,36 @@ class Sender:
             # Telegram refused our HTML once: this time the same words as plain text
             text = visible_text(render_push(stored.article, with_image=False).html)
             message = await self.bot.send_message(
-                row.chat_id, text, rate_limit_args=self.rate_limit_args
+                row.chat_id,
+                text,
+                message_thread_id=_thread(row),
+                rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
         if push.photo_url is not None:
             try:
-                return (await self._send_push(row.chat_id, push, stored)).message_id
+                return (await self._send_push(row, push, stored)).message_id
             except BadRequest as error:
                 if not _matches(error, IMAGE_REFUSALS):
                     raise
                 log.info("image refused for %s (%s); sending as text", stored.article.url, error)
                 push = render_push(stored.article, with_image=False)
-        return (await self._send_push(row.chat_id, push, stored)).message_id
+        return (await self._send_push(row, push, stored)).message_id
 
-    async def _send_push(self, chat_id: int, push: Push, stored: StoredArticle) -> Message:
+    async def _send_push(self, row: Delivery, push: Push, stored: StoredArticle) -> Message:
         if push.photo_url is not None:
             return await self.bot.send_photo(
-                chat_id,
+                row.chat_id,
                 push.photo_url,
+                message_thread_id=_thread(row),
                 caption=push.html,
                 parse_mode=ParseMode.HTML,
                 rate_limit_args=self.rate_limit_args,
             )
         return await self.bot.send_message(
-            chat_id,
+            row.chat_id,
             push.html,
+            message_thread_id=_thread(row),
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(url=stored.article.url),
             rate_limit_args=self.rate_limit_args,
@@ -270,7 +278,10 @@ class Sender:
         self._count_failure("chat gone")
 
     def _cancelled(self, row: Delivery) -> None:
-        self.store.outbox.mark_cancelled_if_sending(row.id, self._stopping, self.clock())
+        if self._stopping:
+            self.store.outbox.release_if_sending(row.id, self.clock())
+        else:
+            self.store.outbox.cancel_if_sending(row.id, self.clock())
 
     def _retry(self, row: Delivery, reason: str, not_before: float, *, count: bool = True) -> None:
         now = self.clock()
@@ -287,6 +298,11 @@ class Sender:
 
 class _Withdrawn(Exception):
     """The article of a row is no longer visible."""
+
+
+def _thread(row: Delivery) -> int | None:
+    """The forum thread to post in; None (not sent) for the chat itself."""
+    return row.thread_id or None
 
 
 def _matches(error: BadRequest, phrases: tuple[str, ...]) -> bool:

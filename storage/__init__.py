@@ -1,4 +1,4 @@
-"""The SQLite store of newsbot: articles, chats, subscriptions and the delivery outbox.
+"""The SQLite store of newsbot: articles, chats, feeds with their subscriptions, the outbox.
 
 Importing the package loads only the error tree and the article values, so that the
 parser and `NewsbotError` stay free of sqlite-utils; `Store` and `open_store` load
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from storage.errors import NewsbotError, StorageError, StoreLocked
-from storage.models import Article, Chat, Delivery, Image, Provider, Related
+from storage.models import Article, Chat, Delivery, Feed, Image, Provider, Related
 
 if TYPE_CHECKING:
     from storage.database import open_store
@@ -20,6 +20,7 @@ __all__ = [
     "Article",
     "Chat",
     "Delivery",
+    "Feed",
     "Image",
     "NewsbotError",
     "Provider",

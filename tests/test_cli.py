@@ -82,7 +82,7 @@ def test_ingest_imports_without_queueing_and_summarises(
     db = tmp_path / "n.db"
     store = open_store(db)
     store.chats.register(1, "private", None)
-    store.chats.set_all_topics(1, True)
+    store.feeds.set_all_topics(store.feeds.ensure(1).id, True)
     store.close()
     monkeypatch.setenv("NEWSBOT_DB", str(db))
     assert main(["ingest", str(folder)]) == 0

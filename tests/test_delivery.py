@@ -16,6 +16,8 @@ from bot.wiring import build_pacer
 from storage import Article, Image, Store
 from storage.store import FileState
 from tests.conftest import Running, eventually
+from tests.feeds import follow as follow_feed
+from tests.feeds import follows
 from tests.standin import TOKEN, StandIn
 
 ARTICLE = Article(
@@ -29,8 +31,7 @@ ARTICLE = Article(
 
 def follow(running: Running, *chats: int) -> None:
     for chat in chats:
-        running.store.chats.register(chat, "private" if chat > 0 else "group", None)
-        running.store.chats.subscribe(chat, ["AI"])
+        follow_feed(running.store, chat, ["AI"], "private" if chat > 0 else "group")
 
 
 def publish(running: Running, article: Article = ARTICLE, path: str = "a.txt") -> int:
@@ -41,7 +42,9 @@ def publish(running: Running, article: Article = ARTICLE, path: str = "a.txt") -
 
 
 def states(running: Running) -> dict[int, str]:
-    rows = running.store.db.execute("SELECT chat_id, state FROM deliveries")
+    rows = running.store.db.execute(
+        "SELECT f.chat_id, d.state FROM deliveries d JOIN feeds f ON f.id = d.feed_id"
+    )
     return {row[0]: row[1] for row in rows}
 
 
@@ -89,7 +92,7 @@ async def test_migrated_group_moves_and_the_push_is_resent_there(running: Runnin
     publish(running)
     await settled(running)
     assert [m.chat_id for m in running.standin.sent] == [-1000300]
-    assert running.store.chats.subscriptions(-1000300) == (False, ["ai"])
+    assert follows(running.store, -1000300) == (False, ["ai"])
     assert states(running) == {-1000300: "sent"}
 
 
@@ -201,8 +204,7 @@ async def test_timed_out_send_is_sent_again_because_it_may_not_have_arrived(
     )  # fmt: skip
     await app.initialize()
     sender = Sender(store, app.bot, None, window=8, metrics=Metrics())
-    store.chats.register(21, "private", None)
-    store.chats.subscribe(21, ["AI"])
+    follow_feed(store, 21, ["AI"])
     standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
     store.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
     task = asyncio.create_task(sender.run())
@@ -245,3 +247,19 @@ async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Runni
     assert set(states(running).values()) == {"sent", "cancelled"}
     # a request already on the wire when the cancel came may still arrive: never more
     assert sum(state == "sent" for state in states(running).values()) <= sent_after
+
+
+async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one(
+    running: Running,
+) -> None:
+    """message_thread_id goes with a push only when its feed is a forum thread."""
+    running.store.chats.register(-1001, "supergroup", "Forum")
+    thread = running.store.feeds.ensure(-1001, 7)
+    running.store.feeds.subscribe(thread.id, ["AI"])
+    follow(running, 12)
+    publish(running)
+    await settled(running)
+    [in_thread] = running.standin.messages_to(-1001)
+    [in_chat] = running.standin.messages_to(12)
+    assert int(in_thread.params["message_thread_id"]) == 7
+    assert "message_thread_id" not in in_chat.params

@@ -20,6 +20,7 @@ from storage import Store, open_store
 from storage.store import Change
 from tests.articles import article_text, write_article
 from tests.conftest import eventually
+from tests.feeds import follow
 
 CHAT = 77
 
@@ -32,7 +33,10 @@ class Watching:
     folder: Path
 
     def queued(self) -> list[tuple[int, str]]:
-        rows = self.store.db.execute("SELECT d.chat_id, d.state FROM deliveries d ORDER BY d.id")
+        rows = self.store.db.execute(
+            "SELECT f.chat_id, d.state FROM deliveries d "
+            "JOIN feeds f ON f.id = d.feed_id ORDER BY d.id"
+        )
         return [(row[0], row[1]) for row in rows]
 
     def kinds(self) -> list[str]:
@@ -72,8 +76,7 @@ async def unwatch(task: asyncio.Task[None]) -> None:
 async def live(store: Store, articles: Path) -> AsyncIterator[Watching]:
     """A watcher past its first start, with chat 77 following AI."""
     store.mark_baseline_done()
-    store.chats.register(CHAT, "private", None)
-    store.chats.subscribe(CHAT, ["AI"])
+    follow(store, CHAT, ["AI"])
     watcher, changes, task = await watch(store, articles)
     yield Watching(watcher, changes, store, articles)
     await unwatch(task)
@@ -259,8 +262,7 @@ async def test_symlink_out_of_the_folder_is_refused(live: Watching, tmp_path: Pa
 
 
 async def test_first_start_takes_existing_files_as_baseline(store: Store, articles: Path) -> None:
-    store.chats.register(CHAT, "private", None)
-    store.chats.subscribe(CHAT, ["AI"])
+    follow(store, CHAT, ["AI"])
     write_article(articles / "old.txt")
     _, changes, task = await watch(store, articles)
     await unwatch(task)
@@ -273,8 +275,7 @@ async def test_changes_while_down_are_handled_on_start_as_if_live(
 ) -> None:
     """New, published, edited and deleted while stopped: the next start sees each once."""
     store = open_store(tmp_path / "db")
-    store.chats.register(CHAT, "private", None)
-    store.chats.subscribe(CHAT, ["AI"])
+    follow(store, CHAT, ["AI"])
     write_article(articles / "kept.txt", webUrl="https://a.example/kept")
     write_article(articles / "draft.txt", webUrl="https://a.example/draft", published=False)
     write_article(articles / "gone.txt", webUrl="https://a.example/gone")

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlite_utils import Database
 
 from storage import Article, StorageError, Store, StoreLocked, open_store
-from storage.schema import migrations
 from storage.store import FileState
+from tests.feeds import feed_of, follow, follows
 
 ARTICLE = Article(
     url="https://news.example.com/a",
@@ -28,57 +27,15 @@ STATE = FileState(100, 1, "h1")
 
 
 def subscribe(store: Store, chat_id: int, *topics: str, chat_type: str = "private") -> None:
-    store.chats.register(chat_id, chat_type, None)
-    store.chats.subscribe(chat_id, list(topics))
+    follow(store, chat_id, list(topics), chat_type)
 
 
 def deliveries(store: Store) -> list[tuple[int, str]]:
     return [
         tuple(row)
-        for row in store.db.execute("SELECT chat_id, state FROM deliveries ORDER BY chat_id")
-    ]
-
-
-def test_migrations_create_every_table_on_an_empty_file(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "new.db")
-    tables = set(store.db.table_names())
-    assert {
-        "articles",
-        "article_topics",
-        "chats",
-        "subscriptions",
-        "mutes",
-        "deliveries",
-        "files",
-        "ingest_errors",
-        "processed_updates",
-        "meta",
-        "articles_fts",
-    } <= tables
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    store.close()
-
-
-def test_migrations_upgrade_an_existing_file_and_keep_its_rows(tmp_path: Path) -> None:
-    """A database at the first version gains the search index and keeps its articles."""
-    path = tmp_path / "old.db"
-    db = Database(path)
-    migrations.apply(db, stop_before="0002_search")
-    db.execute(
-        "INSERT INTO articles (url, path, title, published, present, visible, sort_at, "
-        "first_seen_at, updated_at, data) VALUES ('https://a.example/x', 'x.txt', "
-        "'Old quantum article', 1, 1, 1, '2020', 0, 0, '{}')"
-    )
-    db.close()
-    store = open_store(path)
-    assert [m.name for m in migrations.applied(store.db)] == ["0001_initial", "0002_search"]
-    hits = store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'quantum'")
-    assert len(list(hits)) == 1
-    store.close()
-    # and opening again applies nothing twice
-    assert [m.name for m in migrations.applied(open_store(path).db)] == [
-        "0001_initial",
-        "0002_search",
+        for row in store.db.execute(
+            "SELECT f.chat_id, d.state FROM deliveries d JOIN feeds f ON f.id = d.feed_id ORDER BY f.chat_id"
+        )
     ]
 
 
@@ -135,7 +92,9 @@ def test_unpublish_cancels_pending_and_republish_skips_chats_that_had_it(store: 
     subscribe(store, 1, "AI")
     subscribe(store, 2, "AI")
     store.store_article("a.txt", STATE, ARTICLE, queue=True)
-    first = store.db.execute("SELECT id FROM deliveries WHERE chat_id = 1").fetchone()[0]
+    first = store.db.execute(
+        "SELECT d.id FROM deliveries d JOIN feeds f ON f.id = d.feed_id WHERE f.chat_id = 1"
+    ).fetchone()[0]
     store.outbox.claim(first, time.time())
     store.outbox.mark_sent(first, 7, time.time())
     change = store.store_article(
@@ -171,8 +130,8 @@ def test_second_file_with_the_same_url_is_a_duplicate(store: Store) -> None:
 def test_filters_keep_low_quality_and_muted_articles_from_a_chat(store: Store) -> None:
     for chat in (1, 2, 3):
         subscribe(store, chat, "AI")
-    store.chats.set_min_quality(2, 80)
-    store.chats.mute(3, "LAUNDRY")
+    store.feeds.set_min_quality(feed_of(store, 2), 80)
+    store.feeds.mute(feed_of(store, 3), "LAUNDRY")
     assert (
         store.store_article(
             "a.txt", STATE, replace(ARTICLE, excerpt="Laundry day"), queue=True
@@ -184,7 +143,7 @@ def test_filters_keep_low_quality_and_muted_articles_from_a_chat(store: Store) -
 
 def test_subscribe_all_receives_every_topic(store: Store) -> None:
     store.chats.register(5, "private", None)
-    store.chats.set_all_topics(5, True)
+    store.feeds.set_all_topics(feed_of(store, 5), True)
     assert (
         store.store_article(
             "a.txt", STATE, replace(ARTICLE, topics=("Gardening",)), queue=True
@@ -207,7 +166,7 @@ def test_migrated_chat_keeps_subscriptions_and_queue(store: Store) -> None:
     subscribe(store, -100, "AI", chat_type="group")
     store.store_article("a.txt", STATE, ARTICLE, queue=True)
     store.chats.migrate(-100, -1009)
-    assert store.chats.subscriptions(-1009) == (False, ["ai"])
+    assert follows(store, -1009) == (False, ["ai"])
     assert store.chats.get(-100) is None
     assert deliveries(store) == [(-1009, "pending")]
 
@@ -239,7 +198,7 @@ def test_database_rows_survive_reopening(tmp_path: Path) -> None:
     subscribe(store, 1, "AI")
     store.close()
     again = open_store(tmp_path / "db")
-    assert again.chats.subscriptions(1) == (False, ["ai"])
+    assert follows(again, 1) == (False, ["ai"])
     assert isinstance(again.db.conn, sqlite3.Connection)
     again.close()
 
@@ -248,9 +207,9 @@ def test_muted_words_match_whole_words_only(store: Store) -> None:
     """Muting "AI" mutes "AI news" but not "said"; phrases and punctuation work too."""
     for chat in (1, 2, 3, 4):
         subscribe(store, chat, "AI")
-    store.chats.mute(1, "ai")
-    store.chats.mute(2, "fold laundry")
-    store.chats.mute(3, "c++")
+    store.feeds.mute(feed_of(store, 1), "ai")
+    store.feeds.mute(feed_of(store, 2), "fold laundry")
+    store.feeds.mute(feed_of(store, 3), "c++")
     article = replace(ARTICLE, title="Robots fold laundry, they said", excerpt="Written in C++.")
     assert store.store_article("a.txt", STATE, article, queue=True).queued == 2
     assert deliveries(store) == [(1, "pending"), (4, "pending")]
@@ -319,7 +278,8 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
             list(store.db.execute("SELECT path, hash, url FROM files ORDER BY path")),
             list(
                 store.db.execute(
-                    "SELECT a.url, d.chat_id FROM deliveries d JOIN articles a ON a.id = d.article_id"
+                    "SELECT a.url, f.chat_id FROM deliveries d JOIN articles a ON a.id = d.article_id "
+                    "JOIN feeds f ON f.id = d.feed_id"
                 )
             ),
             [e.path for e in store.ingest_errors()],
@@ -341,3 +301,14 @@ def test_any_search_text_is_a_search_not_an_error(words: str) -> None:
         store.store_article("a.txt", STATE, ARTICLE, queue=False)
         assert isinstance(store.search(words, 10), list)
         store.close()
+
+
+def test_group_moving_into_a_known_supergroup_merges_follows_and_queue(store: Store) -> None:
+    """The supergroup keeps its own settings, gains the group's topics and pending pushes."""
+    subscribe(store, -100, "AI", chat_type="group")
+    subscribe(store, -1009, "Space", chat_type="supergroup")
+    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.chats.migrate(-100, -1009)
+    assert follows(store, -1009) == (False, ["ai", "space"])
+    assert store.chats.get(-100) is None and store.feeds.find(-100) is None
+    assert deliveries(store) == [(-1009, "pending")]

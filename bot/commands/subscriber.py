@@ -1,61 +1,25 @@
-"""What subscribers do in Telegram: commands and the inline buttons that go with them."""
+"""What subscribers do in Telegram: the commands that follow, filter and list articles."""
 
 from __future__ import annotations
 
 import difflib
-import logging
-import time
 from html import escape
 
-from telegram import (
-    BotCommand,
-    ChatMember,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
-from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.commands.catalogue import SUBSCRIBER_COMMANDS
+from bot.commands.keyboards import Keyboards
+from bot.commands.permissions import Permissions
+from bot.commands.replies import nothing_about, reply_html, topics_text
+from bot.commands.targets import feed_of
 from bot.rendering import render_listing
 from storage import Store
 
-log = logging.getLogger(__name__)
-
-ANONYMOUS_ADMIN = 1087968824  # telegram.constants.ChatID.ANONYMOUS_ADMIN
-TOPICS_PER_PAGE = 8
 LISTING_SIZE = 10
-ADMIN_CACHE_SECONDS = 60.0
 MAX_TOPICS = 20  # topics in one /subscribe or /unsubscribe
 MAX_NAME = 64  # characters in a topic name or a muted word
 MAX_SEARCH = 200  # characters of /search words
-
-SUBSCRIBER_COMMANDS = [
-    ("start", "register this chat and pick topics"),
-    ("help", "every command, one line each"),
-    ("topics", "known topics; buttons follow or drop them"),
-    ("topic", "<name>: the newest articles of a topic"),
-    ("subscribe", "<topic>[, <topic>...] or all: follow topics"),
-    ("unsubscribe", "<topic> or all: stop following"),
-    ("subscriptions", "what this chat follows, and its filters"),
-    ("filter", "quality <0-100> | mute <word> | unmute <word> | clear"),
-    ("latest", "[n]: the newest n articles of your topics (default 5, max 20)"),
-    ("search", "<words>: find articles by title and excerpt"),
-    ("stop", "stop all pushes to this chat"),
-]
-ADMIN_COMMANDS = [
-    ("stats", "subscribers, articles, pushes, errors"),
-    ("broadcast", "<text>: a message to every active chat"),
-    ("pause", "hold all pushes"),
-    ("resume", "release held pushes"),
-    ("errors", "the latest bad article files and why"),
-]
-
-
-def bot_commands(entries: list[tuple[str, str]]) -> list[BotCommand]:
-    return [BotCommand(name, text[:256]) for name, text in entries]
 
 
 class Commands:
@@ -63,79 +27,38 @@ class Commands:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._admin_cache: dict[tuple[int, int], tuple[float, bool]] = {}
-
-    # --- shared checks ----------------------------------------------------------------
-
-    def register(self, update: Update) -> int:
-        """Remember (or reactivate) the chat an update came from; returns its id."""
-        chat = update.effective_chat
-        assert chat is not None
-        self.store.chats.register(chat.id, chat.type, chat.title or chat.username)
-        return chat.id
-
-    async def may_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-        """Anyone in private; in groups, administrators, the creator and anonymous admins."""
-        chat, user = update.effective_chat, update.effective_user
-        if chat is None or chat.type == ChatType.PRIVATE:
-            return True
-        message = update.effective_message
-        if message is not None and message.sender_chat is not None:
-            return message.sender_chat.id == chat.id  # an anonymous admin writes as the group
-        if user is None:
-            return False
-        key = (chat.id, user.id)
-        cached = self._admin_cache.get(key)
-        if cached is not None and time.monotonic() - cached[0] < ADMIN_CACHE_SECONDS:
-            return cached[1]
-        try:
-            member = await context.bot.get_chat_member(chat.id, user.id)
-        except BadRequest:
-            return False
-        allowed = member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
-        self._admin_cache[key] = (time.monotonic(), allowed)
-        return allowed
-
-    async def refuse_unless_allowed(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE
-    ) -> bool:
-        """True when the sender may change this chat; else says so politely."""
-        if await self.may_change(update, context):
-            return True
-        await reply_html(update, "Sorry, only this group's administrators can change that.")
-        return False
-
-    # --- commands ---------------------------------------------------------------------
+        self.permissions = Permissions()
+        self.keyboards = Keyboards(store)
 
     async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Register the chat, greet, and offer topic buttons."""
-        chat_id = self.register(update)
+        feed = feed_of(self.store, update)
         text = (
             "Hello! I send you news articles from the topics you follow.\n"
             "Tap a topic below, or send /subscribe &lt;topic&gt;. /help lists every command."
         )
-        await reply_html(update, text, self._topics_keyboard(chat_id, 0))
+        await reply_html(update, text, self.keyboards.topics(feed.id, 0))
 
     async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every command with one line each."""
-        self.register(update)
+        feed_of(self.store, update)
         lines = [f"/{name} {escape(text, quote=False)}" for name, text in SUBSCRIBER_COMMANDS]
         await reply_html(update, "\n".join(lines))
 
     async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Known topics with counts; buttons toggle the chat's subscription."""
-        chat_id = self.register(update)
+        feed = feed_of(self.store, update)
         counts = self.store.topic_counts()
         if not counts:
             await reply_html(
                 update, "No articles yet, so no topics. /subscribe &lt;topic&gt; works."
             )
             return
-        await reply_html(update, _topics_text(counts), self._topics_keyboard(chat_id, 0))
+        await reply_html(update, topics_text(counts), self.keyboards.topics(feed.id, 0))
 
     async def topic_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
-        chat_id = self.register(update)
+        feed = feed_of(self.store, update)
         name = " ".join(context.args or []).strip()
         if not name or len(name) > MAX_NAME:
             await reply_html(update, "Usage: /topic &lt;name&gt;, for example /topic AI")
@@ -144,13 +67,13 @@ class Commands:
         text = (
             render_listing(items, f"Newest in {name}")
             if items
-            else _nothing_about(name, self._close_topics(name))
+            else nothing_about(name, self._close_topics(name))
         )
-        await reply_html(update, text, self._topic_button(chat_id, name))
+        await reply_html(update, text, self.keyboards.topic(feed.id, name))
 
     async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Follow one or several comma-separated topics, or all."""
-        chat_id = self.register(update)
+        feed = feed_of(self.store, update)
         topics = _topic_args(context.args)
         if not topics:
             await reply_html(
@@ -159,34 +82,34 @@ class Commands:
                 f"(at most {MAX_TOPICS} topics of {MAX_NAME} characters)",
             )
             return
-        if not await self.refuse_unless_allowed(update, context):
+        if not await self.permissions.refuse_unless_allowed(update, context):
             return
         if [topic.casefold() for topic in topics] == ["all"]:
-            self.store.chats.set_all_topics(chat_id, True)
+            self.store.feeds.set_all_topics(feed.id, True)
             await reply_html(update, "This chat now follows every topic.")
             return
-        self.store.chats.subscribe(chat_id, topics)
+        self.store.feeds.subscribe(feed.id, topics)
         known = {name.casefold() for name, _ in self.store.topic_counts()}
         lines = ["Subscribed to " + escape(", ".join(topics), quote=False) + "."]
         for topic in topics:
             if topic.casefold() not in known:
-                lines.append(_nothing_about(topic, self._close_topics(topic)))
+                lines.append(nothing_about(topic, self._close_topics(topic)))
         await reply_html(update, "\n".join(lines))
 
     async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop following topics, or all."""
-        chat_id = self.register(update)
+        feed = feed_of(self.store, update)
         topics = _topic_args(context.args)
         if not topics:
             await reply_html(update, "Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
             return
-        if not await self.refuse_unless_allowed(update, context):
+        if not await self.permissions.refuse_unless_allowed(update, context):
             return
         if [topic.casefold() for topic in topics] == ["all"]:
-            self.store.chats.set_all_topics(chat_id, False)
+            self.store.feeds.set_all_topics(feed.id, False)
             await reply_html(update, "This chat follows nothing now.")
             return
-        removed = self.store.chats.unsubscribe(chat_id, topics)
+        removed = self.store.feeds.unsubscribe(feed.id, topics)
         names = escape(", ".join(topics), quote=False)
         if removed:
             await reply_html(update, f"Unsubscribed from {names}.")
@@ -197,10 +120,8 @@ class Commands:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         """What this chat follows, and its filters."""
-        chat_id = self.register(update)
-        everything, topics = self.store.chats.subscriptions(chat_id)
-        chat = self.store.chats.get(chat_id)
-        assert chat is not None
+        feed = feed_of(self.store, update)
+        everything, topics = self.store.feeds.subscriptions(feed.id)
         if everything:
             follows = "every topic"
         elif topics:
@@ -211,15 +132,15 @@ class Commands:
         else:
             follows = "nothing yet (try /topics)"
         lines = [f"This chat follows: {escape(follows, quote=False)}"]
-        if chat.min_quality is not None:
-            lines.append(f"Minimum quality: {chat.min_quality}")
-        if chat.muted:
-            lines.append("Muted words: " + escape(", ".join(chat.muted), quote=False))
+        if feed.min_quality is not None:
+            lines.append(f"Minimum quality: {feed.min_quality}")
+        if feed.muted:
+            lines.append("Muted words: " + escape(", ".join(feed.muted), quote=False))
         await reply_html(update, "\n".join(lines))
 
     async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Per-chat filters: minimum quality, muted words, clear."""
-        chat_id = self.register(update)
+        feed = feed_of(self.store, update)
         args = context.args or []
         action = args[0].lower() if args else ""
         rest = " ".join(args[1:]).strip()
@@ -227,38 +148,38 @@ class Commands:
             "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | clear"
         )
         if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
-            if await self.refuse_unless_allowed(update, context):
-                self.store.chats.set_min_quality(chat_id, int(rest) or None)
+            if await self.permissions.refuse_unless_allowed(update, context):
+                self.store.feeds.set_min_quality(feed.id, int(rest) or None)
                 await reply_html(update, f"Only articles of quality {int(rest)} or more will come.")
         elif action in ("mute", "unmute") and rest and len(rest) <= MAX_NAME:
-            if await self.refuse_unless_allowed(update, context):
-                await self._mute(update, chat_id, action, rest)
+            if await self.permissions.refuse_unless_allowed(update, context):
+                await self._mute(update, feed.id, action, rest)
         elif action == "clear" and not rest:
-            if await self.refuse_unless_allowed(update, context):
-                self.store.chats.clear_filters(chat_id)
+            if await self.permissions.refuse_unless_allowed(update, context):
+                self.store.feeds.clear_filters(feed.id)
                 await reply_html(update, "Filters cleared.")
         else:
             await reply_html(update, usage)
 
-    async def _mute(self, update: Update, chat_id: int, action: str, word: str) -> None:
+    async def _mute(self, update: Update, feed_id: int, action: str, word: str) -> None:
         shown = escape(word, quote=False)
         if action == "mute":
-            self.store.chats.mute(chat_id, word)
+            self.store.feeds.mute(feed_id, word)
             await reply_html(update, f"Articles mentioning “{shown}” will not be pushed here.")
-        elif self.store.chats.unmute(chat_id, word):
+        elif self.store.feeds.unmute(feed_id, word):
             await reply_html(update, f"“{shown}” is no longer muted.")
         else:
             await reply_html(update, f"“{shown}” was not muted.")
 
     async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
-        chat_id = self.register(update)
+        feed = feed_of(self.store, update)
         args = context.args or []
         if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 20)):
             await reply_html(update, "Usage: /latest [n], n from 1 to 20")
             return
         count = int(args[0]) if args else 5
-        everything, topics = self.store.chats.subscriptions(chat_id)
+        everything, topics = self.store.feeds.subscriptions(feed.id)
         items = self.store.latest(count, [] if everything else topics)
         if not items:
             await reply_html(update, "No articles yet.")
@@ -267,7 +188,7 @@ class Commands:
 
     async def search_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Full-text search over titles and excerpts, newest first."""
-        self.register(update)
+        feed_of(self.store, update)
         words = " ".join(context.args or []).strip()
         if not words or len(words) > MAX_SEARCH:
             await reply_html(
@@ -282,10 +203,10 @@ class Commands:
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all pushes to this chat."""
-        chat_id = self.register(update)
-        if not await self.refuse_unless_allowed(update, context):
+        feed = feed_of(self.store, update)
+        if not await self.permissions.refuse_unless_allowed(update, context):
             return
-        self.store.chats.stop(chat_id)
+        self.store.feeds.stop(feed.id)
         await reply_html(
             update, "Stopped: this chat follows nothing now. /subscribe to start again."
         )
@@ -300,64 +221,31 @@ class Commands:
         """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
         query = update.callback_query
         assert query is not None and query.data is not None
-        chat_id = self.register(update)
+        feed = feed_of(self.store, update)
         kind, _, rest = query.data.partition(":")
         if kind == "page" and rest.isdigit():
             await query.answer()
-            await query.edit_message_reply_markup(self._topics_keyboard(chat_id, int(rest)))
+            await query.edit_message_reply_markup(self.keyboards.topics(feed.id, int(rest)))
             return
         if kind not in ("sub", "one"):
             await query.answer("This button is no longer valid.")
             return
-        if not await self.may_change(update, context):
+        if not await self.permissions.may_change(update, context):
             await query.answer("Only this group's administrators can change that.")
             return
         page, _, topic = rest.partition(":")
-        following = self._follows(chat_id, topic)
+        following = self.keyboards.follows(feed.id, topic)
         if following:
-            self.store.chats.unsubscribe(chat_id, [topic])
+            self.store.feeds.unsubscribe(feed.id, [topic])
         else:
-            self.store.chats.subscribe(chat_id, [topic])
+            self.store.feeds.subscribe(feed.id, [topic])
         await query.answer(("Unsubscribed from " if following else "Subscribed to ") + topic)
         markup = (
-            self._topic_button(chat_id, topic)
+            self.keyboards.topic(feed.id, topic)
             if kind == "one"
-            else self._topics_keyboard(chat_id, int(page or 0))
+            else self.keyboards.topics(feed.id, int(page or 0))
         )
         await query.edit_message_reply_markup(markup)
-
-    def _follows(self, chat_id: int, topic: str) -> bool:
-        return topic.casefold() in self.store.chats.subscriptions(chat_id)[1]
-
-    def _topics_keyboard(self, chat_id: int, page: int) -> InlineKeyboardMarkup | None:
-        counts = self.store.topic_counts()
-        if not counts:
-            return None
-        pages = (len(counts) + TOPICS_PER_PAGE - 1) // TOPICS_PER_PAGE
-        page = min(max(page, 0), pages - 1)
-        followed = set(self.store.chats.subscriptions(chat_id)[1])
-        rows = []
-        for name, count in counts[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]:
-            data = f"sub:{page}:{name}"
-            if len(data.encode()) > 64:  # Telegram's limit for callback data
-                continue
-            mark = "✅ " if name.casefold() in followed else ""
-            rows.append([InlineKeyboardButton(f"{mark}{name} ({count})", callback_data=data)])
-        turns = []
-        if page > 0:
-            turns.append(InlineKeyboardButton("« Previous", callback_data=f"page:{page - 1}"))
-        if page + 1 < pages:
-            turns.append(InlineKeyboardButton("Next »", callback_data=f"page:{page + 1}"))
-        if turns:
-            rows.append(turns)
-        return InlineKeyboardMarkup(rows)
-
-    def _topic_button(self, chat_id: int, topic: str) -> InlineKeyboardMarkup | None:
-        data = f"one::{topic}"
-        if len(data.encode()) > 64:
-            return None
-        label = ("Unsubscribe from " if self._follows(chat_id, topic) else "Subscribe to ") + topic
-        return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
     def _close_topics(self, topic: str) -> list[str]:
         names = {name.casefold(): name for name, _ in self.store.topic_counts()}
@@ -376,30 +264,3 @@ def _topic_args(args: list[str] | None) -> list[str]:
     if len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
         return []
     return topics
-
-
-def _topics_text(counts: list[tuple[str, int]]) -> str:
-    lines = ["<b>Topics</b> (articles):"]
-    lines += [f"{escape(name, quote=False)} ({count})" for name, count in counts[:50]]
-    if len(counts) > 50:
-        lines.append(f"… and {len(counts) - 50} more")
-    return "\n".join(lines)
-
-
-def _nothing_about(topic: str, close: list[str]) -> str:
-    text = (
-        f"No articles about “{escape(topic, quote=False)}” yet; you will get them when they come."
-    )
-    if close:
-        text += " Did you mean: " + escape(", ".join(close), quote=False) + "?"
-    return text
-
-
-async def reply_html(
-    update: Update, html: str, markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
-    """Answer in the chat of an update, HTML, without quoting the command."""
-    message = update.effective_message
-    if message is None:
-        return None
-    return await message.reply_html(html, reply_markup=markup, do_quote=False)
