@@ -40,7 +40,7 @@ def prepare(folder: Path, chats: int) -> Path:
     db = folder / "commands.db"
     shutil.copy(SOURCE, db)
     store = open_store(db)
-    store.mark_baseline_done()
+    store.flags.mark_baseline_done()
     rng = random.Random(3)
     now = time.time()
     with store.batch():
@@ -106,7 +106,7 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
             timings[name].append(standin.messages_to(chat)[0].at - started[update_id])
     empty = [m.text for m in standin.sent if m.text and m.text.startswith(("No ", "Nothing"))]
     print(f"replies: {len(standin.sent)}, of which empty: {len(empty)}; "
-          f"visible articles: {store.counts()['articles']}")  # fmt: skip
+          f"visible articles: {store.figures.counts()['articles']}")  # fmt: skip
     stop.set()
     await task
     store.close()

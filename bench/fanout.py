@@ -72,7 +72,7 @@ async def fan_out(
     sender = Sender(
         store, app.bot, pacer, window=8, metrics=Metrics(), rate_limit_args=args_for_sends
     )
-    change = store.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+    change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
     task = asyncio.create_task(sender.run())
     started = time.monotonic()
     while store.outbox.pending_count() and time.monotonic() - started < 600:
@@ -107,7 +107,7 @@ def time_queueing(chats: int) -> tuple[float, int]:
     store = open_store(folder / "queue.db")
     subscribe_all(store, chats, 0)
     started = time.perf_counter()
-    change = store.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+    change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
     elapsed = time.perf_counter() - started
     store.close()
     return elapsed, change.queued

@@ -49,7 +49,7 @@ async def measure(relist: bool, probes: int) -> list[float]:
                     db_path=folder / "latency.db", watcher="polling" if relist else "native",
                     scan_interval=3600)  # fmt: skip
     store = open_store(config.db_path, exclusive=True)
-    store.mark_baseline_done()
+    store.flags.mark_baseline_done()
     for index in range(probes):  # a chat per probe, so per-chat pacing never waits
         store.chats.register(index + 1, "private", None)
         store.feeds.subscribe(store.feeds.ensure(index + 1).id, [f"probe{index}"])

@@ -226,7 +226,7 @@ def preview_command(config: Config, file: Path) -> int:
 def stats_command(config: Config) -> int:
     store = open_store(config.db_path)
     try:
-        print(format_stats(store.counts()))
+        print(format_stats(store.figures.counts()))
     finally:
         store.close()
     return 0

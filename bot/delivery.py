@@ -128,7 +128,7 @@ class Sender:
         free = self.window - len(self._in_flight)
         now = self.clock()
         rows: list[Delivery] = []
-        if free > 0 and not self.store.paused:
+        if free > 0 and not self.store.flags.paused:
             rows = self.store.outbox.ready(free, now, self._busy_chats())
         for row in rows:
             if self.store.outbox.claim(row.id, now):
@@ -248,7 +248,7 @@ class Sender:
         if article_id in self._articles_cache:
             self._articles_cache.move_to_end(article_id)
             return self._articles_cache[article_id]
-        stored = self.store.article(article_id)
+        stored = self.store.listing.article(article_id)
         self._articles_cache[article_id] = stored
         if len(self._articles_cache) > 256:
             self._articles_cache.popitem(last=False)

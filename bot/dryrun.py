@@ -22,7 +22,7 @@ async def run_dry(config: Config, store: Store, stop: asyncio.Event) -> None:
     def show(change: Change) -> None:
         if change.kind not in ("new", "published") or change.article_id is None:
             return
-        stored = store.article(change.article_id)
+        stored = store.listing.article(change.article_id)
         if stored is None or not stored.visible:
             return
         push = render_push(stored.article)

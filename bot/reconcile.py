@@ -32,7 +32,7 @@ class Reconciliation:
         self.ingestor = ingestor
         self.queue = queue
         self.parallel = parallel
-        self.known = ingestor.store.file_states()
+        self.known = ingestor.store.files.file_states()
         self.found = Scan([], [], 0)
         self.to_read: list[Path] = []
         self._batches: Iterator[list[Loaded]] | None = None

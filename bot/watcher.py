@@ -109,10 +109,10 @@ class Watcher:
         """Start watching, reconcile with a scan, then process events until cancelled."""
         self._loop = asyncio.get_running_loop()
         self._start_observer()
-        baseline = not self.ingestor.store.baseline_done
+        baseline = not self.ingestor.store.flags.baseline_done
         await self.scan(queue=self.queue_pushes and not baseline)
         if baseline:
-            self.ingestor.store.mark_baseline_done()
+            self.ingestor.store.flags.mark_baseline_done()
             log.info("first start: the files already in the folder are the baseline, not pushed")
         self.alive = True
         tasks = [

@@ -91,7 +91,7 @@ def test_ingest_imports_without_queueing_and_summarises(
     assert "1  title is missing" in out and "1  invalid YAML" in out
     store = open_store(db)
     assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
-    assert len(store.latest(10)) == 3
+    assert len(store.listing.latest(10)) == 3
     store.close()
     assert main(["ingest", str(folder)]) == 0
     assert "imported 0, updated 0, unchanged 6" in capsys.readouterr().out

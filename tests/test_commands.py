@@ -32,7 +32,7 @@ def add(
         topics=topics,
         published=published,
     )
-    running.store.store_article(f"{slug}.txt", FileState(1, 1, slug), article, queue=False)
+    running.store.files.store_article(f"{slug}.txt", FileState(1, 1, slug), article, queue=False)
 
 
 def buttons(running: Running, chat_id: int) -> list[tuple[str, str]]:
@@ -165,7 +165,7 @@ async def test_filters_change_what_is_pushed(running: Running) -> None:
     await running.command(1, "/filter mute laundry")
     feed = running.store.feeds.find(1)
     assert feed is not None and feed.muted == ("laundry",)
-    change = running.store.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
+    change = running.store.files.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
     assert change.queued == 0
     assert "no longer muted" in await running.command(1, "/filter unmute LAUNDRY")
     assert await running.command(1, "/filter clear") == "Filters cleared."
@@ -258,7 +258,7 @@ async def test_admin_commands_are_refused_to_others(running: Running) -> None:
         assert (
             await running.command(chat, command) == "Sorry, that command is for the bot's admins."
         )
-    assert not running.store.paused
+    assert not running.store.flags.paused
 
 
 async def test_stats_for_admins(running: Running) -> None:
@@ -269,10 +269,10 @@ async def test_stats_for_admins(running: Running) -> None:
 
 async def test_pause_holds_and_resume_releases(running: Running) -> None:
     assert "paused" in await running.command(ADMIN_ID, "/pause")
-    assert running.store.paused
+    assert running.store.flags.paused
     assert "Pushes are paused" in await running.command(ADMIN_ID, "/stats")
     assert "resumed" in await running.command(ADMIN_ID, "/resume")
-    assert not running.store.paused
+    assert not running.store.flags.paused
 
 
 async def test_broadcast_reaches_every_active_chat_once(running: Running) -> None:
@@ -304,7 +304,7 @@ async def test_repeated_update_id_repeats_no_effect(running: Running) -> None:
 
 
 async def test_errors_lists_bad_files_for_admins(running: Running) -> None:
-    running.store.record_error("bad.txt", None, "invalid YAML: oops")
+    running.store.files.record_error("bad.txt", None, "invalid YAML: oops")
     reply = await running.command(ADMIN_ID, "/errors")
     assert "bad.txt" in reply and "invalid YAML: oops" in reply
 

@@ -35,7 +35,7 @@ def follow(running: Running, *chats: int) -> None:
 
 
 def publish(running: Running, article: Article = ARTICLE, path: str = "a.txt") -> int:
-    change = running.store.store_article(path, FileState(1, 1, path), article, queue=True)
+    change = running.store.files.store_article(path, FileState(1, 1, path), article, queue=True)
     running.bot.sender.wake()
     assert change.article_id is not None
     return change.article_id
@@ -155,13 +155,13 @@ async def test_server_errors_are_retried_with_backoff(running: Running) -> None:
 
 
 async def test_withdrawn_article_is_never_sent_after_the_cancel(running: Running) -> None:
-    running.store.set_paused(True)
+    running.store.flags.set_paused(True)
     follow(running, 14)
     publish(running)
-    running.store.store_article(
+    running.store.files.store_article(
         "a.txt", FileState(1, 2, "other"), replace(ARTICLE, published=False), queue=True
     )
-    running.store.set_paused(False)
+    running.store.flags.set_paused(False)
     running.bot.sender.wake()
     await settled(running)
     assert running.standin.messages_to(14) == []
@@ -169,14 +169,14 @@ async def test_withdrawn_article_is_never_sent_after_the_cancel(running: Running
 
 
 async def test_paused_pushes_wait_and_go_out_on_resume(running: Running) -> None:
-    running.store.set_paused(True)
+    running.store.flags.set_paused(True)
     follow(running, 15)
     publish(running)
     running.bot.sender.wake()
     await eventually(lambda: not running.bot.sender._wake.is_set())  # it looked, and held
     assert running.standin.messages_to(15) == []
     assert states(running) == {15: "pending"}
-    running.store.set_paused(False)
+    running.store.flags.set_paused(False)
     running.bot.sender.wake()
     await settled(running)
     assert states(running) == {15: "sent"}
@@ -206,7 +206,7 @@ async def test_timed_out_send_is_sent_again_because_it_may_not_have_arrived(
     sender = Sender(store, app.bot, None, window=8, metrics=Metrics())
     follow_feed(store, 21, ["AI"])
     standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
-    store.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
+    store.files.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
     task = asyncio.create_task(sender.run())
     try:
         await eventually(lambda: store.outbox.pending_count() == 0)
@@ -226,7 +226,7 @@ async def test_edit_during_a_fan_out_cancels_nothing(running: Running) -> None:
     publish(running)
     await eventually(lambda: len(running.standin.sent) >= 3)
     edited = replace(ARTICLE, title="Robots fold laundry, better")
-    change = running.store.store_article("a.txt", FileState(1, 2, "edit"), edited, queue=True)
+    change = running.store.files.store_article("a.txt", FileState(1, 2, "edit"), edited, queue=True)
     running.bot.watcher.on_change(change)
     await settled(running)
     assert set(states(running).values()) == {"sent"}
@@ -237,7 +237,7 @@ async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Runni
     follow(running, *range(400, 430))
     publish(running)
     await eventually(lambda: len(running.standin.sent) >= 3)
-    change = running.store.store_article(
+    change = running.store.files.store_article(
         "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
     )
     running.bot.watcher.on_change(change)

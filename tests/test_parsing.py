@@ -195,8 +195,8 @@ def test_any_field_values_are_an_article_or_a_reason(fields: dict[str, object]) 
         return
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "db")
-        store.store_article("a.txt", FileState(1, 1, "h"), article, queue=True)
-        stored = store.latest(1)
+        store.files.store_article("a.txt", FileState(1, 1, "h"), article, queue=True)
+        stored = store.listing.latest(1)
         assert [item.article.url for item in stored] == [article.url]
         render_push(stored[0].article)
         store.close()

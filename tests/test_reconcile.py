@@ -21,7 +21,7 @@ def ingest(folder: Path, db: Path) -> str:
 def visible_paths(db: Path) -> list[str]:
     store: Store = open_store(db)
     try:
-        return [stored.path for stored in store.latest(10)]
+        return [stored.path for stored in store.listing.latest(10)]
     finally:
         store.close()
 

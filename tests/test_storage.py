@@ -58,72 +58,72 @@ def test_new_published_article_is_queued_once_per_matching_chat(store: Store) ->
     subscribe(store, 1, "ai")
     subscribe(store, 2, "Robotics", "AI")
     subscribe(store, 3, "Cooking")
-    change = store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    change = store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     assert change.kind == "new" and change.queued == 2
     assert deliveries(store) == [(1, "pending"), (2, "pending")]
 
 
 def test_baseline_and_ingest_store_without_queueing(store: Store) -> None:
     subscribe(store, 1, "AI")
-    assert store.store_article("a.txt", STATE, ARTICLE, queue=False).kind == "new"
+    assert store.files.store_article("a.txt", STATE, ARTICLE, queue=False).kind == "new"
     assert deliveries(store) == []
 
 
 def test_draft_is_queued_only_when_published(store: Store) -> None:
     subscribe(store, 1, "AI")
     draft = replace(ARTICLE, published=False)
-    assert store.store_article("a.txt", STATE, draft, queue=True).queued == 0
-    assert store.latest(10) == []
-    change = store.store_article("a.txt", replace(STATE, hash="h2"), ARTICLE, queue=True)
+    assert store.files.store_article("a.txt", STATE, draft, queue=True).queued == 0
+    assert store.listing.latest(10) == []
+    change = store.files.store_article("a.txt", replace(STATE, hash="h2"), ARTICLE, queue=True)
     assert (change.kind, change.queued) == ("published", 1)
 
 
 def test_edit_of_published_article_is_not_queued_again(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
-    change = store.store_article(
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    change = store.files.store_article(
         "a.txt", replace(STATE, hash="h2"), replace(ARTICLE, title="Better title"), queue=True
     )
     assert (change.kind, change.queued) == ("edited", 0)
-    assert store.latest(1)[0].article.title == "Better title"
+    assert store.listing.latest(1)[0].article.title == "Better title"
 
 
 def test_unpublish_cancels_pending_and_republish_skips_chats_that_had_it(store: Store) -> None:
     subscribe(store, 1, "AI")
     subscribe(store, 2, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     first = store.db.execute(
         "SELECT d.id FROM deliveries d JOIN feeds f ON f.id = d.feed_id WHERE f.chat_id = 1"
     ).fetchone()[0]
     store.outbox.claim(first, time.time())
     store.outbox.mark_sent(first, 7, time.time())
-    change = store.store_article(
+    change = store.files.store_article(
         "a.txt", replace(STATE, hash="h2"), replace(ARTICLE, published=False), queue=True
     )
     assert (change.kind, change.cancelled) == ("unpublished", 1)
     assert deliveries(store) == [(1, "sent"), (2, "cancelled")]
-    assert store.latest(10) == []
-    change = store.store_article("a.txt", replace(STATE, hash="h3"), ARTICLE, queue=True)
+    assert store.listing.latest(10) == []
+    change = store.files.store_article("a.txt", replace(STATE, hash="h3"), ARTICLE, queue=True)
     assert (change.kind, change.queued) == ("published", 1)
     assert deliveries(store) == [(1, "sent"), (2, "pending")]
 
 
 def test_removed_file_hides_the_article_and_cancels_its_pushes(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
-    change, others = store.remove_file("a.txt")
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    change, others = store.files.remove_file("a.txt")
     assert (change.kind, change.cancelled, others) == ("removed", 1, [])
-    assert store.latest(10) == [] and store.search("robots", 10) == []
+    assert store.listing.latest(10) == [] and store.listing.search("robots", 10) == []
 
 
 def test_second_file_with_the_same_url_is_a_duplicate(store: Store) -> None:
     """The file that held the webUrl first stays the article; the other is listed as an error."""
-    store.store_article("a.txt", STATE, ARTICLE, queue=False)
-    change = store.store_article("b.txt", STATE, replace(ARTICLE, title="Copy"), queue=False)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+    change = store.files.store_article("b.txt", STATE, replace(ARTICLE, title="Copy"), queue=False)
     assert (change.kind, change.other_path) == ("duplicate", "a.txt")
-    assert store.latest(1)[0].article.title == "Robots fold laundry"
-    assert [e.path for e in store.ingest_errors()] == ["b.txt"]
-    _, others = store.remove_file("a.txt")
+    assert store.listing.latest(1)[0].article.title == "Robots fold laundry"
+    assert [e.path for e in store.figures.ingest_errors()] == ["b.txt"]
+    _, others = store.files.remove_file("a.txt")
     assert others == ["b.txt"]  # the duplicate can take over
 
 
@@ -133,7 +133,7 @@ def test_filters_keep_low_quality_and_muted_articles_from_a_chat(store: Store) -
     store.feeds.set_min_quality(feed_of(store, 2), 80)
     store.feeds.mute(feed_of(store, 3), "LAUNDRY")
     assert (
-        store.store_article(
+        store.files.store_article(
             "a.txt", STATE, replace(ARTICLE, excerpt="Laundry day"), queue=True
         ).queued
         == 1
@@ -145,7 +145,7 @@ def test_subscribe_all_receives_every_topic(store: Store) -> None:
     store.chats.register(5, "private", None)
     store.feeds.set_all_topics(feed_of(store, 5), True)
     assert (
-        store.store_article(
+        store.files.store_article(
             "a.txt", STATE, replace(ARTICLE, topics=("Gardening",)), queue=True
         ).queued
         == 1
@@ -154,9 +154,9 @@ def test_subscribe_all_receives_every_topic(store: Store) -> None:
 
 def test_inactive_chat_gets_nothing_and_its_pending_rows_are_cancelled(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     assert store.chats.deactivate(1) == 1
-    store.store_article(
+    store.files.store_article(
         "b.txt", STATE, replace(ARTICLE, url="https://news.example.com/b"), queue=True
     )
     assert deliveries(store) == [(1, "cancelled")]
@@ -164,7 +164,7 @@ def test_inactive_chat_gets_nothing_and_its_pending_rows_are_cancelled(store: St
 
 def test_migrated_chat_keeps_subscriptions_and_queue(store: Store) -> None:
     subscribe(store, -100, "AI", chat_type="group")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     store.chats.migrate(-100, -1009)
     assert follows(store, -1009) == (False, ["ai"])
     assert store.chats.get(-100) is None
@@ -172,12 +172,15 @@ def test_migrated_chat_keeps_subscriptions_and_queue(store: Store) -> None:
 
 
 def test_search_finds_words_in_titles_and_excerpts_newest_first(store: Store) -> None:
-    store.store_article("a.txt", STATE, replace(ARTICLE, title="Old robots"), queue=False)
+    store.files.store_article("a.txt", STATE, replace(ARTICLE, title="Old robots"), queue=False)
     newer = replace(ARTICLE, url="https://b.example/b", title="New robots", excerpt="Quantum")
-    store.store_article("b.txt", STATE, newer, queue=False)
-    assert [s.article.title for s in store.search("robots", 10)] == ["New robots", "Old robots"]
-    assert [s.article.title for s in store.search("quantum", 10)] == ["New robots"]
-    assert store.search('" OR * NEAR(', 10) == []  # user text is never FTS syntax
+    store.files.store_article("b.txt", STATE, newer, queue=False)
+    assert [s.article.title for s in store.listing.search("robots", 10)] == [
+        "New robots",
+        "Old robots",
+    ]
+    assert [s.article.title for s in store.listing.search("quantum", 10)] == ["New robots"]
+    assert store.listing.search('" OR * NEAR(', 10) == []  # user text is never FTS syntax
 
 
 def test_update_ids_are_claimed_once(store: Store) -> None:
@@ -187,7 +190,7 @@ def test_update_ids_are_claimed_once(store: Store) -> None:
 
 def test_crash_recovery_puts_sending_rows_back(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     store.outbox.claim(1, time.time())
     assert store.outbox.recover_in_flight(time.time(), 0.0) == 1
     assert deliveries(store) == [(1, "pending")]
@@ -211,7 +214,7 @@ def test_muted_words_match_whole_words_only(store: Store) -> None:
     store.feeds.mute(feed_of(store, 2), "fold laundry")
     store.feeds.mute(feed_of(store, 3), "c++")
     article = replace(ARTICLE, title="Robots fold laundry, they said", excerpt="Written in C++.")
-    assert store.store_article("a.txt", STATE, article, queue=True).queued == 2
+    assert store.files.store_article("a.txt", STATE, article, queue=True).queued == 2
     assert deliveries(store) == [(1, "pending"), (4, "pending")]
 
 
@@ -234,7 +237,7 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
 
     def seed(store: Store) -> None:
         subscribe(store, 1, "AI")
-        store.store_article(
+        store.files.store_article(
             "old.txt", STATE, replace(ARTICLE, url="https://a.example/old"), queue=False
         )
 
@@ -258,8 +261,8 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
     batch, single = open_store(tmp_path / "batch.db"), open_store(tmp_path / "single.db")
     seed(batch)
     seed(single)
-    together = batch.store_articles(items, queue=True)
-    apart = [single.store_article(p, s, a, queue=True) for p, s, a, _ in items]
+    together = batch.files.store_articles(items, queue=True)
+    apart = [single.files.store_article(p, s, a, queue=True) for p, s, a, _ in items]
     assert [(c.kind, c.queued) for c in together] == [(c.kind, c.queued) for c in apart]
     assert [c.kind for c in together] == ["new", "new", "duplicate", "edited", "duplicate"]
 
@@ -282,12 +285,12 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
                     "JOIN feeds f ON f.id = d.feed_id"
                 )
             ),
-            [e.path for e in store.ingest_errors()],
+            [e.path for e in store.figures.ingest_errors()],
         ]
 
     assert snapshot(batch)[1:] == snapshot(single)[1:]
     assert [row[:4] for row in snapshot(batch)[0]] == [row[:4] for row in snapshot(single)[0]]  # type: ignore[attr-defined]
-    assert batch.search("robots", 10) and len(batch.latest(10)) == 2
+    assert batch.listing.search("robots", 10) and len(batch.listing.latest(10)) == 2
     batch.close()
     single.close()
 
@@ -298,8 +301,8 @@ def test_any_search_text_is_a_search_not_an_error(words: str) -> None:
     """Whatever a user types after /search, SQLite's full-text syntax never sees it raw."""
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "db")
-        store.store_article("a.txt", STATE, ARTICLE, queue=False)
-        assert isinstance(store.search(words, 10), list)
+        store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+        assert isinstance(store.listing.search(words, 10), list)
         store.close()
 
 
@@ -307,7 +310,7 @@ def test_group_moving_into_a_known_supergroup_merges_follows_and_queue(store: St
     """The supergroup keeps its own settings, gains the group's topics and pending pushes."""
     subscribe(store, -100, "AI", chat_type="group")
     subscribe(store, -1009, "Space", chat_type="supergroup")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     store.chats.migrate(-100, -1009)
     assert follows(store, -1009) == (False, ["ai", "space"])
     assert store.chats.get(-100) is None and store.feeds.find(-100) is None

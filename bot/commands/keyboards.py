@@ -26,7 +26,7 @@ class Keyboards:
 
     def topics(self, feed_id: int, page: int) -> InlineKeyboardMarkup | None:
         """One page of known topics, the followed ones marked; none when no topic is known."""
-        counts = self.store.topic_counts()
+        counts = self.store.topics.counts()
         if not counts:
             return None
         pages = (len(counts) + TOPICS_PER_PAGE - 1) // TOPICS_PER_PAGE

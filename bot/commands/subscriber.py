@@ -48,7 +48,7 @@ class Commands:
     async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Known topics with counts; buttons toggle the chat's subscription."""
         feed = feed_of(self.store, update)
-        counts = self.store.topic_counts()
+        counts = self.store.topics.counts()
         if not counts:
             await reply_html(
                 update, "No articles yet, so no topics. /subscribe &lt;topic&gt; works."
@@ -63,7 +63,7 @@ class Commands:
         if not name or len(name) > MAX_NAME:
             await reply_html(update, "Usage: /topic &lt;name&gt;, for example /topic AI")
             return
-        items = self.store.latest(LISTING_SIZE, [name])
+        items = self.store.listing.latest(LISTING_SIZE, [name])
         text = (
             render_listing(items, f"Newest in {name}")
             if items
@@ -89,7 +89,7 @@ class Commands:
             await reply_html(update, "This chat now follows every topic.")
             return
         self.store.feeds.subscribe(feed.id, topics)
-        known = {name.casefold() for name, _ in self.store.topic_counts()}
+        known = {name.casefold() for name, _ in self.store.topics.counts()}
         lines = ["Subscribed to " + escape(", ".join(topics), quote=False) + "."]
         for topic in topics:
             if topic.casefold() not in known:
@@ -180,7 +180,7 @@ class Commands:
             return
         count = int(args[0]) if args else 5
         everything, topics = self.store.feeds.subscriptions(feed.id)
-        items = self.store.latest(count, [] if everything else topics)
+        items = self.store.listing.latest(count, [] if everything else topics)
         if not items:
             await reply_html(update, "No articles yet.")
             return
@@ -195,7 +195,7 @@ class Commands:
                 update, f"Usage: /search &lt;words&gt; (at most {MAX_SEARCH} characters)"
             )
             return
-        items = self.store.search(words, LISTING_SIZE)
+        items = self.store.listing.search(words, LISTING_SIZE)
         if not items:
             await reply_html(update, f"Nothing found for “{escape(words, quote=False)}”.")
             return
@@ -248,12 +248,12 @@ class Commands:
         await query.edit_message_reply_markup(markup)
 
     def _close_topics(self, topic: str) -> list[str]:
-        names = {name.casefold(): name for name, _ in self.store.topic_counts()}
+        names = {name.casefold(): name for name, _ in self.store.topics.counts()}
         close = difflib.get_close_matches(topic.casefold(), list(names), n=3, cutoff=0.6)
         return [names[key] for key in close]
 
     def _display_names(self, keys: list[str]) -> list[str]:
-        names = {name.casefold(): name for name, _ in self.store.topic_counts()}
+        names = {name.casefold(): name for name, _ in self.store.topics.counts()}
         return [names.get(key, key) for key in keys]
 
 
