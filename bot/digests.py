@@ -76,9 +76,7 @@ class FeedDelivery:
         if not items:
             return None
         silent = self.settings_of(row.feed_id).silent
-        heading = (
-            DIGEST_HEADING_ONE if len(items) == 1 else DIGEST_HEADING.format(count=len(items))
-        )
+        heading = DIGEST_HEADING_ONE if len(items) == 1 else DIGEST_HEADING.format(count=len(items))
         if self.store.digests.any_sent(row.id):
             heading = DIGEST_MORE
         message_id = None

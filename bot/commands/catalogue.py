@@ -12,9 +12,14 @@ SUBSCRIBER_COMMANDS = [
     ("subscribe", "<topic>[, <topic>...] or all: follow topics"),
     ("unsubscribe", "<topic> or all: stop following"),
     ("subscriptions", "what this chat follows, and its filters"),
-    ("filter", "quality <0-100> | mute <word> | unmute <word> | clear"),
+    ("filter", "quality <0-100> | mute|unmute <word> | require|unrequire <word> | clear"),
     ("latest", "[n]: the newest n articles of your topics (default 5, max 20)"),
     ("search", "<words>: find articles by title and excerpt"),
+    ("top", "[hours]: the hottest articles of the last 24 hours (or hours)"),
+    ("settings", "how and when pushes arrive here, with buttons"),
+    ("set", "<setting> <value>: format, silent, quiet, timezone, digest, language"),
+    ("export", "this chat's topics, filters and settings as a file"),
+    ("import", "apply an exported file (send it with this caption, or reply)"),
     ("stop", "stop all pushes to this chat"),
 ]
 ADMIN_COMMANDS = [
