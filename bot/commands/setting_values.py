@@ -60,8 +60,10 @@ def apply_setting(current: FeedSettings, key: str, value: str) -> FeedSettings:
     if key == "digest":
         return _digest(current, word)
     if key == "language":
+        if word == AUTOMATIC:  # from each user's Telegram language
+            return replace(current, language=None)
         if word not in LANGUAGES:
-            raise SettingError("language is one of: " + ", ".join(LANGUAGES))
+            raise SettingError("language is one of: " + ", ".join((*LANGUAGES, AUTOMATIC)))
         return replace(current, language=word)
     raise SettingError(f"there is no setting “{key}”; settings are " + ", ".join(KEYS))
 

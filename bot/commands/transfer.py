@@ -102,8 +102,6 @@ def parse_import(text: str) -> FeedExport:
     for key, value in values.items():
         if isinstance(value, bool):  # YAML reads a bare on/off as a boolean
             value = "on" if value else "off"
-        if value is None and key == "language":
-            continue
         try:
             settings = apply_setting(settings, key, str(value))
         except SettingError as error:
