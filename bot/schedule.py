@@ -13,6 +13,7 @@ clock skips it).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -90,6 +91,14 @@ def release_at(plan: Plan, moment: datetime) -> datetime | None:
     """When a push due at `moment` may go: None for at once, else a later instant (UTC)."""
     if plan.plain:
         return None
+    # windows and digest times are whole minutes, so every moment of one minute gets the
+    # same answer: computed once per plan and minute, however many feeds share the plan
+    return _release_in_minute(plan, moment.astimezone(UTC).replace(second=0, microsecond=0))
+
+
+@functools.lru_cache(maxsize=4096)
+def _release_in_minute(plan: Plan, minute: datetime) -> datetime | None:
+    moment = minute
     due: datetime | None = None
     if plan.digest == "hourly":
         due = next_hour(plan.zone, moment)
