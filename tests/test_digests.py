@@ -120,6 +120,32 @@ async def test_pushes_in_quiet_hours_arrive_as_one_digest_at_their_end(quiet_bot
     assert quiet_bot.count("digested") == 3 and quiet_bot.count("held") == 0
 
 
+async def test_hourly_digest_of_a_silent_feed_goes_on_the_full_hour(
+    config: Config, standin: StandIn
+) -> None:
+    """With an hourly digest, pushes wait for the next full hour and go as one silent message."""
+    bot = Bot(config, standin, MovedClock(START + 20 * 60))  # 08:20 UTC
+    await bot.start()
+    try:
+        feed = follow(bot.store, 1, ["AI"])
+        bot.store.settings.save(feed, FeedSettings(digest="hourly", silent=True))
+        bot.bot.sender.feeds.changed(feed, bot.clock.now)
+        bot.publish(article(1))
+        bot.publish(article(2))
+        await eventually(lambda: bot.count("held") == 2)
+        held_until = bot.store.db.execute(
+            "SELECT DISTINCT not_before FROM deliveries WHERE state = 'held'"
+        ).fetchall()
+        assert held_until == [(START + HOUR,)]  # 09:00 UTC
+        bot.move(40 * 60)
+        await standin.until(lambda: len(standin.messages_to(1)) == 1)
+        [digest] = standin.messages_to(1)
+        assert (digest.text or "").startswith("Digest: 2 new articles")
+        assert digest.params["disable_notification"] in (True, "true", "True")
+    finally:
+        await bot.stop()
+
+
 async def test_an_article_withdrawn_before_its_digest_is_left_out(quiet_bot: Bot) -> None:
     """An article unpublished while held is not listed; a digest of nothing is not sent."""
     kept = quiet_bot.publish(article(1))
