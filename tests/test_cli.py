@@ -67,7 +67,7 @@ def test_every_verb_of_the_parser_is_in_the_help_test() -> None:
                 found.append(name)
             else:
                 for inner in sub._subparsers._group_actions:
-                    found.extend(f"{name} {each}" for each in inner.choices)  # type: ignore[union-attr]
+                    found.extend(f"{name} {each}" for each in inner.choices)
     assert sorted(found) == sorted(VERBS)
 
 
