@@ -9,9 +9,12 @@ raised limits), so that its CPU is not counted as the bot's:
    (`time.process_time`, all threads of this process), queue size and RSS. In the same
    run, for every N, bare python-telegram-bot `send_message` with 16 concurrent tasks
    sends the same rendered message to as many other chats: msg/s and CPU per push.
-2. commands: `/subscribe <topic>` from new chats with M chats already known, each
-   update handed to python-telegram-bot's `process_update` one after the other (as the
-   bot does, `concurrent_updates(False)`), each reply through the stand-in.
+2. commands: `/subscribe <topic>` from new chats, each update handed to
+   python-telegram-bot's `process_update` one after the other (as the bot does,
+   `concurrent_updates(False)`), each reply through the stand-in; the last `--commands`
+   are measured. Either M chats each subscribe by command (`--command-chats`, as the
+   issue tried it), or M chats are put in the database first (`--known-chats`).
+3. `--profile TOP`: one more newsbot run at the largest N under cProfile.
 
 Goals (issue 15): newsbot >= 85% of bare PTB's msg/s; CPU per push at the largest N
 within 1.2x of the smallest; the same for CPU per command against M.
@@ -240,8 +243,11 @@ def command_update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
     }
 
 
-async def commands(base_url: str, args: argparse.Namespace, known: int) -> Window:
-    """`/subscribe <topic>` from `args.commands` new chats, `known` chats already there."""
+async def commands(
+    base_url: str, args: argparse.Namespace, known: int, total: int, first_chat: int
+) -> Window:
+    """`/subscribe <topic>` from `total` new chats (ids from `first_chat` on), `known`
+    chats already in the database; the last `args.commands` are measured."""
     rng = random.Random(11)
     with scratch() as folder:
         (folder / "articles").mkdir()
@@ -266,8 +272,8 @@ async def commands(base_url: str, args: argparse.Namespace, known: int) -> Windo
 
         async def feed() -> None:
             nonlocal done
-            for index in range(args.warmup + args.commands):
-                chat = known + 1 + index
+            for index in range(total):
+                chat = first_chat + index
                 text = f"/subscribe {rng.choice(TOPICS)}"
                 await app.process_update(
                     Update.de_json(command_update(index + 1, chat, text), app.bot)
@@ -275,9 +281,7 @@ async def commands(base_url: str, args: argparse.Namespace, known: int) -> Windo
                 done += 1
 
         feeder = asyncio.create_task(feed())
-        window = await measure(
-            lambda: done, args.warmup, args.commands, [feeder], args.warmup + args.commands
-        )
+        window = await measure(lambda: done, total - args.commands, args.commands, [feeder], total)
         await feeder
         await app.shutdown()
         store.close()
@@ -347,16 +351,22 @@ async def main_async(args: argparse.Namespace) -> None:
         ratios = [ours["window"].rate / bare.rate for _, ours, bare in results]
         print(f"newsbot / bare PTB msg/s: {min(ratios):.1%} - {max(ratios):.1%} (goal >= 85%)")
         command_runs = []
-        for known in sizes(args.command_chats):
-            window = await commands(standin.base_url, args, known)
-            command_runs.append((known, window))
-            print(f"/subscribe with {known:>6} chats known | {window.rate:6.1f} commands/s, "
-                  f"{window.cpu_ms:5.2f} ms CPU/command ({window.count} in "
+        firsts = iter(range(100_000_000, 200_000_000, 1_000_000))  # new chats for each run
+        for chats in sizes(args.command_chats):  # as in the issue: every chat by command
+            window = await commands(standin.base_url, args, 0, chats, next(firsts))
+            command_runs.append((f"{chats} chats subscribing by command", window))
+        for known in sizes(args.known_chats):  # chats already there, a few commands
+            total = args.warmup + args.commands
+            window = await commands(standin.base_url, args, known, total, next(firsts))
+            command_runs.append((f"{known} chats known, then {args.commands}", window))
+        for name, window in command_runs:
+            print(f"/subscribe, {name:<36} | {window.rate:6.1f} commands/s, "
+                  f"{window.cpu_ms:5.2f} ms CPU/command (last {window.count}: "
                   f"{window.seconds:.1f}s)", flush=True)  # fmt: skip
         if len(command_runs) > 1:
-            growth = command_runs[-1][1].cpu_ms / command_runs[0][1].cpu_ms
-            print(f"CPU per command at {command_runs[-1][0]} chats / at {command_runs[0][0]}: "
-                  f"{growth:.2f}x (goal <= 1.2x)")  # fmt: skip
+            first, last = command_runs[0], command_runs[-1]
+            print(f"CPU per command, {last[0]} / {first[0]}: "
+                  f"{last[1].cpu_ms / first[1].cpu_ms:.2f}x (goal <= 1.2x)")  # fmt: skip
         if args.profile:
             n = max(sizes(args.chats))
             profile = cProfile.Profile()
@@ -383,9 +393,11 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000, help="global limit (msg/s)")
     parser.add_argument("--window", type=int, default=Config(token=None).send_window,
                         help="the sender's send window (NEWSBOT_SEND_WINDOW)")  # fmt: skip
-    parser.add_argument("--command-chats", default="3000,20000,100000",
-                        help="chats already known per command run, comma-separated")  # fmt: skip
-    parser.add_argument("--commands", type=int, default=1000, help="commands measured per run")
+    parser.add_argument("--command-chats", default="3000,20000",
+                        help="chats that each subscribe by command, per run, comma-separated")  # fmt: skip
+    parser.add_argument("--known-chats", default="3000,100000",
+                        help="chats already in the database per run, comma-separated")  # fmt: skip
+    parser.add_argument("--commands", type=int, default=1000, help="(last) commands measured")
     parser.add_argument("--profile", type=int, default=0, metavar="TOP",
                         help="then profile newsbot at the largest size; print TOP functions")  # fmt: skip
     asyncio.run(main_async(parser.parse_args()))
