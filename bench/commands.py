@@ -26,8 +26,8 @@ from telegram.ext import ContextTypes, TypeHandler
 
 from bench.generate import TOPICS, WORDS
 from bench.report import latency_line, peak_rss_mb
-from bot.app import NewsBot, build_application
 from bot.config import Config
+from bot.wiring import build_newsbot
 from storage import open_store
 from tests.standin import TOKEN, StandIn
 
@@ -40,7 +40,7 @@ def prepare(folder: Path, chats: int) -> Path:
     db = folder / "commands.db"
     shutil.copy(SOURCE, db)
     store = open_store(db)
-    store.mark_baseline_done()
+    store.flags.mark_baseline_done()
     rng = random.Random(3)
     now = time.time()
     with store.batch():
@@ -49,7 +49,12 @@ def prepare(folder: Path, chats: int) -> Path:
             [(chat, now) for chat in range(1, chats + 1)],
         )
         store.db.conn.executemany(
-            "INSERT OR IGNORE INTO subscriptions (topic, chat_id) VALUES (?, ?)",
+            "INSERT OR IGNORE INTO feeds (chat_id, created_at) VALUES (?, ?)",
+            [(chat, now) for chat in range(1, chats + 1)],
+        )
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO subscriptions (topic, feed_id) "
+            "SELECT ?, id FROM feeds WHERE chat_id = ? AND thread_id = 0",
             [(topic.casefold(), chat) for chat in range(1, chats + 1)
              for topic in rng.sample(TOPICS, rng.randint(1, 3))],
         )  # fmt: skip
@@ -67,7 +72,7 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
     config = Config(token=TOKEN, base_url=standin.base_url, articles_dir=articles, db_path=db,
                     scan_interval=3600)  # fmt: skip
     store = open_store(db, exclusive=True)
-    bot = NewsBot(config, store, build_application(config))
+    bot = build_newsbot(config, store)
     started: dict[int, float] = {}
 
     async def note_start(update: object, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -77,7 +82,7 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
     bot.application.add_handler(TypeHandler(Update, note_start), group=-2)
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
-    while not (bot.watcher.alive and bot.sender.alive and bot.polling):
+    while not (bot.watcher.alive and bot.sender.alive and bot.telegram_polling):
         await asyncio.sleep(0.01)
     rng = random.Random(5)
     commands = {
@@ -101,7 +106,7 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
             timings[name].append(standin.messages_to(chat)[0].at - started[update_id])
     empty = [m.text for m in standin.sent if m.text and m.text.startswith(("No ", "Nothing"))]
     print(f"replies: {len(standin.sent)}, of which empty: {len(empty)}; "
-          f"visible articles: {store.counts()['articles']}")  # fmt: skip
+          f"visible articles: {store.figures.counts()['articles']}")  # fmt: skip
     stop.set()
     await task
     store.close()

@@ -24,8 +24,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 
 from bench.report import peak_rss_mb
+from bot.config import Config
 from bot.delivery import Sender
+from bot.metrics import Metrics
 from bot.pacing import FloodPacer
+from bot.wiring import build_pacer
 from storage import Article, Image, Store, open_store
 from storage.store import FileState
 from tests.standin import TOKEN, FloodRules, StandIn
@@ -49,9 +52,10 @@ def subscribe_all(store: Store, private: int, groups: int) -> None:
             [(chat, kind, now) for chat, kind in chats],
         )
         store.db.conn.executemany(
-            "INSERT INTO subscriptions (topic, chat_id) VALUES ('ai', ?)",
-            [(chat,) for chat, _ in chats],
+            "INSERT INTO feeds (chat_id, created_at) VALUES (?, ?)",
+            [(chat, now) for chat, _ in chats],
         )
+        store.db.execute("INSERT INTO subscriptions (topic, feed_id) SELECT 'ai', id FROM feeds")
 
 
 async def fan_out(
@@ -65,8 +69,10 @@ async def fan_out(
     app = ApplicationBuilder().token(TOKEN).base_url(standin.base_url).rate_limiter(limiter).build()
     await app.initialize()
     pacer = limiter if isinstance(limiter, FloodPacer) else None
-    sender = Sender(store, app.bot, pacer, window=8, rate_limit_args=args_for_sends)
-    change = store.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+    sender = Sender(
+        store, app.bot, pacer, window=8, metrics=Metrics(), rate_limit_args=args_for_sends
+    )
+    change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
     task = asyncio.create_task(sender.run())
     started = time.monotonic()
     while store.outbox.pending_count() and time.monotonic() - started < 600:
@@ -101,7 +107,7 @@ def time_queueing(chats: int) -> tuple[float, int]:
     store = open_store(folder / "queue.db")
     subscribe_all(store, chats, 0)
     started = time.perf_counter()
-    change = store.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+    change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
     elapsed = time.perf_counter() - started
     store.close()
     return elapsed, change.queued
@@ -115,7 +121,7 @@ async def main_async(args: argparse.Namespace) -> None:
         f"fan-out of one article to {args.private} private chats and {args.groups} groups;"
         " stand-in limits 30/s, 1/s per private chat, 20/min per group, retry_after 2 s"
     )
-    runs = [("newsbot FloodPacer", FloodPacer(), {"retries": 0})]
+    runs = [("newsbot FloodPacer", build_pacer(Config(token=None)), {"retries": 0})]
     if not args.skip_baseline:
         # max_retries 0 as with ours: a 429 goes back to the outbox, which retries the row
         runs.append(("PTB AIORateLimiter", AIORateLimiter(), 0))

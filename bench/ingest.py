@@ -59,9 +59,9 @@ def scan(folder: Path, db: Path) -> dict[str, float]:
     from storage import open_store
 
     store = open_store(db)
-    ingestor = Ingestor(store, folder.resolve(), max_bytes=1 << 20)
+    ingestor = Ingestor(store, folder.resolve(), max_bytes=1 << 20, recursive=False)
     started = time.perf_counter()
-    found = ingestor.scan(store.file_states())
+    found = ingestor.scan(store.files.file_states())
     elapsed = time.perf_counter() - started
     assert not found.changed and not found.gone, "the folder changed since the ingest"
     return {"files": found.total, "seconds": elapsed}

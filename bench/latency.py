@@ -20,9 +20,10 @@ from pathlib import Path
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bench.report import latency_line, peak_rss_mb
-from bot.app import NewsBot, build_application
+from bot.app import NewsBot
 from bot.config import Config
 from bot.watcher import FileEvent
+from bot.wiring import build_newsbot
 from storage import open_store
 from tests.articles import article_text
 from tests.standin import TOKEN, StandIn
@@ -48,15 +49,15 @@ async def measure(relist: bool, probes: int) -> list[float]:
                     db_path=folder / "latency.db", watcher="polling" if relist else "native",
                     scan_interval=3600)  # fmt: skip
     store = open_store(config.db_path, exclusive=True)
-    store.mark_baseline_done()
+    store.flags.mark_baseline_done()
     for index in range(probes):  # a chat per probe, so per-chat pacing never waits
         store.chats.register(index + 1, "private", None)
-        store.chats.subscribe(index + 1, [f"probe{index}"])
-    bot = NewsBot(config, store, build_application(config))
+        store.feeds.subscribe(store.feeds.ensure(index + 1).id, [f"probe{index}"])
+    bot = build_newsbot(config, store)
     bot.watcher.poll_interval = 3600  # with --relist, only the plain loop below sees files
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
-    while not (bot.watcher.alive and bot.sender.alive and bot.polling):
+    while not (bot.watcher.alive and bot.sender.alive and bot.telegram_polling):
         await asyncio.sleep(0.01)
     baseline = asyncio.create_task(relist_loop(bot, articles.resolve())) if relist else None
     latencies = []

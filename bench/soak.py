@@ -41,10 +41,10 @@ def main() -> None:
     articles.mkdir()
     db = folder / "soak.db"
     store = open_store(db)
-    store.mark_baseline_done()
+    store.flags.mark_baseline_done()
     for chat in range(1, 51):
         store.chats.register(chat, "private", None)
-        store.chats.subscribe(chat, ["AI"])
+        store.feeds.subscribe(store.feeds.ensure(chat).id, ["AI"])
     store.close()
     standin = StandIn(flood=FloodRules()).start()
     env = {

@@ -55,8 +55,8 @@ class AdminCommands:
         """Subscribers, articles, pushes sent/pending/failed, blocked chats, ingest errors."""
         if not await self._allowed(update):
             return
-        text = format_stats(self.store.counts())
-        if self.store.paused:
+        text = format_stats(self.store.figures.counts())
+        if self.store.flags.paused:
             text += "\nPushes are paused (/resume)."
         await reply_html(update, escape(text, quote=False))
 
@@ -80,14 +80,14 @@ class AdminCommands:
         """Hold every push; nothing is dropped."""
         if not await self._allowed(update):
             return
-        self.store.set_paused(True)
+        self.store.flags.set_paused(True)
         await reply_html(update, "Pushes paused. They wait in the queue until /resume.")
 
     async def resume_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Release held pushes."""
         if not await self._allowed(update):
             return
-        self.store.set_paused(False)
+        self.store.flags.set_paused(False)
         self.wake()
         pending = self.store.outbox.pending_count()
         await reply_html(update, f"Pushes resumed; {pending} waiting go out now.")
@@ -96,7 +96,7 @@ class AdminCommands:
         """The latest bad article files and why."""
         if not await self._allowed(update):
             return
-        errors = self.store.ingest_errors(12)  # 12 x ~280 characters: one message
+        errors = self.store.figures.ingest_errors(12)  # 12 x ~280 characters: one message
         if not errors:
             await reply_html(update, "No bad article files.")
             return

@@ -1,4 +1,7 @@
-"""The one place that wires newsbot: store, watcher, sender and Telegram handlers."""
+"""The running bot: Telegram handlers, the update guard, and starting and stopping its parts.
+
+The parts are built from `Config` in `bot.wiring`.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,14 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
-    ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -28,15 +32,14 @@ from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_comm
 from bot.config import Config
 from bot.delivery import Sender
 from bot.errors import ConfigError
-from bot.health import HealthServer, Metrics
-from bot.ingest import Ingestor
-from bot.pacing import FloodPacer
+from bot.health import HealthServer
+from bot.metrics import Metrics
 from bot.watcher import Watcher
 from storage import NewsbotError, Store
-from storage.store import Change
 
 log = logging.getLogger(__name__)
 
+CommandCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 USER_BURST = 5  # commands a user may send at once ...
 USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
 
@@ -90,55 +93,33 @@ class UpdateGuard:
 class NewsBot:
     """The long-running process: watcher -> store -> sender, and the chat commands."""
 
-    def __init__(self, config: Config, store: Store, application: Application) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        application: Application,  # type: ignore[type-arg]
+        *,
+        sender: Sender,
+        watcher: Watcher,
+        metrics: Metrics,
+    ) -> None:
         self.config = config
         self.store = store
         self.application = application
-        rate_limiter = application.bot.rate_limiter
-        self.pacer = rate_limiter if isinstance(rate_limiter, FloodPacer) else None
-        self.metrics = Metrics()
-        self.sender = Sender(
-            store, application.bot, self.pacer, window=config.send_window, metrics=self.metrics
-        )
-        self.ingestor = Ingestor(
-            store,
-            config.articles_dir.resolve(),
-            max_bytes=config.max_file_bytes,
-            recursive=config.recursive,
-        )
-        self.watcher = Watcher(
-            self.ingestor,
-            on_change=self.on_change,
-            polling=config.watcher == "polling",
-            scan_interval=config.scan_interval,
-            settle=config.settle_seconds,
-            metrics=self.metrics,
-        )
+        self.sender = sender
+        self.watcher = watcher
+        self.metrics = metrics
         self.commands = Commands(store)
-        self.admin = AdminCommands(store, config.admin_ids, self.sender.wake)
+        self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
-        self.polling = False
+        self.telegram_polling = False
         self._add_handlers()
-
-    def on_change(self, change: Change) -> None:
-        """Called for every stored file change: wake the sender, forget stale renders."""
-        if change.article_id is not None:
-            if change.kind in ("unpublished", "removed"):
-                self.sender.withdraw(change.article_id)
-            elif change.kind != "unchanged":
-                self.sender.forget_render(change.article_id)
-        if change.queued:
-            self.sender.wake()
-        if change.kind == "error":
-            self.metrics.ingest_errors.inc()
-        elif change.kind not in ("unchanged", "duplicate"):
-            self.metrics.ingested.labels(change.kind).inc()
 
     def problems(self) -> list[str]:
         """Why the bot is not healthy; empty when watcher, poller and sender are alive."""
         checks = [
             (self.watcher.alive, "the folder watcher is not running"),
-            (self.polling, "not polling Telegram for updates"),
+            (self.telegram_polling, "not polling Telegram for updates"),
             (self.sender.alive, "the sender is not running"),
         ]
         return [reason for alive, reason in checks if not alive]
@@ -146,13 +127,33 @@ class NewsBot:
     def refresh_metrics(self) -> None:
         self.metrics.queue_depth.set(self.store.outbox.pending_count())
 
+    def command_handlers(self) -> dict[str, CommandCallback]:
+        """Each command of the menus (`bot.commands`) with the method that answers it."""
+        commands, admin = self.commands, self.admin
+        return {
+            "start": commands.start_command,
+            "help": commands.help_command,
+            "topics": commands.topics_command,
+            "topic": commands.topic_command,
+            "subscribe": commands.subscribe_command,
+            "unsubscribe": commands.unsubscribe_command,
+            "subscriptions": commands.subscriptions_command,
+            "filter": commands.filter_command,
+            "latest": commands.latest_command,
+            "search": commands.search_command,
+            "stop": commands.stop_command,
+            "stats": admin.stats_command,
+            "broadcast": admin.broadcast_command,
+            "pause": admin.pause_command,
+            "resume": admin.resume_command,
+            "errors": admin.errors_command,
+        }
+
     def _add_handlers(self) -> None:
         app = self.application
         app.add_handler(TypeHandler(Update, self.guard.check), group=-1)
-        for name, _ in SUBSCRIBER_COMMANDS:
-            app.add_handler(CommandHandler(name, getattr(self.commands, f"{name}_command")))
-        for name, _ in ADMIN_COMMANDS:
-            app.add_handler(CommandHandler(name, getattr(self.admin, f"{name}_command")))
+        for name, callback in self.command_handlers().items():
+            app.add_handler(CommandHandler(name, callback))
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
         app.add_handler(
             ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -212,21 +213,21 @@ class NewsBot:
             await app.updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, error_callback=self._polling_error
             )
-            self.polling = True
-            tasks = [
-                asyncio.create_task(self.sender.run(), name="sender"),
-                asyncio.create_task(self.watcher.run(), name="watcher"),
-            ]
+            self.telegram_polling = True
+            sending = asyncio.create_task(self.sender.run(), name="sender")
+            watching = asyncio.create_task(self.watcher.run(), name="watcher")
             health = self._health_server()
             if health is not None:
                 await health.start()
             log.info("newsbot is running: watching %s", self.config.articles_dir)
             stopper = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                [stopper, sending, watching], return_when=asyncio.FIRST_COMPLETED
+            )
             broken = [task for task in done if task is not stopper]
             for task in broken:
                 log.error("the %s stopped unexpectedly", task.get_name(), exc_info=task.exception())
-            await self._stop(tasks, stopper)
+            await self._stop(stopper, sending=sending, watching=watching)
             if health is not None:
                 await health.stop()
             if broken:  # exit non-zero, so that a supervisor restarts us
@@ -236,18 +237,25 @@ class NewsBot:
                 await app.stop()
             await app.shutdown()
 
-    async def _stop(self, tasks: list[asyncio.Task[None]], stopper: asyncio.Task[bool]) -> None:
+    async def _stop(
+        self,
+        stopper: asyncio.Task[bool],
+        *,
+        sending: asyncio.Task[None],
+        watching: asyncio.Task[None],
+    ) -> None:
+        """Stop polling and watching first, then let the sender finish what is in flight."""
         log.info("stopping: no new updates, finishing sends in flight")
         stopper.cancel()
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
-        self.polling = False
-        tasks[1].cancel()
+        self.telegram_polling = False
+        watching.cancel()
         await self.sender.stop(self.config.stop_timeout * 0.7)
-        tasks[0].cancel()
+        sending.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(sending, watching, return_exceptions=True)
         if app.running:
             await app.stop()
 
@@ -270,18 +278,3 @@ class NewsBot:
             )
         else:
             log.warning("polling Telegram failed: %s", error)
-
-
-def build_application(config: Config) -> Application:  # type: ignore[type-arg]
-    """python-telegram-bot's Application with our base URL and flood pacer."""
-    if config.token is None:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
-    pacer = FloodPacer(config.rate_global, config.rate_private, config.rate_group_per_minute)
-    return (
-        ApplicationBuilder()
-        .token(config.token)
-        .base_url(config.base_url)
-        .rate_limiter(pacer)
-        .concurrent_updates(False)
-        .build()
-    )

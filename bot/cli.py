@@ -13,18 +13,20 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
+from tqdm import tqdm
+
 from bot import __version__
 from bot.admin import format_stats
 from bot.config import Config, load_config
 from bot.errors import ArticleError, ConfigError
-from bot.ingest import Ingestor
+from bot.files import read_article_file
 from bot.logs import redact, setup_logging
-from bot.parsing import parse_article_bytes, read_article_file
+from bot.parsing import parse_article_bytes
+from bot.reconcile import Reconciliation
 from bot.rendering import render_push
 from storage import NewsbotError, open_store
 
 log = logging.getLogger("newsbot")
-PARALLEL_FROM = 2000  # files; below this, worker processes cost more than they save
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_command(config: Config, *, dry_run: bool) -> int:
     """Run until SIGTERM or SIGINT."""
-    from bot.app import build_application, NewsBot  # noqa: I001 - PTB loads only for `run`
+    # imported here: Telegram's library loads only for `run` and `ingest`
     from bot.dryrun import run_dry
+    from bot.wiring import build_newsbot
 
     if not config.articles_dir.is_dir():
         raise ConfigError(f"NEWSBOT_ARTICLES_DIR is not a folder: {config.articles_dir}")
@@ -98,7 +101,7 @@ def run_command(config: Config, *, dry_run: bool) -> int:
             if dry_run:
                 await run_dry(config, store, stop)
             else:
-                await NewsBot(config, store, build_application(config)).run(stop)
+                await build_newsbot(config, store).run(stop)
         finally:
             store.close()
 
@@ -109,26 +112,24 @@ def run_command(config: Config, *, dry_run: bool) -> int:
 
 def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> int:
     """Import a folder once, without queueing any push; print a summary."""
+    from bot.wiring import build_ingestor  # here: see run_command
+
     out = out or sys.stdout
     if not folder.is_dir():
         raise ConfigError(f"not a folder: {folder}")
     store = open_store(config.db_path)
     try:
-        ingestor = Ingestor(
-            store, folder.resolve(), max_bytes=config.max_file_bytes, recursive=config.recursive
-        )
+        ingestor = build_ingestor(config, store, folder)
         started = time.perf_counter()
-        known = store.file_states()
-        found = ingestor.scan(known)
-        changed, gone = found.changed, found.gone
+        reconciliation = Reconciliation(ingestor, queue=False, parallel=True)
+        found = reconciliation.compare()
+        reconciliation.remove_gone()
         outcome: Counter[str] = Counter()
         errors: Counter[str] = Counter()
-        progress = Progress(len(changed), sys.stderr)
+        progress = Progress(len(reconciliation.to_read), sys.stderr)
         done = 0
-        workers = os.cpu_count() or 1 if len(changed) >= PARALLEL_FROM else 1
-        for batch in ingestor.load_many(changed, known, workers):
-            with store.batch():
-                outcome.update(change.kind for change in ingestor.apply_many(batch, queue=False))
+        while (batch := reconciliation.read_next()) is not None:
+            outcome.update(change.kind for change in reconciliation.store(batch))
             for loaded in batch:
                 if loaded.error is not None:
                     errors[loaded.error.split(":")[0]] += 1
@@ -136,16 +137,13 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
                     outcome["draft"] += 1
             done += len(batch)
             progress.update(done)
-        with store.batch():
-            for path in gone:
-                ingestor.remove(path)
         progress.done()
         elapsed = time.perf_counter() - started
-        unchanged = outcome["unchanged"] + found.total - len(changed)
+        unchanged = outcome["unchanged"] + found.total - len(reconciliation.to_read)
         print(
             f"imported {outcome['new']}, updated "
             f"{outcome['edited'] + outcome['published'] + outcome['unpublished']}, "
-            f"unchanged {unchanged}, drafts {outcome['draft']}, removed {len(gone)}, "
+            f"unchanged {unchanged}, drafts {outcome['draft']}, removed {len(found.gone)}, "
             f"duplicates {outcome['duplicate']}, errors {outcome['error']} "
             f"in {elapsed:.1f}s (no pushes queued)",
             file=out,
@@ -157,30 +155,37 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
     return 0
 
 
+class _Bar(tqdm):  # type: ignore[type-arg]  # generic in the stubs only
+    # no monitor thread: the bar is redrawn after every batch anyway, and the
+    # monitor's thread would outlive the bar
+    monitor_interval = 0
+
+
 class Progress:
-    """A progress bar on a terminal, a line per tenth otherwise."""
+    """tqdm's bar on a terminal; a plain line per tenth otherwise (logs, pipes, CI)."""
 
     def __init__(self, total: int, stream: TextIO) -> None:
         self.total = total
         self.stream = stream
-        self.tty = stream.isatty()
+        self.bar = (
+            _Bar(total=total, file=stream, desc="ingest", unit=" files", dynamic_ncols=True)
+            if total and stream.isatty()
+            else None
+        )
         self.last_tenth = 0
 
     def update(self, done: int) -> None:
         if not self.total:
             return
-        if self.tty:
-            filled = 30 * done // self.total
-            bar = "#" * filled + "." * (30 - filled)
-            self.stream.write(f"\r[{bar}] {done}/{self.total} files")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
         elif 10 * done // self.total > self.last_tenth:
             self.last_tenth = 10 * done // self.total
             print(f"ingest: {done}/{self.total} files", file=self.stream)
 
     def done(self) -> None:
-        if self.tty and self.total:
-            self.stream.write("\n")
+        if self.bar is not None:
+            self.bar.close()
 
 
 def check_command(config: Config, files: list[Path]) -> int:
@@ -221,7 +226,7 @@ def preview_command(config: Config, file: Path) -> int:
 def stats_command(config: Config) -> int:
     store = open_store(config.db_path)
     try:
-        print(format_stats(store.counts()))
+        print(format_stats(store.figures.counts()))
     finally:
         store.close()
     return 0

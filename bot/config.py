@@ -71,41 +71,64 @@ def load_config(
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<secret>' as @BotFather gives it"
         )
+    defaults = Config(token=None)  # the defaults are stated once, in the dataclass
     return Config(
         token=token,
-        base_url=get(
-            "TELEGRAM_BASE_URL", _url, "https://api.telegram.org/bot", "expected an http(s) URL"
-        ),
-        articles_dir=get("NEWSBOT_ARTICLES_DIR", Path, Path("articles"), "expected a path"),
-        db_path=get("NEWSBOT_DB", Path, Path("newsbot.db"), "expected a path"),
+        base_url=get("TELEGRAM_BASE_URL", _url, defaults.base_url, "expected an http(s) URL"),
+        articles_dir=get("NEWSBOT_ARTICLES_DIR", Path, defaults.articles_dir, "expected a path"),
+        db_path=get("NEWSBOT_DB", Path, defaults.db_path, "expected a path"),
         admin_ids=get(
-            "NEWSBOT_ADMIN_IDS", _ids, frozenset(), "expected comma-separated numeric user ids"
+            "NEWSBOT_ADMIN_IDS",
+            _ids,
+            defaults.admin_ids,
+            "expected comma-separated numeric user ids",
         ),
-        log_level=get("NEWSBOT_LOG_LEVEL", _choice(LOG_LEVELS), "INFO", _one_of(LOG_LEVELS)),
+        log_level=get(
+            "NEWSBOT_LOG_LEVEL", _choice(LOG_LEVELS), defaults.log_level, _one_of(LOG_LEVELS)
+        ),
         log_format=get(
-            "NEWSBOT_LOG_FORMAT", _choice(("TEXT", "JSON")), "TEXT", "expected text or json"
+            "NEWSBOT_LOG_FORMAT",
+            _choice(("TEXT", "JSON")),
+            defaults.log_format,
+            "expected text or json",
         ).lower(),
         watcher=get(
             "NEWSBOT_WATCHER",
             _choice(("NATIVE", "POLLING")),
-            "NATIVE",
+            defaults.watcher,
             "expected native or polling",
         ).lower(),
-        recursive=get("NEWSBOT_RECURSIVE", _bool, False, "expected true or false"),
-        scan_interval=get("NEWSBOT_SCAN_INTERVAL", _positive, 300.0, "expected seconds > 0"),
-        settle_seconds=get("NEWSBOT_SETTLE_SECONDS", _positive, 0.25, "expected seconds > 0"),
+        recursive=get("NEWSBOT_RECURSIVE", _bool, defaults.recursive, "expected true or false"),
+        scan_interval=get(
+            "NEWSBOT_SCAN_INTERVAL", _positive, defaults.scan_interval, "expected seconds > 0"
+        ),
+        settle_seconds=get(
+            "NEWSBOT_SETTLE_SECONDS", _positive, defaults.settle_seconds, "expected seconds > 0"
+        ),
         max_file_bytes=get(
-            "NEWSBOT_MAX_FILE_BYTES", _count, 1024 * 1024, "expected a byte count > 0"
+            "NEWSBOT_MAX_FILE_BYTES", _count, defaults.max_file_bytes, "expected a byte count > 0"
         ),
-        rate_global=get("NEWSBOT_RATE_GLOBAL", _positive, 30.0, "expected messages/s > 0"),
-        rate_private=get("NEWSBOT_RATE_PRIVATE", _positive, 1.0, "expected messages/s > 0"),
+        rate_global=get(
+            "NEWSBOT_RATE_GLOBAL", _positive, defaults.rate_global, "expected messages/s > 0"
+        ),
+        rate_private=get(
+            "NEWSBOT_RATE_PRIVATE", _positive, defaults.rate_private, "expected messages/s > 0"
+        ),
         rate_group_per_minute=get(
-            "NEWSBOT_RATE_GROUP", _positive, 20.0, "expected messages/min > 0"
+            "NEWSBOT_RATE_GROUP",
+            _positive,
+            defaults.rate_group_per_minute,
+            "expected messages/min > 0",
         ),
-        send_window=get("NEWSBOT_SEND_WINDOW", _count, 8, "expected 1 or more"),
-        stop_timeout=get("NEWSBOT_STOP_TIMEOUT", _positive, 10.0, "expected seconds > 0"),
-        metrics_port=get("NEWSBOT_METRICS_PORT", _port, None, "expected a port 1-65535"),
-        metrics_host=get("NEWSBOT_METRICS_HOST", str, "127.0.0.1", "expected an address"),
+        send_window=get("NEWSBOT_SEND_WINDOW", _count, defaults.send_window, "expected 1 or more"),
+        stop_timeout=get(
+            "NEWSBOT_STOP_TIMEOUT", _positive, defaults.stop_timeout, "expected seconds > 0"
+        ),
+        metrics_port=get(
+            "NEWSBOT_METRICS_PORT", _port, defaults.metrics_port, "expected a port 1-65535"
+        ),
+        # any text may be an address: only binding the port can tell, so no parse error here
+        metrics_host=values.get("NEWSBOT_METRICS_HOST", "").strip() or defaults.metrics_host,
     )
 
 

@@ -23,7 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from bot.health import Metrics
+from bot.metrics import Metrics
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.rendering import Push, render_push, visible_text
 from storage import Delivery, Store
@@ -59,10 +59,10 @@ class Sender:
         bot: ExtBot[Any],
         pacer: FloodPacer | None,
         *,
-        window: int = 8,
+        window: int,
+        metrics: Metrics,
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
-        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.bot = bot
@@ -70,25 +70,25 @@ class Sender:
         self.window = window
         self.rate_limit_args = rate_limit_args
         self.clock = clock
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
-        self._renders: OrderedDict[int, StoredArticle | None] = OrderedDict()
+        # the stored articles of recent rows: a fan-out reads its article once
+        self._articles_cache: OrderedDict[int, StoredArticle | None] = OrderedDict()
         self.alive = False
-        self.last_look = 0.0
 
     def wake(self) -> None:
         """New rows may be ready (queued, resumed): look now instead of at the next timer."""
         self._wake.set()
 
-    def forget_render(self, article_id: int) -> None:
-        """The article was edited: render it afresh for the pushes still to go."""
-        self._renders.pop(article_id, None)
+    def forget_article(self, article_id: int) -> None:
+        """The article was edited: read it afresh for the pushes still to go."""
+        self._articles_cache.pop(article_id, None)
 
     def withdraw(self, article_id: int) -> None:
         """The article was unpublished or deleted: stop its sends that have not gone yet."""
-        self._renders.pop(article_id, None)
+        self._articles_cache.pop(article_id, None)
         for delivery, task in list(self._in_flight.values()):
             if delivery.article_id == article_id:
                 task.cancel()
@@ -127,9 +127,8 @@ class Sender:
         self._wake.clear()
         free = self.window - len(self._in_flight)
         now = self.clock()
-        self.last_look = now
         rows: list[Delivery] = []
-        if free > 0 and not self.store.paused:
+        if free > 0 and not self.store.flags.paused:
             rows = self.store.outbox.ready(free, now, self._busy_chats())
         for row in rows:
             if self.store.outbox.claim(row.id, now):
@@ -196,7 +195,10 @@ class Sender:
     async def _send(self, row: Delivery) -> int | None:
         if row.article_id is None:
             message = await self.bot.send_message(
-                row.chat_id, row.text or "", rate_limit_args=self.rate_limit_args
+                row.chat_id,
+                row.text or "",
+                message_thread_id=_thread(row),
+                rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
         stored = self._article(row.article_id)
@@ -207,44 +209,49 @@ class Sender:
             # Telegram refused our HTML once: this time the same words as plain text
             text = visible_text(render_push(stored.article, with_image=False).html)
             message = await self.bot.send_message(
-                row.chat_id, text, rate_limit_args=self.rate_limit_args
+                row.chat_id,
+                text,
+                message_thread_id=_thread(row),
+                rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
         if push.photo_url is not None:
             try:
-                return (await self._send_push(row.chat_id, push, stored)).message_id
+                return (await self._send_push(row, push, stored)).message_id
             except BadRequest as error:
                 if not _matches(error, IMAGE_REFUSALS):
                     raise
                 log.info("image refused for %s (%s); sending as text", stored.article.url, error)
                 push = render_push(stored.article, with_image=False)
-        return (await self._send_push(row.chat_id, push, stored)).message_id
+        return (await self._send_push(row, push, stored)).message_id
 
-    async def _send_push(self, chat_id: int, push: Push, stored: StoredArticle) -> Message:
+    async def _send_push(self, row: Delivery, push: Push, stored: StoredArticle) -> Message:
         if push.photo_url is not None:
             return await self.bot.send_photo(
-                chat_id,
+                row.chat_id,
                 push.photo_url,
+                message_thread_id=_thread(row),
                 caption=push.html,
                 parse_mode=ParseMode.HTML,
                 rate_limit_args=self.rate_limit_args,
             )
         return await self.bot.send_message(
-            chat_id,
+            row.chat_id,
             push.html,
+            message_thread_id=_thread(row),
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(url=stored.article.url),
             rate_limit_args=self.rate_limit_args,
         )
 
     def _article(self, article_id: int) -> StoredArticle | None:
-        if article_id in self._renders:
-            self._renders.move_to_end(article_id)
-            return self._renders[article_id]
-        stored = self.store.article(article_id)
-        self._renders[article_id] = stored
-        if len(self._renders) > 256:
-            self._renders.popitem(last=False)
+        if article_id in self._articles_cache:
+            self._articles_cache.move_to_end(article_id)
+            return self._articles_cache[article_id]
+        stored = self.store.listing.article(article_id)
+        self._articles_cache[article_id] = stored
+        if len(self._articles_cache) > 256:
+            self._articles_cache.popitem(last=False)
         return stored
 
     def _refused(self, row: Delivery, error: BadRequest) -> None:
@@ -271,7 +278,10 @@ class Sender:
         self._count_failure("chat gone")
 
     def _cancelled(self, row: Delivery) -> None:
-        self.store.outbox.mark_cancelled_if_sending(row.id, self._stopping, self.clock())
+        if self._stopping:
+            self.store.outbox.release_if_sending(row.id, self.clock())
+        else:
+            self.store.outbox.cancel_if_sending(row.id, self.clock())
 
     def _retry(self, row: Delivery, reason: str, not_before: float, *, count: bool = True) -> None:
         now = self.clock()
@@ -288,6 +298,11 @@ class Sender:
 
 class _Withdrawn(Exception):
     """The article of a row is no longer visible."""
+
+
+def _thread(row: Delivery) -> int | None:
+    """The forum thread to post in; None (not sent) for the chat itself."""
+    return row.thread_id or None
 
 
 def _matches(error: BadRequest, phrases: tuple[str, ...]) -> bool:

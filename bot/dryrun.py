@@ -7,9 +7,9 @@ import logging
 import sys
 
 from bot.config import Config
-from bot.ingest import Ingestor
+from bot.metrics import Metrics
 from bot.rendering import render_push
-from bot.watcher import Watcher
+from bot.wiring import build_watcher
 from storage import Store
 from storage.store import Change
 
@@ -22,27 +22,15 @@ async def run_dry(config: Config, store: Store, stop: asyncio.Event) -> None:
     def show(change: Change) -> None:
         if change.kind not in ("new", "published") or change.article_id is None:
             return
-        stored = store.article(change.article_id)
+        stored = store.listing.article(change.article_id)
         if stored is None or not stored.visible:
             return
         push = render_push(stored.article)
         photo = f"[photo: {push.photo_url}]\n" if push.photo_url else ""
         print(f"--- push of {stored.path}\n{photo}{push.html}\n", file=sys.stdout, flush=True)
 
-    ingestor = Ingestor(
-        store,
-        config.articles_dir.resolve(),
-        max_bytes=config.max_file_bytes,
-        recursive=config.recursive,
-    )
-    watcher = Watcher(
-        ingestor,
-        on_change=show,
-        polling=config.watcher == "polling",
-        scan_interval=config.scan_interval,
-        settle=config.settle_seconds,
-        queue_pushes=False,
-    )
+    # the live bot's watcher, storing as it does; nothing serves the metrics of a dry run
+    watcher = build_watcher(config, store, on_change=show, metrics=Metrics(), queue_pushes=False)
     log.info("dry run: watching %s; pushes are printed, not sent", config.articles_dir)
     task = asyncio.create_task(watcher.run())
     await stop.wait()

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ArticleError
-from bot.parsing import file_signature, is_ignored_name, parse_article_bytes, read_article_file
+from bot.files import file_signature, is_ignored_name, read_article_file
+from bot.parsing import parse_article_bytes
 from storage import Article, Store
 from storage.models import article_from_json, article_to_json
 from storage.store import Change, FileState
@@ -114,7 +115,7 @@ def _hash(state: FileState | None) -> str | None:
 class Ingestor:
     """Reads files of one folder and stores what they say."""
 
-    def __init__(self, store: Store, root: Path, *, max_bytes: int, recursive: bool = False):
+    def __init__(self, store: Store, root: Path, *, max_bytes: int, recursive: bool) -> None:
         self.store = store
         self.root = root
         self.max_bytes = max_bytes
@@ -164,7 +165,7 @@ class Ingestor:
                 yield [unwire(wire) for wire in under_way.popleft().result()]
 
     def known_hash(self, path: Path) -> str | None:
-        state = self.store.file_state(self.key(path))
+        state = self.store.files.file_state(self.key(path))
         return None if state is None else state.hash
 
     def apply(self, loaded: Loaded, *, queue: bool) -> Change:
@@ -172,12 +173,12 @@ class Ingestor:
         key = self.key(loaded.path)
         if loaded.error is not None:
             log.warning("skipped article file %s: %s", key, loaded.error)
-            return self.store.record_error(key, loaded.state, loaded.error)
+            return self.store.files.record_error(key, loaded.state, loaded.error)
         assert loaded.state is not None
         if loaded.article is None:
-            self.store.touch_file(key, loaded.state)
+            self.store.files.touch_file(key, loaded.state)
             return Change("unchanged")
-        change = self.store.store_article(
+        change = self.store.files.store_article(
             key, loaded.state, loaded.article, queue=queue, data_json=loaded.data_json
         )
         self._log_duplicate(key, change)
@@ -200,14 +201,14 @@ class Ingestor:
                 articles.append((self.key(item.path), item.state, item.article, item.data_json))
             else:
                 others.append(item)
-        stored = self.store.store_articles(articles, queue=queue)
+        stored = self.store.files.store_articles(articles, queue=queue)
         for (key, *_), change in zip(articles, stored, strict=True):
             self._log_duplicate(key, change)
         return stored + [self.apply(item, queue=queue) for item in others]
 
     def remove(self, path: Path) -> tuple[Change, list[Path]]:
         """A file vanished; returns the change and files that may now hold its article."""
-        change, others = self.store.remove_file(self.key(path))
+        change, others = self.store.files.remove_file(self.key(path))
         return change, [self.root / other for other in others]
 
     def scan(self, known: dict[str, FileState]) -> Scan:

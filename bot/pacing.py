@@ -58,9 +58,10 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
 
     def __init__(
         self,
-        per_second: float = 30.0,
-        private_per_second: float = 1.0,
-        group_per_minute: float = 20.0,
+        per_second: float,
+        private_per_second: float,
+        group_per_minute: float,
+        *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.per_second = per_second

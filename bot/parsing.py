@@ -1,15 +1,14 @@
-"""Article files: from the bytes on disk to an immutable `Article`, or an ArticleError."""
+"""Parsing an article: from a file's bytes to an immutable `Article`, or an ArticleError.
+
+Pure: no disk, no database. Which files are articles and how they are read is `bot.files`.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -22,8 +21,6 @@ try:  # the C loader is several times faster; the pure one behaves the same
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-# editor swap and backup files, and partial downloads: never articles
-IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak")
 # scheme, a host, then anything but white space (the same test as urlsplit, cheaper)
 _HTTP_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 _PLAIN_TAGS = frozenset(
@@ -41,52 +38,6 @@ class _StrictLoader(_BaseLoader):
         if node.tag not in _PLAIN_TAGS:
             raise ArticleError(f"YAML tag {node.tag} is not allowed")
         return super().construct_object(node, deep=deep)
-
-
-@dataclass(frozen=True, slots=True)
-class FileBytes:
-    data: bytes
-    size: int
-    mtime_ns: int
-    hash: str
-
-
-def is_ignored_name(name: str) -> bool:
-    """Hidden files, editor swap and backup files, partial downloads."""
-    return name.startswith(".") or name.endswith(IGNORED_SUFFIXES)
-
-
-def read_article_file(path: Path, root: Path, max_bytes: int) -> FileBytes:
-    """Read a file of the watched folder, refusing links out of it and oversized files."""
-    try:
-        info = path.lstat()
-        if path.is_symlink():
-            try:
-                target = path.resolve()
-            except RuntimeError:  # Python 3.11 says "Symlink loop" this way
-                raise ArticleError("symlink loop") from None
-            if not target.is_relative_to(root.resolve()):
-                raise ArticleError(f"symlink pointing outside the folder ({target})")
-            info = target.stat()
-        if info.st_size > max_bytes:
-            raise ArticleError(f"too large: {info.st_size} bytes, the limit is {max_bytes}")
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise ArticleError(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise ArticleError(f"too large: over {max_bytes} bytes")
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    return FileBytes(data, len(data), info.st_mtime_ns, digest)
-
-
-def file_signature(path: Path) -> tuple[int, int] | None:
-    """Size and mtime (ns) of a file, following a link; None when it is gone."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns
 
 
 def parse_article_bytes(data: bytes) -> Article:

@@ -23,13 +23,13 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from bot.health import Metrics
 from bot.ingest import Ingestor, Loaded
+from bot.metrics import Metrics
+from bot.reconcile import Reconciliation
 from storage.store import Change
 
 log = logging.getLogger(__name__)
 
-BATCH = 256  # files parsed per worker-thread hop and stored per transaction in bulk scans
 PATIENCE_SECONDS = 30.0  # how long a file that is open for writing may stay unparseable
 
 
@@ -77,22 +77,22 @@ class Watcher:
         ingestor: Ingestor,
         *,
         on_change: Callable[[Change], None],
-        polling: bool = False,
-        scan_interval: float = 300.0,
-        settle: float = 0.25,
+        use_polling_observer: bool,
+        scan_interval: float,
+        settle: float,
+        queue_pushes: bool,
+        metrics: Metrics,
         supervise_every: float = 1.0,
-        queue_pushes: bool = True,
-        metrics: Metrics | None = None,
         poll_interval: float = 1.0,
     ) -> None:
         self.ingestor = ingestor
         self.on_change = on_change
-        self.polling = polling
+        self.use_polling_observer = use_polling_observer
         self.scan_interval = scan_interval
         self.settle = settle
         self.supervise_every = supervise_every
         self.queue_pushes = queue_pushes
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics
         self.poll_interval = poll_interval
         self.observer: BaseObserver | None = None
         self.restarts = 0
@@ -109,10 +109,10 @@ class Watcher:
         """Start watching, reconcile with a scan, then process events until cancelled."""
         self._loop = asyncio.get_running_loop()
         self._start_observer()
-        baseline = not self.ingestor.store.baseline_done
+        baseline = not self.ingestor.store.flags.baseline_done
         await self.scan(queue=self.queue_pushes and not baseline)
         if baseline:
-            self.ingestor.store.mark_baseline_done()
+            self.ingestor.store.flags.mark_baseline_done()
             log.info("first start: the files already in the folder are the baseline, not pushed")
         self.alive = True
         tasks = [
@@ -130,25 +130,16 @@ class Watcher:
 
     async def scan(self, *, queue: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed."""
-        known = self.ingestor.store.file_states()
-        found = await asyncio.to_thread(self.ingestor.scan, known)
-        changed, gone = found.changed, found.gone
-        for path in gone:
-            self._remove(path)
-        for start in range(0, len(changed), BATCH):
-            chunk = changed[start : start + BATCH]
-            hashes = [self.ingestor.known_hash(path) for path in chunk]
-            loaded = await asyncio.to_thread(self._load_all, chunk, hashes)
-            with self.ingestor.store.batch():
-                changes = self.ingestor.apply_many(loaded, queue=queue)
-            for change in changes:
+        reconciliation = Reconciliation(self.ingestor, queue=queue, parallel=False)
+        found = await asyncio.to_thread(reconciliation.compare)
+        for change in reconciliation.remove_gone():
+            self.on_change(change)
+        while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
+            for change in reconciliation.store(batch):
                 self.on_change(change)
-        if changed or gone:
-            log.info("scan: %d files new or changed, %d gone", len(changed), len(gone))
-        return len(changed) + len(gone)
-
-    def _load_all(self, paths: list[Path], hashes: list[str | None]) -> list[Loaded]:
-        return [self.ingestor.load(path, known) for path, known in zip(paths, hashes, strict=True)]
+        if found.changed or found.gone:
+            log.info("scan: %d files new or changed, %d gone", len(found.changed), len(found.gone))
+        return len(found.changed) + len(found.gone)
 
     # --- events, on the loop ----------------------------------------------------------
 
@@ -236,7 +227,9 @@ class Watcher:
         def emit(event: FileEvent) -> None:
             loop.call_soon_threadsafe(self.on_event, event)
 
-        observer = PollingObserver(timeout=self.poll_interval) if self.polling else Observer()
+        observer = (
+            PollingObserver(timeout=self.poll_interval) if self.use_polling_observer else Observer()
+        )
         observer.schedule(
             _Handler(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
         )

@@ -62,21 +62,37 @@ class StoredArticle:
 
 @dataclass(frozen=True, slots=True)
 class Chat:
+    """A chat the bot knows: what Telegram says of it, and whether it may still write there."""
+
     id: int
     type: str
     title: str | None
     active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """Where pushes go: a chat, or one forum thread of it (thread 0 is the chat itself),
+    with the settings and filters of that place."""
+
+    id: int
+    chat_id: int
+    thread_id: int
+    chat_type: str
+    active: bool
+    all_topics: bool
     min_quality: int | None
     muted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One row of the outbox: a push of an article, or a broadcast text, to one chat."""
+    """One row of the outbox: a push of an article, or a broadcast text, to one feed."""
 
     id: int
+    feed_id: int
     chat_id: int
-    chat_type: str
+    thread_id: int
     article_id: int | None
     text: str | None
     attempts: int

@@ -18,23 +18,24 @@ class Outbox:
         self.db = db
 
     def queue_push(self, article_id: int, article: Article, now: float) -> int:
-        """Queue the article for every active chat that follows one of its topics.
+        """Queue the article for every feed of an active chat that follows one of its topics.
 
-        A chat whose earlier row was cancelled (the article was unpublished) gets it
-        again; a chat that already has a row for it in any other state does not. Every
-        chat's mutes are read: few chats mute words, and a regex says it best.
+        A feed whose earlier row was cancelled (the article was unpublished) gets it
+        again; a feed that already has a row for it in any other state does not. Every
+        feed's mutes are read: few feeds mute words, and a regex says it best.
         """
         cursor = self.db.execute(
             """
-            INSERT INTO deliveries (kind, article_id, chat_id, state, created_at, updated_at)
-            SELECT 'push', :article, c.id, 'pending', :now, :now FROM chats c
+            INSERT INTO deliveries (kind, article_id, feed_id, state, created_at, updated_at)
+            SELECT 'push', :article, f.id, 'pending', :now, :now
+            FROM feeds f JOIN chats c ON c.id = f.chat_id
             WHERE c.active = 1
-              AND (c.all_topics = 1 OR c.id IN (
-                    SELECT s.chat_id FROM subscriptions s WHERE s.topic IN (
+              AND (f.all_topics = 1 OR f.id IN (
+                    SELECT s.feed_id FROM subscriptions s WHERE s.topic IN (
                         SELECT topic FROM article_topics WHERE article_id = :article)))
-              AND (c.min_quality IS NULL OR :quality IS NULL OR :quality >= c.min_quality)
-              AND c.id NOT IN (SELECT value FROM json_each(:muted))
-            ON CONFLICT (article_id, chat_id) WHERE kind = 'push'
+              AND (f.min_quality IS NULL OR :quality IS NULL OR :quality >= f.min_quality)
+              AND f.id NOT IN (SELECT value FROM json_each(:muted))
+            ON CONFLICT (article_id, feed_id) WHERE kind = 'push'
             DO UPDATE SET state = 'pending', attempts = 0, not_before = 0,
                           last_error = NULL, updated_at = excluded.updated_at
             WHERE state = 'cancelled'
@@ -43,26 +44,27 @@ class Outbox:
                 "article": article_id,
                 "now": now,
                 "quality": article.quality,
-                "muted": json.dumps(self._muted_chats(article)),
+                "muted": json.dumps(self._muted_feeds(article)),
             },
         )
         return cursor.rowcount
 
-    def _muted_chats(self, article: Article) -> list[int]:
-        """Chats that muted a word of this article's title or excerpt (whole words only:
+    def _muted_feeds(self, article: Article) -> list[int]:
+        """Feeds that muted a word of this article's title or excerpt (whole words only:
         muting "AI" does not mute "said")."""
         text = f"{article.title}\n{article.excerpt or ''}".casefold()
         muted = set()
-        for chat_id, word in self.db.execute("SELECT chat_id, word FROM mutes"):
-            if chat_id not in muted and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
-                muted.add(chat_id)
+        for feed_id, word in self.db.execute("SELECT feed_id, word FROM mutes"):
+            if feed_id not in muted and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
+                muted.add(feed_id)
         return sorted(muted)
 
     def queue_broadcast(self, text: str, now: float) -> int:
-        """One broadcast row for every active chat."""
+        """One broadcast row for every active chat, to the chat itself (its thread 0)."""
         cursor = self.db.execute(
-            "INSERT INTO deliveries (kind, chat_id, text, state, created_at, updated_at) "
-            "SELECT 'broadcast', id, ?, 'pending', ?, ? FROM chats WHERE active = 1",
+            "INSERT INTO deliveries (kind, feed_id, text, state, created_at, updated_at) "
+            "SELECT 'broadcast', f.id, ?, 'pending', ?, ? FROM feeds f "
+            "JOIN chats c ON c.id = f.chat_id WHERE c.active = 1 AND f.thread_id = 0",
             [text, now, now],
         )
         return cursor.rowcount
@@ -75,15 +77,40 @@ class Outbox:
         )
         return cursor.rowcount
 
+    def cancel_feed(self, feed_id: int, now: float) -> int:
+        """Drop what was waiting for a feed that stopped."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
+            "WHERE feed_id = ? AND state = 'pending'",
+            [now, feed_id],
+        )
+        return cursor.rowcount
+
+    def cancel_chat(self, chat_id: int, now: float) -> int:
+        """Drop what was waiting for every feed of a chat the bot may no longer write to."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
+            "WHERE feed_id IN (SELECT id FROM feeds WHERE chat_id = ?) AND state = 'pending'",
+            [now, chat_id],
+        )
+        return cursor.rowcount
+
+    def move_feed(self, old_feed: int, new_feed: int) -> None:
+        """Rows of a feed merged into another (a group that became a known supergroup);
+        a push the other feed has already stays with the old one."""
+        self.db.execute(
+            "UPDATE OR IGNORE deliveries SET feed_id = ? WHERE feed_id = ?", [new_feed, old_feed]
+        )
+
     def ready(self, limit: int, now: float, skip_chats: Iterable[int] = ()) -> list[Delivery]:
-        """Pending rows that may go now, oldest first, leaving out `skip_chats`."""
+        """Pending rows that may go now, oldest first, leaving out feeds of `skip_chats`."""
         rows = self.db.execute(
             """
-            SELECT d.id, d.chat_id, COALESCE(c.type, 'private'), d.article_id, d.text,
+            SELECT d.id, d.feed_id, f.chat_id, f.thread_id, d.article_id, d.text,
                    d.attempts, d.last_error
-            FROM deliveries d LEFT JOIN chats c ON c.id = d.chat_id
+            FROM deliveries d JOIN feeds f ON f.id = d.feed_id
             WHERE d.state = 'pending' AND d.not_before <= ?
-              AND d.chat_id NOT IN (SELECT value FROM json_each(?))
+              AND f.chat_id NOT IN (SELECT value FROM json_each(?))
             ORDER BY d.id LIMIT ?
             """,
             [now, json.dumps(sorted(skip_chats)), limit],
@@ -121,12 +148,20 @@ class Outbox:
             [error, not_before, now, delivery_id],
         )
 
-    def mark_cancelled_if_sending(self, delivery_id: int, stopping: bool, now: float) -> None:
-        """A send that was stopped: back to pending when the bot is stopping, else cancelled."""
-        state = "pending" if stopping else "cancelled"
+    def release_if_sending(self, delivery_id: int, now: float) -> None:
+        """A send stopped because the bot is stopping: back to pending, to go next time."""
         self.db.execute(
-            "UPDATE deliveries SET state = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
-            [state, now, delivery_id],
+            "UPDATE deliveries SET state = 'pending', updated_at = ? "
+            "WHERE id = ? AND state = 'sending'",
+            [now, delivery_id],
+        )
+
+    def cancel_if_sending(self, delivery_id: int, now: float) -> None:
+        """A send stopped because its article was withdrawn: it will not go."""
+        self.db.execute(
+            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
+            "WHERE id = ? AND state = 'sending'",
+            [now, delivery_id],
         )
 
     def mark_failed(self, delivery_id: int, error: str, now: float) -> None:

@@ -15,8 +15,9 @@ import pytest
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, no warning
 
-from bot.app import NewsBot, build_application
+from bot.app import NewsBot
 from bot.config import Config
+from bot.wiring import build_newsbot
 from storage import Store, open_store
 from tests.articles import write_article
 from tests.standin import TOKEN, StandIn
@@ -111,7 +112,7 @@ async def start_bot(
     config: Config, standin: StandIn
 ) -> tuple[NewsBot, asyncio.Task[None], asyncio.Event]:
     store = open_store(config.db_path, exclusive=True)
-    bot = NewsBot(config, store, build_application(config))
+    bot = build_newsbot(config, store)
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
     await standin.until(lambda: any(m == "setMyCommands" for m, _ in standin.calls))
@@ -120,7 +121,7 @@ async def start_bot(
 
 
 async def _until_watching(bot: NewsBot) -> None:
-    while not (bot.watcher.alive and bot.sender.alive and bot.polling):
+    while not (bot.watcher.alive and bot.sender.alive and bot.telegram_polling):
         await asyncio.sleep(0.01)
 
 

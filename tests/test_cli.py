@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser, main
+from bot.cli import Progress, build_parser, main
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
 
@@ -81,7 +82,7 @@ def test_ingest_imports_without_queueing_and_summarises(
     db = tmp_path / "n.db"
     store = open_store(db)
     store.chats.register(1, "private", None)
-    store.chats.set_all_topics(1, True)
+    store.feeds.set_all_topics(store.feeds.ensure(1).id, True)
     store.close()
     monkeypatch.setenv("NEWSBOT_DB", str(db))
     assert main(["ingest", str(folder)]) == 0
@@ -90,7 +91,7 @@ def test_ingest_imports_without_queueing_and_summarises(
     assert "1  title is missing" in out and "1  invalid YAML" in out
     store = open_store(db)
     assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
-    assert len(store.latest(10)) == 3
+    assert len(store.listing.latest(10)) == 3
     store.close()
     assert main(["ingest", str(folder)]) == 0
     assert "imported 0, updated 0, unchanged 6" in capsys.readouterr().out
@@ -128,3 +129,26 @@ def test_stats_prints_the_figures(
     assert main(["stats"]) == 0
     out = capsys.readouterr().out
     assert "Active chats: 0" in out and "Pushes: 0 sent, 0 pending, 0 failed" in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ingest_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
+    plain = io.StringIO()
+    progress = Progress(20, plain)
+    for done in range(1, 21):
+        progress.update(done)
+    progress.done()
+    assert plain.getvalue().splitlines()[:2] == ["ingest: 2/20 files", "ingest: 4/20 files"]
+    assert len(plain.getvalue().splitlines()) == 10
+
+    terminal = Terminal()
+    progress = Progress(20, terminal)
+    for done in (5, 20):
+        progress.update(done)
+    progress.done()
+    assert "\r" in terminal.getvalue() and "20/20" in terminal.getvalue()
+    assert "ingest: 20/20 files" not in terminal.getvalue()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storage import Article
+from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
+from bot.config import Config
+from bot.wiring import build_newsbot
+from storage import Article, Store
 from storage.store import FileState
 from tests.conftest import ADMIN_ID, Running, eventually
+from tests.feeds import follows
 
 ARTICLE = Article(
     url="https://news.example.com/a",
@@ -28,7 +32,7 @@ def add(
         topics=topics,
         published=published,
     )
-    running.store.store_article(f"{slug}.txt", FileState(1, 1, slug), article, queue=False)
+    running.store.files.store_article(f"{slug}.txt", FileState(1, 1, slug), article, queue=False)
 
 
 def buttons(running: Running, chat_id: int) -> list[tuple[str, str]]:
@@ -87,11 +91,11 @@ async def test_topics_lists_counts_and_buttons_toggle_subscription(running: Runn
     await running.standin.until(
         lambda: any(m == "editMessageReplyMarkup" for m, _ in running.standin.calls)
     )
-    assert running.store.chats.subscriptions(1) == (False, ["ai"])
+    assert follows(running.store, 1) == (False, ["ai"])
     edited = [p for m, p in running.standin.calls if m == "editMessageReplyMarkup"][-1]
     assert edited["reply_markup"]["inline_keyboard"][0][0]["text"] == "✅ AI (1)"
     running.standin.press(1, "sub:0:AI")
-    await eventually(lambda: running.store.chats.subscriptions(1) == (False, []))
+    await eventually(lambda: follows(running.store, 1) == (False, []))
 
 
 async def test_topics_are_paged_when_there_are_many(running: Running) -> None:
@@ -110,7 +114,7 @@ async def test_topic_shows_newest_articles_with_a_subscribe_button(running: Runn
     assert "Older" in reply and "Robots" not in reply
     assert buttons(running, 1) == [("Subscribe to ai", "one::ai")]
     running.standin.press(1, "one::ai")
-    await eventually(lambda: running.store.chats.subscriptions(1) == (False, ["ai"]))
+    await eventually(lambda: follows(running.store, 1) == (False, ["ai"]))
 
 
 async def test_topic_without_a_name_gets_usage(running: Running) -> None:
@@ -122,14 +126,14 @@ async def test_subscribe_several_case_insensitive_with_did_you_mean(running: Run
     reply = await running.command(1, "/subscribe AI, robotic")
     assert reply.splitlines()[0] == "Subscribed to AI, robotic."
     assert "No articles about “robotic” yet" in reply and "Did you mean: Robotics?" in reply
-    assert running.store.chats.subscriptions(1) == (False, ["ai", "robotic"])
+    assert follows(running.store, 1) == (False, ["ai", "robotic"])
 
 
 async def test_subscribe_all_and_unsubscribe_all(running: Running) -> None:
     assert "every topic" in await running.command(1, "/subscribe all")
-    assert running.store.chats.subscriptions(1)[0] is True
+    assert follows(running.store, 1)[0] is True
     assert "follows nothing" in await running.command(1, "/unsubscribe all")
-    assert running.store.chats.subscriptions(1) == (False, [])
+    assert follows(running.store, 1) == (False, [])
 
 
 async def test_unsubscribe_reports_what_it_did(running: Running) -> None:
@@ -159,9 +163,9 @@ async def test_subscriptions_shows_topics_and_filters(running: Running) -> None:
 async def test_filters_change_what_is_pushed(running: Running) -> None:
     await running.command(1, "/subscribe AI")
     await running.command(1, "/filter mute laundry")
-    chat = running.store.chats.get(1)
-    assert chat is not None and chat.muted == ("laundry",)
-    change = running.store.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
+    feed = running.store.feeds.find(1)
+    assert feed is not None and feed.muted == ("laundry",)
+    change = running.store.files.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
     assert change.queued == 0
     assert "no longer muted" in await running.command(1, "/filter unmute LAUNDRY")
     assert await running.command(1, "/filter clear") == "Filters cleared."
@@ -214,7 +218,7 @@ async def test_search_finds_by_words_newest_first(running: Running) -> None:
 async def test_stop_ends_all_pushes(running: Running) -> None:
     await running.command(1, "/subscribe AI")
     assert "Stopped" in await running.command(1, "/stop")
-    assert running.store.chats.subscriptions(1) == (False, [])
+    assert follows(running.store, 1) == (False, [])
 
 
 async def test_unknown_command_points_to_help(running: Running) -> None:
@@ -229,7 +233,7 @@ async def test_command_addressed_to_the_bot_by_name_works(running: Running) -> N
 async def test_group_members_cannot_change_subscriptions(running: Running) -> None:
     reply = await running.command(-50, "/subscribe AI", user_id=7, chat_type="supergroup")
     assert reply == "Sorry, only this group's administrators can change that."
-    assert running.store.chats.subscriptions(-50) == (False, [])
+    assert follows(running.store, -50) == (False, [])
 
 
 async def test_group_admins_can_change_subscriptions(running: Running) -> None:
@@ -246,7 +250,7 @@ async def test_anonymous_admin_writing_as_the_group_may_change_it(running: Runni
         "text": "/subscribe AI", "entities": [{"type": "bot_command", "offset": 0, "length": 10}],
     }})  # fmt: skip
     await running.standin.until(lambda: len(running.standin.messages_to(-60)) == 1)
-    assert running.store.chats.subscriptions(-60) == (False, ["ai"])
+    assert follows(running.store, -60) == (False, ["ai"])
 
 
 async def test_admin_commands_are_refused_to_others(running: Running) -> None:
@@ -254,7 +258,7 @@ async def test_admin_commands_are_refused_to_others(running: Running) -> None:
         assert (
             await running.command(chat, command) == "Sorry, that command is for the bot's admins."
         )
-    assert not running.store.paused
+    assert not running.store.flags.paused
 
 
 async def test_stats_for_admins(running: Running) -> None:
@@ -265,10 +269,10 @@ async def test_stats_for_admins(running: Running) -> None:
 
 async def test_pause_holds_and_resume_releases(running: Running) -> None:
     assert "paused" in await running.command(ADMIN_ID, "/pause")
-    assert running.store.paused
+    assert running.store.flags.paused
     assert "Pushes are paused" in await running.command(ADMIN_ID, "/stats")
     assert "resumed" in await running.command(ADMIN_ID, "/resume")
-    assert not running.store.paused
+    assert not running.store.flags.paused
 
 
 async def test_broadcast_reaches_every_active_chat_once(running: Running) -> None:
@@ -300,7 +304,7 @@ async def test_repeated_update_id_repeats_no_effect(running: Running) -> None:
 
 
 async def test_errors_lists_bad_files_for_admins(running: Running) -> None:
-    running.store.record_error("bad.txt", None, "invalid YAML: oops")
+    running.store.files.record_error("bad.txt", None, "invalid YAML: oops")
     reply = await running.command(ADMIN_ID, "/errors")
     assert "bad.txt" in reply and "invalid YAML: oops" in reply
 
@@ -345,4 +349,12 @@ async def test_oversized_arguments_get_usage_not_an_error(running: Running) -> N
     ]
     for chat, (text, usage) in enumerate(cases, start=200):
         assert (await running.command(chat, text)).startswith(usage), text
-    assert running.store.chats.subscriptions(200) == (False, [])
+    assert follows(running.store, 200) == (False, [])
+
+
+def test_every_menu_command_has_its_handler_and_no_other(config: Config, store: Store) -> None:
+    """The handler table and the command menus name the same commands."""
+    handlers = build_newsbot(config, store).command_handlers()
+    menus = [name for name, _ in SUBSCRIBER_COMMANDS + ADMIN_COMMANDS]
+    assert sorted(handlers) == sorted(menus)
+    assert all(handler.__name__ == f"{name}_command" for name, handler in handlers.items())

@@ -9,11 +9,15 @@ from dataclasses import replace
 import pytest
 from telegram.ext import ApplicationBuilder
 
+from bot.config import Config
 from bot.delivery import Sender
-from bot.pacing import FloodPacer
+from bot.metrics import Metrics
+from bot.wiring import build_pacer
 from storage import Article, Image, Store
 from storage.store import FileState
 from tests.conftest import Running, eventually
+from tests.feeds import follow as follow_feed
+from tests.feeds import follows
 from tests.standin import TOKEN, StandIn
 
 ARTICLE = Article(
@@ -27,19 +31,20 @@ ARTICLE = Article(
 
 def follow(running: Running, *chats: int) -> None:
     for chat in chats:
-        running.store.chats.register(chat, "private" if chat > 0 else "group", None)
-        running.store.chats.subscribe(chat, ["AI"])
+        follow_feed(running.store, chat, ["AI"], "private" if chat > 0 else "group")
 
 
 def publish(running: Running, article: Article = ARTICLE, path: str = "a.txt") -> int:
-    change = running.store.store_article(path, FileState(1, 1, path), article, queue=True)
+    change = running.store.files.store_article(path, FileState(1, 1, path), article, queue=True)
     running.bot.sender.wake()
     assert change.article_id is not None
     return change.article_id
 
 
 def states(running: Running) -> dict[int, str]:
-    rows = running.store.db.execute("SELECT chat_id, state FROM deliveries")
+    rows = running.store.db.execute(
+        "SELECT f.chat_id, d.state FROM deliveries d JOIN feeds f ON f.id = d.feed_id"
+    )
     return {row[0]: row[1] for row in rows}
 
 
@@ -87,7 +92,7 @@ async def test_migrated_group_moves_and_the_push_is_resent_there(running: Runnin
     publish(running)
     await settled(running)
     assert [m.chat_id for m in running.standin.sent] == [-1000300]
-    assert running.store.chats.subscriptions(-1000300) == (False, ["ai"])
+    assert follows(running.store, -1000300) == (False, ["ai"])
     assert states(running) == {-1000300: "sent"}
 
 
@@ -150,13 +155,13 @@ async def test_server_errors_are_retried_with_backoff(running: Running) -> None:
 
 
 async def test_withdrawn_article_is_never_sent_after_the_cancel(running: Running) -> None:
-    running.store.set_paused(True)
+    running.store.flags.set_paused(True)
     follow(running, 14)
     publish(running)
-    running.store.store_article(
+    running.store.files.store_article(
         "a.txt", FileState(1, 2, "other"), replace(ARTICLE, published=False), queue=True
     )
-    running.store.set_paused(False)
+    running.store.flags.set_paused(False)
     running.bot.sender.wake()
     await settled(running)
     assert running.standin.messages_to(14) == []
@@ -164,14 +169,14 @@ async def test_withdrawn_article_is_never_sent_after_the_cancel(running: Running
 
 
 async def test_paused_pushes_wait_and_go_out_on_resume(running: Running) -> None:
-    running.store.set_paused(True)
+    running.store.flags.set_paused(True)
     follow(running, 15)
     publish(running)
-    queued_at = time.time()
-    await eventually(lambda: running.bot.sender.last_look > queued_at)  # it looked, and held
+    running.bot.sender.wake()
+    await eventually(lambda: not running.bot.sender._wake.is_set())  # it looked, and held
     assert running.standin.messages_to(15) == []
     assert states(running) == {15: "pending"}
-    running.store.set_paused(False)
+    running.store.flags.set_paused(False)
     running.bot.sender.wake()
     await settled(running)
     assert states(running) == {15: "sent"}
@@ -195,14 +200,13 @@ async def test_timed_out_send_is_sent_again_because_it_may_not_have_arrived(
     """At-least-once: a send that times out may have arrived, and goes again."""
     app = (
         ApplicationBuilder().token(TOKEN).base_url(standin.base_url)
-        .rate_limiter(FloodPacer()).read_timeout(0.3).build()
+        .rate_limiter(build_pacer(Config(token=None))).read_timeout(0.3).build()
     )  # fmt: skip
     await app.initialize()
-    sender = Sender(store, app.bot, None)
-    store.chats.register(21, "private", None)
-    store.chats.subscribe(21, ["AI"])
+    sender = Sender(store, app.bot, None, window=8, metrics=Metrics())
+    follow_feed(store, 21, ["AI"])
     standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
-    store.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
+    store.files.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
     task = asyncio.create_task(sender.run())
     try:
         await eventually(lambda: store.outbox.pending_count() == 0)
@@ -222,8 +226,8 @@ async def test_edit_during_a_fan_out_cancels_nothing(running: Running) -> None:
     publish(running)
     await eventually(lambda: len(running.standin.sent) >= 3)
     edited = replace(ARTICLE, title="Robots fold laundry, better")
-    change = running.store.store_article("a.txt", FileState(1, 2, "edit"), edited, queue=True)
-    running.bot.on_change(change)
+    change = running.store.files.store_article("a.txt", FileState(1, 2, "edit"), edited, queue=True)
+    running.bot.watcher.on_change(change)
     await settled(running)
     assert set(states(running).values()) == {"sent"}
     assert any("better" in (m.text or "") for m in running.standin.sent)
@@ -233,13 +237,29 @@ async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Runni
     follow(running, *range(400, 430))
     publish(running)
     await eventually(lambda: len(running.standin.sent) >= 3)
-    change = running.store.store_article(
+    change = running.store.files.store_article(
         "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
     )
-    running.bot.on_change(change)
+    running.bot.watcher.on_change(change)
     await settled(running)
     sent_after = len(running.standin.sent)
     assert 3 <= sent_after < 30
     assert set(states(running).values()) == {"sent", "cancelled"}
     # a request already on the wire when the cancel came may still arrive: never more
     assert sum(state == "sent" for state in states(running).values()) <= sent_after
+
+
+async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one(
+    running: Running,
+) -> None:
+    """message_thread_id goes with a push only when its feed is a forum thread."""
+    running.store.chats.register(-1001, "supergroup", "Forum")
+    thread = running.store.feeds.ensure(-1001, 7)
+    running.store.feeds.subscribe(thread.id, ["AI"])
+    follow(running, 12)
+    publish(running)
+    await settled(running)
+    [in_thread] = running.standin.messages_to(-1001)
+    [in_chat] = running.standin.messages_to(12)
+    assert int(in_thread.params["message_thread_id"]) == 7
+    assert "message_thread_id" not in in_chat.params

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.health import HealthServer, Metrics
+from bot.health import HealthServer
+from bot.metrics import Metrics
 
 
 async def get(port: int, path: str) -> tuple[str, str]:

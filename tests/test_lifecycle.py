@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from bot.ingest import Ingestor
+from bot.metrics import Metrics
 from bot.watcher import Watcher
 from storage import Store, open_store
 from storage.store import Change
 from tests.articles import article_text, write_article
 from tests.conftest import eventually
+from tests.feeds import follow
 
 CHAT = 77
 
@@ -31,7 +33,10 @@ class Watching:
     folder: Path
 
     def queued(self) -> list[tuple[int, str]]:
-        rows = self.store.db.execute("SELECT d.chat_id, d.state FROM deliveries d ORDER BY d.id")
+        rows = self.store.db.execute(
+            "SELECT f.chat_id, d.state FROM deliveries d "
+            "JOIN feeds f ON f.id = d.feed_id ORDER BY d.id"
+        )
         return [(row[0], row[1]) for row in rows]
 
     def kinds(self) -> list[str]:
@@ -46,9 +51,16 @@ async def watch(
     store: Store, folder: Path, *, polling: bool = False
 ) -> tuple[Watcher, list[Change], asyncio.Task[None]]:
     changes: list[Change] = []
-    ingestor = Ingestor(store, folder.resolve(), max_bytes=4096)
+    ingestor = Ingestor(store, folder.resolve(), max_bytes=4096, recursive=False)
     watcher = Watcher(
-        ingestor, on_change=changes.append, settle=0.1, supervise_every=0.05, polling=polling
+        ingestor,
+        on_change=changes.append,
+        use_polling_observer=polling,
+        scan_interval=300.0,
+        settle=0.1,
+        queue_pushes=True,
+        metrics=Metrics(),
+        supervise_every=0.05,
     )
     task = asyncio.create_task(watcher.run())
     await eventually(lambda: watcher.alive)
@@ -63,9 +75,8 @@ async def unwatch(task: asyncio.Task[None]) -> None:
 @pytest.fixture
 async def live(store: Store, articles: Path) -> AsyncIterator[Watching]:
     """A watcher past its first start, with chat 77 following AI."""
-    store.mark_baseline_done()
-    store.chats.register(CHAT, "private", None)
-    store.chats.subscribe(CHAT, ["AI"])
+    store.flags.mark_baseline_done()
+    follow(store, CHAT, ["AI"])
     watcher, changes, task = await watch(store, articles)
     yield Watching(watcher, changes, store, articles)
     await unwatch(task)
@@ -76,13 +87,13 @@ async def test_new_published_file_is_stored_and_queued_once(live: Watching) -> N
     await live.settled(1)
     assert live.kinds() == ["new"]
     assert live.queued() == [(CHAT, "pending")]
-    assert live.store.latest(5)[0].article.title == "Robots learn to fold laundry"
+    assert live.store.listing.latest(5)[0].article.title == "Robots learn to fold laundry"
 
 
 async def test_draft_is_not_queued_until_published(live: Watching) -> None:
     write_article(live.folder / "a.txt", published=False)
     await live.settled(1)
-    assert live.queued() == [] and live.store.latest(5) == []
+    assert live.queued() == [] and live.store.listing.latest(5) == []
     write_article(live.folder / "a.txt", published=True)
     await live.settled(2)
     assert live.kinds() == ["new", "published"]
@@ -96,7 +107,7 @@ async def test_edit_of_published_article_is_stored_not_queued_again(live: Watchi
     await live.settled(2)
     assert live.kinds() == ["new", "edited"]
     assert len(live.queued()) == 1
-    assert live.store.latest(1)[0].article.title == "Robots fold laundry, better"
+    assert live.store.listing.latest(1)[0].article.title == "Robots fold laundry, better"
 
 
 async def test_unpublish_cancels_pending_and_republish_does_not_repeat_sent(live: Watching) -> None:
@@ -105,7 +116,7 @@ async def test_unpublish_cancels_pending_and_republish_does_not_repeat_sent(live
     live.store.db.execute("UPDATE deliveries SET state = 'sent'")  # the chat got it
     write_article(live.folder / "a.txt", published=False)
     await live.settled(2)
-    assert live.store.latest(5) == []
+    assert live.store.listing.latest(5) == []
     write_article(live.folder / "a.txt", published=True)
     await live.settled(3)
     assert live.kinds() == ["new", "unpublished", "published"]
@@ -119,7 +130,7 @@ async def test_deleted_file_is_hidden_and_its_pending_pushes_cancelled(live: Wat
     await live.settled(2)
     assert live.kinds() == ["new", "removed"]
     assert live.queued() == [(CHAT, "cancelled")]
-    assert live.store.latest(5) == [] and live.store.search("robots", 5) == []
+    assert live.store.listing.latest(5) == [] and live.store.listing.search("robots", 5) == []
 
 
 async def test_touch_or_identical_rewrite_does_nothing(live: Watching) -> None:
@@ -141,7 +152,7 @@ async def test_two_files_with_one_url_are_one_article(
     await live.settled(2)
     assert live.kinds() == ["new", "duplicate"]
     assert "b.txt: same webUrl as a.txt" in caplog.text
-    assert [e.path for e in live.store.ingest_errors()] == ["b.txt"]
+    assert [e.path for e in live.store.figures.ingest_errors()] == ["b.txt"]
     assert len(live.queued()) == 1
 
 
@@ -152,7 +163,7 @@ async def test_temp_file_renamed_into_place_is_read_once(live: Watching) -> None
     await live.settled(1)
     await eventually(lambda: not live.watcher._queue.qsize())
     assert live.kinds() == ["new"]
-    assert [f for f in live.store.file_states()] == ["a.txt"]
+    assert [f for f in live.store.files.file_states()] == ["a.txt"]
 
 
 async def test_editor_swap_and_backup_files_are_ignored(live: Watching) -> None:
@@ -160,7 +171,7 @@ async def test_editor_swap_and_backup_files_are_ignored(live: Watching) -> None:
         (live.folder / name).write_text(article_text(webUrl=f"https://x.example/{name}"))
     write_article(live.folder / "real.txt")
     await live.settled(1)
-    assert list(live.store.file_states()) == ["real.txt"]
+    assert list(live.store.files.file_states()) == ["real.txt"]
 
 
 async def test_file_written_slowly_in_chunks_is_never_read_half(live: Watching) -> None:
@@ -180,7 +191,7 @@ async def test_file_written_slowly_in_chunks_is_never_read_half(live: Watching) 
     await asyncio.to_thread(writer.join)
     await live.settled(1)
     assert live.kinds() == ["new"]
-    assert live.store.ingest_errors() == []
+    assert live.store.figures.ingest_errors() == []
     assert live.queued() == [(CHAT, "pending")]
 
 
@@ -228,14 +239,14 @@ async def test_bad_file_is_logged_listed_and_picked_up_once_fixed(
     caplog.set_level(logging.WARNING)
     path = live.folder / "bad.txt"
     path.write_bytes(BAD_FILES[case])
-    await eventually(lambda: bool(live.store.ingest_errors()))
+    await eventually(lambda: bool(live.store.figures.ingest_errors()))
     lines = [r.getMessage() for r in caplog.records if "bad.txt" in r.getMessage()]
     assert len(lines) == 1 and REASONS[case] in lines[0]
-    assert REASONS[case] in live.store.ingest_errors()[0].reason
-    assert [s.article.url for s in live.store.latest(5)] == ["https://a.example/good"]
+    assert REASONS[case] in live.store.figures.ingest_errors()[0].reason
+    assert [s.article.url for s in live.store.listing.latest(5)] == ["https://a.example/good"]
     write_article(path, atomic=False, webUrl="https://a.example/fixed")
-    await eventually(lambda: not live.store.ingest_errors())
-    assert {s.article.url for s in live.store.latest(5)} == {
+    await eventually(lambda: not live.store.figures.ingest_errors())
+    assert {s.article.url for s in live.store.listing.latest(5)} == {
         "https://a.example/good",
         "https://a.example/fixed",
     }
@@ -245,19 +256,18 @@ async def test_symlink_out_of_the_folder_is_refused(live: Watching, tmp_path: Pa
     outside = tmp_path / "outside.txt"
     outside.write_text(article_text())
     (live.folder / "link.txt").symlink_to(outside)
-    await eventually(lambda: bool(live.store.ingest_errors()))
-    assert "symlink pointing outside the folder" in live.store.ingest_errors()[0].reason
-    assert live.store.latest(5) == []
+    await eventually(lambda: bool(live.store.figures.ingest_errors()))
+    assert "symlink pointing outside the folder" in live.store.figures.ingest_errors()[0].reason
+    assert live.store.listing.latest(5) == []
 
 
 async def test_first_start_takes_existing_files_as_baseline(store: Store, articles: Path) -> None:
-    store.chats.register(CHAT, "private", None)
-    store.chats.subscribe(CHAT, ["AI"])
+    follow(store, CHAT, ["AI"])
     write_article(articles / "old.txt")
     _, changes, task = await watch(store, articles)
     await unwatch(task)
     assert [c.kind for c in changes] == ["new"] and sum(c.queued for c in changes) == 0
-    assert len(store.latest(5)) == 1
+    assert len(store.listing.latest(5)) == 1
 
 
 async def test_changes_while_down_are_handled_on_start_as_if_live(
@@ -265,8 +275,7 @@ async def test_changes_while_down_are_handled_on_start_as_if_live(
 ) -> None:
     """New, published, edited and deleted while stopped: the next start sees each once."""
     store = open_store(tmp_path / "db")
-    store.chats.register(CHAT, "private", None)
-    store.chats.subscribe(CHAT, ["AI"])
+    follow(store, CHAT, ["AI"])
     write_article(articles / "kept.txt", webUrl="https://a.example/kept")
     write_article(articles / "draft.txt", webUrl="https://a.example/draft", published=False)
     write_article(articles / "gone.txt", webUrl="https://a.example/gone")
@@ -283,7 +292,7 @@ async def test_changes_while_down_are_handled_on_start_as_if_live(
     _, changes, task = await watch(store, articles)
     await unwatch(task)
     assert sorted(c.kind for c in changes) == ["edited", "new", "published", "removed"]
-    urls = {s.article.url for s in store.latest(10)}
+    urls = {s.article.url for s in store.listing.latest(10)}
     assert urls == {"https://a.example/kept", "https://a.example/draft", "https://a.example/new"}
     queued = store.db.execute(
         "SELECT a.url FROM deliveries d JOIN articles a ON a.id = d.article_id"
@@ -308,7 +317,7 @@ async def test_dead_observer_is_restarted_and_watching_goes_on(
 
 async def test_polling_observer_sees_new_files(store: Store, articles: Path) -> None:
     """NEWSBOT_WATCHER=polling: for mounts where inotify never fires."""
-    store.mark_baseline_done()
+    store.flags.mark_baseline_done()
     _, changes, task = await watch(store, articles, polling=True)
     write_article(articles / "a.txt")
     await eventually(lambda: any(c.kind == "new" for c in changes))
@@ -321,9 +330,13 @@ async def test_duplicate_takes_over_when_the_first_file_goes(live: Watching) -> 
     write_article(live.folder / "b.txt", title="The same story again")
     await live.settled(2)
     (live.folder / "a.txt").unlink()
-    await eventually(lambda: bool(live.store.latest(5)) and live.store.latest(5)[0].path == "b.txt")
-    assert live.store.latest(5)[0].article.title == "The same story again"
-    assert live.store.ingest_errors() == []
+    await eventually(
+        lambda: (
+            bool(live.store.listing.latest(5)) and live.store.listing.latest(5)[0].path == "b.txt"
+        )
+    )
+    assert live.store.listing.latest(5)[0].article.title == "The same story again"
+    assert live.store.figures.ingest_errors() == []
 
 
 async def test_renamed_file_is_the_same_article_and_not_pushed_again(live: Watching) -> None:
@@ -331,20 +344,24 @@ async def test_renamed_file_is_the_same_article_and_not_pushed_again(live: Watch
     await live.settled(1)
     live.store.db.execute("UPDATE deliveries SET state = 'sent'")
     os.replace(live.folder / "a.txt", live.folder / "b.txt")
-    await eventually(lambda: bool(live.store.latest(5)) and live.store.latest(5)[0].path == "b.txt")
+    await eventually(
+        lambda: (
+            bool(live.store.listing.latest(5)) and live.store.listing.latest(5)[0].path == "b.txt"
+        )
+    )
     assert live.queued() == [(CHAT, "sent")]
 
 
 async def test_subfolders_are_ignored_unless_recursive(store: Store, articles: Path) -> None:
-    store.mark_baseline_done()
+    store.flags.mark_baseline_done()
     (articles / "sub").mkdir()
     write_article(articles / "sub" / "deep.txt", webUrl="https://a.example/deep")
     _, changes, task = await watch(store, articles)
     write_article(articles / "top.txt", webUrl="https://a.example/top")
     await eventually(lambda: any(c.kind == "new" for c in changes))
     await unwatch(task)
-    assert list(store.file_states()) == ["top.txt"]
+    assert list(store.files.file_states()) == ["top.txt"]
     ingestor = Ingestor(store, articles.resolve(), max_bytes=4096, recursive=True)
     assert ingestor.wants(articles.resolve() / "sub" / "deep.txt")
-    found = ingestor.scan(store.file_states())
+    found = ingestor.scan(store.files.file_states())
     assert [p.name for p in found.changed] == ["deep.txt"]

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from dataclasses import replace
 
 from telegram.ext import ApplicationBuilder
 
-from bot.pacing import FloodPacer
+from bot.config import Config
+from bot.wiring import build_pacer
 from tests.standin import TOKEN, FloodRules, StandIn
+
+DEFAULTS = Config(token=None)  # the limits the product promises: 30/s, 1/s per chat, 20/min
 
 
 class FakeClock:
@@ -22,7 +26,7 @@ class FakeClock:
 
 def test_flood_reply_right_after_a_send_holds_only_that_chat() -> None:
     clock = FakeClock()
-    pacer = FloodPacer(clock=clock)
+    pacer = build_pacer(DEFAULTS, clock)
     pacer._last_sent[5] = clock.now - 0.5
     pacer.note_flood(5, 7)
     assert pacer.blocked_until(5) == clock.now + 7
@@ -33,7 +37,7 @@ def test_flood_reply_right_after_a_send_holds_only_that_chat() -> None:
 def test_flood_reply_for_a_quiet_chat_holds_every_chat() -> None:
     """Nothing went to that chat lately, so it was the global limit."""
     clock = FakeClock()
-    pacer = FloodPacer(clock=clock)
+    pacer = build_pacer(DEFAULTS, clock)
     pacer.note_flood(5, 3)
     assert pacer.blocked_until(6) == clock.now + 3
     clock.now += 3.1
@@ -47,7 +51,7 @@ async def test_pacing_keeps_a_burst_inside_the_global_limit(standin: StandIn) ->
         ApplicationBuilder()
         .token(TOKEN)
         .base_url(standin.base_url)
-        .rate_limiter(FloodPacer())
+        .rate_limiter(build_pacer(DEFAULTS))
         .build()
     )
     await app.initialize()
@@ -63,7 +67,7 @@ async def test_pacing_keeps_a_burst_inside_the_global_limit(standin: StandIn) ->
 async def test_pacing_spaces_messages_to_one_chat(standin: StandIn) -> None:
     """One private chat: a second apart; one group (at 600/min here): 0.1 s apart."""
     standin.flood = FloodRules(group_per_minute=600)
-    pacer = FloodPacer(group_per_minute=600)
+    pacer = build_pacer(replace(DEFAULTS, rate_group_per_minute=600))
     app = ApplicationBuilder().token(TOKEN).base_url(standin.base_url).rate_limiter(pacer).build()
     await app.initialize()
     await asyncio.gather(*(app.bot.send_message(7, f"m{i}") for i in range(2)))

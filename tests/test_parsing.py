@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import ArticleError
-from bot.parsing import is_ignored_name, parse_article, parse_article_bytes, read_article_file
+from bot.parsing import parse_article, parse_article_bytes
 from bot.rendering import render_push
 from storage import open_store
 from storage.store import FileState
@@ -157,41 +157,6 @@ def test_byte_order_mark_is_accepted() -> None:
     assert parse_article_bytes(b"\xef\xbb\xbf" + article_text().encode()).title
 
 
-def test_oversized_file_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "big.txt"
-    path.write_text(article_text(excerpt="x" * 5000))
-    with pytest.raises(ArticleError, match="too large"):
-        read_article_file(path, tmp_path, max_bytes=1000)
-
-
-def test_symlink_out_of_the_folder_is_refused(tmp_path: Path) -> None:
-    outside = tmp_path / "secret.txt"
-    outside.write_text(article_text())
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "link.txt").symlink_to(outside)
-    with pytest.raises(ArticleError, match="symlink pointing outside the folder"):
-        read_article_file(folder / "link.txt", folder, max_bytes=10_000)
-
-
-def test_symlink_inside_the_folder_is_read(tmp_path: Path) -> None:
-    (tmp_path / "real.txt").write_text(article_text())
-    (tmp_path / "link.txt").symlink_to(tmp_path / "real.txt")
-    assert read_article_file(tmp_path / "link.txt", tmp_path, max_bytes=10_000).size > 0
-
-
-@pytest.mark.parametrize(
-    "name", [".hidden", "a.txt~", ".a.txt.swp", "a.txt.swp", "a.tmp", "a.part"]
-)
-def test_editor_and_temp_files_are_ignored(name: str) -> None:
-    assert is_ignored_name(name)
-
-
-def test_ordinary_names_are_not_ignored() -> None:
-    assert not is_ignored_name("000_3f6c152225941a7d.txt")
-    assert not is_ignored_name("article.md")
-
-
 def test_impossible_timestamp_is_an_article_error() -> None:
     """YAML reads 2020-13-45T00:00:00Z as a timestamp and fails: a reason, not a crash."""
     with pytest.raises(ArticleError, match=r"invalid YAML value: month must be in 1\.\.12"):
@@ -230,17 +195,11 @@ def test_any_field_values_are_an_article_or_a_reason(fields: dict[str, object]) 
         return
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "db")
-        store.store_article("a.txt", FileState(1, 1, "h"), article, queue=True)
-        assert store.article_by_url(article.url) is not None
-        render_push(store.latest(1)[0].article)
+        store.files.store_article("a.txt", FileState(1, 1, "h"), article, queue=True)
+        stored = store.listing.latest(1)
+        assert [item.article.url for item in stored] == [article.url]
+        render_push(stored[0].article)
         store.close()
-
-
-def test_symlink_loop_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
-    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
-    with pytest.raises(ArticleError, match="symlink loop"):
-        read_article_file(tmp_path / "a.txt", tmp_path, max_bytes=1000)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import pytest
 
 from storage import open_store
 from tests.articles import SAMPLE, write_article
+from tests.feeds import follow
 from tests.standin import TOKEN, FloodRules, StandIn
 
 SECRET = TOKEN.split(":", 1)[1]
@@ -183,8 +184,7 @@ def start_fan_out(
     store = open_store(tmp_path / "newsbot.db")
     with store.batch():
         for chat in range(1, chats + 1):
-            store.chats.register(chat, "private", None)
-            store.chats.subscribe(chat, ["AI"])
+            follow(store, chat, ["AI"])
     store.close()
     bot = BotProcess(tmp_path, standin, **settings).start()
     write_article(bot.articles / "a.txt")

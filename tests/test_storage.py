@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlite_utils import Database
 
 from storage import Article, StorageError, Store, StoreLocked, open_store
-from storage.schema import migrations
 from storage.store import FileState
+from tests.feeds import feed_of, follow, follows
 
 ARTICLE = Article(
     url="https://news.example.com/a",
@@ -28,57 +27,15 @@ STATE = FileState(100, 1, "h1")
 
 
 def subscribe(store: Store, chat_id: int, *topics: str, chat_type: str = "private") -> None:
-    store.chats.register(chat_id, chat_type, None)
-    store.chats.subscribe(chat_id, list(topics))
+    follow(store, chat_id, list(topics), chat_type)
 
 
 def deliveries(store: Store) -> list[tuple[int, str]]:
     return [
         tuple(row)
-        for row in store.db.execute("SELECT chat_id, state FROM deliveries ORDER BY chat_id")
-    ]
-
-
-def test_migrations_create_every_table_on_an_empty_file(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "new.db")
-    tables = set(store.db.table_names())
-    assert {
-        "articles",
-        "article_topics",
-        "chats",
-        "subscriptions",
-        "mutes",
-        "deliveries",
-        "files",
-        "ingest_errors",
-        "processed_updates",
-        "meta",
-        "articles_fts",
-    } <= tables
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    store.close()
-
-
-def test_migrations_upgrade_an_existing_file_and_keep_its_rows(tmp_path: Path) -> None:
-    """A database at the first version gains the search index and keeps its articles."""
-    path = tmp_path / "old.db"
-    db = Database(path)
-    migrations.apply(db, stop_before="0002_search")
-    db.execute(
-        "INSERT INTO articles (url, path, title, published, present, visible, sort_at, "
-        "first_seen_at, updated_at, data) VALUES ('https://a.example/x', 'x.txt', "
-        "'Old quantum article', 1, 1, 1, '2020', 0, 0, '{}')"
-    )
-    db.close()
-    store = open_store(path)
-    assert [m.name for m in migrations.applied(store.db)] == ["0001_initial", "0002_search"]
-    hits = store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'quantum'")
-    assert len(list(hits)) == 1
-    store.close()
-    # and opening again applies nothing twice
-    assert [m.name for m in migrations.applied(open_store(path).db)] == [
-        "0001_initial",
-        "0002_search",
+        for row in store.db.execute(
+            "SELECT f.chat_id, d.state FROM deliveries d JOIN feeds f ON f.id = d.feed_id ORDER BY f.chat_id"
+        )
     ]
 
 
@@ -101,80 +58,82 @@ def test_new_published_article_is_queued_once_per_matching_chat(store: Store) ->
     subscribe(store, 1, "ai")
     subscribe(store, 2, "Robotics", "AI")
     subscribe(store, 3, "Cooking")
-    change = store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    change = store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     assert change.kind == "new" and change.queued == 2
     assert deliveries(store) == [(1, "pending"), (2, "pending")]
 
 
 def test_baseline_and_ingest_store_without_queueing(store: Store) -> None:
     subscribe(store, 1, "AI")
-    assert store.store_article("a.txt", STATE, ARTICLE, queue=False).kind == "new"
+    assert store.files.store_article("a.txt", STATE, ARTICLE, queue=False).kind == "new"
     assert deliveries(store) == []
 
 
 def test_draft_is_queued_only_when_published(store: Store) -> None:
     subscribe(store, 1, "AI")
     draft = replace(ARTICLE, published=False)
-    assert store.store_article("a.txt", STATE, draft, queue=True).queued == 0
-    assert store.latest(10) == []
-    change = store.store_article("a.txt", replace(STATE, hash="h2"), ARTICLE, queue=True)
+    assert store.files.store_article("a.txt", STATE, draft, queue=True).queued == 0
+    assert store.listing.latest(10) == []
+    change = store.files.store_article("a.txt", replace(STATE, hash="h2"), ARTICLE, queue=True)
     assert (change.kind, change.queued) == ("published", 1)
 
 
 def test_edit_of_published_article_is_not_queued_again(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
-    change = store.store_article(
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    change = store.files.store_article(
         "a.txt", replace(STATE, hash="h2"), replace(ARTICLE, title="Better title"), queue=True
     )
     assert (change.kind, change.queued) == ("edited", 0)
-    assert store.latest(1)[0].article.title == "Better title"
+    assert store.listing.latest(1)[0].article.title == "Better title"
 
 
 def test_unpublish_cancels_pending_and_republish_skips_chats_that_had_it(store: Store) -> None:
     subscribe(store, 1, "AI")
     subscribe(store, 2, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
-    first = store.db.execute("SELECT id FROM deliveries WHERE chat_id = 1").fetchone()[0]
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    first = store.db.execute(
+        "SELECT d.id FROM deliveries d JOIN feeds f ON f.id = d.feed_id WHERE f.chat_id = 1"
+    ).fetchone()[0]
     store.outbox.claim(first, time.time())
     store.outbox.mark_sent(first, 7, time.time())
-    change = store.store_article(
+    change = store.files.store_article(
         "a.txt", replace(STATE, hash="h2"), replace(ARTICLE, published=False), queue=True
     )
     assert (change.kind, change.cancelled) == ("unpublished", 1)
     assert deliveries(store) == [(1, "sent"), (2, "cancelled")]
-    assert store.latest(10) == []
-    change = store.store_article("a.txt", replace(STATE, hash="h3"), ARTICLE, queue=True)
+    assert store.listing.latest(10) == []
+    change = store.files.store_article("a.txt", replace(STATE, hash="h3"), ARTICLE, queue=True)
     assert (change.kind, change.queued) == ("published", 1)
     assert deliveries(store) == [(1, "sent"), (2, "pending")]
 
 
 def test_removed_file_hides_the_article_and_cancels_its_pushes(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
-    change, others = store.remove_file("a.txt")
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    change, others = store.files.remove_file("a.txt")
     assert (change.kind, change.cancelled, others) == ("removed", 1, [])
-    assert store.latest(10) == [] and store.search("robots", 10) == []
+    assert store.listing.latest(10) == [] and store.listing.search("robots", 10) == []
 
 
 def test_second_file_with_the_same_url_is_a_duplicate(store: Store) -> None:
     """The file that held the webUrl first stays the article; the other is listed as an error."""
-    store.store_article("a.txt", STATE, ARTICLE, queue=False)
-    change = store.store_article("b.txt", STATE, replace(ARTICLE, title="Copy"), queue=False)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+    change = store.files.store_article("b.txt", STATE, replace(ARTICLE, title="Copy"), queue=False)
     assert (change.kind, change.other_path) == ("duplicate", "a.txt")
-    assert store.latest(1)[0].article.title == "Robots fold laundry"
-    assert [e.path for e in store.ingest_errors()] == ["b.txt"]
-    _, others = store.remove_file("a.txt")
+    assert store.listing.latest(1)[0].article.title == "Robots fold laundry"
+    assert [e.path for e in store.figures.ingest_errors()] == ["b.txt"]
+    _, others = store.files.remove_file("a.txt")
     assert others == ["b.txt"]  # the duplicate can take over
 
 
 def test_filters_keep_low_quality_and_muted_articles_from_a_chat(store: Store) -> None:
     for chat in (1, 2, 3):
         subscribe(store, chat, "AI")
-    store.chats.set_min_quality(2, 80)
-    store.chats.mute(3, "LAUNDRY")
+    store.feeds.set_min_quality(feed_of(store, 2), 80)
+    store.feeds.mute(feed_of(store, 3), "LAUNDRY")
     assert (
-        store.store_article(
+        store.files.store_article(
             "a.txt", STATE, replace(ARTICLE, excerpt="Laundry day"), queue=True
         ).queued
         == 1
@@ -184,9 +143,9 @@ def test_filters_keep_low_quality_and_muted_articles_from_a_chat(store: Store) -
 
 def test_subscribe_all_receives_every_topic(store: Store) -> None:
     store.chats.register(5, "private", None)
-    store.chats.set_all_topics(5, True)
+    store.feeds.set_all_topics(feed_of(store, 5), True)
     assert (
-        store.store_article(
+        store.files.store_article(
             "a.txt", STATE, replace(ARTICLE, topics=("Gardening",)), queue=True
         ).queued
         == 1
@@ -195,9 +154,9 @@ def test_subscribe_all_receives_every_topic(store: Store) -> None:
 
 def test_inactive_chat_gets_nothing_and_its_pending_rows_are_cancelled(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     assert store.chats.deactivate(1) == 1
-    store.store_article(
+    store.files.store_article(
         "b.txt", STATE, replace(ARTICLE, url="https://news.example.com/b"), queue=True
     )
     assert deliveries(store) == [(1, "cancelled")]
@@ -205,20 +164,23 @@ def test_inactive_chat_gets_nothing_and_its_pending_rows_are_cancelled(store: St
 
 def test_migrated_chat_keeps_subscriptions_and_queue(store: Store) -> None:
     subscribe(store, -100, "AI", chat_type="group")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     store.chats.migrate(-100, -1009)
-    assert store.chats.subscriptions(-1009) == (False, ["ai"])
+    assert follows(store, -1009) == (False, ["ai"])
     assert store.chats.get(-100) is None
     assert deliveries(store) == [(-1009, "pending")]
 
 
 def test_search_finds_words_in_titles_and_excerpts_newest_first(store: Store) -> None:
-    store.store_article("a.txt", STATE, replace(ARTICLE, title="Old robots"), queue=False)
+    store.files.store_article("a.txt", STATE, replace(ARTICLE, title="Old robots"), queue=False)
     newer = replace(ARTICLE, url="https://b.example/b", title="New robots", excerpt="Quantum")
-    store.store_article("b.txt", STATE, newer, queue=False)
-    assert [s.article.title for s in store.search("robots", 10)] == ["New robots", "Old robots"]
-    assert [s.article.title for s in store.search("quantum", 10)] == ["New robots"]
-    assert store.search('" OR * NEAR(', 10) == []  # user text is never FTS syntax
+    store.files.store_article("b.txt", STATE, newer, queue=False)
+    assert [s.article.title for s in store.listing.search("robots", 10)] == [
+        "New robots",
+        "Old robots",
+    ]
+    assert [s.article.title for s in store.listing.search("quantum", 10)] == ["New robots"]
+    assert store.listing.search('" OR * NEAR(', 10) == []  # user text is never FTS syntax
 
 
 def test_update_ids_are_claimed_once(store: Store) -> None:
@@ -228,7 +190,7 @@ def test_update_ids_are_claimed_once(store: Store) -> None:
 
 def test_crash_recovery_puts_sending_rows_back(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
     store.outbox.claim(1, time.time())
     assert store.outbox.recover_in_flight(time.time(), 0.0) == 1
     assert deliveries(store) == [(1, "pending")]
@@ -239,7 +201,7 @@ def test_database_rows_survive_reopening(tmp_path: Path) -> None:
     subscribe(store, 1, "AI")
     store.close()
     again = open_store(tmp_path / "db")
-    assert again.chats.subscriptions(1) == (False, ["ai"])
+    assert follows(again, 1) == (False, ["ai"])
     assert isinstance(again.db.conn, sqlite3.Connection)
     again.close()
 
@@ -248,11 +210,11 @@ def test_muted_words_match_whole_words_only(store: Store) -> None:
     """Muting "AI" mutes "AI news" but not "said"; phrases and punctuation work too."""
     for chat in (1, 2, 3, 4):
         subscribe(store, chat, "AI")
-    store.chats.mute(1, "ai")
-    store.chats.mute(2, "fold laundry")
-    store.chats.mute(3, "c++")
+    store.feeds.mute(feed_of(store, 1), "ai")
+    store.feeds.mute(feed_of(store, 2), "fold laundry")
+    store.feeds.mute(feed_of(store, 3), "c++")
     article = replace(ARTICLE, title="Robots fold laundry, they said", excerpt="Written in C++.")
-    assert store.store_article("a.txt", STATE, article, queue=True).queued == 2
+    assert store.files.store_article("a.txt", STATE, article, queue=True).queued == 2
     assert deliveries(store) == [(1, "pending"), (4, "pending")]
 
 
@@ -275,7 +237,7 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
 
     def seed(store: Store) -> None:
         subscribe(store, 1, "AI")
-        store.store_article(
+        store.files.store_article(
             "old.txt", STATE, replace(ARTICLE, url="https://a.example/old"), queue=False
         )
 
@@ -299,8 +261,8 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
     batch, single = open_store(tmp_path / "batch.db"), open_store(tmp_path / "single.db")
     seed(batch)
     seed(single)
-    together = batch.store_articles(items, queue=True)
-    apart = [single.store_article(p, s, a, queue=True) for p, s, a, _ in items]
+    together = batch.files.store_articles(items, queue=True)
+    apart = [single.files.store_article(p, s, a, queue=True) for p, s, a, _ in items]
     assert [(c.kind, c.queued) for c in together] == [(c.kind, c.queued) for c in apart]
     assert [c.kind for c in together] == ["new", "new", "duplicate", "edited", "duplicate"]
 
@@ -319,15 +281,16 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
             list(store.db.execute("SELECT path, hash, url FROM files ORDER BY path")),
             list(
                 store.db.execute(
-                    "SELECT a.url, d.chat_id FROM deliveries d JOIN articles a ON a.id = d.article_id"
+                    "SELECT a.url, f.chat_id FROM deliveries d JOIN articles a ON a.id = d.article_id "
+                    "JOIN feeds f ON f.id = d.feed_id"
                 )
             ),
-            [e.path for e in store.ingest_errors()],
+            [e.path for e in store.figures.ingest_errors()],
         ]
 
     assert snapshot(batch)[1:] == snapshot(single)[1:]
     assert [row[:4] for row in snapshot(batch)[0]] == [row[:4] for row in snapshot(single)[0]]  # type: ignore[attr-defined]
-    assert batch.search("robots", 10) and len(batch.latest(10)) == 2
+    assert batch.listing.search("robots", 10) and len(batch.listing.latest(10)) == 2
     batch.close()
     single.close()
 
@@ -338,6 +301,17 @@ def test_any_search_text_is_a_search_not_an_error(words: str) -> None:
     """Whatever a user types after /search, SQLite's full-text syntax never sees it raw."""
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "db")
-        store.store_article("a.txt", STATE, ARTICLE, queue=False)
-        assert isinstance(store.search(words, 10), list)
+        store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+        assert isinstance(store.listing.search(words, 10), list)
         store.close()
+
+
+def test_group_moving_into_a_known_supergroup_merges_follows_and_queue(store: Store) -> None:
+    """The supergroup keeps its own settings, gains the group's topics and pending pushes."""
+    subscribe(store, -100, "AI", chat_type="group")
+    subscribe(store, -1009, "Space", chat_type="supergroup")
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    store.chats.migrate(-100, -1009)
+    assert follows(store, -1009) == (False, ["ai", "space"])
+    assert store.chats.get(-100) is None and store.feeds.find(-100) is None
+    assert deliveries(store) == [(-1009, "pending")]

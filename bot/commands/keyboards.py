@@ -1,0 +1,57 @@
+"""The inline buttons of /start, /topics and /topic: a page of topics, or one topic."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from storage import Store
+
+TOPICS_PER_PAGE = 8
+CALLBACK_LIMIT = 64  # bytes of callback data Telegram keeps
+
+
+class Keyboards:
+    """Buttons that show, with a mark, which topics a feed follows.
+
+    Callback data: `sub:<page>:<topic>` toggles a topic of a page, `page:<n>` turns
+    the list, `one::<topic>` toggles the one topic of /topic.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def follows(self, feed_id: int, topic: str) -> bool:
+        """Whether the feed follows this topic by name."""
+        return topic.casefold() in self.store.feeds.subscriptions(feed_id)[1]
+
+    def topics(self, feed_id: int, page: int) -> InlineKeyboardMarkup | None:
+        """One page of known topics, the followed ones marked; none when no topic is known."""
+        counts = self.store.topics.counts()
+        if not counts:
+            return None
+        pages = (len(counts) + TOPICS_PER_PAGE - 1) // TOPICS_PER_PAGE
+        page = min(max(page, 0), pages - 1)
+        followed = set(self.store.feeds.subscriptions(feed_id)[1])
+        rows = []
+        for name, count in counts[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]:
+            data = f"sub:{page}:{name}"
+            if len(data.encode()) > CALLBACK_LIMIT:
+                continue
+            mark = "✅ " if name.casefold() in followed else ""
+            rows.append([InlineKeyboardButton(f"{mark}{name} ({count})", callback_data=data)])
+        turns = []
+        if page > 0:
+            turns.append(InlineKeyboardButton("« Previous", callback_data=f"page:{page - 1}"))
+        if page + 1 < pages:
+            turns.append(InlineKeyboardButton("Next »", callback_data=f"page:{page + 1}"))
+        if turns:
+            rows.append(turns)
+        return InlineKeyboardMarkup(rows)
+
+    def topic(self, feed_id: int, topic: str) -> InlineKeyboardMarkup | None:
+        """Subscribe to (or unsubscribe from) one topic; none when its name is too long."""
+        data = f"one::{topic}"
+        if len(data.encode()) > CALLBACK_LIMIT:
+            return None
+        label = ("Unsubscribe from " if self.follows(feed_id, topic) else "Subscribe to ") + topic
+        return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])

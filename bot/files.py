@@ -1,0 +1,65 @@
+"""Article files on disk: which names are articles, and reading one by the folder's rules.
+
+A file is read only if it is no larger than the limit, and a symlink only if it
+points inside the folder; a refused file is an ArticleError with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import ArticleError
+
+# editor swap and backup files, and partial downloads: never articles
+IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak")
+
+
+@dataclass(frozen=True, slots=True)
+class FileBytes:
+    """A file's bytes and what tells a later read whether they changed."""
+
+    data: bytes
+    size: int
+    mtime_ns: int
+    hash: str
+
+
+def is_ignored_name(name: str) -> bool:
+    """Hidden files, editor swap and backup files, partial downloads."""
+    return name.startswith(".") or name.endswith(IGNORED_SUFFIXES)
+
+
+def read_article_file(path: Path, root: Path, max_bytes: int) -> FileBytes:
+    """Read a file of the watched folder, refusing links out of it and oversized files."""
+    try:
+        info = path.lstat()
+        if path.is_symlink():
+            try:
+                target = path.resolve()
+            except RuntimeError:  # Python 3.11 says "Symlink loop" this way
+                raise ArticleError("symlink loop") from None
+            if not target.is_relative_to(root.resolve()):
+                raise ArticleError(f"symlink pointing outside the folder ({target})")
+            info = target.stat()
+        if info.st_size > max_bytes:
+            raise ArticleError(f"too large: {info.st_size} bytes, the limit is {max_bytes}")
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise ArticleError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise ArticleError(f"too large: over {max_bytes} bytes")
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return FileBytes(data, len(data), info.st_mtime_ns, digest)
+
+
+def file_signature(path: Path) -> tuple[int, int] | None:
+    """Size and mtime (ns) of a file, following a link; None when it is gone."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns

@@ -1,0 +1,74 @@
+"""Bringing the database in step with the folder: the one pipeline behind the watcher's
+scans and `newsbot ingest`.
+
+A pass compares the folder with the files the database knows by size and mtime (no
+file is read), forgets the files that are gone, then reads, parses and stores the
+others in batches of `LOAD_BATCH`, one transaction each. A file that shared its
+webUrl with a gone one is read again in the same pass: it may now hold the article.
+
+Comparing and reading touch no database, so a caller may run them off the store's
+thread (the watcher runs them in a worker thread); removing and storing run on the
+store's thread. A large pass that may use processes (`ingest`) reads in
+`os.cpu_count()` worker processes once it has `PARALLEL_FROM` files to read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.ingest import Ingestor, Loaded, Scan
+from storage.store import Change
+
+PARALLEL_FROM = 2000  # files; below this, worker processes cost more than they save
+
+
+class Reconciliation:
+    """One pass: `compare`, `remove_gone`, then `read_next` and `store` until read out."""
+
+    def __init__(self, ingestor: Ingestor, *, queue: bool, parallel: bool) -> None:
+        """Take the database's view of the files now (on the store's thread)."""
+        self.ingestor = ingestor
+        self.queue = queue
+        self.parallel = parallel
+        self.known = ingestor.store.files.file_states()
+        self.found = Scan([], [], 0)
+        self.to_read: list[Path] = []
+        self._batches: Iterator[list[Loaded]] | None = None
+
+    def compare(self) -> Scan:
+        """Which files are new or changed, and which are gone (any thread: no database)."""
+        self.found = self.ingestor.scan(self.known)
+        self.to_read = list(self.found.changed)
+        return self.found
+
+    def remove_gone(self) -> list[Change]:
+        """Forget the files that are gone, in one transaction (on the store's thread)."""
+        gone = set(self.found.gone)
+        reading = set(self.to_read)
+        changes = []
+        with self.ingestor.store.batch():
+            for path in self.found.gone:
+                change, others = self.ingestor.remove(path)
+                changes.append(change)
+                for other in others:
+                    if other not in gone and other not in reading:
+                        # the database forgot its hash: read and parse it, not just compare
+                        self.known.pop(self.ingestor.key(other), None)
+                        self.to_read.append(other)
+                        reading.add(other)
+        return changes
+
+    def read_next(self) -> list[Loaded] | None:
+        """Read and parse the next batch (any thread: no database); None when all are read."""
+        if self._batches is None:
+            many = self.parallel and len(self.to_read) >= PARALLEL_FROM
+            workers = (os.cpu_count() or 1) if many else 1
+            self._batches = self.ingestor.load_many(self.to_read, self.known, workers)
+        return next(self._batches, None)
+
+    def store(self, batch: list[Loaded]) -> list[Change]:
+        """Store a batch read by `read_next`, in one transaction (on the store's thread)."""
+        with self.ingestor.store.batch():
+            return self.ingestor.apply_many(batch, queue=self.queue)

@@ -1,0 +1,109 @@
+"""Every part of newsbot built from `Config`, once: for `run`, `run --dry-run` and `ingest`.
+
+The defaults live in `Config` alone; the constructors below take every setting as an
+argument, so a part is built the same way whichever verb asks for it, and each part
+is handed to whoever needs it (the pacer to both PTB and the sender).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.app import NewsBot
+from bot.config import Config
+from bot.delivery import Sender
+from bot.errors import ConfigError
+from bot.ingest import Ingestor
+from bot.metrics import Metrics
+from bot.pacing import FloodPacer
+from bot.watcher import Watcher
+from storage import Store
+from storage.store import Change
+
+
+def build_pacer(config: Config, clock: Callable[[], float] = time.monotonic) -> FloodPacer:
+    return FloodPacer(
+        config.rate_global, config.rate_private, config.rate_group_per_minute, clock=clock
+    )
+
+
+def build_application(config: Config, pacer: FloodPacer) -> Application:  # type: ignore[type-arg]
+    """python-telegram-bot's Application with our base URL and flood pacer."""
+    if config.token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
+    return (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(config.base_url)
+        .rate_limiter(pacer)
+        .concurrent_updates(False)
+        .build()
+    )
+
+
+def build_ingestor(config: Config, store: Store, folder: Path | None = None) -> Ingestor:
+    """Reads `folder` (default: the articles folder) into `store` by the file settings."""
+    return Ingestor(
+        store,
+        (folder or config.articles_dir).resolve(),
+        max_bytes=config.max_file_bytes,
+        recursive=config.recursive,
+    )
+
+
+def build_watcher(
+    config: Config,
+    store: Store,
+    *,
+    on_change: Callable[[Change], None],
+    metrics: Metrics,
+    queue_pushes: bool,
+) -> Watcher:
+    return Watcher(
+        build_ingestor(config, store),
+        on_change=on_change,
+        use_polling_observer=config.watcher == "polling",
+        scan_interval=config.scan_interval,
+        settle=config.settle_seconds,
+        queue_pushes=queue_pushes,
+        metrics=metrics,
+    )
+
+
+def build_newsbot(config: Config, store: Store) -> NewsBot:
+    """The long-running bot: pacer, Telegram application, sender, watcher, metrics."""
+    pacer = build_pacer(config)
+    application = build_application(config, pacer)
+    metrics = Metrics()
+    sender = Sender(store, application.bot, pacer, window=config.send_window, metrics=metrics)
+    watcher = build_watcher(
+        config,
+        store,
+        on_change=changes_to_sender(sender, metrics),
+        metrics=metrics,
+        queue_pushes=True,
+    )
+    return NewsBot(config, store, application, sender=sender, watcher=watcher, metrics=metrics)
+
+
+def changes_to_sender(sender: Sender, metrics: Metrics) -> Callable[[Change], None]:
+    """What the live bot does with each stored file change: tell the sender, count it."""
+
+    def on_change(change: Change) -> None:
+        if change.article_id is not None:
+            if change.kind in ("unpublished", "removed"):
+                sender.withdraw(change.article_id)
+            elif change.kind != "unchanged":
+                sender.forget_article(change.article_id)
+        if change.queued:
+            sender.wake()
+        if change.kind == "error":
+            metrics.ingest_errors.inc()
+        elif change.kind not in ("unchanged", "duplicate"):
+            metrics.ingested.labels(change.kind).inc()
+
+    return on_change

@@ -1,0 +1,303 @@
+"""What the database knows of article files and the articles they hold: storing a parsed
+file (resolving two files that name one webUrl), bulk import, errors, removal."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlite_utils import Database
+
+from storage.models import Article, article_to_json
+from storage.outbox import Outbox
+from storage.topics import TopicCounts
+
+ChangeKind = Literal[
+    "new", "published", "edited", "unpublished", "unchanged", "duplicate", "removed", "error"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    size: int
+    mtime_ns: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What storing one file did: the kind of change, the article, and pushes queued."""
+
+    kind: ChangeKind
+    article_id: int | None = None
+    queued: int = 0
+    cancelled: int = 0
+    other_path: str | None = None
+
+
+class Files:
+    """Files and articles; a change that makes an article visible or not moves the outbox."""
+
+    def __init__(self, db: Database, outbox: Outbox, topics: TopicCounts) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.topics = topics
+
+    def file_states(self) -> dict[str, FileState]:
+        """Every known file with the size, mtime and hash last seen."""
+        rows = self.db.execute("SELECT path, size, mtime_ns, hash FROM files")
+        return {path: FileState(size, mtime, digest) for path, size, mtime, digest in rows}
+
+    def file_state(self, path: str) -> FileState | None:
+        row = self.db.execute(
+            "SELECT size, mtime_ns, hash FROM files WHERE path = ?", [path]
+        ).fetchone()
+        return None if row is None else FileState(*row)
+
+    def touch_file(self, path: str, state: FileState) -> None:
+        """Remember a new size/mtime for a file whose bytes did not change."""
+        self.db.execute(
+            "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+            [state.size, state.mtime_ns, path],
+        )
+
+    def store_article(
+        self,
+        path: str,
+        state: FileState,
+        article: Article,
+        *,
+        queue: bool,
+        data_json: str | None = None,
+    ) -> Change:
+        """Store a parsed file; when `queue`, an article that became visible is queued.
+
+        `data_json` is `article_to_json(article)` when the caller made it already.
+        """
+        now = time.time()
+        self.topics.mark_stale()
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT id, path, visible, first_seen_at FROM articles WHERE url = ?",
+                [article.url],
+            ).fetchone()
+            if row is not None and row[1] != path and self._file_holds(row[1], article.url):
+                self._save_file(path, state, article.url)
+                self._save_error(path, f"duplicate webUrl: the article is {row[1]}", now)
+                return Change("duplicate", row[0], other_path=row[1])
+            known = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
+            if known is not None:
+                if known[0] is not None and known[0] != article.url:
+                    # the file now names another webUrl: it no longer holds the old article
+                    self._hide_article(known[0], path, now)
+                self.db.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
+            article_id, was_visible = self._upsert_article(path, article, row, now, data_json)
+            self._save_file(path, state, article.url)
+            visible = article.published
+            if visible and not was_visible:
+                queued = self.outbox.queue_push(article_id, article, now) if queue else 0
+                return Change("new" if row is None else "published", article_id, queued)
+            if was_visible and not visible:
+                cancelled = self.outbox.cancel_article(article_id, now)
+                return Change("unpublished", article_id, cancelled=cancelled)
+            return Change("edited" if row is not None else "new", article_id)
+
+    def record_error(self, path: str, state: FileState | None, reason: str) -> Change:
+        """Remember a bad file and why; the article it held before, if any, stays as it was."""
+        now = time.time()
+        with self.db.atomic():
+            if state is not None:
+                self._save_file(path, state, None, keep_url=True)
+            self._save_error(path, reason, now)
+        return Change("error")
+
+    def remove_file(self, path: str) -> tuple[Change, list[str]]:
+        """Forget a vanished file; returns the change and other files with the same webUrl."""
+        now = time.time()
+        with self.db.atomic():
+            row = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
+            self.db.execute("DELETE FROM files WHERE path = ?", [path])
+            self.db.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
+            if row is None or row[0] is None:
+                return Change("removed"), []
+            change = self._hide_article(row[0], path, now)
+            others = [
+                other
+                for (other,) in self.db.execute(
+                    "SELECT path FROM files WHERE url = ? ORDER BY path", [row[0]]
+                )
+            ]
+            # they were refused as duplicates: forget their hash so they are read again
+            self.db.execute("UPDATE files SET hash = '' WHERE url = ?", [row[0]])
+            return change, others
+
+    def _file_holds(self, path: str, url: str) -> bool:
+        row = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
+        return row is not None and row[0] == url
+
+    def _hide_article(self, url: str, path: str, now: float) -> Change:
+        self.topics.mark_stale()
+        row = self.db.execute(
+            "SELECT id, visible FROM articles WHERE url = ? AND path = ?", [url, path]
+        ).fetchone()
+        if row is None:
+            return Change("removed")
+        self.db.execute(
+            "UPDATE articles SET present = 0, visible = 0, updated_at = ? WHERE id = ?",
+            [now, row[0]],
+        )
+        cancelled = self.outbox.cancel_article(row[0], now) if row[1] else 0
+        return Change("removed", row[0], cancelled=cancelled)
+
+    def _upsert_article(
+        self, path: str, article: Article, row: Any, now: float, data_json: str | None
+    ) -> tuple[int, bool]:
+        if row is None:
+            values = _article_values(path, article, now, now, data_json)
+            cursor = self.db.execute(INSERT_ARTICLE, values)
+            article_id, was_visible = int(cursor.lastrowid or 0), False
+        else:
+            article_id, was_visible = int(row[0]), bool(row[2])
+            values = _article_values(path, article, row[3], now, data_json)
+            values["id"] = article_id
+            del values["first_seen_at"]
+            assignments = ", ".join(f"{name} = :{name}" for name in values if name != "id")
+            # the column names come from _article_values; the values are parameters
+            self.db.execute(
+                f"UPDATE articles SET {assignments}, present = 1 WHERE id = :id",  # noqa: S608
+                values,
+            )
+            self.db.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
+        self.db.conn.executemany(INSERT_TOPIC, _topic_rows(article_id, article))
+        return article_id, was_visible
+
+    def store_articles(
+        self, items: Sequence[tuple[str, FileState, Article, str | None]], *, queue: bool
+    ) -> list[Change]:
+        """`store_article` for many files at once (bulk ingest and scans), in order.
+
+        Files new to the database that name articles new to it, the bulk of a first
+        import, go in with one statement per table; the others one by one.
+        """
+        if not items:
+            return []
+        now = time.time()
+        self.topics.mark_stale()
+        with self.db.atomic():
+            known_paths = self._existing("SELECT path FROM files", "path", [i[0] for i in items])
+            known_urls = self._existing(
+                "SELECT url FROM articles", "url", [i[2].url for i in items]
+            )
+            fresh: dict[str, int] = {}  # url -> index of the file that brings it
+            for index, (path, _, article, _) in enumerate(items):
+                if path not in known_paths and article.url not in known_urls:
+                    fresh.setdefault(article.url, index)
+            new = [items[index] for index in fresh.values()]
+            self.db.conn.executemany(
+                INSERT_ARTICLE, [_article_values(p, a, now, now, d) for p, _, a, d in new]
+            )
+            ids = self._ids_of(list(fresh))
+            self.db.conn.executemany(
+                INSERT_TOPIC, [row for _, _, a, _ in new for row in _topic_rows(ids[a.url], a)]
+            )
+            self.db.conn.executemany(
+                "INSERT INTO files (path, size, mtime_ns, hash, url) VALUES (?, ?, ?, ?, ?)",
+                [(p, st.size, st.mtime_ns, st.hash, a.url) for p, st, a, _ in new],
+            )
+            changes: list[Change] = []
+            for index, (path, state, article, data_json) in enumerate(items):
+                if fresh.get(article.url) != index:
+                    changes.append(
+                        self.store_article(path, state, article, queue=queue, data_json=data_json)
+                    )
+                    continue
+                article_id = ids[article.url]
+                queued = (
+                    self.outbox.queue_push(article_id, article, now)
+                    if queue and article.published
+                    else 0
+                )
+                changes.append(Change("new", article_id, queued))
+            return changes
+
+    def _existing(self, select: str, column: str, values: list[str]) -> set[str]:
+        """Which of `values` the constant query `select` finds in `column`."""
+        rows = self.db.execute(
+            f"{select} WHERE {column} IN (SELECT value FROM json_each(?))",  # noqa: S608
+            [json.dumps(values)],
+        )
+        return {value for (value,) in rows}
+
+    def _ids_of(self, urls: list[str]) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT url, id FROM articles WHERE url IN (SELECT value FROM json_each(?))",
+            [json.dumps(urls)],
+        )
+        return {url: article_id for url, article_id in rows}
+
+    def _save_file(
+        self, path: str, state: FileState, url: str | None, *, keep_url: bool = False
+    ) -> None:
+        url_update = "" if keep_url else ", url = excluded.url"
+        self.db.execute(
+            # url_update is one of two constants
+            "INSERT INTO files (path, size, mtime_ns, hash, url) VALUES (?, ?, ?, ?, ?) "  # noqa: S608
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
+            f"mtime_ns = excluded.mtime_ns, hash = excluded.hash{url_update}",
+            [path, state.size, state.mtime_ns, state.hash, url],
+        )
+
+    def _save_error(self, path: str, reason: str, now: float) -> None:
+        self.db.execute(
+            "INSERT INTO ingest_errors (path, reason, at) VALUES (?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+            [path, reason, now],
+        )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+INSERT_ARTICLE = (
+    "INSERT INTO articles (url, path, title, excerpt, provider, published, present, visible, "
+    "published_at, sort_at, first_seen_at, updated_at, quality, category, kind, heat, data) "
+    "VALUES (:url, :path, :title, :excerpt, :provider, :published, 1, :visible, "
+    ":published_at, :sort_at, :first_seen_at, :updated_at, :quality, :category, :kind, "
+    ":heat, :data)"
+)
+INSERT_TOPIC = "INSERT INTO article_topics (article_id, topic, name) VALUES (?, ?, ?)"
+
+
+def _article_values(
+    path: str, article: Article, first_seen: float, now: float, data_json: str | None
+) -> dict[str, Any]:
+    """The columns of an article's row (all but `present`, which a stored file sets)."""
+    published_at = _iso(article.published_at) if article.published_at else None
+    return {
+        "url": article.url,
+        "path": path,
+        "title": article.title,
+        "excerpt": article.excerpt,
+        "provider": article.provider.name if article.provider else None,
+        "published": int(article.published),
+        "visible": int(article.published),
+        "published_at": published_at,
+        "sort_at": published_at or _iso(datetime.fromtimestamp(first_seen, UTC)),
+        "first_seen_at": first_seen,
+        "updated_at": now,
+        "quality": article.quality,
+        "category": article.category,
+        "kind": article.kind,
+        "heat": article.heat,
+        "data": data_json or article_to_json(article),
+    }
+
+
+def _topic_rows(article_id: int, article: Article) -> list[tuple[int, str, str]]:
+    topics = {topic.casefold(): topic for topic in article.topics}
+    return [(article_id, key, name) for key, name in topics.items()]

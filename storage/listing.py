@@ -1,0 +1,60 @@
+"""Reading stored articles: one by id, the newest (of some topics), full-text search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.models import StoredArticle, article_from_json
+
+_CONTROL_TO_SPACE = {code: " " for code in range(32)}
+
+
+class Listing:
+    """Visible articles as `/latest`, `/topic`, `/search` and the sender read them."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def article(self, article_id: int) -> StoredArticle | None:
+        rows = self._articles("WHERE id = ?", [article_id])
+        return rows[0] if rows else None
+
+    def latest(self, limit: int, topics: Iterable[str] = ()) -> list[StoredArticle]:
+        """The newest visible articles, of any of `topics` when given."""
+        keys = sorted({topic.casefold() for topic in topics})
+        if not keys:
+            return self._articles("WHERE visible = 1 ORDER BY sort_at DESC LIMIT ?", [limit])
+        marks = ", ".join("?" for _ in keys)
+        return self._articles(
+            "WHERE visible = 1 AND id IN (SELECT article_id FROM article_topics "  # noqa: S608
+            f"WHERE topic IN ({marks})) ORDER BY sort_at DESC LIMIT ?",
+            [*keys, limit],
+        )
+
+    def search(self, words: str, limit: int) -> list[StoredArticle]:
+        """Visible articles whose title or excerpt hold every word, newest first."""
+        # control characters (a NUL ends an FTS string early) separate words like spaces
+        terms = [word for word in words.translate(_CONTROL_TO_SPACE).split() if word]
+        if not terms:
+            return []
+        # each word quoted: what the user typed is text to find, never FTS syntax
+        query = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        return self._articles(
+            "WHERE visible = 1 AND id IN (SELECT rowid FROM articles_fts "
+            "WHERE articles_fts MATCH ?) ORDER BY sort_at DESC LIMIT ?",
+            [query, limit],
+        )
+
+    def _articles(self, where: str, params: list[Any]) -> list[StoredArticle]:
+        """Articles matching `where`, a constant of this module; what varies is in `params`."""
+        rows = self.db.execute(
+            f"SELECT id, data, path, visible, first_seen_at FROM articles {where}",  # noqa: S608
+            params,
+        )
+        return [
+            StoredArticle(row[0], article_from_json(row[1]), row[2], bool(row[3]), row[4])
+            for row in rows
+        ]
