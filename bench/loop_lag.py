@@ -7,7 +7,7 @@ objects do, on that loop, what the running bot does there:
   queue    the Watcher sees an article file renamed into the folder and queues it for
            `--chats` subscribed chats (100,000)
   topics   topic counts at `--articles` articles (100,000), as the first /topics after
-           a change asks for them (`Store.topic_counts()` on a store that has none yet),
+           a change asks for them (`store.topics.counts()` on a store that has none yet),
            `--recounts` times
   scan     `Watcher.scan()` applying `--files` new files (10,000; generated once into
            bench/data/articles-N), with 100 chats following topics
@@ -29,10 +29,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.generate import TOPICS, WORDS, generate
+from bench.generate import TOPICS, WORDS, add_chats, generate
 from bench.report import machine_line, peak_rss_mb, percentile
-from bot.ingest import Ingestor
+from bot.config import Config
+from bot.metrics import Metrics
 from bot.watcher import Watcher
+from bot.wiring import build_watcher
 from storage import Article, Store, open_store
 from storage.store import Change, FileState
 from tests.articles import article_text
@@ -74,19 +76,6 @@ class Ticker:
         )
 
 
-def subscribe(store: Store, chats: int, topics: Callable[[int], list[str]]) -> None:
-    now = time.time()
-    with store.batch():
-        store.db.conn.executemany(
-            "INSERT INTO chats (id, type, created_at) VALUES (?, 'private', ?)",
-            [(chat, now) for chat in range(1, chats + 1)],
-        )
-        store.db.conn.executemany(
-            "INSERT INTO subscriptions (topic, chat_id) VALUES (?, ?)",
-            [(topic, chat) for chat in range(1, chats + 1) for topic in topics(chat)],
-        )
-
-
 def fill_articles(store: Store, count: int) -> None:
     rng = random.Random(23)
     start = datetime(2020, 1, 1, tzinfo=UTC)
@@ -104,7 +93,13 @@ def fill_articles(store: Store, count: int) -> None:
             )
             items.append((f"{index:06d}.txt", FileState(1, 1, str(index)), article, None))
         with store.batch():
-            store.store_articles(items, queue=False)
+            store.files.store_articles(items, queue=False)
+
+
+def lag_watcher(store: Store, folder: Path, on_change: Callable[[Change], None]) -> Watcher:
+    """A watcher built as the bot builds it, scanning only when asked."""
+    config = Config(token=None, articles_dir=folder, scan_interval=3600)
+    return build_watcher(config, store, on_change=on_change, metrics=Metrics(), queue_pushes=True)
 
 
 async def queue_phase(folder: Path, chats: int) -> None:
@@ -112,16 +107,15 @@ async def queue_phase(folder: Path, chats: int) -> None:
     articles = folder / "queue-articles"
     articles.mkdir()
     store = open_store(folder / "queue.db")
-    store.mark_baseline_done()
-    subscribe(store, chats, lambda _: ["ai"])
+    store.flags.mark_baseline_done()
+    add_chats(store, [(chat, "private") for chat in range(1, chats + 1)], lambda _: ["ai"])
     queued: asyncio.Future[Change] = asyncio.get_running_loop().create_future()
 
     def on_change(change: Change) -> None:
         if change.queued and not queued.done():
             queued.set_result(change)
 
-    ingestor = Ingestor(store, articles.resolve(), max_bytes=1024 * 1024)
-    watcher = Watcher(ingestor, on_change=on_change, scan_interval=3600)
+    watcher = lag_watcher(store, articles, on_change)
     task = asyncio.create_task(watcher.run())
     while not watcher.alive:
         await asyncio.sleep(0.01)
@@ -151,7 +145,7 @@ async def topics_phase(folder: Path, count: int, recounts: int) -> None:
     async def work() -> str:
         topics = 0
         for fresh in stores:
-            topics = len(fresh.topic_counts())
+            topics = len(fresh.topics.counts())
             await asyncio.sleep(0.1)
         return f"{recounts} recounts of {topics} topics over {count} articles"
 
@@ -167,12 +161,15 @@ async def scan_phase(folder: Path, files: int) -> None:
         generate(source, files)
         print(f"(generated {files} files into {source} in {time.perf_counter() - started:.0f}s)")
     store = open_store(folder / "scan.db")
-    store.mark_baseline_done()
+    store.flags.mark_baseline_done()
     rng = random.Random(29)
-    subscribe(store, 100, lambda _: [t.casefold() for t in rng.sample(TOPICS, 2)])
+    add_chats(
+        store,
+        [(chat, "private") for chat in range(1, 101)],
+        lambda _: [t.casefold() for t in rng.sample(TOPICS, 2)],
+    )
     changes: list[Change] = []
-    ingestor = Ingestor(store, source.resolve(), max_bytes=1024 * 1024)
-    watcher = Watcher(ingestor, on_change=changes.append, scan_interval=3600)
+    watcher = lag_watcher(store, source, changes.append)
 
     async def work() -> str:
         changed = await watcher.scan(queue=True)

@@ -48,14 +48,15 @@ from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 from telegram.ext import ApplicationBuilder
 
-from bench.generate import TOPICS
+from bench.generate import TOPICS, add_chats
 from bench.report import machine_line, peak_rss_mb, rss_mb
-from bot.app import NewsBot, build_application
 from bot.config import Config
 from bot.delivery import Sender
+from bot.metrics import Metrics
 from bot.pacing import FloodPacer, retry_seconds
 from bot.rendering import render_push
-from storage import Article, Store, open_store
+from bot.wiring import build_newsbot
+from storage import Article, open_store
 from storage.store import FileState
 from tests.standin import TOKEN
 
@@ -151,19 +152,6 @@ async def measure(
     return Window(last - first, time.perf_counter() - wall, time.process_time() - cpu)
 
 
-def add_chats(store: Store, ids: range, topics: Callable[[int], list[str]]) -> None:
-    now = time.time()
-    with store.batch():
-        store.db.conn.executemany(
-            "INSERT INTO chats (id, type, created_at) VALUES (?, 'private', ?)",
-            [(chat, now) for chat in ids],
-        )
-        store.db.conn.executemany(
-            "INSERT INTO subscriptions (topic, chat_id) VALUES (?, ?)",
-            [(topic, chat) for chat in ids for topic in topics(chat)],
-        )
-
-
 @contextlib.contextmanager
 def scratch() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
@@ -178,14 +166,14 @@ async def newsbot_pushes(
 ) -> dict[str, Any]:
     with scratch() as folder:
         store = open_store(folder / "scale.db")
-        add_chats(store, chats, lambda _: ["ai"])
+        add_chats(store, [(chat, "private") for chat in chats], lambda _: ["ai"])
         started = time.perf_counter()
-        change = store.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+        change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
         queueing = time.perf_counter() - started
-        pacer = FloodPacer(args.rate, 1.0, 20.0)
+        pacer = FloodPacer(args.rate, 1.0, 20.0, clock=time.monotonic)
         app = ApplicationBuilder().token(TOKEN).base_url(base_url).rate_limiter(pacer).build()
         await app.initialize()
-        sender = Sender(store, app.bot, pacer, window=args.window)
+        sender = Sender(store, app.bot, pacer, window=args.window, metrics=Metrics())
         sent = sender.metrics.sent
 
         def count() -> int:
@@ -263,18 +251,20 @@ async def commands(
         config = Config(token=TOKEN, base_url=base_url, articles_dir=folder / "articles",
                         db_path=folder / "commands.db", rate_global=args.rate)  # fmt: skip
         store = open_store(config.db_path)
-        store.mark_baseline_done()
+        store.flags.mark_baseline_done()
         add_chats(
-            store, range(1, known + 1), lambda _: [t.casefold() for t in rng.sample(TOPICS, 2)]
+            store,
+            [(chat, "private") for chat in range(1, known + 1)],
+            lambda _: [t.casefold() for t in rng.sample(TOPICS, 2)],
         )
         with store.batch():  # a few articles, so that the topics are known ones
             for index in range(200):
                 article = Article(url=f"https://news.example.com/{index}", title=f"Story {index}",
                                   topics=tuple(rng.sample(TOPICS, 2)))  # fmt: skip
-                store.store_article(
+                store.files.store_article(
                     f"{index}.txt", FileState(1, 1, str(index)), article, queue=False
                 )
-        bot = NewsBot(config, store, build_application(config))
+        bot = build_newsbot(config, store)
         app = bot.application
         await app.initialize()
         done = 0
