@@ -66,6 +66,7 @@ class Sender:
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
         feeds: FeedDelivery | None = None,
+        paid_broadcast: bool = False,
     ) -> None:
         self.store = store
         # per-feed look, sound and timing (settings); digests go through here too
@@ -74,6 +75,8 @@ class Sender:
         self.pacer = pacer
         self.window = window
         self.rate_limit_args = rate_limit_args
+        # NEWSBOT_PAID_BROADCAST: pushes may exceed 30/s, paid in Stars (None: not sent)
+        self.allow_paid_broadcast = True if paid_broadcast else None
         self.clock = clock
         self.metrics = metrics
         self._wake = asyncio.Event()
@@ -202,7 +205,9 @@ class Sender:
 
     async def _send(self, row: Delivery) -> int | None:
         if row.kind == DIGEST:
-            message_id = await self.feeds.send_digest(self.bot, row, self.rate_limit_args)
+            message_id = await self.feeds.send_digest(
+                self.bot, row, self.rate_limit_args, paid=self.allow_paid_broadcast
+            )
             if message_id is None:
                 raise _Withdrawn  # every article of it was withdrawn
             return message_id
@@ -226,6 +231,7 @@ class Sender:
                 text,
                 message_thread_id=_thread(row),
                 disable_notification=self._silent(row),
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
@@ -237,6 +243,7 @@ class Sender:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
                 disable_notification=self._silent(row),
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
@@ -262,6 +269,7 @@ class Sender:
                 caption=push.html,
                 parse_mode=ParseMode.HTML,
                 disable_notification=self._silent(row),
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
         return await self.bot.send_message(
@@ -273,6 +281,7 @@ class Sender:
                 url=stored.article.url, prefer_large_media=True if large else None
             ),
             disable_notification=self._silent(row),
+            allow_paid_broadcast=self.allow_paid_broadcast,
             rate_limit_args=self.rate_limit_args,
         )
 

@@ -75,7 +75,9 @@ class FeedDelivery:
     def next_release(self) -> float | None:
         return self.store.digests.next_release()
 
-    async def send_digest(self, bot: ExtBot[Any], row: Delivery, pace: Any) -> int | None:
+    async def send_digest(
+        self, bot: ExtBot[Any], row: Delivery, pace: Any, *, paid: bool | None = None
+    ) -> int | None:
         """Send what is left of a digest, message by message; None when nothing is left."""
         items = self.store.digests.unsent(row.id)
         if not items:
@@ -93,6 +95,7 @@ class FeedDelivery:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
                 disable_notification=True if silent else None,
+                allow_paid_broadcast=paid,
                 rate_limit_args=pace,
             )
             message_id = message.message_id

@@ -84,7 +84,13 @@ def build_newsbot(config: Config, store: Store, clock: Callable[[], float] = tim
     application = build_application(config, pacer)
     metrics = Metrics()
     sender = Sender(
-        store, application.bot, pacer, window=config.send_window, metrics=metrics, clock=clock
+        store,
+        application.bot,
+        pacer,
+        window=config.send_window,
+        metrics=metrics,
+        paid_broadcast=config.paid_broadcast,
+        clock=clock,
     )
     watcher = build_watcher(
         config,
