@@ -616,6 +616,8 @@ def _member(user_id: int, status: str) -> dict[str, Any]:
     }
     if status == "administrator":
         member.update(_ADMIN_RIGHTS)
+    if status == "creator":
+        member["is_anonymous"] = False
     return member
 
 
