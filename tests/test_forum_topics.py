@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -13,7 +14,7 @@ from bot.config import Config
 from storage import Article
 from storage.store import FileState
 from tests.conftest import Running, eventually, start_bot, stop_bot
-from tests.standin import Sent, StandIn
+from tests.standin import FloodRules, Sent, StandIn
 
 FORUM = -1009876543210
 ADMIN = 7
@@ -136,3 +137,23 @@ async def test_deleted_topic_does_not_double_a_push_general_has_too(running: Run
     await settled(running)
     assert pushes(running) == [(AI.title, None)]
     assert running.store.feeds.find(FORUM, THREAD) is None
+
+
+async def test_all_topics_of_a_forum_share_its_pace(
+    config: Config, standin: StandIn, articles: Path
+) -> None:
+    """Pushes to three feeds of one forum go one chat-interval apart, with no 429."""
+    standin.flood = FloodRules(group_per_minute=600)
+    bot, task, stop = await start_bot(replace(config, rate_group_per_minute=600.0), standin)
+    try:
+        bot.store.chats.register(FORUM, "supergroup", "forum")
+        for thread in (0, 1, 2):
+            bot.store.feeds.subscribe(bot.store.feeds.ensure(FORUM, thread).id, ["ai"])
+        publish(Running(bot, standin, articles), AI)
+        await eventually(lambda: len(standin.messages_to(FORUM)) == 3)
+    finally:
+        await stop_bot(bot, task, stop)
+    times = [sent.at for sent in standin.messages_to(FORUM)]
+    assert sorted(thread_param(sent) or 0 for sent in standin.messages_to(FORUM)) == [0, 1, 2]
+    assert all(b - a >= 0.09 for a, b in itertools.pairwise(times))  # 0.103 s less jitter
+    assert standin.stats.flood_replies == 0
