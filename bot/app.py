@@ -162,8 +162,11 @@ class NewsBot:
             ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
         )
         app.add_handler(ChatMemberHandler(self.member_changed, ChatMemberHandler.CHAT_MEMBER))
+        # not in channels: the answer would reach every reader of the channel
         app.add_handler(
-            MessageHandler(filters.COMMAND & COMMAND_UPDATES, self.commands.unknown_command)
+            MessageHandler(
+                filters.COMMAND & ~filters.ChatType.CHANNEL, self.commands.unknown_command
+            )
         )
         app.add_error_handler(self.error_handler)
 

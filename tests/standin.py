@@ -297,6 +297,25 @@ class StandIn:
             }
         )
 
+    def member_changed(self, chat_id: int, user_id: int, status: str) -> int:
+        """A user's membership in a chat changed (a `chat_member` update, sent to admin bots)."""
+        if status == "administrator":
+            self.admins[chat_id].add(user_id)
+        else:
+            self.admins[chat_id].discard(user_id)
+        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "supergroup", "title": "g"}
+        return self.push_update(
+            {
+                "chat_member": {
+                    "chat": chat,
+                    "from": {"id": 1, "is_bot": False, "first_name": "admin"},
+                    "date": int(time.time()),
+                    "old_chat_member": _member(user_id, "member"),
+                    "new_chat_member": _member(user_id, status),
+                }
+            }
+        )
+
     def slow_next(self, predicate: Callable[[str, dict[str, Any]], bool], seconds: float) -> None:
         """The next matching request is handled (and recorded) but answered `seconds` late."""
         self.delays.append((predicate, seconds))

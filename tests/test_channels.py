@@ -212,3 +212,25 @@ async def test_demoted_bot_stops_being_sent_to_and_its_queue_is_cancelled(
     assert pushes(running, CHANNEL) == []
     reply = await running.command(OWNER, "/subscriptions @robonews")
     assert reply == "Sorry: I am not there with the right to post."
+
+
+async def test_admin_check_is_cached_until_a_membership_changes(running: Running) -> None:
+    """A refusal is remembered, but a chat_member update makes the next check ask again."""
+    running.standin.add_chat(CHANNEL, "channel", username="robonews", creator=OWNER)
+    assert (await running.command(STRANGER, "/subscriptions @robonews")).startswith("Sorry")
+    running.standin.admins[CHANNEL].add(STRANGER)  # promoted, but no update told the bot
+    assert (await running.command(STRANGER, "/subscriptions @robonews")).startswith("Sorry")
+    running.standin.member_changed(CHANNEL, STRANGER, "administrator")
+    reply = await running.command(STRANGER, "/subscriptions @robonews")
+    assert reply == "@robonews follows: nothing yet (try /topics)"
+
+
+async def test_unknown_command_in_a_channel_gets_no_public_answer(running: Running) -> None:
+    """An unknown command posted in a channel is not answered there, where all would see it."""
+    running.standin.add_chat(CHANNEL, "channel", username="robonews", creator=OWNER)
+    running.standin.post(CHANNEL, "/frobnicate")
+    running.standin.post(CHANNEL, "/subscriptions")
+    await running.standin.until(lambda: bool(running.standin.messages_to(CHANNEL)))
+    assert [m.text for m in running.standin.messages_to(CHANNEL)] == [
+        "This chat follows: nothing yet (try /topics)"
+    ]
