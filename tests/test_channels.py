@@ -114,7 +114,8 @@ async def test_unknown_or_private_chats_are_refused_in_one_line(running: Running
 
 
 async def test_every_chat_scoped_command_acts_on_the_named_chat(running: Running) -> None:
-    """/filter, /unsubscribe, /subscriptions, /latest and /stop change or show the channel."""
+    """/filter, /unsubscribe and /subscriptions change or show the channel (five commands:
+    a user may send five at once)."""
     running.standin.add_chat(CHANNEL, "channel", username="robonews", creator=OWNER)
     await running.command(OWNER, "/subscribe @robonews AI, Space")
     await running.command(OWNER, "/filter @robonews mute crypto")
@@ -125,6 +126,13 @@ async def test_every_chat_scoped_command_acts_on_the_named_chat(running: Running
     assert await running.command(OWNER, "/subscriptions @robonews") == (
         "@robonews follows: ai\nMinimum quality: 40\nMuted words: crypto"
     )
+    assert follows(running.store, OWNER) == (False, [])
+
+
+async def test_latest_and_stop_act_on_the_named_chat(running: Running) -> None:
+    """/latest lists the channel's topics; /stop empties the channel's feed, not this one's."""
+    running.standin.add_chat(CHANNEL, "channel", username="robonews", creator=OWNER)
+    await running.command(OWNER, "/subscribe @robonews AI")
     publish(running)
     await settled(running)
     assert "Robots fold laundry" in await running.command(OWNER, "/latest @robonews 1")
