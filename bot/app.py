@@ -115,7 +115,7 @@ class NewsBot:
         self.watcher = watcher
         self.metrics = metrics
         self.commands = Commands(store)
-        self.settings = SettingsCommands(store, self.commands.permissions, sender.feeds.changed)
+        self.settings = SettingsCommands(store, self.commands.targets, sender.feeds.changed)
         self.transfer = TransferCommands(store, self.commands.permissions, sender.feeds.changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
@@ -166,7 +166,10 @@ class NewsBot:
         app.add_handler(TypeHandler(Update, self.guard.check), group=-1)
         for name, callback in self.command_handlers().items():
             app.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
-        app.add_handler(CallbackQueryHandler(self.settings.button_pressed, pattern=r"^cfg:"))
+        # settings buttons, perhaps scoped to another chat or thread (`targets.SCOPE_MARK`)
+        app.add_handler(
+            CallbackQueryHandler(self.settings.button_pressed, pattern=r"^(>[^|]*\|)?cfg:")
+        )
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
         # an exported document sent back with the caption /import
         app.add_handler(

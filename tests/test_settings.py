@@ -194,3 +194,25 @@ async def test_settings_change_releases_held_pushes_to_be_decided_again(running:
     await running.command(1, "/set quiet off")
     await pushed(running, 1, 3)
     assert running.standin.messages_to(1)[-1].method == "sendPhoto"
+
+
+async def test_a_channel_admin_changes_its_settings_from_a_private_chat(running: Running) -> None:
+    """/settings @channel shows the channel's settings; its buttons and /set @channel
+    change the channel's feed, not the private chat's."""
+    running.standin.add_chat(-1009, "channel", username="robonews", creator=70)
+    reply = await running.command(70, "/settings @robonews")
+    assert reply.startswith("Settings of @robonews") and "Format: photo" in reply
+    data = [
+        b["callback_data"]
+        for row in running.standin.messages_to(70)[-1].params["reply_markup"]["inline_keyboard"]
+        for b in row
+    ]
+    compact = next(d for d in data if d.endswith("cfg:format:compact"))
+    assert compact.startswith(">-1009.0|")
+    running.standin.press(70, compact)
+    channel = running.store.feeds.ensure(-1009)
+    await eventually(lambda: running.store.settings.get(channel.id).format == "compact")
+    assert await running.command(70, "/set @robonews silent on") == "Silent is now on."
+    assert running.store.settings.get(channel.id).silent
+    own = running.store.feeds.find(70)
+    assert own is None or running.store.settings.get(own.id).plain

@@ -15,7 +15,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.commands.permissions import Permissions
 from bot.commands.replies import reply_html
 from bot.commands.setting_values import (
     KEYS,
@@ -25,13 +24,13 @@ from bot.commands.setting_values import (
     apply_setting,
     shown,
 )
-from bot.commands.targets import feed_of
+from bot.commands.targets import Targets, feed_of
 from bot.rendering import render_listing
 from storage import Store
 from storage.settings import FORMATS, LANGUAGES, FeedSettings
 
 # the bot's own words here, in one place for translation
-TITLE = "Settings of this chat"
+TITLE = "Settings of {name}"  # "This chat", or the @chat named
 HINT = "Tap to change, or use /set (see /help). Required words: /filter require &lt;word&gt;."
 REQUIRED = "Required words"
 NONE = "none"
@@ -53,27 +52,36 @@ class SettingsCommands:
     def __init__(
         self,
         store: Store,
-        permissions: Permissions,
+        targets: Targets,
         changed: Callable[[int, float], None],
     ) -> None:
         self.store = store
-        self.permissions = permissions
+        self.targets = targets
+        self.permissions = targets.permissions
         self.changed = changed  # tells the sender (bot.digests.FeedDelivery.changed)
 
     async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Every setting of this chat, with buttons that change them."""
-        feed = feed_of(self.store, update)
-        settings = self.store.settings.get(feed.id)
-        await reply_html(update, self.describe(feed.id, settings), keyboard(settings))
+        """Every setting of this chat (or of the @chat named), with buttons that change them."""
+        target = await self.targets.of_command(update, context)
+        if target is None:
+            return
+        settings = self.store.settings.get(target.feed.id)
+        await reply_html(
+            update,
+            self.describe(target.feed.id, settings, target.name),
+            keyboard(settings, target.scope),
+        )
 
     async def set_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """`/set <setting> <value>`: the text form of each button."""
-        feed = feed_of(self.store, update)
-        args = context.args or []
+        """`/set [@chat] <setting> <value>`: the text form of each button."""
+        target = await self.targets.of_command(update, context)
+        if target is None:
+            return
+        feed, args = target.feed, target.args
         if len(args) < 2 or args[0].casefold() not in KEYS:
             await reply_html(update, escape(USAGE, quote=False))
             return
-        if not await self.permissions.refuse_unless_allowed(update, context):
+        if not await self.targets.may_change(update, context, target):
             return
         key = args[0].casefold()
         try:
@@ -88,13 +96,16 @@ class SettingsCommands:
     async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A settings button: change the setting, then edit the message to show it."""
         query = update.callback_query
-        assert query is not None and query.data is not None
-        feed = feed_of(self.store, update)
-        _, key, value = query.data.split(":", 2) if query.data.count(":") >= 2 else ("", "", "")
+        assert query is not None
+        target = await self.targets.of_button(update, context)
+        if target is None:
+            return
+        feed, data = target.feed, target.args[0]
+        _, key, value = data.split(":", 2) if data.count(":") >= 2 else ("", "", "")
         if key not in KEYS:
             await query.answer(STALE_BUTTON)
             return
-        if not await self.permissions.may_change(update, context):
+        if not target.remote and not await self.permissions.may_change(update, context):
             await query.answer(REFUSED_BUTTON)
             return
         try:
@@ -106,7 +117,9 @@ class SettingsCommands:
         await query.answer(CHANGED.format(label=LABELS[key], value=shown(settings, key)))
         try:
             await query.edit_message_text(
-                self.describe(feed.id, settings), parse_mode="HTML", reply_markup=keyboard(settings)
+                self.describe(feed.id, settings, target.name),
+                parse_mode="HTML",
+                reply_markup=keyboard(settings, target.scope),
             )
         except BadRequest as error:  # pressed twice: "message is not modified"
             if "not modified" not in str(error).lower():
@@ -134,9 +147,9 @@ class SettingsCommands:
         self.store.settings.save(feed_id, settings)
         self.changed(feed_id, time.time())
 
-    def describe(self, feed_id: int, settings: FeedSettings) -> str:
+    def describe(self, feed_id: int, settings: FeedSettings, name: str) -> str:
         """The settings message: one line per setting, then the required words."""
-        lines = [f"<b>{TITLE}</b>"]
+        lines = [f"<b>{TITLE.format(name=name)}</b>"]
         for key in KEYS:
             lines.append(f"{LABELS[key]}: {escape(shown(settings, key), quote=False)}")
         required = self.store.settings.required(feed_id)
@@ -145,12 +158,14 @@ class SettingsCommands:
         return "\n".join(lines)
 
 
-def keyboard(settings: FeedSettings) -> InlineKeyboardMarkup:
-    """One row per setting that buttons change; the current value marked."""
+def keyboard(settings: FeedSettings, scope: str = "") -> InlineKeyboardMarkup:
+    """One row per setting that buttons change; the current value marked. `scope` says
+    which chat and thread they act on (`Target.scope`)."""
 
     def button(key: str, value: str, label: str | None = None) -> InlineKeyboardButton:
         mark = "✅ " if shown(settings, key) == value else ""
-        return InlineKeyboardButton(mark + (label or value), callback_data=f"cfg:{key}:{value}")
+        data = f"{scope}cfg:{key}:{value}"
+        return InlineKeyboardButton(mark + (label or value), callback_data=data)
 
     silent = "off" if settings.silent else "on"
     return InlineKeyboardMarkup(
@@ -159,7 +174,7 @@ def keyboard(settings: FeedSettings) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     f"Silent: {shown(settings, 'silent')} (tap for {silent})",
-                    callback_data=f"cfg:silent:{silent}",
+                    callback_data=f"{scope}cfg:silent:{silent}",
                 )
             ],
             [

@@ -175,7 +175,7 @@ class Commands:
             if await self.targets.may_change(update, context, target):
                 await self._mute(update, feed.id, action, rest)
         elif action in ("require", "unrequire") and rest and len(rest) <= MAX_NAME:
-            if await self.permissions.refuse_unless_allowed(update, context):
+            if await self.targets.may_change(update, context, target):
                 await self._require(update, feed.id, action, rest)
         elif action == "clear" and not rest:
             if await self.targets.may_change(update, context, target):
