@@ -10,11 +10,16 @@ from when a send really starts.
 A 429 blocks the scope it hit for `retry_after`: the chat when we wrote to it moments
 before (its own limit), else every chat (the global limit). Nothing is sent into a
 blocked scope; other chats keep moving when only one is blocked.
+
+The sender asks which chats are held on every wake-up, so that answer costs what the
+chats held right now number (about rate x chat spacing), not every chat of the last
+minute: a heap of release times, and the last minute's sends forgotten as they age.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import time
 from collections import deque
@@ -39,6 +44,7 @@ MARGIN = 1.03  # 3% under the global limit: room for jitter between our clock an
 # per chat the limit rarely bounds throughput, and a request that waits in a queue on its
 # way (a connection pool, a busy server) shortens the gap Telegram sees: keep 15%
 CHAT_MARGIN = 1.15
+RECENT = 60.0  # seconds a send is remembered: a group's 429 within it is that group's own
 
 
 class PaceArgs(TypedDict, total=False):
@@ -76,6 +82,11 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         self._last_sent: dict[int | str, float] = {}
         self._blocked_all = 0.0
         self._blocked_chat: dict[int | str, float] = {}
+        # chats that may not take a message yet, by when they may: a heap with stale
+        # entries (a chat held again later) skipped, and each held chat's latest time
+        self._releases: list[tuple[float, int]] = []
+        self._held: dict[int, float] = {}
+        self._sends: deque[tuple[float, int | str]] = deque()  # (start, chat), oldest first
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -92,22 +103,36 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         return max(self.blocked_until(chat_id), self._chat_next.get(chat_id, 0.0))
 
     def held_chats(self, lookahead: float) -> set[int]:
-        """Chats that cannot take a message within `lookahead` seconds (forgets stale ones)."""
-        now = self._clock()
-        horizon = now + lookahead
-        held: set[int] = set()
-        for chat_id, ready in list(self._chat_next.items()):
-            if ready < now - 60.0:
-                del self._chat_next[chat_id]
-                self._last_sent.pop(chat_id, None)
-            elif isinstance(chat_id, int) and max(ready, self.blocked_until(chat_id)) > horizon:
-                held.add(chat_id)
-        for chat_id, until in list(self._blocked_chat.items()):
-            if until < now:
-                del self._blocked_chat[chat_id]
-            elif isinstance(chat_id, int) and until > horizon:
-                held.add(chat_id)
+        """Chats that cannot take a message within `lookahead` seconds."""
+        horizon = self._clock() + lookahead
+        while self._releases and self._releases[0][0] <= horizon:
+            release, chat_id = heapq.heappop(self._releases)
+            if self._held.get(chat_id) == release:
+                del self._held[chat_id]
+        held = set(self._held)
+        if self._blocked_all > horizon:  # every chat is held: name those we know of
+            held.update(chat for chat in self._chat_next if isinstance(chat, int))
         return held
+
+    def _hold(self, chat_id: int | str) -> None:
+        """Put the chat's release time (its pace and its own block) on the heap."""
+        if not isinstance(chat_id, int):
+            return  # @username targets are never in the outbox's chat ids
+        release = max(self._chat_next.get(chat_id, 0.0), self._blocked_chat.get(chat_id, 0.0))
+        if release > self._held.get(chat_id, 0.0):
+            self._held[chat_id] = release
+            heapq.heappush(self._releases, (release, chat_id))
+
+    def _forget_old_sends(self, now: float) -> None:
+        """Drop what is kept of chats not sent to within RECENT seconds (amortised O(1))."""
+        while self._sends and self._sends[0][0] < now - RECENT:
+            started, chat_id = self._sends.popleft()
+            if self._last_sent.get(chat_id) == started:
+                del self._last_sent[chat_id]
+                if self._chat_next.get(chat_id, 0.0) < now:
+                    self._chat_next.pop(chat_id, None)
+                if self._blocked_chat.get(chat_id, 0.0) < now:
+                    self._blocked_chat.pop(chat_id, None)
 
     async def process_request(
         self,
@@ -138,9 +163,10 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         now = self._clock()
         until = now + seconds
         last = self._last_sent.get(chat_id)
-        recent_window = 60.0 if _is_group(chat_id) else 3.0
+        recent_window = RECENT if _is_group(chat_id) else 3.0
         if last is not None and now - last < recent_window:
             self._blocked_chat[chat_id] = max(self._blocked_chat.get(chat_id, 0.0), until)
+            self._hold(chat_id)
             scope = f"chat {chat_id}"
         else:
             self._blocked_all = max(self._blocked_all, until)
@@ -158,6 +184,7 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
             slot = max(now, self._next_slot)
             self._next_slot = slot + self._spacing * weight
             self._chat_next[chat_id] = slot + spacing * weight
+            self._hold(chat_id)
             if slot > now:
                 await asyncio.sleep(slot - now)
             await self._guard_burst()
@@ -168,6 +195,9 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
             # the chat's next turn counts from when this send really starts: a late
             # start (a busy loop) must not shorten the gap Telegram sees
             self._chat_next[chat_id] = max(self._chat_next[chat_id], now + spacing * weight)
+            self._hold(chat_id)
+            self._sends.append((now, chat_id))
+            self._forget_old_sends(now)
             for _ in range(weight):
                 self._started.append(now)
             return

@@ -10,6 +10,7 @@ from dataclasses import replace
 from telegram.ext import ApplicationBuilder
 
 from bot.config import Config
+from bot.pacing import FloodPacer
 from bot.wiring import build_pacer
 from tests.standin import TOKEN, FloodRules, StandIn
 
@@ -78,3 +79,64 @@ async def test_pacing_spaces_messages_to_one_chat(standin: StandIn) -> None:
     assert private[1] - private[0] >= 1.0
     assert all(b - a >= 0.09 for a, b in itertools.pairwise(group))  # 0.103 s less jitter
     assert standin.stats.flood_replies == 0
+
+
+async def _send_now(pacer: FloodPacer, chat_id: int) -> None:
+    """One paced send that finds its slot free (the fake clock never has to move)."""
+
+    async def request() -> bool:
+        return True
+
+    await pacer.process_request(request, (), {}, "sendMessage", {"chat_id": chat_id}, None)
+
+
+async def test_a_chat_is_held_until_its_next_turn_and_then_released() -> None:
+    """held_chats names a chat just sent to until its per-chat spacing (1.15 s) has passed."""
+    clock = FakeClock()
+    pacer = build_pacer(DEFAULTS, clock)
+    await _send_now(pacer, 7)
+    assert pacer.held_chats(lookahead=0.05) == {7}
+    clock.now += 1.0
+    assert pacer.held_chats(lookahead=0.05) == {7}
+    clock.now += 0.15
+    assert pacer.held_chats(lookahead=0.05) == set()
+    assert pacer.chat_ready_at(7) <= clock.now + 0.05
+
+
+async def test_a_chat_blocked_by_its_own_429_stays_held_past_its_pace() -> None:
+    """A chat's own flood block keeps it held after its spacing alone would free it."""
+    clock = FakeClock()
+    pacer = build_pacer(DEFAULTS, clock)
+    await _send_now(pacer, 7)
+    pacer.note_flood(7, 10)
+    clock.now += 5
+    assert pacer.held_chats(lookahead=0.05) == {7}
+    clock.now += 5.1
+    assert pacer.held_chats(lookahead=0.05) == set()
+
+
+async def test_a_global_block_holds_every_chat_known() -> None:
+    """A 429 for a chat not written to lately holds every chat the pacer knows."""
+    clock = FakeClock()
+    pacer = build_pacer(DEFAULTS, clock)
+    for chat in (1, 2):
+        await _send_now(pacer, chat)
+        clock.now += 0.1
+    clock.now += 5
+    assert pacer.held_chats(lookahead=0.05) == set()
+    pacer.note_flood(3, 4)
+    assert pacer.held_chats(lookahead=0.05) == {1, 2}
+
+
+async def test_chats_not_sent_to_for_a_minute_are_forgotten() -> None:
+    """The pacer keeps no state for chats quiet for over a minute: memory follows the rate."""
+    clock = FakeClock()
+    pacer = build_pacer(DEFAULTS, clock)
+    for chat in range(1, 51):
+        await _send_now(pacer, chat)
+        clock.now += 0.1
+    clock.now += 61
+    await _send_now(pacer, 99)
+    assert set(pacer._last_sent) == {99}
+    assert set(pacer._chat_next) == {99}
+    assert pacer.held_chats(lookahead=0.05) == {99}
