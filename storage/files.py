@@ -79,7 +79,6 @@ class Files:
         `data_json` is `article_to_json(article)` when the caller made it already.
         """
         now = time.time()
-        self.topics.mark_stale()
         with self.db.atomic():
             row = self.db.execute(
                 "SELECT id, path, visible, first_seen_at FROM articles WHERE url = ?",
@@ -140,12 +139,12 @@ class Files:
         return row is not None and row[0] == url
 
     def _hide_article(self, url: str, path: str, now: float) -> Change:
-        self.topics.mark_stale()
         row = self.db.execute(
             "SELECT id, visible FROM articles WHERE url = ? AND path = ?", [url, path]
         ).fetchone()
         if row is None:
             return Change("removed")
+        self.topics.uncount([row[0]])
         self.db.execute(
             "UPDATE articles SET present = 0, visible = 0, updated_at = ? WHERE id = ?",
             [now, row[0]],
@@ -162,6 +161,7 @@ class Files:
             article_id, was_visible = int(cursor.lastrowid or 0), False
         else:
             article_id, was_visible = int(row[0]), bool(row[2])
+            self.topics.uncount([article_id])
             values = _article_values(path, article, row[3], now, data_json)
             values["id"] = article_id
             del values["first_seen_at"]
@@ -173,6 +173,7 @@ class Files:
             )
             self.db.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
         self.db.conn.executemany(INSERT_TOPIC, _topic_rows(article_id, article))
+        self.topics.count([article_id])
         return article_id, was_visible
 
     def store_articles(
@@ -186,7 +187,6 @@ class Files:
         if not items:
             return []
         now = time.time()
-        self.topics.mark_stale()
         with self.db.atomic():
             known_paths = self._existing("SELECT path FROM files", "path", [i[0] for i in items])
             known_urls = self._existing(
@@ -204,6 +204,7 @@ class Files:
             self.db.conn.executemany(
                 INSERT_TOPIC, [row for _, _, a, _ in new for row in _topic_rows(ids[a.url], a)]
             )
+            self.topics.count(ids.values())
             self.db.conn.executemany(
                 "INSERT INTO files (path, size, mtime_ns, hash, url) VALUES (?, ?, ?, ?, ?)",
                 [(p, st.size, st.mtime_ns, st.hash, a.url) for p, st, a, _ in new],

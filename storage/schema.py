@@ -254,3 +254,23 @@ def add_feed_settings(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@migrations(name="0004_topic_counts")
+def add_topic_counts(db: Database) -> None:
+    """Visible articles per topic, kept as articles change (`storage.topics`), so that
+    `/topics` reads one row per topic instead of counting every article."""
+    db.execute(
+        """
+        CREATE TABLE topic_counts (
+            topic TEXT PRIMARY KEY, -- casefolded, as article_topics.topic
+            name TEXT NOT NULL, -- the display name: the first spelling in sort order
+            count INTEGER NOT NULL -- visible articles with the topic
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        "INSERT INTO topic_counts (topic, name, count) "
+        "SELECT t.topic, MIN(t.name), SUM(a.visible) FROM article_topics t "
+        "JOIN articles a ON a.id = t.article_id GROUP BY t.topic"
+    )
