@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +23,35 @@ from storage.schema import migrations
 from storage.store import Store
 
 
+class WritingDatabase(Database):
+    """A connection whose transactions take the write lock as they begin.
+
+    The running bot writes through two connections (the event loop's, and the watcher's
+    writer thread: `bot.writer`). sqlite-utils begins a transaction DEFERRED: its first
+    read pins a snapshot, and when the other connection commits before the first write,
+    that write fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT; the busy
+    timeout cannot help). BEGIN IMMEDIATE waits for the lock up front instead.
+    """
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # nested: a savepoint, as sqlite-utils does
+            with super().atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 def open_store(path: str | Path, *, exclusive: bool = False, create: bool = True) -> Store:
     """Open (creating unless not `create`, and upgrading) the database; `exclusive` takes
     the one-instance lock."""
@@ -30,7 +61,7 @@ def open_store(path: str | Path, *, exclusive: bool = False, create: bool = True
     _check_folder(path)
     lock = _take_lock(path) if exclusive else None
     try:
-        db = Database(path)
+        db = WritingDatabase(path)
         db.execute("PRAGMA busy_timeout = 5000")
         _refuse_newer(db, path)
         db.enable_wal()

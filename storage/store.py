@@ -43,6 +43,10 @@ class Store:
         self.digests = Digests(db)
         self._lock = lock
 
+    def path(self) -> str:
+        """The database file, as SQLite names it ('' for a database in memory)."""
+        return str(self.db.execute("PRAGMA database_list").fetchone()[2])
+
     def close(self) -> None:
         self.db.close()
         if self._lock is not None:
