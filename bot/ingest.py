@@ -121,6 +121,10 @@ class Ingestor:
         self.max_bytes = max_bytes
         self.recursive = recursive
 
+    def on(self, store: Store) -> Ingestor:
+        """The same reader of the same folder, storing through another connection."""
+        return Ingestor(store, self.root, max_bytes=self.max_bytes, recursive=self.recursive)
+
     def key(self, path: Path) -> str:
         """The name a file is stored under: its path relative to the folder."""
         return path.relative_to(self.root).as_posix()

@@ -11,6 +11,7 @@ Scans catch whatever events missed: downtime, inotify overflow, network mounts.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -26,11 +27,16 @@ from watchdog.observers.polling import PollingObserver
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
 from bot.reconcile import Reconciliation
+from bot.writer import StoreWriter
+from storage import Store
 from storage.store import Change
 
 log = logging.getLogger(__name__)
 
 PATIENCE_SECONDS = 30.0  # how long a file that is open for writing may stay unparseable
+# files stored per transaction in a scan: each holds SQLite's write lock, which the
+# event loop's own writes (sends, commands) wait for
+STORE_CHUNK = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,11 @@ def _path(raw: bytes | str) -> Path:
     return Path(os.fsdecode(raw))
 
 
+def _store(reconciliation: Reconciliation, batch: list[Loaded], _: Store) -> list[Change]:
+    """A writer job: store part of a scan's batch (the reconciliation's store is the writer's)."""
+    return reconciliation.store(batch)
+
+
 class Watcher:
     """Keeps the database in step with the folder, live and across restarts."""
 
@@ -104,6 +115,7 @@ class Watcher:
         self._failing_since: dict[Path, float] = {}
         self._first_seen: dict[Path, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.writer = StoreWriter(ingestor.store)
 
     async def run(self) -> None:
         """Start watching, reconcile with a scan, then process events until cancelled."""
@@ -127,16 +139,25 @@ class Watcher:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             self._stop_observer()
+            await self.writer.close()
 
     async def scan(self, *, queue: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed."""
-        reconciliation = Reconciliation(self.ingestor, queue=queue, parallel=False)
+
+        def begin(store: Store) -> Reconciliation:
+            return Reconciliation(self.ingestor.on(store), queue=queue, parallel=False)
+
+        reconciliation = await self.writer.read(begin)
         found = await asyncio.to_thread(reconciliation.compare)
-        for change in reconciliation.remove_gone():
+        for change in await self.writer.run(lambda _: reconciliation.remove_gone()):
             self.on_change(change)
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
-            for change in reconciliation.store(batch):
-                self.on_change(change)
+            for first in range(0, len(batch), STORE_CHUNK):
+                part = batch[first : first + STORE_CHUNK]
+                for change in await self.writer.run(
+                    functools.partial(_store, reconciliation, part)
+                ):
+                    self.on_change(change)
         if found.changed or found.gone:
             log.info("scan: %d files new or changed, %d gone", len(found.changed), len(found.gone))
         return len(found.changed) + len(found.gone)
@@ -176,7 +197,7 @@ class Watcher:
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
-            self._remove(path)
+            await self._remove(path)
             return
         loaded = await asyncio.to_thread(self.ingestor.load, path, self.ingestor.known_hash(path))
         if loaded.error is not None and self._still_written(loaded):
@@ -185,7 +206,10 @@ class Watcher:
             self._timers[path] = self._loop.call_later(self.settle, self._enqueue, path)
             return
         self._failing_since.pop(path, None)
-        change = self.ingestor.apply(loaded, queue=self.queue_pushes)
+        queue = self.queue_pushes
+        change = await self.writer.run(
+            lambda store: self.ingestor.on(store).apply(loaded, queue=queue)
+        )
         seen = self._first_seen.pop(path, None)
         if seen is not None and change.queued:
             self.metrics.detection_latency.observe(time.monotonic() - seen)
@@ -212,8 +236,8 @@ class Watcher:
         self._first_seen.pop(path, None)
         self._writing.discard(path)
 
-    def _remove(self, path: Path) -> None:
-        change, others = self.ingestor.remove(path)
+    async def _remove(self, path: Path) -> None:
+        change, others = await self.writer.run(lambda store: self.ingestor.on(store).remove(path))
         self.on_change(change)
         for other in others:  # a file with the same webUrl may now be the article
             self._enqueue(other)

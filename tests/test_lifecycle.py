@@ -365,3 +365,21 @@ async def test_subfolders_are_ignored_unless_recursive(store: Store, articles: P
     assert ingestor.wants(articles.resolve() / "sub" / "deep.txt")
     found = ingestor.scan(store.files.file_states())
     assert [p.name for p in found.changed] == ["deep.txt"]
+
+
+async def test_the_watcher_reports_a_queued_push_the_sender_can_already_read(
+    live: Watching,
+) -> None:
+    """When a change is reported on the loop, the loop's connection sees its pushes."""
+    ready_at_report: list[list[int]] = []
+    report = live.watcher.on_change
+
+    def on_change(change: Change) -> None:
+        if change.queued:
+            ready_at_report.append([r.chat_id for r in live.store.outbox.ready(10, time.time())])
+        report(change)
+
+    live.watcher.on_change = on_change
+    write_article(live.folder / "a.txt")
+    await live.settled(1)
+    assert ready_at_report == [[CHAT]]
