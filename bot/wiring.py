@@ -20,6 +20,7 @@ from bot.errors import ConfigError
 from bot.ingest import Ingestor
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer
+from bot.retention import Pruner
 from bot.watcher import Watcher
 from storage import Store
 from storage.store import Change
@@ -79,7 +80,14 @@ def build_newsbot(config: Config, store: Store) -> NewsBot:
     pacer = build_pacer(config)
     application = build_application(config, pacer)
     metrics = Metrics()
-    sender = Sender(store, application.bot, pacer, window=config.send_window, metrics=metrics)
+    sender = Sender(
+        store,
+        application.bot,
+        pacer,
+        window=config.send_window,
+        metrics=metrics,
+        pruner=Pruner(store, config.retention_days),
+    )
     watcher = build_watcher(
         config,
         store,
