@@ -103,6 +103,9 @@ class Sender:
         if self._storage_error is not None:
             found.append(f"the database refuses writes ({self._storage_error}); retrying")
         now = self.clock()
+        everywhere = 0.0 if self.pacer is None else self.pacer.global_hold()
+        if everywhere > LONG_FLOOD_WAIT:
+            found.append(f"held by flood wait: all chats, until {_utc(now + everywhere)}")
         with contextlib.suppress(sqlite3.Error):
             chats, until = self.store.figures.flood_held(now + LONG_FLOOD_WAIT)
             if chats and until is not None:
@@ -174,7 +177,7 @@ class Sender:
 
     def _held_globally(self) -> bool:
         """A 429 for every chat: claim nothing, rather than park rows in the pacer."""
-        return self.pacer is not None and self.pacer.held_everywhere(lookahead=0.05)
+        return self.pacer is not None and self.pacer.global_hold() > 0.05
 
     def _busy_chats(self) -> set[int]:
         """Chats with a send in flight, or that the pacer holds for a while yet."""

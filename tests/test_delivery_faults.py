@@ -82,6 +82,24 @@ async def test_an_hours_long_flood_wait_holds_one_chat_and_is_reported(
     assert "Held by flood wait: 1 chats, until " in format_stats(store.figures.counts())
 
 
+async def test_a_flood_wait_for_every_chat_claims_nothing_until_it_ends(
+    store: Store, standin: StandIn
+) -> None:
+    """A global retry_after of hours: no row is taken from the outbox (none waits in the
+    pacer holding a chat id), nothing counts as an attempt, and it is a reported problem."""
+    for chat in (71, 72):
+        follow(store, chat, ["AI"])
+    async with sending(store, standin) as sender:
+        assert sender.pacer is not None
+        sender.pacer.note_flood(999, 7200)  # 999 had nothing from us: the global limit
+        publish(store, "a")
+        sender.wake()
+        await asyncio.sleep(0.5)  # nothing may happen: give the sender time to (not) act
+        assert [p for p in sender.problems() if "held by flood wait: all chats" in p]
+    assert sends(standin) == 0
+    assert row_states(store) == [("pending", 0), ("pending", 0)]
+
+
 async def test_a_slow_image_host_does_not_make_a_photo_go_twice(
     store: Store, standin: StandIn
 ) -> None:

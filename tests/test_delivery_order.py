@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storage import Article, Image, Store
+from storage import Store
 from storage.store import FileState
 from tests.conftest import eventually
 from tests.feeds import follow
 from tests.sending import sending
 from tests.standin import StandIn
-
-ARTICLE = Article(
-    url="https://news.example.com/a",
-    title="Robots fold laundry",
-    excerpt="A robot folds shirts.",
-    topics=("AI",),
-    images=(Image("https://img.example.com/a.jpg", 800, 450),),
-)
+from tests.test_delivery import ARTICLE
 
 
 def publish(store: Store, name: str) -> None:
