@@ -64,6 +64,7 @@ class Sender:
         clock: Callable[[], float] = time.time,
         backoff: tuple[float, float] = (1.0, 300.0),
         pruner: Pruner | None = None,
+        paid_broadcast: bool = False,
     ) -> None:
         self.store = store
         self.pacer = pacer
@@ -74,7 +75,7 @@ class Sender:
         self.metrics = metrics
         self.backoff_first, self.backoff_cap = backoff
         self.pruner = pruner
-        self.poster = Poster(store, bot, rate_limit_args)
+        self.poster = Poster(store, bot, rate_limit_args, paid_broadcast=paid_broadcast)
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}

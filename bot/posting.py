@@ -42,10 +42,14 @@ class Withdrawn(Exception):
 class Poster:
     """Sends the message of an outbox row; reads each article once for a fan-out."""
 
-    def __init__(self, store: Store, bot: ExtBot[Any], rate_limit_args: Any) -> None:
+    def __init__(
+        self, store: Store, bot: ExtBot[Any], rate_limit_args: Any, *, paid_broadcast: bool
+    ) -> None:
         self.store = store
         self.bot = bot
         self.rate_limit_args = rate_limit_args
+        # NEWSBOT_PAID_BROADCAST: pushes may exceed 30/s, paid in Stars (None: not sent)
+        self.allow_paid_broadcast = True if paid_broadcast else None
         # the stored articles of recent rows: a fan-out reads its article once
         self._articles_cache: OrderedDict[int, StoredArticle | None] = OrderedDict()
 
@@ -73,6 +77,7 @@ class Poster:
                 row.chat_id,
                 text,
                 message_thread_id=_thread(row),
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
@@ -95,6 +100,7 @@ class Poster:
                 caption=push.html,
                 parse_mode=ParseMode.HTML,
                 read_timeout=PHOTO_READ_TIMEOUT,
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
         return await self.bot.send_message(
@@ -103,6 +109,7 @@ class Poster:
             message_thread_id=_thread(row),
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(url=stored.article.url),
+            allow_paid_broadcast=self.allow_paid_broadcast,
             rate_limit_args=self.rate_limit_args,
         )
 

@@ -87,6 +87,7 @@ def build_newsbot(config: Config, store: Store) -> NewsBot:
         window=config.send_window,
         metrics=metrics,
         pruner=Pruner(store, config.retention_days),
+        paid_broadcast=config.paid_broadcast,
     )
     watcher = build_watcher(
         config,
