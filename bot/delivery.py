@@ -26,6 +26,7 @@ from typing import Any
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.digests import FeedDelivery
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.posting import MARKUP_RETRY, Poster, Withdrawn, matches
@@ -43,6 +44,7 @@ DEFAULT_PACE_ARGS: PaceArgs = {"retries": 0}
 RECOVERY_DELAY = 3.5
 MARKUP_REFUSALS = ("can't parse entities", "message is too long", "caption is too long")
 GONE_CHAT = ("chat not found",)
+GONE_THREAD = ("message thread not found",)
 # a flood wait this long is worth an operator's attention (health, /stats)
 LONG_FLOOD_WAIT = 60.0
 
@@ -64,18 +66,19 @@ class Sender:
         clock: Callable[[], float] = time.time,
         backoff: tuple[float, float] = (1.0, 300.0),
         pruner: Pruner | None = None,
+        feeds: FeedDelivery | None = None,
         paid_broadcast: bool = False,
     ) -> None:
         self.store = store
+        # per-feed look, sound and timing (settings); digests go through here too
+        self.feeds = feeds or FeedDelivery(store)
         self.pacer = pacer
         self.window = window
-        # wall time read once, then advanced by the monotonic clock: an NTP step while we
-        # run neither holds a retry for an hour nor sends it early
-        self.clock = anchored(clock, time.monotonic)
+        self.clock = clock  # the live bot's is `anchored`: NTP steps move no wait
         self.metrics = metrics
         self.backoff_first, self.backoff_cap = backoff
         self.pruner = pruner
-        self.poster = Poster(store, bot, rate_limit_args, paid_broadcast=paid_broadcast)
+        self.poster = Poster(store, bot, rate_limit_args, self.feeds, paid_broadcast=paid_broadcast)
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
@@ -161,8 +164,11 @@ class Sender:
         now = self.clock()
         rows: list[Delivery] = []
         if free > 0 and not self.store.flags.paused and not self._held_globally():
+            self.feeds.release_due(now)
             rows = self.store.outbox.ready(free, now, self._busy_chats())
         for row in rows:
+            if self.feeds.hold(row, now):
+                continue
             if self.store.outbox.claim(row.id, now):
                 task = asyncio.create_task(self._deliver(row))
                 self._in_flight[row.id] = (row, task)
@@ -188,7 +194,7 @@ class Sender:
         return busy
 
     def _idle_timeout(self, now: float) -> float:
-        due = self.store.outbox.next_due()
+        due = _earliest(self.store.outbox.next_due(), self.feeds.next_release())
         if due is None or due <= now:
             return 0.25 if self._in_flight or due is not None else 5.0
         return min(max(due - now, 0.01), 5.0)
@@ -235,6 +241,8 @@ class Sender:
     def _refused(self, row: Delivery, error: BadRequest) -> None:
         if matches(error, GONE_CHAT):
             self._chat_gone(row, str(error))
+        elif matches(error, GONE_THREAD) and row.thread_id:
+            self._thread_gone(row)
         elif matches(error, MARKUP_REFUSALS) and not (row.last_error or "").startswith(
             MARKUP_RETRY
         ):
@@ -249,6 +257,21 @@ class Sender:
         log.info("chat %d is gone (%s); no more pushes to it", row.chat_id, reason)
         self._fail(row, f"chat gone: {reason}", "chat gone")
         self._write(functools.partial(self.store.chats.deactivate, row.chat_id))
+
+    def _thread_gone(self, row: Delivery) -> None:
+        """The forum topic was deleted: its feed moves to General and the row goes there."""
+        self._write(functools.partial(self._move_to_general, row))
+        # the row itself moved too, unless General had this push already: then it is gone
+        self._retry(row, "thread gone: moved to General", 0.0, count=False)
+
+    def _move_to_general(self, row: Delivery) -> None:
+        moved = self.store.feeds.move_to_general(row.feed_id)
+        log.warning(
+            "thread %d of chat %d is gone; its feed moved to General (%s queued pushes)",
+            row.thread_id,
+            row.chat_id,
+            moved,
+        )
 
     def _fail(self, row: Delivery, error: str, reason: str) -> None:
         self._write(functools.partial(self.store.outbox.mark_failed, row.id, error, self.clock()))
@@ -300,6 +323,10 @@ def anchored(wall: Callable[[], float], monotonic: Callable[[], float]) -> Calla
     """A wall clock that reads `wall` once and then moves only with `monotonic`."""
     offset = wall() - monotonic()
     return lambda: offset + monotonic()
+
+
+def _earliest(*moments: float | None) -> float | None:
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 def _utc(moment: float) -> str:

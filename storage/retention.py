@@ -1,8 +1,8 @@
-"""Forgetting what is old: settled outbox rows and handled update ids past the retention.
+"""Forgetting what is old: settled outbox rows (sent, failed, cancelled, digested) and handled update ids past the retention.
 
 Rows go in small batches, one transaction each, so that a prune never holds the write
 lock for long. What `/stats` counts survives: each removed row adds to a running total
-per state (`pruned_deliveries`). Open rows (pending, sending) are never removed, nor a
+per state (`pruned_deliveries`). Open and held rows (pending, sending, held) are never removed, nor a
 sent row younger than the cutoff: edits and retractions of recent pushes need its
 message id.
 """
@@ -27,7 +27,7 @@ class Retention:
             self.db.execute("DELETE FROM temp.doomed")
             self.db.execute(
                 "INSERT INTO temp.doomed SELECT id, state FROM deliveries "
-                "WHERE state IN ('sent', 'failed', 'cancelled') AND updated_at < ? LIMIT ?",
+                "WHERE state IN ('sent', 'failed', 'cancelled', 'digested') AND updated_at < ? LIMIT ?",
                 [before, limit],
             )
             self.db.execute(

@@ -14,6 +14,7 @@ import pytest
 
 from bot.admin import format_stats
 from bot.config import Config
+from bot.delivery import anchored
 from storage import Store
 from tests.conftest import eventually
 from tests.feeds import follow
@@ -212,7 +213,8 @@ async def test_wall_clock_steps_during_a_fan_out_change_nothing(store: Store) ->
         for chat in chats:
             follow(store, chat, ["AI"])
         clock = SteppedWallClock()
-        async with sending(store, standin, limits=Config(token=None), clock=clock):
+        wall = anchored(clock, time.monotonic)  # the live bot's sender clock (wiring)
+        async with sending(store, standin, limits=Config(token=None), clock=wall):
             for name, step, held in (("a", -3600.0, 600), ("b", 3600.0, 601)):
                 before = len(standin.sent)
                 standin.fail_next(to_chat(held), 429, "Too Many Requests: retry after 1")
