@@ -15,6 +15,7 @@ ALL_MIGRATIONS = [
     "0002_search",
     "0003_feeds",
     "0004_feed_settings",
+    "0004_retention",
     "0004_topic_counts",
 ]
 
