@@ -34,7 +34,9 @@ class Digests:
         feeds = [
             feed_id
             for (feed_id,) in self.db.execute(
-                "SELECT DISTINCT feed_id FROM deliveries WHERE state = 'held' AND not_before <= ?",
+                # +feed_id: found through deliveries_held, not by reading every row
+                # in feed order for DISTINCT (the planner's pick, 5 ms at 100,000 rows)
+                "SELECT DISTINCT +feed_id FROM deliveries WHERE state = 'held' AND not_before <= ?",
                 [now],
             )
         ]

@@ -117,17 +117,22 @@ class Outbox:
         One row per chat at a time (all threads of a chat share it): a chat's next row
         waits until the one before it is settled, which keeps each chat's order and never
         hands out a chat id that a migration or deactivation may change meanwhile.
+        Pending rows are read in id order (deliveries_pending; `+not_before` keeps the
+        planner off deliveries_due, which would sort every due row) and the head of a
+        chat is the first open row of each of its feeds (an index search per feed), so
+        the cost does not grow with the queue.
         """
         rows = self.db.execute(
             """
             SELECT d.id, d.feed_id, f.chat_id, f.thread_id, d.article_id, d.text,
                    d.attempts, d.last_error, d.kind
             FROM deliveries d JOIN feeds f ON f.id = d.feed_id
-            WHERE d.state = 'pending' AND d.not_before <= ?
+            WHERE d.state = 'pending' AND +d.not_before <= ?
               AND f.chat_id NOT IN (SELECT value FROM json_each(?))
               AND d.id = (
-                SELECT MIN(o.id) FROM feeds g JOIN deliveries o ON o.feed_id = g.id
-                WHERE g.chat_id = f.chat_id AND o.state IN ('pending', 'sending'))
+                SELECT MIN((SELECT MIN(o.id) FROM deliveries o
+                            WHERE o.feed_id = g.id AND o.state IN ('pending', 'sending')))
+                FROM feeds g WHERE g.chat_id = f.chat_id)
             ORDER BY d.id LIMIT ?
             """,
             [now, json.dumps(sorted(skip_chats)), limit],

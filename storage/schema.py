@@ -290,3 +290,12 @@ def add_topic_counts(db: Database) -> None:
         "SELECT t.topic, MIN(t.name), SUM(a.visible) FROM article_topics t "
         "JOIN articles a ON a.id = t.article_id GROUP BY t.topic"
     )
+
+
+@migrations(name="0004_sender_indexes")
+def add_sender_indexes(db: Database) -> None:
+    """Pending rows in id order and by the time they may go: the sender asks for both on
+    every wake-up, and without them each ask read every row of the outbox (the sent ones
+    too, until retention removes them)."""
+    db.execute("CREATE INDEX deliveries_pending ON deliveries(id) WHERE state = 'pending'")
+    db.execute("CREATE INDEX deliveries_due ON deliveries(not_before) WHERE state = 'pending'")

@@ -17,6 +17,7 @@ ALL_MIGRATIONS = [
     "0004_feed_settings",
     "0004_retention",
     "0004_topic_counts",
+    "0004_sender_indexes",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,

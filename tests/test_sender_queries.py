@@ -1,0 +1,41 @@
+"""The sender's queries on every wake-up search indexes: none reads the whole outbox."""
+
+from __future__ import annotations
+
+import time
+
+from storage import Store
+from storage.store import FileState
+from tests.feeds import follow
+from tests.test_topic_counts import ARTICLE
+
+
+def plan(store: Store, sql: str) -> list[str]:
+    return [row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}")]
+
+
+def test_each_wake_up_query_reads_only_through_partial_indexes(store: Store) -> None:
+    """ready(), next_due() and the digests' release find rows by index, whatever the
+    outbox holds (sent rows stay until retention, pending ones can be 100,000s)."""
+    for chat in (1, 2, 3):
+        follow(store, chat, ["AI"])
+    store.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=True)
+    traced: list[str] = []  # each statement with its parameters filled in
+    store.db.conn.set_trace_callback(traced.append)
+    now = time.time()
+    assert [row.chat_id for row in store.outbox.ready(8, now, [2])] == [1, 3]
+    assert store.outbox.next_due() == 0.0
+    store.digests.release_due(now)
+    store.db.conn.set_trace_callback(None)
+    steps = [line for sql in traced for line in plan(store, sql)]
+    reads = [line for line in steps if line.startswith(("SCAN", "SEARCH"))]
+    outbox = [line for line in reads if line.split()[1] in ("d", "o", "deliveries")]
+    assert len(outbox) == 4, steps
+    assert all(
+        index in line
+        for line, index in zip(
+            outbox,
+            ["deliveries_pending", "deliveries_feed_open", "deliveries_due", "deliveries_held"],
+            strict=True,
+        )
+    ), outbox
