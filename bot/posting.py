@@ -76,11 +76,12 @@ class Poster:
             if message_id is None:
                 raise Withdrawn  # every article of it was withdrawn
             return message_id
-        if row.article_id is None:
+        if row.article_id is None:  # an admin's /broadcast: paced like pushes, so paid too
             message = await self.bot.send_message(
                 row.chat_id,
                 row.text or "",
                 message_thread_id=_thread(row),
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
             return message.message_id

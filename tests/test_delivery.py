@@ -10,7 +10,7 @@ import pytest
 from bot.config import Config
 from storage import Article, Image
 from storage.store import FileState
-from tests.conftest import Running, eventually, start_bot, stop_bot, with_settings
+from tests.conftest import ADMIN_ID, Running, eventually, start_bot, stop_bot, with_settings
 from tests.feeds import follow as follow_feed
 from tests.feeds import follows
 from tests.standin import StandIn
@@ -237,8 +237,9 @@ async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one
 async def test_paid_broadcast_setting_sends_pushes_with_allow_paid_broadcast(
     config: Config, standin: StandIn
 ) -> None:
-    """NEWSBOT_PAID_BROADCAST=true: pushes carry allow_paid_broadcast (else Telegram holds them
-    to 30/s); command replies never do, and without the setting no send does."""
+    """NEWSBOT_PAID_BROADCAST=true: pushes and admin broadcasts carry allow_paid_broadcast
+    (else Telegram holds them to 30/s); command replies never do, and without the setting
+    no send does."""
     bot, task, stop = await start_bot(with_settings(config, paid_broadcast=True), standin)
     running = Running(bot, standin, config.articles_dir)
     try:
@@ -246,10 +247,14 @@ async def test_paid_broadcast_setting_sends_pushes_with_allow_paid_broadcast(
         publish(running)
         await settled(running)
         await running.command(31, "/help")
+        await running.command(ADMIN_ID, "/broadcast Maintenance tonight")
+        await standin.until(lambda: len(standin.messages_to(31)) == 3)
     finally:
         await stop_bot(bot, task, stop)
-    push, reply = standin.messages_to(31)
+    push, reply, broadcast = standin.messages_to(31)
     assert push.params.get("allow_paid_broadcast") == "true"  # form-encoded, as PTB sends it
+    assert broadcast.text == "Maintenance tonight"
+    assert broadcast.params.get("allow_paid_broadcast") == "true"
     assert "allow_paid_broadcast" not in reply.params
 
 
