@@ -6,9 +6,9 @@ objects do, on that loop, what the running bot does there:
   idle     nothing (the ticker's own noise on this machine)
   queue    the Watcher sees an article file renamed into the folder and queues it for
            `--chats` subscribed chats (100,000)
-  topics   topic counts at `--articles` articles (100,000), as the first /topics after
-           a change asks for them (`store.topics.counts()` on a store that has none yet),
-           `--recounts` times
+  topics   topic counts at `--articles` articles (100,000), as /topics asks for them
+           (`store.topics.counts()` on a fresh store; kept as articles change since
+           issue 15, so a read of one row per topic), `--recounts` times
   scan     `Watcher.scan()` applying `--files` new files (10,000; generated once into
            bench/data/articles-N), with 100 chats following topics
 
