@@ -6,6 +6,8 @@ objects do, on that loop, what the running bot does there:
   idle     nothing (the ticker's own noise on this machine)
   queue    the Watcher sees an article file renamed into the folder and queues it for
            `--chats` subscribed chats (100,000)
+  queue+w  the same while the loop writes through its own connection every tick, as the
+           sender does when it settles rows: those writes wait for the writer's lock
   topics   topic counts at `--articles` articles (100,000), as /topics asks for them
            (`store.topics.counts()` on a fresh store; kept as articles change since
            issue 15, so a read of one row per topic), `--recounts` times
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import random
 import shutil
@@ -102,11 +105,14 @@ def lag_watcher(store: Store, folder: Path, on_change: Callable[[Change], None])
     return build_watcher(config, store, on_change=on_change, metrics=Metrics(), queue_pushes=True)
 
 
-async def queue_phase(folder: Path, chats: int) -> None:
-    """The Watcher, running as in the bot, queues one new file for `chats` chats."""
-    articles = folder / "queue-articles"
+async def queue_phase(folder: Path, chats: int, *, writing: bool = False) -> None:
+    """The Watcher, running as in the bot, queues one new file for `chats` chats; with
+    `writing`, the loop also writes through its own connection every tick meanwhile (as
+    the sender settles rows), and so waits whenever the writer thread holds the lock."""
+    name = "queue+w" if writing else "queue"
+    articles = folder / f"{name}-articles"
     articles.mkdir()
-    store = open_store(folder / "queue.db")
+    store = open_store(folder / f"{name}.db")
     store.flags.mark_baseline_done()
     add_chats(store, [(chat, "private") for chat in range(1, chats + 1)], lambda _: ["ai"])
     queued: asyncio.Future[Change] = asyncio.get_running_loop().create_future()
@@ -120,14 +126,23 @@ async def queue_phase(folder: Path, chats: int) -> None:
     while not watcher.alive:
         await asyncio.sleep(0.01)
 
+    async def settle_rows() -> None:
+        for tick in itertools.count():
+            store.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tick', ?)", [tick])
+            await asyncio.sleep(TICK)
+
     async def work() -> str:
+        writes = asyncio.create_task(settle_rows()) if writing else None
         temp = articles / ".new.tmp"
         temp.write_text(article_text(webUrl="https://news.example.com/everyone", topics=["AI"]))
         os.replace(temp, articles / "new.txt")
         change = await asyncio.wait_for(queued, 60)
-        return f"one article queued for {change.queued} chats"
+        if writes is not None:
+            writes.cancel()
+        also = ", the loop writing every tick" if writing else ""
+        return f"one article queued for {change.queued} chats{also}"
 
-    await TICKER.phase("queue", work)
+    await TICKER.phase(name, work)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     store.close()
@@ -195,6 +210,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
         await TICKER.phase("idle", idle)
         await queue_phase(folder, args.chats)
+        await queue_phase(folder, args.chats, writing=True)
         await topics_phase(folder, args.articles, args.recounts)
         await scan_phase(folder, args.files)
     finally:
