@@ -226,7 +226,7 @@ async def test_demoted_bot_stops_being_sent_to_and_its_queue_is_cancelled(
     running.standin.membership(CHANNEL, "administrator", chat_type="channel")
     await eventually(lambda: running.store.chats.get(CHANNEL).active)  # type: ignore[union-attr]
     reply = await running.command(OWNER, "/subscriptions @robonews")
-    assert reply == "@robonews follows: ai"  # promoted again: its subscriptions were kept
+    assert reply == "@robonews follows: AI"  # promoted again: its subscriptions were kept
 
 
 async def test_admin_check_is_cached_until_a_membership_changes(running: Running) -> None:
