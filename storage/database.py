@@ -14,6 +14,8 @@ from storage.errors import StorageError, StoreLocked
 from storage.schema import migrations
 from storage.store import Store
 
+CACHE_KIB = 16 * 1024
+
 
 def open_store(path: str | Path, *, exclusive: bool = False) -> Store:
     """Open (creating and upgrading) the database; `exclusive` takes the one-instance lock."""
@@ -24,7 +26,10 @@ def open_store(path: str | Path, *, exclusive: bool = False) -> Store:
         db.execute("PRAGMA busy_timeout = 5000")
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA cache_size = -65536")  # 64 MiB: index pages stay in memory
+        # A bound on each connection's page cache, which otherwise fills as the database
+        # grows and shows as RSS: 16 MiB holds the hot index pages of 100,000 articles;
+        # the rest comes from the kernel's page cache, a copy away.
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         db.execute("PRAGMA foreign_keys = ON")
         migrations.apply(db)
     except sqlite3.DatabaseError as exc:
