@@ -3,7 +3,8 @@
 Runs `newsbot run` as a real process against the local Bot API stand-in with a steady
 stream of new articles (one every 2 s, to 50 subscribed chats), edits, unpublishes
 and chat commands, and samples the bot's RSS and open file descriptors every 5 s.
-Prints start, end and peak values and every WARNING/ERROR line of the bot's log.
+Prints a line a minute while it runs, then start, end and peak values and every
+WARNING/ERROR line of the bot's log.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ def main() -> None:
         if now >= next_sample:
             rss, fds = sample(bot.pid)
             samples.append((now - started, rss, fds))
+            if len(samples) % 12 == 1:  # a line a minute: a long soak shows its course
+                print(f"t={now - started:5.0f}s  RSS {rss:6.1f} MB  fds {fds}  "
+                      f"accepted {standin.stats.accepted}  429s {standin.stats.flood_replies}",
+                      flush=True)  # fmt: skip
             next_sample += 5
         index += 1
         write_article(articles / f"{index:05d}.txt", webUrl=f"https://soak.example.com/{index}",
