@@ -128,15 +128,16 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
         errors: Counter[str] = Counter()
         progress = Progress(len(reconciliation.to_read), sys.stderr)
         done = 0
-        while (batch := reconciliation.read_next()) is not None:
-            outcome.update(change.kind for change in reconciliation.store(batch))
-            for loaded in batch:
-                if loaded.error is not None:
-                    errors[loaded.error.split(":")[0]] += 1
-                elif loaded.article is not None and not loaded.article.published:
-                    outcome["draft"] += 1
-            done += len(batch)
-            progress.update(done)
+        with reconciliation.storing():
+            while (batch := reconciliation.read_next()) is not None:
+                outcome.update(change.kind for change in reconciliation.store(batch))
+                for loaded in batch:
+                    if loaded.error is not None:
+                        errors[loaded.error.split(":")[0]] += 1
+                    elif loaded.article is not None and not loaded.article.published:
+                        outcome["draft"] += 1
+                done += len(batch)
+                progress.update(done)
         progress.done()
         elapsed = time.perf_counter() - started
         unchanged = outcome["unchanged"] + found.total - len(reconciliation.to_read)

@@ -32,11 +32,13 @@ def open_store(path: str | Path, *, exclusive: bool = False) -> Store:
         db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         db.execute("PRAGMA foreign_keys = ON")
         migrations.apply(db)
+        store = Store(db, lock)
+        store.search.resume()  # an import killed while it kept the full-text index out
     except sqlite3.DatabaseError as exc:
         if lock is not None:
             lock.close()
         raise StorageError(f"cannot use the database {path}: {exc}") from exc
-    return Store(db, lock)
+    return store
 
 
 def _take_lock(path: Path) -> IO[str]:

@@ -15,6 +15,7 @@ from storage.files import Change, ChangeKind, Files, FileState
 from storage.flags import Flags
 from storage.listing import Listing
 from storage.outbox import Outbox
+from storage.search import Search
 from storage.topics import TopicCounts
 
 __all__ = ["Change", "ChangeKind", "FileState", "IngestError", "Store"]
@@ -24,7 +25,7 @@ class Store:
     """One connection to the newsbot database; use it from the thread that opened it.
 
     Each concern is a repository (`chats`, `feeds`, `outbox`, `files`, `listing`,
-    `topics`, `figures`, `flags`); callers use the one they need.
+    `topics`, `figures`, `flags`, `search`); callers use the one they need.
     """
 
     def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
@@ -37,6 +38,7 @@ class Store:
         self.listing = Listing(db)
         self.figures = Figures(db)
         self.flags = Flags(db)
+        self.search = Search(db)
         self._lock = lock
 
     def close(self) -> None:
