@@ -134,7 +134,7 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
                 for loaded in batch:
                     if loaded.error is not None:
                         errors[loaded.error.split(":")[0]] += 1
-                    elif loaded.article is not None and not loaded.article.published:
+                    elif loaded.row is not None and not loaded.row.published:
                         outcome["draft"] += 1
                 done += len(batch)
                 progress.update(done)
