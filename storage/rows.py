@@ -21,7 +21,7 @@ class ArticleRow:
     excerpt: str | None
     provider: str | None
     published: bool
-    published_at: str | None  # ISO 8601 in UTC, as sorted and shown
+    published_at: str | None  # `sortable_time`
     quality: int | None
     category: str | None
     kind: str | None
@@ -41,7 +41,7 @@ class ArticleRow:
             article.excerpt,
             article.provider.name if article.provider else None,
             article.published,
-            iso(article.published_at) if article.published_at else None,
+            sortable_time(article.published_at) if article.published_at else None,
             article.quality,
             article.category,
             article.kind,
@@ -71,7 +71,7 @@ class ArticleRow:
             "published": int(self.published),
             "visible": int(self.published),
             "published_at": self.published_at,
-            "sort_at": self.published_at or iso(datetime.fromtimestamp(first_seen, UTC)),
+            "sort_at": self.published_at or sortable_time(datetime.fromtimestamp(first_seen, UTC)),
             "first_seen_at": first_seen,
             "updated_at": now,
             "quality": self.quality,
@@ -85,5 +85,6 @@ class ArticleRow:
         return [(article_id, key, name) for key, name in self.topics]
 
 
-def iso(moment: datetime) -> str:
+def sortable_time(moment: datetime) -> str:
+    """A moment as the `sort_at` column holds it: UTC text that sorts like time."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

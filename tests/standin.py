@@ -39,7 +39,10 @@ BOT_USER = {
     "can_read_all_group_messages": False,
     "supports_inline_queries": False,
 }
-SEND_METHODS = {"sendMessage", "sendPhoto", "sendMediaGroup", "copyMessage", "forwardMessage"}
+SEND_METHODS = {
+    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage",
+}  # fmt: skip
+CAPTIONED = {"sendPhoto", "sendDocument"}
 BAD_IMAGE_MARK = "bad-image"
 JSON_FIELDS = {
     "reply_markup", "link_preview_options", "entities", "caption_entities", "commands",
@@ -95,11 +98,17 @@ class StandIn:
         self.missing: set[int] = set()
         self.migrated: dict[int, int] = {}
         self.admins: dict[int, set[int]] = defaultdict(set)
+        self.chats: dict[int, dict[str, Any]] = {}  # what getChat knows, by id
+        self.creators: dict[int, int] = {}  # chat -> its creator's user id
+        self.bot_members: dict[int, dict[str, Any]] = {}  # chat -> the bot's own member
+        self.gone_threads: set[tuple[int, int]] = set()  # (chat, thread) deleted topics
         self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
         self.commands: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}  # file_id -> content, sent or uploaded
         self.polls = 0
         self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
         self.conflict = False  # answer getUpdates with 409, as when another process polls
+        self.outage: int | None = None  # answer every send with this status (502: an outage)
         self._updates: list[dict[str, Any]] = []
         self._delivered: list[dict[str, Any]] = []
         self._again: list[dict[str, Any]] = []
@@ -143,6 +152,7 @@ class StandIn:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         runner = web.AppRunner(app, access_log=None)
 
         async def main() -> None:
@@ -185,25 +195,97 @@ class StandIn:
         user_id: int | None = None,
         chat_type: str = "private",
         title: str | None = None,
+        reply_to: dict[str, Any] | None = None,
+        thread_id: int | None = None,
     ) -> int:
-        """A user writes `text` in a chat (a command when it starts with '/')."""
+        """A user writes `text` in a chat (a command when it starts with '/'); with
+        `thread_id`, inside that topic of a forum supergroup; perhaps in reply to an
+        earlier message."""
+        message = self._user_message(chat_id, user_id, chat_type, title)
+        message["text"] = text
+        if thread_id is not None:
+            message["chat"]["is_forum"] = True
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+        _mark_command(message)
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return self.push_update({"message": message})
+
+    def send_document(
+        self, chat_id: int, content: bytes, *, caption: str | None = None, name: str = "f.yaml"
+    ) -> dict[str, Any]:
+        """A user sends a file (with a caption); returns the message, for replies to it."""
+        file_id = f"doc{next(self._message_ids)}"
+        self.files[file_id] = content
+        message = self._user_message(chat_id, None, "private", None)
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": name,
+            "file_size": len(content),
+        }
+        if caption is not None:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                length = len(caption.split()[0])
+                message["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": length}
+                ]
+        self.push_update({"message": message})
+        return message
+
+    def _user_message(
+        self, chat_id: int, user_id: int | None, chat_type: str, title: str | None
+    ) -> dict[str, Any]:
         user_id = chat_id if user_id is None else user_id
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
             chat["first_name"] = f"user{user_id}"
         else:
             chat["title"] = title or f"group{chat_id}"
-        message: dict[str, Any] = {
+        return {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
             "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+        }
+
+    def post(self, chat_id: int, text: str) -> int:
+        """Someone posts `text` in a channel: a `channel_post`, from the channel itself."""
+        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "channel", "title": "channel"}
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "sender_chat": chat,
             "text": text,
         }
-        if text.startswith("/"):
-            length = len(text.split()[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return self.push_update({"message": message})
+        _mark_command(message)
+        return self.push_update({"channel_post": message})
+
+    def add_chat(
+        self,
+        chat_id: int,
+        chat_type: str,
+        *,
+        username: str | None = None,
+        creator: int | None = None,
+        bot_status: str = "administrator",
+        bot_may_post: bool = True,
+        is_forum: bool = False,
+    ) -> dict[str, Any]:
+        """A group or channel getChat knows (by id, or by `@username`), its creator, and
+        the bot's own membership there (an administrator that may post, by default)."""
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type, "title": f"{chat_type}{chat_id}"}
+        if username is not None:
+            chat["username"] = username
+        if is_forum:
+            chat["is_forum"] = True
+        self.chats[chat_id] = chat
+        if creator is not None:
+            self.creators[chat_id] = creator
+        self.bot_members[chat_id] = _bot_member(chat_type, bot_status, bot_may_post)
+        return chat
 
     def press(
         self,
@@ -233,23 +315,47 @@ class StandIn:
             }
         )
 
-    def membership(self, chat_id: int, status: str, *, chat_type: str = "group") -> int:
-        """The bot's own membership in a chat changed (added, kicked, blocked)."""
-        member: dict[str, Any] = {"user": BOT_USER, "status": status}
-        if status == "kicked":
-            member["until_date"] = 0
-        if status == "member":
-            old = {"user": BOT_USER, "status": "left"}
-        else:
-            old = {"user": BOT_USER, "status": "member"}
+    def membership(
+        self, chat_id: int, status: str, *, chat_type: str = "group", may_post: bool = True
+    ) -> int:
+        """The bot's own membership in a chat changed (added, promoted, demoted, kicked,
+        blocked); `may_post` is an administrator's `can_post_messages` in a channel."""
+        member = _bot_member(chat_type, status, may_post)
+        self.bot_members[chat_id] = member
+        was = "left" if status in ("member", "administrator") else "member"
+        old = {"user": BOT_USER, "status": was}
+        chat = self.chats.get(chat_id) or {
+            "id": chat_id,
+            "type": chat_type,
+            "title": f"group{chat_id}",
+        }
         return self.push_update(
             {
                 "my_chat_member": {
-                    "chat": {"id": chat_id, "type": chat_type, "title": f"group{chat_id}"},
+                    "chat": chat,
                     "from": {"id": 1, "is_bot": False, "first_name": "admin"},
                     "date": int(time.time()),
                     "old_chat_member": old,
                     "new_chat_member": member,
+                }
+            }
+        )
+
+    def member_changed(self, chat_id: int, user_id: int, status: str) -> int:
+        """A user's membership in a chat changed (a `chat_member` update, sent to admin bots)."""
+        if status == "administrator":
+            self.admins[chat_id].add(user_id)
+        else:
+            self.admins[chat_id].discard(user_id)
+        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "supergroup", "title": "g"}
+        return self.push_update(
+            {
+                "chat_member": {
+                    "chat": chat,
+                    "from": {"id": 1, "is_bot": False, "first_name": "admin"},
+                    "date": int(time.time()),
+                    "old_chat_member": _member(user_id, "member"),
+                    "new_chat_member": _member(user_id, status),
                 }
             }
         )
@@ -340,6 +446,9 @@ class StandIn:
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
 
     def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
+        if self.outage is not None and method.startswith("send"):
+            self.stats.errors["outage"] += 1
+            return _error(self.outage, "Bad Gateway")
         for index, (predicate, status, description) in enumerate(self.failures):
             if predicate(method, params):
                 del self.failures[index]
@@ -362,6 +471,8 @@ class StandIn:
             return _ok(True)
         if method in {"getChatMember", "getChatAdministrators"}:
             return self._members(method, params)
+        if method == "getChat":
+            return self._get_chat(str(params["chat_id"]))
         if method in {"editMessageText", "editMessageReplyMarkup"}:
             return _ok(
                 self._message(
@@ -373,14 +484,61 @@ class StandIn:
             )
         if method in SEND_METHODS:
             return self._send(method, params)
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            if file_id not in self.files:
+                return _error(400, "Bad Request: invalid file_id")
+            return _ok(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": file_id,
+                    "file_size": len(self.files[file_id]),
+                    "file_path": f"documents/{file_id}",
+                }
+            )
         return _error(404, "Not Found: method not found")
 
+    async def _download(self, request: web.Request) -> web.Response:
+        """`/file/bot<token>/<file_path>`: the bytes of a file getFile described."""
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        content = self.files.get(request.match_info["path"].rpartition("/")[2])
+        if content is None:
+            return _error(404, "Not Found")
+        return web.Response(body=content)
+
+    def _find_chat(self, chat_id: str) -> dict[str, Any] | None:
+        """A known chat by id or by `@username`, as Telegram resolves either."""
+        if chat_id.startswith("@"):
+            name = chat_id[1:].casefold()
+            return next(
+                (c for c in self.chats.values() if c.get("username", "").casefold() == name),
+                None,
+            )
+        return self.chats.get(int(chat_id))
+
+    def _get_chat(self, chat_id: str) -> web.Response:
+        chat = self._find_chat(chat_id)
+        if chat is None:
+            return _error(400, "Bad Request: chat not found")
+        return _ok({**chat, "accent_color_id": 0, "max_reaction_count": 11})
+
     def _members(self, method: str, params: dict[str, Any]) -> web.Response:
-        chat_id = int(params["chat_id"])
+        raw = str(params["chat_id"])
+        known = self._find_chat(raw)
+        if raw.startswith("@") and known is None:
+            return _error(400, "Bad Request: chat not found")
+        chat_id = int(known["id"]) if known is not None else int(raw)
         admins = self.admins.get(chat_id, set())
         if method == "getChatAdministrators":
             return _ok([_member(user, "administrator") for user in sorted(admins)])
         user_id = int(params["user_id"])
+        if user_id == BOT_USER["id"] and chat_id in self.bot_members:
+            return _ok(self.bot_members[chat_id])
+        if user_id == BOT_USER["id"] and chat_id in self.chats:
+            return _ok({"user": BOT_USER, "status": "left"})
+        if self.creators.get(chat_id) == user_id:
+            return _ok(_member(user_id, "creator"))
         return _ok(_member(user_id, "administrator" if user_id in admins else "member"))
 
     def _send(self, method: str, params: dict[str, Any]) -> web.Response:
@@ -395,20 +553,26 @@ class StandIn:
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 {"migrate_to_chat_id": self.migrated[chat_id]},
             )
+        thread = params.get("message_thread_id")
+        if thread is not None and (chat_id, int(thread)) in self.gone_threads:
+            return _error(400, "Bad Request: message thread not found")
         limited = self._flood_check(chat_id, 1)
         if limited is not None:
             return limited
         photo = params.get("photo")
         if photo is not None and BAD_IMAGE_MARK in str(photo):
             return _error(400, "Bad Request: failed to get HTTP URL content")
-        body = params.get("caption") if method == "sendPhoto" else params.get("text")
-        limit = 1024 if method == "sendPhoto" else 4096
+        body = params.get("caption") if method in CAPTIONED else params.get("text")
+        limit = 1024 if method in CAPTIONED else 4096
         if body is not None or method == "sendMessage":
             problem = _check_body(body or "", params.get("parse_mode"), limit, method)
             if problem is not None:
                 return problem
         self._note_sent(chat_id)
         message_id = next(self._message_ids)
+        document = params.get("document")
+        if isinstance(document, bytes):
+            self.files[f"sent{message_id}"] = document
         shown = visible_text(body) if body and params.get("parse_mode") == "HTML" else body
         self.sent.append(Sent(chat_id, method, shown, body, photo, params, time.time(), message_id))
         self.stats.accepted += 1
@@ -485,28 +649,65 @@ def _check_body(body: str, parse_mode: str | None, limit: int, method: str) -> w
     return None
 
 
+def _mark_command(message: dict[str, Any]) -> None:
+    """Give a text that starts with '/' its bot_command entity, as Telegram does."""
+    text = message["text"]
+    if text.startswith("/"):
+        length = len(text.split()[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+
+
+def _bot_member(chat_type: str, status: str, may_post: bool) -> dict[str, Any]:
+    """The bot as a member of a chat with `status`; an administrator with full rights
+    except, in a channel, `can_post_messages` = `may_post`."""
+    member: dict[str, Any] = {"user": BOT_USER, "status": status}
+    if status == "kicked":
+        member["until_date"] = 0
+    if status == "restricted":
+        member.update(_RESTRICTED, can_send_messages=may_post, is_member=True, until_date=0)
+    if status == "administrator":
+        member.update(_ADMIN_RIGHTS)
+        if chat_type == "channel":
+            member.update(
+                can_post_messages=may_post, can_edit_messages=may_post, can_delete_messages=True
+            )
+    return member
+
+
+_ADMIN_RIGHTS: dict[str, Any] = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
+_RESTRICTED: dict[str, Any] = {
+    name: False
+    for name in (
+        "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+        "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+        "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+        "can_invite_users", "can_pin_messages", "can_manage_topics",
+    )
+}  # fmt: skip
+
+
 def _member(user_id: int, status: str) -> dict[str, Any]:
     member: dict[str, Any] = {
         "user": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
         "status": status,
     }
     if status == "administrator":
-        member.update(
-            {
-                "can_be_edited": False,
-                "is_anonymous": False,
-                "can_manage_chat": True,
-                "can_delete_messages": True,
-                "can_manage_video_chats": True,
-                "can_restrict_members": True,
-                "can_promote_members": False,
-                "can_change_info": True,
-                "can_invite_users": True,
-                "can_post_stories": False,
-                "can_edit_stories": False,
-                "can_delete_stories": False,
-            }
-        )
+        member.update(_ADMIN_RIGHTS)
+    if status == "creator":
+        member["is_anonymous"] = False
     return member
 
 
@@ -514,6 +715,9 @@ def _decode(form: dict[str, Any]) -> dict[str, Any]:
     """PTB sends nested objects as JSON strings inside the form."""
     decoded: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):  # an uploaded file (multipart)
+            decoded[key] = value.file.read()
+            continue
         if key in JSON_FIELDS and isinstance(value, str):
             try:
                 decoded[key] = json.loads(value)

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import replace
 
 import pytest
-from telegram.ext import ApplicationBuilder
 
 from bot.config import Config
-from bot.delivery import Sender
-from bot.metrics import Metrics
-from bot.wiring import build_pacer
-from storage import Article, Image, Store
+from storage import Article, Image
 from storage.store import FileState
-from tests.conftest import Running, eventually
+from tests.conftest import Running, eventually, start_bot, stop_bot, with_settings
 from tests.feeds import follow as follow_feed
 from tests.feeds import follows
-from tests.standin import TOKEN, StandIn
+from tests.standin import StandIn
 
 ARTICLE = Article(
     url="https://news.example.com/a",
@@ -194,32 +189,6 @@ async def test_command_reply_overtakes_a_big_fan_out(running: Running) -> None:
     await eventually(lambda: running.store.outbox.pending_count() == 0)
 
 
-async def test_timed_out_send_is_sent_again_because_it_may_not_have_arrived(
-    store: Store, standin: StandIn
-) -> None:
-    """At-least-once: a send that times out may have arrived, and goes again."""
-    app = (
-        ApplicationBuilder().token(TOKEN).base_url(standin.base_url)
-        .rate_limiter(build_pacer(Config(token=None))).read_timeout(0.3).build()
-    )  # fmt: skip
-    await app.initialize()
-    sender = Sender(store, app.bot, None, window=8, metrics=Metrics())
-    follow_feed(store, 21, ["AI"])
-    standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
-    store.files.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
-    task = asyncio.create_task(sender.run())
-    try:
-        await eventually(lambda: store.outbox.pending_count() == 0)
-    finally:
-        await sender.stop(1)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await app.shutdown()
-    assert len(standin.messages_to(21)) == 2  # the slow one arrived, and so did the retry
-    row = store.db.execute("SELECT state, attempts FROM deliveries").fetchone()
-    assert (row[0], row[1]) == ("sent", 2)
-
-
 async def test_edit_during_a_fan_out_cancels_nothing(running: Running) -> None:
     """An edit re-renders the pushes still to go; every chat still gets the article."""
     follow(running, *range(300, 320))
@@ -263,3 +232,30 @@ async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one
     [in_chat] = running.standin.messages_to(12)
     assert int(in_thread.params["message_thread_id"]) == 7
     assert "message_thread_id" not in in_chat.params
+
+
+async def test_paid_broadcast_setting_sends_pushes_with_allow_paid_broadcast(
+    config: Config, standin: StandIn
+) -> None:
+    """NEWSBOT_PAID_BROADCAST=true: pushes carry allow_paid_broadcast (else Telegram holds them
+    to 30/s); command replies never do, and without the setting no send does."""
+    bot, task, stop = await start_bot(with_settings(config, paid_broadcast=True), standin)
+    running = Running(bot, standin, config.articles_dir)
+    try:
+        follow(running, 31)
+        publish(running)
+        await settled(running)
+        await running.command(31, "/help")
+    finally:
+        await stop_bot(bot, task, stop)
+    push, reply = standin.messages_to(31)
+    assert push.params.get("allow_paid_broadcast") == "true"  # form-encoded, as PTB sends it
+    assert "allow_paid_broadcast" not in reply.params
+
+
+async def test_pushes_are_not_paid_broadcasts_by_default(running: Running) -> None:
+    """Without the setting, no push asks Telegram for a paid broadcast."""
+    follow(running, 32)
+    publish(running)
+    await settled(running)
+    assert "allow_paid_broadcast" not in running.standin.messages_to(32)[0].params
