@@ -78,6 +78,10 @@ class Sender:
         self._articles_cache: OrderedDict[int, StoredArticle | None] = OrderedDict()
         self.alive = False
 
+    def problems(self) -> list[str]:
+        """Why the sender is not healthy, for /healthz; empty when it is."""
+        return [] if self.alive else ["the sender is not running"]
+
     def wake(self) -> None:
         """New rows may be ready (queued, resumed): look now instead of at the next timer."""
         self._wake.set()

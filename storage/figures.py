@@ -26,6 +26,13 @@ class Figures:
         )
         return [IngestError(*row) for row in rows]
 
+    def fan_out(self, article_id: int) -> dict[str, int]:
+        """How the pushes of one article stand: a count per delivery state."""
+        rows = self.db.execute(
+            "SELECT state, COUNT(*) FROM deliveries WHERE article_id = ? GROUP BY 1", [article_id]
+        )
+        return dict(rows.fetchall())
+
     def counts(self) -> dict[str, int]:
         """The figures of `/stats`."""
         one = self.db.execute(
