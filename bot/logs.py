@@ -9,6 +9,9 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
+# below DEBUG: the libraries' own chatter (watchdog's every inotify event) shows only here
+TRACE = 5
+
 # a bot token anywhere: in an httpx URL, an exception text, a repr
 TOKEN_SHAPE = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<token>"
@@ -46,7 +49,9 @@ class RedactingFormatter(logging.Formatter):
 def setup_logging(
     level: str, fmt: str = "text", token: str | None = None, stream: TextIO | None = None
 ) -> None:
-    """Send every log line through one redacting handler."""
+    """Send every log line through one redacting handler. DEBUG is ours and PTB's (and
+    httpx's, scrubbed); TRACE adds watchdog's event-by-event lines."""
+    logging.addLevelName(TRACE, "TRACE")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(token, as_json=fmt == "json"))
     root = logging.getLogger()
@@ -55,7 +60,8 @@ def setup_logging(
     root.addHandler(handler)
     root.setLevel(level)
     # httpx logs each request URL, token included, at INFO; and it is noise besides
-    if logging.getLevelName(level) > logging.DEBUG:
+    if root.level > logging.DEBUG:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("watchdog").setLevel(TRACE if root.level <= TRACE else logging.INFO)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 from html import escape
 
 from telegram import Update
@@ -15,6 +16,9 @@ from bot.commands.replies import nothing_about, reply_html, topics_text
 from bot.commands.targets import feed_of
 from bot.rendering import render_listing
 from storage import Store
+from storage.models import Feed
+
+log = logging.getLogger(__name__)
 
 LISTING_SIZE = 10
 MAX_TOPICS = 20  # topics in one /subscribe or /unsubscribe
@@ -86,9 +90,11 @@ class Commands:
             return
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, True)
+            _log_follow(feed, "subscribed to", ["all"])
             await reply_html(update, "This chat now follows every topic.")
             return
         self.store.feeds.subscribe(feed.id, topics)
+        _log_follow(feed, "subscribed to", topics)
         known = {name.casefold() for name, _ in self.store.topics.counts()}
         lines = ["Subscribed to " + escape(", ".join(topics), quote=False) + "."]
         for topic in topics:
@@ -107,9 +113,12 @@ class Commands:
             return
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, False)
+            _log_follow(feed, "unsubscribed from", ["all"])
             await reply_html(update, "This chat follows nothing now.")
             return
         removed = self.store.feeds.unsubscribe(feed.id, topics)
+        if removed:
+            _log_follow(feed, "unsubscribed from", topics)
         names = escape(", ".join(topics), quote=False)
         if removed:
             await reply_html(update, f"Unsubscribed from {names}.")
@@ -207,6 +216,7 @@ class Commands:
         if not await self.permissions.refuse_unless_allowed(update, context):
             return
         self.store.feeds.stop(feed.id)
+        _log_follow(feed, "stopped: unsubscribed from", ["all"])
         await reply_html(
             update, "Stopped: this chat follows nothing now. /subscribe to start again."
         )
@@ -239,6 +249,7 @@ class Commands:
             self.store.feeds.unsubscribe(feed.id, [topic])
         else:
             self.store.feeds.subscribe(feed.id, [topic])
+        _log_follow(feed, "unsubscribed from" if following else "subscribed to", [topic])
         await query.answer(("Unsubscribed from " if following else "Subscribed to ") + topic)
         markup = (
             self.keyboards.topic(feed.id, topic)
@@ -264,3 +275,9 @@ def _topic_args(args: list[str] | None) -> list[str]:
     if len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
         return []
     return topics
+
+
+def _log_follow(feed: Feed, change: str, topics: list[str]) -> None:
+    """One INFO line per subscription change, naming the chat and thread."""
+    where = f"chat {feed.chat_id}" + (f" thread {feed.thread_id}" if feed.thread_id else "")
+    log.info("%s %s %s", where, change, ", ".join(topics))
