@@ -45,7 +45,8 @@ def is_transient(error: TelegramError) -> bool:
 
 def refusal(error: InvalidToken, token: str | None, base_url: str) -> ConfigError:
     """The one-line reason for a 401 or 404 at start-up, naming the setting to fix."""
-    if "Not Found" not in str(error):
+    # Bot.get_me re-raises with the token in the text; the HTTP answer is in the cause
+    if "Not Found" not in f"{error} {error.__cause__}":
         return ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram (401 Unauthorized)")
     if token is not None and not TOKEN_SHAPE.fullmatch(token):
         return ConfigError(

@@ -46,6 +46,21 @@ class RedactingFormatter(logging.Formatter):
         return redact(json.dumps(entry, ensure_ascii=False), self.token)
 
 
+class QuietNonJsonAnswers(logging.Filter):
+    """PTB logs a traceback for every non-JSON answer (a TELEGRAM_BASE_URL that is no Bot
+    API, a proxy's error page); the reason is reported in one line anyway, so keep the line
+    and drop the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and str(record.msg).startswith(
+            "Can not load invalid JSON data"
+        ):
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def setup_logging(
     level: str, fmt: str = "text", token: str | None = None, stream: TextIO | None = None
 ) -> None:
@@ -54,6 +69,7 @@ def setup_logging(
     logging.addLevelName(TRACE, "TRACE")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(token, as_json=fmt == "json"))
+    handler.addFilter(QuietNonJsonAnswers())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
