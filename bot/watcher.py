@@ -191,7 +191,10 @@ class Watcher:
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
-            self._remove(path)
+            if await asyncio.to_thread(self.ingestor.root.is_dir):
+                self._remove(path)
+            # else the whole folder went (an unmount, rm -r): the rescan when it is back
+            # decides which files are really gone
             return
         loaded = await asyncio.to_thread(self.ingestor.load, path, self.ingestor.known_hash(path))
         if loaded.error is not None and self._still_written(loaded):
