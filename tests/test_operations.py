@@ -164,13 +164,17 @@ def test_watchdog_events_show_at_trace_not_at_debug(tmp_path: Path, standin: Sta
     for level in ("DEBUG", "TRACE"):
         folder = tmp_path / level
         folder.mkdir()
-        bot = BotProcess(folder, standin, NEWSBOT_LOG_LEVEL=level).start()
-        write_article(bot.articles / "a.txt")
-        _until(lambda bot=bot: "(a.txt)" in bot.output())
-        assert bot.stop() == 0
-        outputs[level] = bot.output()
+        outputs[level] = _log_of_one_article(BotProcess(folder, standin, NEWSBOT_LOG_LEVEL=level))
     assert " watchdog." not in outputs["DEBUG"]
     assert " watchdog." in outputs["TRACE"]
+
+
+def _log_of_one_article(bot: BotProcess) -> str:
+    bot.start()
+    write_article(bot.articles / "a.txt")
+    _until(lambda: "(a.txt)" in bot.output())
+    assert bot.stop() == 0
+    return bot.output()
 
 
 def test_dry_run_prints_only_what_would_be_sent(tmp_path: Path) -> None:
