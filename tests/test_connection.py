@@ -7,14 +7,7 @@ from telegram.error import InvalidToken
 from bot.connection import PollingHealth, refusal, retry_delays
 from tests.conftest import Running, eventually
 from tests.standin import TOKEN
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.test_pacing import FakeClock
 
 
 def test_network_errors_while_polling_are_a_problem_only_after_the_grace() -> None:

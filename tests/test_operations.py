@@ -6,15 +6,13 @@ Each test runs the real `python -m bot run` against the Bot API stand-in.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from tests.articles import write_article
 from tests.standin import StandIn
-from tests.test_process import BotProcess, _free_port, _until
+from tests.test_process import BotProcess, _free_port, _until, start_dry_run
 
 
 def healthz(port: int) -> tuple[int, str] | None:
@@ -185,18 +183,7 @@ def test_dry_run_prints_only_what_would_be_sent(tmp_path: Path) -> None:
     for n in range(3):
         write_article(articles / f"old{n}.txt", webUrl=f"https://news.example.com/old{n}")
     port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))},
-        "NEWSBOT_ARTICLES_DIR": str(articles),
-        "NEWSBOT_DB": str(tmp_path / "dry.db"),
-        "NEWSBOT_METRICS_PORT": str(port),
-    }
-    out = tmp_path / "out.txt"
-    with open(out, "wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--dry-run"], env=env, cwd=tmp_path,
-            stdout=handle, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    process, out = start_dry_run(tmp_path, articles, NEWSBOT_METRICS_PORT=str(port))
     try:
         _until(lambda: "first start: the files already in the folder" in out.read_text())
         until_health(port, 200, "ok")
