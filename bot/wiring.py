@@ -89,7 +89,14 @@ def build_newsbot(config: Config, store: Store) -> NewsBot:
     application = build_application(config, pacer, polling)
     metrics = Metrics()
     fan_outs = FanOuts(store.figures)
-    sender = Sender(store, application.bot, pacer, window=config.send_window, metrics=metrics)
+    sender = Sender(
+        store,
+        application.bot,
+        pacer,
+        window=config.send_window,
+        metrics=metrics,
+        paid_broadcast=config.paid_broadcast,
+    )
     watcher = build_watcher(
         config,
         store,
