@@ -141,7 +141,7 @@ def test_logs_tell_the_story_at_info(tmp_path: Path, standin: StandIn) -> None:
     (bot.articles / "bad.txt").write_text("---\ntitle: [unclosed\n---\n")
     os.remove(bot.articles / "a.txt")
     standin.membership(5, "kicked", chat_type="private")
-    _until(lambda: "removed from chat 5" in bot.output() and "file bad.txt" in bot.output())
+    _until(lambda: "chat 5 any more" in bot.output() and "file bad.txt" in bot.output())
     _until(lambda: "removed article" in bot.output())
     assert bot.stop() == 0
     output = bot.output()
@@ -151,7 +151,7 @@ def test_logs_tell_the_story_at_info(tmp_path: Path, standin: StandIn) -> None:
         "fan-out of article 1 done: 1 sent, 0 failed, 0 cancelled in ",
         "skipped article file bad.txt",
         "removed article 1 (a.txt): the file is gone",
-        "removed from chat 5 (kicked)",
+        "may not post in chat 5 any more (kicked)",
     ):
         assert line in output, line
 
