@@ -42,6 +42,7 @@ def build_application(config: Config, pacer: FloodPacer, polling: PollingHealth)
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
         .rate_limiter(pacer)
         .get_updates_request(ObservedRequest(polling, connection_pool_size=1))
         .concurrent_updates(False)
@@ -82,8 +83,11 @@ def build_watcher(
     )
 
 
-def build_newsbot(config: Config, store: Store) -> NewsBot:
-    """The long-running bot: pacer, Telegram application, sender, watcher, metrics."""
+def build_newsbot(config: Config, store: Store, clock: Callable[[], float] = time.time) -> NewsBot:
+    """The long-running bot: pacer, Telegram application, sender, watcher, metrics.
+
+    `clock` is the sender's wall clock (quiet hours, digests, retries); tests move it.
+    """
     pacer = build_pacer(config)
     polling = PollingHealth()
     application = build_application(config, pacer, polling)
@@ -96,6 +100,7 @@ def build_newsbot(config: Config, store: Store) -> NewsBot:
         window=config.send_window,
         metrics=metrics,
         paid_broadcast=config.paid_broadcast,
+        clock=clock,
     )
     watcher = build_watcher(
         config,
