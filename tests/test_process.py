@@ -238,7 +238,7 @@ def test_dry_run_prints_the_push_without_telegram(tmp_path: Path) -> None:
     articles.mkdir()
     process, out = start_dry_run(tmp_path, articles)
     try:
-        _until(lambda: "dry run: watching" in out.read_text())
+        _until(lambda: "first start: the files already in the folder" in out.read_text())
         sample = SAMPLE.read_text().replace("published: false", "published: true")
         (articles / ".sample.tmp").write_text(sample)
         os.replace(articles / ".sample.tmp", articles / "sample.txt")
