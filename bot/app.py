@@ -134,6 +134,8 @@ class NewsBot:
         found = [self.connecting] if self.connecting else []
         if not self.connecting and not self.telegram_polling:
             found.append("not polling Telegram for updates")
+        if not self.sender.alive:
+            found.append("the sender is not running")
         return found + self.polling.problems() + self.watcher.problems() + self.sender.problems()
 
     def refresh_metrics(self) -> None:
