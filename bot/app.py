@@ -152,13 +152,15 @@ class NewsBot:
     def _add_handlers(self) -> None:
         app = self.application
         app.add_handler(TypeHandler(Update, self.guard.check), group=-1)
+        # PTB's default also answers edited messages: editing /broadcast would send it twice
+        fresh = filters.UpdateType.MESSAGE
         for name, callback in self.command_handlers().items():
-            app.add_handler(CommandHandler(name, callback))
+            app.add_handler(CommandHandler(name, callback, filters=fresh))
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
         app.add_handler(
             ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
         )
-        app.add_handler(MessageHandler(filters.COMMAND, self.commands.unknown_command))
+        app.add_handler(MessageHandler(filters.COMMAND & fresh, self.commands.unknown_command))
         app.add_error_handler(self.error_handler)
 
     async def membership_changed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

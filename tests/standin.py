@@ -179,8 +179,10 @@ class StandIn:
         user_id: int | None = None,
         chat_type: str = "private",
         title: str | None = None,
+        edited: bool = False,
     ) -> int:
-        """A user writes `text` in a chat (a command when it starts with '/')."""
+        """A user writes `text` in a chat (a command when it starts with '/'); `edited`:
+        the user edited an earlier message into `text`, which arrives as a new update."""
         user_id = chat_id if user_id is None else user_id
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
@@ -197,6 +199,9 @@ class StandIn:
         if text.startswith("/"):
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if edited:
+            message["edit_date"] = message["date"]
+            return self.push_update({"edited_message": message})
         return self.push_update({"message": message})
 
     def press(
