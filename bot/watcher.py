@@ -42,7 +42,7 @@ class FileEvent:
     seen_at: float
 
 
-class _Handler(FileSystemEventHandler):
+class FolderEvents(FileSystemEventHandler):
     """Runs on the observer thread: turns events into FileEvents for the loop."""
 
     def __init__(self, emit: Callable[[FileEvent], None]) -> None:
@@ -103,6 +103,7 @@ class Watcher:
         self._writing: set[Path] = set()  # created/modified and not yet closed
         self._failing_since: dict[Path, float] = {}
         self._first_seen: dict[Path, float] = {}
+        self._reading = 0  # 1 while the consumer reads or stores a file
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def run(self) -> None:
@@ -137,6 +138,8 @@ class Watcher:
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
             for change in reconciliation.store(batch):
                 self.on_change(change)
+        for path in reconciliation.stale:  # stored live while the scan read it: read again
+            self._enqueue(path)
         if found.changed or found.gone:
             log.info("scan: %d files new or changed, %d gone", len(found.changed), len(found.gone))
         return len(found.changed) + len(found.gone)
@@ -164,21 +167,33 @@ class Watcher:
             self._queued.add(path)
             self._queue.put_nowait(path)
 
+    def pending(self) -> int:
+        """How many files wait to be read: settling, queued, or being read now."""
+        return len(self._timers) + len(self._queued) + self._reading
+
     async def _consume(self) -> None:
         while True:
             path = await self._queue.get()
             self._queued.discard(path)
+            self._reading = 1
             try:
                 await self._process(path)
             except Exception:  # the top of the consumer: one file must not end watching
                 log.exception("could not process %s; the next scan tries again", path)
+            finally:
+                self._reading = 0
 
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
             self._remove(path)
             return
-        loaded = await asyncio.to_thread(self.ingestor.load, path, self.ingestor.known_hash(path))
+        before = self.ingestor.file_state(path)
+        known_hash = None if before is None else before.hash
+        loaded = await asyncio.to_thread(self.ingestor.load, path, known_hash)
+        if self.ingestor.file_state(path) != before:
+            self._enqueue(path)  # a scan stored the file while we read it: read it again
+            return
         if loaded.error is not None and self._still_written(loaded):
             # a half-written file: read it again when it settles, record nothing yet
             assert self._loop is not None
@@ -231,7 +246,7 @@ class Watcher:
             PollingObserver(timeout=self.poll_interval) if self.use_polling_observer else Observer()
         )
         observer.schedule(
-            _Handler(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
+            FolderEvents(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
         )
         observer.daemon = True
         observer.start()
