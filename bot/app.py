@@ -36,12 +36,14 @@ from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.watcher import Watcher
 from storage import NewsbotError, Store
+from storage.errors import database_busy
 
 log = logging.getLogger(__name__)
 
 CommandCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 USER_BURST = 5  # commands a user may send at once ...
 USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
+BUSY_REPLY = "The database is busy right now; please send that again in a minute."
 
 
 @dataclass
@@ -187,7 +189,20 @@ class NewsBot:
         if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_chat:
             self.store.chats.deactivate(update.effective_chat.id)
             return
+        if error is not None and database_busy(error) and isinstance(update, Update):
+            await self._answer_busy(update)
+            raise ApplicationHandlerStop  # the rest of the update's handlers would fail too
         log.error("error while handling an update", exc_info=error)
+
+    async def _answer_busy(self, update: Update) -> None:
+        """Another process holds the database past the busy timeout: say so, not nothing."""
+        log.warning(
+            "database is locked by another process; update %d not handled", update.update_id
+        )
+        if update.callback_query is not None:
+            await update.callback_query.answer(BUSY_REPLY)
+        elif update.message is not None:
+            await update.message.reply_text(BUSY_REPLY)
 
     async def register_commands(self) -> None:
         """The command menu for everyone, and the admin commands where admins see them."""

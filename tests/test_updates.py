@@ -1,8 +1,11 @@
-"""How updates are taken: an edited message is not a new command."""
+"""How updates are taken: an edited message is not a new command; a locked database is
+answered, not ignored."""
 
 from __future__ import annotations
 
-from tests.conftest import ADMIN_ID, Running
+from bot.app import BUSY_REPLY
+from bot.config import Config
+from tests.conftest import ADMIN_ID, Running, write_lock
 
 
 def broadcasts(running: Running) -> int:
@@ -29,3 +32,14 @@ async def test_edited_unknown_command_gets_no_reply(running: Running) -> None:
     running.standin.say(1, "/frobnicate", edited=True)
     assert "/latest" in await running.command(1, "/help")
     assert len(running.standin.messages_to(1)) == 1
+
+
+async def test_command_during_a_long_database_lock_is_answered_busy_then_works(
+    running: Running, config: Config
+) -> None:
+    """A command is never met with silence: busy while another process holds the lock."""
+    running.store.db.execute("PRAGMA busy_timeout = 50")  # give up in 50 ms, not seconds
+    with write_lock(config.db_path):
+        assert await running.command(1, "/start") == BUSY_REPLY
+    assert "/subscribe" in await running.command(1, "/start")
+    assert running.store.chats.get(1) is not None

@@ -3,6 +3,7 @@ racing a live event."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import threading
@@ -29,7 +30,7 @@ from bot.watcher import FileEvent, FolderEvents
 from storage import Store
 from storage.store import Change, FileState
 from tests.articles import write_article
-from tests.conftest import eventually
+from tests.conftest import eventually, write_lock
 from tests.feeds import follow
 from tests.watching import unwatch, watch
 
@@ -182,3 +183,42 @@ async def test_scan_does_not_undo_a_newer_version_stored_live(store: Store, arti
     [shown] = store.listing.latest(5)
     assert shown.path == "a.txt" and shown.article.published
     assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 1
+
+
+def impatient(store: Store) -> Store:
+    """Give up on a lock after 50 ms instead of the busy timeout's seconds."""
+    store.db.execute("PRAGMA busy_timeout = 50")
+    return store
+
+
+async def test_live_file_waits_for_a_locked_database_and_is_then_stored(
+    store: Store, articles: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A lock held past the busy timeout delays the file; it is stored once the lock goes."""
+    store.flags.mark_baseline_done()
+    follow(store, CHAT, ["AI"])
+    _, changes, task = await watch(impatient(store), articles)
+    try:
+        with write_lock(tmp_path / "newsbot.db"):
+            write_article(articles / "a.txt")
+            await eventually(lambda: "a.txt is stored once it is free (try 2" in caplog.text)
+            assert changes == []
+        await eventually(lambda: [c.kind for c in changes] == ["new"])
+    finally:
+        await unwatch(task)
+    assert store.db.execute("SELECT state FROM deliveries").fetchall() == [("pending",)]
+
+
+async def test_start_up_scan_waits_for_a_locked_database(
+    store: Store, articles: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The start-up scan is tried again until the lock goes, instead of ending the watcher."""
+    store.flags.mark_baseline_done()
+    write_article(articles / "a.txt")
+    with write_lock(tmp_path / "newsbot.db"):
+        starting = asyncio.create_task(watch(impatient(store), articles))
+        await eventually(lambda: "the scan is tried again" in caplog.text)
+        assert not starting.done()
+    _, changes, task = await starting
+    await unwatch(task)
+    assert [c.kind for c in changes] == ["new"]
