@@ -224,6 +224,9 @@ class Watcher:
             delay,
         )
         assert self._loop is not None
+        earlier = self._timers.pop(path, None)
+        if earlier is not None:
+            earlier.cancel()
         self._timers[path] = self._loop.call_later(delay, self._enqueue, path)
 
     async def _process(self, path: Path) -> None:

@@ -2,8 +2,9 @@
 
 python-telegram-bot reaches it through `base_url`, so its real requests, parsing and
 error mapping run. It records what it received, serves updates by long polling with
-offsets, validates HTML and lengths, and, when asked, enforces flood limits with real
-429 replies, refuses chats (403, chat not found, migration) and refuses image URLs.
+offsets, validates HTML and lengths, enforces Telegram's flood limits with real 429
+replies (unless a test turns them off), refuses chats (403, chat not found, migration)
+and image URLs, and knows each group's creator and admins.
 Benchmarks use it too. It runs in a thread of its own, so that a bot in the test's
 event loop or in a subprocess can talk to it.
 """
@@ -79,9 +80,13 @@ class Stats:
 class StandIn:
     """The stand-in server. `start()` it, point PTB at `base_url`, `stop()` it."""
 
-    def __init__(self, token: str = TOKEN, flood: FloodRules | None = None) -> None:
+    def __init__(
+        self, token: str = TOKEN, flood: FloodRules | None = None, *, unlimited: bool = False
+    ) -> None:
+        """Flood limits are Telegram's (`FloodRules()`) unless `flood` says otherwise;
+        `unlimited` turns them off, for a test that says why."""
         self.token = token
-        self.flood = flood
+        self.flood = None if unlimited else flood or FloodRules()
         self.sent: list[Sent] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.stats = Stats()
@@ -89,6 +94,7 @@ class StandIn:
         self.missing: set[int] = set()
         self.migrated: dict[int, int] = {}
         self.admins: dict[int, set[int]] = defaultdict(set)
+        self.creators: dict[int, int] = {}  # chat id -> the user who created the group
         self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
         self.commands: list[dict[str, Any]] = []
         self.polls = 0
@@ -377,9 +383,13 @@ class StandIn:
     def _members(self, method: str, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
         admins = self.admins.get(chat_id, set())
+        creator = self.creators.get(chat_id)
         if method == "getChatAdministrators":
-            return _ok([_member(user, "administrator") for user in sorted(admins)])
+            listed = [_member(user, "administrator") for user in sorted(admins - {creator})]
+            return _ok(([_member(creator, "creator")] if creator is not None else []) + listed)
         user_id = int(params["user_id"])
+        if user_id == creator:
+            return _ok(_member(user_id, "creator"))
         return _ok(_member(user_id, "administrator" if user_id in admins else "member"))
 
     def _send(self, method: str, params: dict[str, Any]) -> web.Response:
@@ -489,6 +499,8 @@ def _member(user_id: int, status: str) -> dict[str, Any]:
         "user": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
         "status": status,
     }
+    if status == "creator":
+        member["is_anonymous"] = False
     if status == "administrator":
         member.update(
             {

@@ -18,7 +18,7 @@ import pytest
 from storage import open_store
 from tests.articles import SAMPLE, write_article
 from tests.feeds import follow
-from tests.standin import TOKEN, FloodRules, StandIn
+from tests.standin import TOKEN, StandIn
 
 SECRET = TOKEN.split(":", 1)[1]
 
@@ -193,7 +193,7 @@ def start_fan_out(
 def test_kill_9_mid_fan_out_loses_nothing_and_doubles_at_most_the_window(tmp_path: Path) -> None:
     """SIGKILL during a fan-out to 300 chats: after a restart every chat has the article,
     and no more than NEWSBOT_SEND_WINDOW chats got it twice."""
-    standin = StandIn(flood=FloodRules()).start()
+    standin = StandIn().start()
     try:
         settings = {"NEWSBOT_SEND_WINDOW": "8"}
         bot = start_fan_out(tmp_path, standin, 300, settings)
@@ -252,7 +252,7 @@ def _until(predicate: Callable[[], bool], timeout: float = 15) -> None:
 
 def test_sigterm_mid_fan_out_finishes_in_flight_and_restart_resumes(tmp_path: Path) -> None:
     """A clean stop in a fan-out: exit 0 in time, nothing lost, nothing doubled."""
-    standin = StandIn(flood=FloodRules()).start()
+    standin = StandIn().start()
     try:
         bot = start_fan_out(tmp_path, standin, 120, {})
         standin.wait_for(lambda: len(standin.sent) >= 30, timeout=30)
