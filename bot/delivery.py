@@ -63,12 +63,15 @@ class Sender:
         metrics: Metrics,
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
+        paid_broadcast: bool = False,
     ) -> None:
         self.store = store
         self.bot = bot
         self.pacer = pacer
         self.window = window
         self.rate_limit_args = rate_limit_args
+        # NEWSBOT_PAID_BROADCAST: pushes may exceed 30/s, paid in Stars (None: not sent)
+        self.allow_paid_broadcast = True if paid_broadcast else None
         self.clock = clock
         self.metrics = metrics
         self._wake = asyncio.Event()
@@ -212,6 +215,7 @@ class Sender:
                 row.chat_id,
                 text,
                 message_thread_id=_thread(row),
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
@@ -233,6 +237,7 @@ class Sender:
                 message_thread_id=_thread(row),
                 caption=push.html,
                 parse_mode=ParseMode.HTML,
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
         return await self.bot.send_message(
@@ -241,6 +246,7 @@ class Sender:
             message_thread_id=_thread(row),
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(url=stored.article.url),
+            allow_paid_broadcast=self.allow_paid_broadcast,
             rate_limit_args=self.rate_limit_args,
         )
 

@@ -79,7 +79,14 @@ def build_newsbot(config: Config, store: Store) -> NewsBot:
     pacer = build_pacer(config)
     application = build_application(config, pacer)
     metrics = Metrics()
-    sender = Sender(store, application.bot, pacer, window=config.send_window, metrics=metrics)
+    sender = Sender(
+        store,
+        application.bot,
+        pacer,
+        window=config.send_window,
+        metrics=metrics,
+        paid_broadcast=config.paid_broadcast,
+    )
     watcher = build_watcher(
         config,
         store,
