@@ -7,13 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from telegram import Bot
 
+from bot.commands.permissions import ADMIN_CACHE_SECONDS, Permissions
 from bot.config import Config
 from storage import Article
 from storage.store import FileState
 from tests.conftest import Running, eventually, start_bot, stop_bot
 from tests.feeds import follows
-from tests.standin import StandIn
+from tests.standin import TOKEN, StandIn
 
 CHANNEL = -1001234567890
 OWNER = 7  # the channel's creator, writing to the bot in private
@@ -205,7 +207,8 @@ async def test_demoted_bot_stops_being_sent_to_and_its_queue_is_cancelled(
     running: Running,
 ) -> None:
     """Losing the post right deactivates the channel: its queue is cancelled, nothing more
-    goes there, and naming it is refused at once (the admin-check cache is dropped)."""
+    goes there, and naming it is refused at once (the admin-check cache is dropped); the
+    right given back resumes it with its subscriptions."""
     running.standin.add_chat(CHANNEL, "channel", username="robonews", creator=OWNER)
     await running.command(OWNER, "/subscribe @robonews AI")
     await running.command(OWNER, "/subscribe AI")  # a private control that still gets it
@@ -220,6 +223,10 @@ async def test_demoted_bot_stops_being_sent_to_and_its_queue_is_cancelled(
     assert pushes(running, CHANNEL) == []
     reply = await running.command(OWNER, "/subscriptions @robonews")
     assert reply == "Sorry: I am not there with the right to post."
+    running.standin.membership(CHANNEL, "administrator", chat_type="channel")
+    await eventually(lambda: running.store.chats.get(CHANNEL).active)  # type: ignore[union-attr]
+    reply = await running.command(OWNER, "/subscriptions @robonews")
+    assert reply == "@robonews follows: ai"  # promoted again: its subscriptions were kept
 
 
 async def test_admin_check_is_cached_until_a_membership_changes(running: Running) -> None:
@@ -242,3 +249,20 @@ async def test_unknown_command_in_a_channel_gets_no_public_answer(running: Runni
     assert [m.text for m in running.standin.messages_to(CHANNEL)] == [
         "This chat follows: nothing yet (try /topics)"
     ]
+
+
+async def test_admin_answers_are_asked_again_after_a_minute(standin: StandIn) -> None:
+    """Telegram's answer about a member is reused for a minute (injected clock), then asked anew."""
+    now = [0.0]
+    permissions = Permissions(clock=lambda: now[0])
+    standin.add_chat(CHANNEL, "channel", creator=OWNER)
+    async with Bot(TOKEN, base_url=standin.base_url) as bot:
+        assert await permissions.refusal(bot, CHANNEL, OWNER) is None
+        del standin.creators[CHANNEL]
+        now[0] = ADMIN_CACHE_SECONDS - 1
+        assert await permissions.refusal(bot, CHANNEL, OWNER) is None
+        now[0] = ADMIN_CACHE_SECONDS + 1
+        refusal = await permissions.refusal(bot, CHANNEL, OWNER)
+    assert refusal == "Sorry: you are not an administrator there."
+    asked = [p for m, p in standin.calls if m == "getChatMember" and int(p["user_id"]) == OWNER]
+    assert len(asked) == 2
