@@ -30,6 +30,8 @@ from telegram.ext import (
 from bot.admin import AdminCommands
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_commands
 from bot.commands.permissions import may_post
+from bot.commands.settings import SettingsCommands
+from bot.commands.transfer import TransferCommands
 from bot.config import Config
 from bot.delivery import Sender
 from bot.errors import ConfigError
@@ -116,6 +118,8 @@ class NewsBot:
         self.watcher = watcher
         self.metrics = metrics
         self.commands = Commands(store)
+        self.settings = SettingsCommands(store, self.commands.targets, sender.feeds.changed)
+        self.transfer = TransferCommands(store, self.commands.permissions, sender.feeds.changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
         self.telegram_polling = False
@@ -135,7 +139,7 @@ class NewsBot:
 
     def command_handlers(self) -> dict[str, CommandCallback]:
         """Each command of the menus (`bot.commands`) with the method that answers it."""
-        commands, admin = self.commands, self.admin
+        commands, admin, settings = self.commands, self.admin, self.settings
         return {
             "start": commands.start_command,
             "help": commands.help_command,
@@ -147,6 +151,11 @@ class NewsBot:
             "filter": commands.filter_command,
             "latest": commands.latest_command,
             "search": commands.search_command,
+            "top": settings.top_command,
+            "settings": settings.settings_command,
+            "set": settings.set_command,
+            "export": self.transfer.export_command,
+            "import": self.transfer.import_command,
             "stop": commands.stop_command,
             "stats": admin.stats_command,
             "broadcast": admin.broadcast_command,
@@ -160,7 +169,18 @@ class NewsBot:
         app.add_handler(TypeHandler(Update, self.guard.check), group=-1)
         for name, callback in self.command_handlers().items():
             app.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
+        # settings buttons, perhaps scoped to another chat or thread (`targets.SCOPE_MARK`)
+        app.add_handler(
+            CallbackQueryHandler(self.settings.button_pressed, pattern=r"^(>[^|]*\|)?cfg:")
+        )
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
+        # an exported document sent back with the caption /import
+        app.add_handler(
+            MessageHandler(
+                filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
+                self.transfer.import_command,
+            )
+        )
         app.add_handler(
             ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
         )

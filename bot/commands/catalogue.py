@@ -15,9 +15,14 @@ SUBSCRIBER_COMMANDS = [
     ("subscribe", "[@chat] <topic>[, <topic>...] or all: follow topics"),
     ("unsubscribe", "[@chat] <topic> or all: stop following"),
     ("subscriptions", "[@chat]: what this chat (or that one) follows, and its filters"),
-    ("filter", "[@chat] quality <0-100> | mute <word> | unmute <word> | clear"),
+    ("filter", "[@chat] quality <0-100> | mute|unmute <word> | require|unrequire <word> | clear"),
     ("latest", "[@chat] [n]: the newest n articles of your topics (default 5, max 20)"),
     ("search", "<words>: find articles by title and excerpt"),
+    ("top", "[hours]: the hottest articles of the last 24 hours (or hours)"),
+    ("settings", "[@chat]: how and when pushes arrive here (or there), with buttons"),
+    ("set", "[@chat] <setting> <value>: format, silent, quiet, timezone, digest, language"),
+    ("export", "this chat's topics, filters and settings as a file"),
+    ("import", "apply an exported file (send it with this caption, or reply)"),
     ("stop", "[@chat]: stop all pushes to this chat (or that one)"),
 ]
 ADMIN_COMMANDS = [

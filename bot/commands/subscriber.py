@@ -150,6 +150,9 @@ class Commands:
             lines.append(f"Minimum quality: {feed.min_quality}")
         if feed.muted:
             lines.append("Muted words: " + escape(", ".join(feed.muted), quote=False))
+        required = self.store.settings.required(feed.id)
+        if required:
+            lines.append("Required words: " + escape(", ".join(required), quote=False))
         await reply_html(update, "\n".join(lines))
 
     async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -161,7 +164,8 @@ class Commands:
         action = args[0].lower() if args else ""
         rest = " ".join(args[1:]).strip()
         usage = (
-            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | clear"
+            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | "
+            "require &lt;word&gt; | unrequire &lt;word&gt; | clear"
         )
         if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
             if await self.targets.may_change(update, context, target):
@@ -170,9 +174,13 @@ class Commands:
         elif action in ("mute", "unmute") and rest and len(rest) <= MAX_NAME:
             if await self.targets.may_change(update, context, target):
                 await self._mute(update, feed.id, action, rest)
+        elif action in ("require", "unrequire") and rest and len(rest) <= MAX_NAME:
+            if await self.targets.may_change(update, context, target):
+                await self._require(update, feed.id, action, rest)
         elif action == "clear" and not rest:
             if await self.targets.may_change(update, context, target):
                 self.store.feeds.clear_filters(feed.id)
+                self.store.settings.clear_required(feed.id)
                 await reply_html(update, "Filters cleared.")
         else:
             await reply_html(update, usage)
@@ -186,6 +194,18 @@ class Commands:
             await reply_html(update, f"“{shown}” is no longer muted.")
         else:
             await reply_html(update, f"“{shown}” was not muted.")
+
+    async def _require(self, update: Update, feed_id: int, action: str, word: str) -> None:
+        shown = escape(word, quote=False)
+        if action == "require":
+            self.store.settings.require(feed_id, word)
+            await reply_html(
+                update, f"Only articles mentioning “{shown}” (or another required word) will come."
+            )
+        elif self.store.settings.unrequire(feed_id, word):
+            await reply_html(update, f"“{shown}” is no longer required.")
+        else:
+            await reply_html(update, f"“{shown}” was not required.")
 
     async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
