@@ -1,10 +1,12 @@
 """Watching the articles folder: watchdog events, a start-up scan and periodic scans.
 
-The observer thread only turns events into `FileEvent` values and hands them to the
-event loop with `call_soon_threadsafe`. On the loop, a file whose writer is done
+The observer thread (`bot.folder_events`) only turns events into `FileEvent` values and
+hands them to the event loop with `call_soon_threadsafe`. On the loop, a file whose writer is done
 (close-after-write, a rename into place, a deletion) is read at once; one that is
 still being written (created, modified) is read once it has been quiet for `settle`
-seconds. Reading and parsing run in a worker thread; storing runs on the loop.
+seconds. Reading and parsing run in a worker thread; storing runs on the writer
+thread (`bot.writer`), one change at a time, and each is reported on the loop once
+committed.
 Scans catch whatever events missed: downtime, inotify overflow, network mounts.
 """
 
@@ -14,65 +16,37 @@ import asyncio
 import functools
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
 
+from bot.folder_events import FileEvent, start_observer
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
 from bot.reconcile import Reconciliation
 from bot.writer import StoreWriter
 from storage import Store
+from storage.errors import database_busy
 from storage.store import Change
 
 log = logging.getLogger(__name__)
 
 PATIENCE_SECONDS = 30.0  # how long a file that is open for writing may stay unparseable
+# another process holding the database's write lock delays a file, never drops it: it
+# is read again after 0.5, 1, 2 ... s, at most RETRY_MAX_SECONDS apart, until stored
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
 # files stored per transaction in a scan: each holds SQLite's write lock, which the
 # event loop's own writes (sends, commands) wait for
 STORE_CHUNK = 50
 
 
-@dataclass(frozen=True, slots=True)
-class FileEvent:
-    """Something happened to `path`; `settled` when its writer is done with it."""
-
-    path: Path
-    settled: bool
-    seen_at: float
-
-
-class _Handler(FileSystemEventHandler):
-    """Runs on the observer thread: turns events into FileEvents for the loop."""
-
-    def __init__(self, emit: Callable[[FileEvent], None]) -> None:
-        self.emit = emit
-
-    def dispatch(self, event: FileSystemEvent) -> None:
-        try:
-            if event.is_directory:
-                return
-            now = time.monotonic()
-            kind = event.event_type
-            if kind == "moved":
-                self.emit(FileEvent(_path(event.src_path), True, now))
-                self.emit(FileEvent(_path(event.dest_path), True, now))
-            elif kind in ("closed", "deleted"):
-                self.emit(FileEvent(_path(event.src_path), True, now))
-            elif kind in ("created", "modified"):
-                self.emit(FileEvent(_path(event.src_path), False, now))
-        except Exception:  # the top of the observer thread: an escape would end watching
-            log.exception("watcher could not hand over %r", event)
-
-
-def _path(raw: bytes | str) -> Path:
-    return Path(os.fsdecode(raw))
+def retry_delay(tries: int) -> float:
+    """Seconds to wait before try `tries` + 1 against a locked database."""
+    return float(min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** min(tries - 1, 16)))
 
 
 def _store(reconciliation: Reconciliation, batch: list[Loaded], _: Store) -> list[Change]:
@@ -108,12 +82,16 @@ class Watcher:
         self.observer: BaseObserver | None = None
         self.restarts = 0
         self.alive = False
+        self.folder_missing = False
+        self.in_baseline = False  # the first start's scan: what it stores is not pushed
         self._queue: asyncio.Queue[Path] = asyncio.Queue()
         self._queued: set[Path] = set()
         self._timers: dict[Path, asyncio.TimerHandle] = {}
         self._writing: set[Path] = set()  # created/modified and not yet closed
         self._failing_since: dict[Path, float] = {}
         self._first_seen: dict[Path, float] = {}
+        self._reading = 0  # 1 while the consumer reads or stores a file
+        self._busy_tries: dict[Path, int] = {}  # files waiting for a locked database
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer = StoreWriter(ingestor.store)
 
@@ -122,7 +100,14 @@ class Watcher:
         self._loop = asyncio.get_running_loop()
         self._start_observer()
         baseline = not self.ingestor.store.flags.baseline_done
-        await self.scan(queue=self.queue_pushes and not baseline)
+        self.in_baseline = baseline
+        try:
+            tries = 0
+            while not await self._try_scan(queue=self.queue_pushes and not baseline):
+                tries += 1
+                await asyncio.sleep(retry_delay(tries))
+        finally:
+            self.in_baseline = False
         if baseline:
             self.ingestor.store.flags.mark_baseline_done()
             log.info("first start: the files already in the folder are the baseline, not pushed")
@@ -141,6 +126,12 @@ class Watcher:
             self._stop_observer()
             await self.writer.close()
 
+    def problems(self) -> list[str]:
+        """Why watching is not healthy, for /healthz; empty when it is."""
+        if self.folder_missing:
+            return [f"the articles folder {self.ingestor.root} is missing"]
+        return [] if self.alive else ["the folder watcher is not running"]
+
     async def scan(self, *, queue: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed."""
 
@@ -149,18 +140,32 @@ class Watcher:
 
         reconciliation = await self.writer.read(begin)
         found = await asyncio.to_thread(reconciliation.compare)
+        if not await asyncio.to_thread(self.ingestor.root.is_dir):
+            # a folder that vanished lists as empty: its files are not gone, it is
+            return 0
         for change in await self.writer.run(lambda _: reconciliation.remove_gone()):
             self.on_change(change)
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
             for first in range(0, len(batch), STORE_CHUNK):
-                part = batch[first : first + STORE_CHUNK]
-                for change in await self.writer.run(
-                    functools.partial(_store, reconciliation, part)
-                ):
+                part = functools.partial(_store, reconciliation, batch[first : first + STORE_CHUNK])
+                for change in await self.writer.run(part):
                     self.on_change(change)
+        for path in reconciliation.stale:  # stored live while the scan read it: read again
+            self._enqueue(path)
         if found.changed or found.gone:
             log.info("scan: %d files new or changed, %d gone", len(found.changed), len(found.gone))
         return len(found.changed) + len(found.gone)
+
+    async def _try_scan(self, *, queue: bool) -> bool:
+        """`scan`, unless another process holds the database: then False, to try later."""
+        try:
+            await self.scan(queue=queue)
+        except sqlite3.OperationalError as error:
+            if not database_busy(error):
+                raise
+            log.warning("database is locked by another process; the scan is tried again")
+            return False
+        return True
 
     # --- events, on the loop ----------------------------------------------------------
 
@@ -185,31 +190,74 @@ class Watcher:
             self._queued.add(path)
             self._queue.put_nowait(path)
 
+    def pending(self) -> int:
+        """How many files wait to be read: settling, queued, or being read now."""
+        return len(self._timers) + len(self._queued) + self._reading
+
     async def _consume(self) -> None:
         while True:
             path = await self._queue.get()
             self._queued.discard(path)
+            self._reading = 1
             try:
                 await self._process(path)
-            except Exception:  # the top of the consumer: one file must not end watching
-                log.exception("could not process %s; the next scan tries again", path)
+                self._busy_tries.pop(path, None)
+            except Exception as error:  # the top of the consumer: one file must not end watching
+                if database_busy(error):
+                    self._retry_later(path)
+                else:
+                    log.exception("could not process %s; the next scan tries again", path)
+            finally:
+                self._reading = 0
+
+    def _retry_later(self, path: Path) -> None:
+        tries = self._busy_tries[path] = self._busy_tries.get(path, 0) + 1
+        delay = retry_delay(tries)
+        log.warning(
+            "database is locked by another process; %s is stored once it is free "
+            "(try %d, again in %.1f s)",
+            self.ingestor.key(path),
+            tries,
+            delay,
+        )
+        assert self._loop is not None
+        earlier = self._timers.pop(path, None)
+        if earlier is not None:
+            earlier.cancel()
+        self._timers[path] = self._loop.call_later(delay, self._enqueue, path)
 
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
-            await self._remove(path)
+            if await asyncio.to_thread(self.ingestor.root.is_dir):
+                await self._remove(path)
+            # else the whole folder went (an unmount, rm -r): the rescan when it is back
+            # decides which files are really gone
             return
-        loaded = await asyncio.to_thread(self.ingestor.load, path, self.ingestor.known_hash(path))
+        before = self.ingestor.file_state(path)
+        known_hash = None if before is None else before.hash
+        loaded = await asyncio.to_thread(self.ingestor.load, path, known_hash)
+        if self.ingestor.file_state(path) != before:
+            self._enqueue(path)  # a scan stored the file while we read it: read it again
+            return
         if loaded.error is not None and self._still_written(loaded):
             # a half-written file: read it again when it settles, record nothing yet
             assert self._loop is not None
             self._timers[path] = self._loop.call_later(self.settle, self._enqueue, path)
             return
         self._failing_since.pop(path, None)
-        queue = self.queue_pushes
-        change = await self.writer.run(
-            lambda store: self.ingestor.on(store).apply(loaded, queue=queue)
-        )
+
+        def apply(store: Store) -> Change | None:
+            # checked again in the job: a scan's store queued before it may have run since
+            ingestor = self.ingestor.on(store)
+            if ingestor.file_state(path) != before:
+                return None
+            return ingestor.apply(loaded, queue=self.queue_pushes)
+
+        change = await self.writer.run(apply)
+        if change is None:
+            self._enqueue(path)  # a scan stored the file while we read it: read it again
+            return
         seen = self._first_seen.pop(path, None)
         if seen is not None and change.queued:
             self.metrics.detection_latency.observe(time.monotonic() - seen)
@@ -251,15 +299,12 @@ class Watcher:
         def emit(event: FileEvent) -> None:
             loop.call_soon_threadsafe(self.on_event, event)
 
-        observer = (
-            PollingObserver(timeout=self.poll_interval) if self.use_polling_observer else Observer()
+        self.observer = start_observer(
+            self.ingestor.root,
+            emit,
+            recursive=self.ingestor.recursive,
+            polling_every=self.poll_interval if self.use_polling_observer else None,
         )
-        observer.schedule(
-            _Handler(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
-        )
-        observer.daemon = True
-        observer.start()
-        self.observer = observer
 
     def _stop_observer(self) -> None:
         if self.observer is not None:
@@ -268,14 +313,28 @@ class Watcher:
             self.observer = None
 
     async def _supervise(self) -> None:
-        """Restart a dead observer (and rescan: events were lost); scan periodically."""
+        """Restart a dead observer (and rescan: events were lost); scan periodically;
+        wait for a vanished folder and watch it again as soon as it is back."""
         next_scan = time.monotonic() + self.scan_interval
         while True:
             await asyncio.sleep(self.supervise_every)
-            if self.observer is None or not self.observer.is_alive():
+            if not await asyncio.to_thread(self.ingestor.root.is_dir):
+                if not self.folder_missing:
+                    self.folder_missing = True
+                    log.error(
+                        "the articles folder %s is missing; waiting for it", self.ingestor.root
+                    )
+                    self._stop_observer()
+                continue
+            if self.folder_missing:
+                self.folder_missing = False
+                log.info("the articles folder %s is back; watching it again", self.ingestor.root)
+                self._stop_observer()  # its watch was on the folder that was removed
+            elif self.observer is None or not self.observer.is_alive():
                 self.restarts += 1
                 log.error("the folder watcher stopped; restarting it (restart %d)", self.restarts)
                 self._stop_observer()
+            if self.observer is None:
                 try:
                     self._start_observer()
                 except OSError as error:
@@ -284,4 +343,5 @@ class Watcher:
                 next_scan = 0.0
             if time.monotonic() >= next_scan:
                 next_scan = time.monotonic() + self.scan_interval
-                await self.scan(queue=self.queue_pushes)
+                if not await self._try_scan(queue=self.queue_pushes):
+                    next_scan = time.monotonic() + RETRY_MAX_SECONDS

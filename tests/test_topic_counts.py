@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from storage import Article, Store, open_store
+from storage.rows import ArticleRow
 from storage.schema import migrations
 from storage.store import FileState
 
@@ -60,13 +61,16 @@ def test_a_batch_counts_its_visible_articles_only(store: Store) -> None:
         (
             f"{n}.txt",
             STATE,
-            replace(ARTICLE, url=f"https://a.example/{n}", published=n % 3 > 0),
-            None,
+            ArticleRow.of(replace(ARTICLE, url=f"https://a.example/{n}", published=n % 3 > 0)),
         )
         for n in range(30)
     ]
     items.append(
-        ("again.txt", STATE, replace(ARTICLE, url="https://a.example/1", topics=("X",)), None)
+        (
+            "again.txt",
+            STATE,
+            ArticleRow.of(replace(ARTICLE, url="https://a.example/1", topics=("X",))),
+        )
     )
     store.files.store_articles(items, queue=False)
     assert store.topics.counts() == recount(store) == [("AI", 20), ("Robotics", 20)]
