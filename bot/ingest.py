@@ -8,6 +8,7 @@ a folder of old files cannot flood anyone.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from collections import deque
@@ -127,7 +128,9 @@ class Ingestor:
 
     def on(self, store: Store) -> Ingestor:
         """The same reader of the same folder, storing through another connection."""
-        return Ingestor(store, self.root, max_bytes=self.max_bytes, recursive=self.recursive)
+        other = copy.copy(self)
+        other.store = store
+        return other
 
     def key(self, path: Path) -> str:
         """The name a file is stored under: its path relative to the folder."""

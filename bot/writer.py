@@ -31,6 +31,8 @@ class StoreWriter:
     def __init__(self, store: Store) -> None:
         self._main = store
         self._path = store.path()
+        # the writer waits for another process's lock as long as the store it stands in for
+        self._busy_ms = int(store.db.execute("PRAGMA busy_timeout").fetchone()[0])
         self._executor: ThreadPoolExecutor | None = None
         self._local = threading.local()
 
@@ -62,6 +64,7 @@ class StoreWriter:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
             store = self._local.store = open_store(self._path, create=False)
+            store.db.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
         return _within(store, job, atomic=atomic)
 
     def _close_store(self) -> None:
