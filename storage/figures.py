@@ -40,8 +40,13 @@ class Figures:
         ).fetchone()
         names = ["articles", "drafts", "ingest_errors", "chats", "inactive_chats", "subscribers"]
         figures = dict(zip(names, one, strict=True))
-        for state, count in self.db.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY 1"):
-            figures[f"pushes_{state}"] = count
-        for state in ("pending", "sending", "sent", "failed", "cancelled"):
-            figures.setdefault(f"pushes_{state}", 0)
+        prefix = {"edit": "edits", "retract": "retractions"}
+        for kind, state, count in self.db.execute(
+            "SELECT kind, state, COUNT(*) FROM deliveries GROUP BY 1, 2"
+        ):
+            key = f"{prefix.get(kind, 'pushes')}_{state}"
+            figures[key] = figures.get(key, 0) + count
+        for what in ("pushes", "edits", "retractions"):
+            for state in ("pending", "sending", "sent", "failed", "cancelled"):
+                figures.setdefault(f"{what}_{state}", 0)
         return figures

@@ -103,17 +103,26 @@ class Outbox:
         )
 
     def ready(self, limit: int, now: float, skip_chats: Iterable[int] = ()) -> list[Delivery]:
-        """Pending rows that may go now, oldest first, leaving out feeds of `skip_chats`."""
+        """Pending rows that may go now, oldest first, leaving out feeds of `skip_chats`;
+        edits and retractions of sent messages only after new messages."""
+        skip = json.dumps(sorted(skip_chats))
+        rows = self._ready("d.target_id IS NULL", limit, now, skip)
+        if len(rows) < limit:
+            rows += self._ready("d.target_id IS NOT NULL", limit - len(rows), now, skip)
+        return rows
+
+    def _ready(self, which: str, limit: int, now: float, skip: str) -> list[Delivery]:
         rows = self.db.execute(
-            """
+            # `which` is one of the two constants of `ready`
+            f"""
             SELECT d.id, d.feed_id, f.chat_id, f.thread_id, d.article_id, d.text,
-                   d.attempts, d.last_error
+                   d.attempts, d.last_error, d.kind, d.target_id
             FROM deliveries d JOIN feeds f ON f.id = d.feed_id
-            WHERE d.state = 'pending' AND d.not_before <= ?
+            WHERE d.state = 'pending' AND d.not_before <= ? AND {which}
               AND f.chat_id NOT IN (SELECT value FROM json_each(?))
             ORDER BY d.id LIMIT ?
-            """,
-            [now, json.dumps(sorted(skip_chats)), limit],
+            """,  # noqa: S608
+            [now, skip, limit],
         )
         return [Delivery(*row) for row in rows]
 
