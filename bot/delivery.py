@@ -23,6 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
+from bot.following import Follower, Unneeded
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.rendering import Push, render_push, visible_text
@@ -61,6 +62,7 @@ class Sender:
         *,
         window: int,
         metrics: Metrics,
+        story_threads: bool,
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -71,6 +73,9 @@ class Sender:
         self.rate_limit_args = rate_limit_args
         self.clock = clock
         self.metrics = metrics
+        self.following = Follower(
+            store, bot, story_threads=story_threads, rate_limit_args=rate_limit_args, clock=clock
+        )
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
@@ -87,10 +92,11 @@ class Sender:
         self._articles_cache.pop(article_id, None)
 
     def withdraw(self, article_id: int) -> None:
-        """The article was unpublished or deleted: stop its sends that have not gone yet."""
+        """The article was unpublished or deleted: stop its sends that have not gone yet
+        (not its retractions)."""
         self._articles_cache.pop(article_id, None)
         for delivery, task in list(self._in_flight.values()):
-            if delivery.article_id == article_id:
+            if delivery.article_id == article_id and delivery.kind != "retract":
                 task.cancel()
 
     async def run(self) -> None:
@@ -164,7 +170,7 @@ class Sender:
         except asyncio.CancelledError:
             self._cancelled(row)
             raise
-        except _Withdrawn:
+        except (_Withdrawn, Unneeded):
             self._cancelled(row)
         except RetryAfter as error:
             seconds = retry_seconds(error)
@@ -193,6 +199,8 @@ class Sender:
             self.metrics.send_latency.observe(now - started)
 
     async def _send(self, row: Delivery) -> int | None:
+        if row.target_id is not None:
+            return await self.following.send(row)
         if row.article_id is None:
             message = await self.bot.send_message(
                 row.chat_id,
@@ -214,6 +222,7 @@ class Sender:
                 message_thread_id=_thread(row),
                 rate_limit_args=self.rate_limit_args,
             )
+            self.following.remember(row, None)
             return message.message_id
         if push.photo_url is not None:
             try:
@@ -226,23 +235,29 @@ class Sender:
         return (await self._send_push(row, push, stored)).message_id
 
     async def _send_push(self, row: Delivery, push: Push, stored: StoredArticle) -> Message:
+        reply = self.following.reply_to(row, stored.article)
         if push.photo_url is not None:
-            return await self.bot.send_photo(
+            message = await self.bot.send_photo(
                 row.chat_id,
                 push.photo_url,
                 message_thread_id=_thread(row),
                 caption=push.html,
                 parse_mode=ParseMode.HTML,
+                reply_parameters=reply,
                 rate_limit_args=self.rate_limit_args,
             )
-        return await self.bot.send_message(
-            row.chat_id,
-            push.html,
-            message_thread_id=_thread(row),
-            parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(url=stored.article.url),
-            rate_limit_args=self.rate_limit_args,
-        )
+        else:
+            message = await self.bot.send_message(
+                row.chat_id,
+                push.html,
+                message_thread_id=_thread(row),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(url=stored.article.url),
+                reply_parameters=reply,
+                rate_limit_args=self.rate_limit_args,
+            )
+        self.following.remember(row, push)
+        return message
 
     def _article(self, article_id: int) -> StoredArticle | None:
         if article_id in self._articles_cache:
