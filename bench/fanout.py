@@ -70,7 +70,13 @@ async def fan_out(
     await app.initialize()
     pacer = limiter if isinstance(limiter, FloodPacer) else None
     sender = Sender(
-        store, app.bot, pacer, window=8, metrics=Metrics(), rate_limit_args=args_for_sends
+        store,
+        app.bot,
+        pacer,
+        window=8,
+        metrics=Metrics(),
+        story_threads=True,
+        rate_limit_args=args_for_sends,
     )
     change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
     task = asyncio.create_task(sender.run())

@@ -27,6 +27,10 @@ def format_stats(figures: dict[str, int]) -> str:
             f"Pushes: {figures['pushes_sent']} sent, "
             f"{figures['pushes_pending'] + figures['pushes_sending']} pending, "
             f"{figures['pushes_failed']} failed, {figures['pushes_cancelled']} cancelled",
+            f"Edits of sent pushes: {figures['edits_sent']} sent, "
+            f"{figures['edits_pending'] + figures['edits_sending']} pending",
+            f"Retractions: {figures['retractions_sent']} sent, "
+            f"{figures['retractions_pending'] + figures['retractions_sending']} pending",
             f"Ingest errors: {figures['ingest_errors']}",
         ]
     )

@@ -74,12 +74,26 @@ def build_watcher(
     )
 
 
-def build_newsbot(config: Config, store: Store) -> NewsBot:
-    """The long-running bot: pacer, Telegram application, sender, watcher, metrics."""
+def build_newsbot(
+    config: Config, store: Store, *, clock: Callable[[], float] = time.time
+) -> NewsBot:
+    """The long-running bot: pacer, Telegram application, sender, watcher, metrics.
+
+    `clock` is the sender's wall clock (tests move it to see edits coalesce).
+    """
     pacer = build_pacer(config)
     application = build_application(config, pacer)
     metrics = Metrics()
-    sender = Sender(store, application.bot, pacer, window=config.send_window, metrics=metrics)
+    store.followups.set_switches(edits=config.follow_edits, retractions=config.retract)
+    sender = Sender(
+        store,
+        application.bot,
+        pacer,
+        window=config.send_window,
+        metrics=metrics,
+        story_threads=config.story_threads,
+        clock=clock,
+    )
     watcher = build_watcher(
         config,
         store,
@@ -99,7 +113,7 @@ def changes_to_sender(sender: Sender, metrics: Metrics) -> Callable[[Change], No
                 sender.withdraw(change.article_id)
             elif change.kind != "unchanged":
                 sender.forget_article(change.article_id)
-        if change.queued:
+        if change.queued or change.followups:
             sender.wake()
         if change.kind == "error":
             metrics.ingest_errors.inc()
