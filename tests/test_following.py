@@ -126,7 +126,7 @@ async def test_three_edits_within_a_minute_make_one_edit_with_the_last(live: Fol
     await pushed(live, 5)
     for number in (1, 2, 3):
         live.write(title=f"Robots fold laundry, take {number}")
-        await eventually(lambda n=number: live.title().endswith(f"take {n}"))  # type: ignore[misc]
+        await eventually(lambda n=number: live.title().endswith(f"take {n}"))
         live.clock.advance(15)
     await live.edits_due()
     [edit] = live.standin.edits_to(5)
