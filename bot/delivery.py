@@ -195,8 +195,9 @@ class Sender:
         else:
             now = self.clock()
             self.store.outbox.mark_sent(row.id, message_id, now)
-            self.metrics.sent.inc()
-            self.metrics.send_latency.observe(now - started)
+            if row.target_id is None:  # edits and retractions are not pushes
+                self.metrics.sent.inc()
+                self.metrics.send_latency.observe(now - started)
 
     async def _send(self, row: Delivery) -> int | None:
         if row.target_id is not None:
