@@ -402,8 +402,8 @@ class StandIn:
         user_id = int(params["user_id"])
         return _ok(_member(user_id, "administrator" if user_id in admins else "member"))
 
-    def _send(self, method: str, params: dict[str, Any]) -> web.Response:
-        chat_id = int(params["chat_id"])
+    def _refusal(self, chat_id: int) -> web.Response | None:
+        """Why a message to this chat (a send, an edit, a deletion) is refused, if it is."""
         if chat_id in self.blocked:
             return _error(403, self.blocked[chat_id])
         if chat_id in self.missing:
@@ -414,9 +414,13 @@ class StandIn:
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 {"migrate_to_chat_id": self.migrated[chat_id]},
             )
-        limited = self._flood_check(chat_id, 1)
-        if limited is not None:
-            return limited
+        return self._flood_check(chat_id, 1)
+
+    def _send(self, method: str, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        refused = self._refusal(chat_id)
+        if refused is not None:
+            return refused
         photo = params.get("photo")
         if photo is not None and BAD_IMAGE_MARK in str(photo):
             return _error(400, "Bad Request: failed to get HTTP URL content")
@@ -438,13 +442,9 @@ class StandIn:
     def _edit(self, method: str, params: dict[str, Any]) -> web.Response:
         """editMessageText/Caption/Media and deleteMessage, on the bot's own messages only."""
         chat_id = int(params["chat_id"])
-        if chat_id in self.blocked:
-            return _error(403, self.blocked[chat_id])
-        if chat_id in self.missing:
-            return _error(400, "Bad Request: chat not found")
-        limited = self._flood_check(chat_id, 1)
-        if limited is not None:
-            return limited
+        refused = self._refusal(chat_id)
+        if refused is not None:
+            return refused
         key = (chat_id, int(params["message_id"]))
         current = self.bot_messages.get(key)
         if method == "deleteMessage":
