@@ -28,6 +28,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 
+from bench.generate import add_chats
 from bench.report import peak_rss_mb
 from bot.config import Config
 from bot.delivery import Sender
@@ -48,19 +49,8 @@ ARTICLE = Article(
 
 
 def subscribe_all(store: Store, private: int, groups: int) -> None:
-    now = time.time()
-    with store.batch():
-        chats = [(i, "private") for i in range(1, private + 1)]
-        chats += [(-i, "group") for i in range(1, groups + 1)]
-        store.db.conn.executemany(
-            "INSERT INTO chats (id, type, created_at) VALUES (?, ?, ?)",
-            [(chat, kind, now) for chat, kind in chats],
-        )
-        store.db.conn.executemany(
-            "INSERT INTO feeds (chat_id, created_at) VALUES (?, ?)",
-            [(chat, now) for chat, _ in chats],
-        )
-        store.db.execute("INSERT INTO subscriptions (topic, feed_id) SELECT 'ai', id FROM feeds")
+    chats = [(i, "private") for i in range(1, private + 1)]
+    add_chats(store, chats + [(-i, "group") for i in range(1, groups + 1)], lambda _: ["ai"])
 
 
 EARLIER = replace(ARTICLE, url="https://news.example.com/earlier", title="An earlier story")

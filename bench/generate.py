@@ -10,10 +10,14 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
+
+from storage import Store
 
 TIMESTAMP = re.compile(r"'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)'")
 WORDS = (
@@ -94,6 +98,27 @@ def generate(folder: Path, count: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     for index in range(count):
         (folder / f"{index:06d}.txt").write_text(article_file_text(rng, index), encoding="utf-8")
+
+
+def add_chats(
+    store: Store, chats: list[tuple[int, str]], topics: Callable[[int], list[str]]
+) -> None:
+    """Chats (id, type), each with its own feed following `topics(id)`, in one transaction."""
+    now = time.time()
+    with store.batch():
+        store.db.conn.executemany(
+            "INSERT INTO chats (id, type, created_at) VALUES (?, ?, ?)",
+            [(chat, kind, now) for chat, kind in chats],
+        )
+        store.db.conn.executemany(
+            "INSERT INTO feeds (chat_id, created_at) VALUES (?, ?)",
+            [(chat, now) for chat, _ in chats],
+        )
+        feeds = dict(store.db.execute("SELECT chat_id, id FROM feeds"))
+        store.db.conn.executemany(
+            "INSERT INTO subscriptions (topic, feed_id) VALUES (?, ?)",
+            [(topic, feeds[chat]) for chat, _ in chats for topic in topics(chat)],
+        )
 
 
 def main() -> None:

@@ -36,8 +36,8 @@ def parse_only(folder: Path) -> dict[str, float]:
 def ingest(folder: Path, db: Path) -> dict[str, float]:
     import io
 
-    from bot.cli import ingest_command
     from bot.config import Config
+    from bot.verbs import ingest_command
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.commands import ANONYMOUS_ADMIN, reply_html
 from storage import Store
+from storage.figures import IngestError
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,27 @@ def format_stats(figures: dict[str, int]) -> str:
             f"Ingest errors: {figures['ingest_errors']}",
         ]
     )
+
+
+ERRORS_SHOWN = 12  # 12 x ~280 characters: one message
+
+
+def format_errors(errors: list[IngestError], *, html: bool = True) -> str:
+    """The latest bad article files and why, as /errors and `newsbot errors` show them."""
+    if not errors:
+        return "No bad article files."
+
+    def shown(text: str, tag: str | None = None) -> str:
+        if not html:
+            return text
+        escaped = escape(text, quote=False)
+        return f"<{tag}>{escaped}</{tag}>" if tag else escaped
+
+    lines = [shown("Bad article files", "b")]
+    for error in errors:
+        when = datetime.fromtimestamp(error.at, UTC).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"{when} {shown(error.path[:100], 'code')}: {shown(error.reason[:150])}")
+    return "\n".join(lines)
 
 
 class AdminCommands:
@@ -100,15 +122,4 @@ class AdminCommands:
         """The latest bad article files and why."""
         if not await self._allowed(update):
             return
-        errors = self.store.figures.ingest_errors(12)  # 12 x ~280 characters: one message
-        if not errors:
-            await reply_html(update, "No bad article files.")
-            return
-        lines = ["<b>Bad article files</b>"]
-        for error in errors:
-            when = datetime.fromtimestamp(error.at, UTC).strftime("%Y-%m-%d %H:%M")
-            lines.append(
-                f"{when} <code>{escape(error.path[:100], quote=False)}</code>: "
-                f"{escape(error.reason[:150], quote=False)}"
-            )
-        await reply_html(update, "\n".join(lines))
+        await reply_html(update, format_errors(self.store.figures.ingest_errors(ERRORS_SHOWN)))

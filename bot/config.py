@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ T = TypeVar("T")
 
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+FREE_RATE_LIMIT = 30.0  # messages/s Telegram allows a bot without paid broadcasts
+PAID_RATE_LIMIT = 1000.0  # messages/s with allow_paid_broadcast (paid in Telegram Stars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,7 @@ class Config:
     settle_seconds: float = 0.25
     max_file_bytes: int = 1024 * 1024
     rate_global: float = 30.0
+    paid_broadcast: bool = False
     rate_private: float = 1.0
     rate_group_per_minute: float = 20.0
     send_window: int = 8
@@ -53,10 +57,11 @@ def load_config(
     environ: Mapping[str, str], env_file: Path | None = None, *, require_token: bool = False
 ) -> Config:
     """Build the settings: the environment wins over `env_file`; raise ConfigError on a bad one."""
-    values: dict[str, str] = {}
-    if env_file is not None and env_file.is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(environ)
+    values = _Values({**_env_file_values(env_file), **environ})
+    return _read(values, require_token=require_token)
+
+
+def _read(values: _Values, *, require_token: bool) -> Config:
 
     def get(name: str, parse: Callable[[str], T], default: T, why: str) -> T:
         raw = values.get(name, "").strip()
@@ -75,6 +80,22 @@ def load_config(
             "TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<secret>' as @BotFather gives it"
         )
     defaults = Config(token=None)  # the defaults are stated once, in the dataclass
+    paid_broadcast = get(
+        "NEWSBOT_PAID_BROADCAST", _bool, defaults.paid_broadcast, "expected true or false"
+    )
+    rate_limit = PAID_RATE_LIMIT if paid_broadcast else FREE_RATE_LIMIT
+    rate_global = get(
+        "NEWSBOT_RATE_GLOBAL", _positive, defaults.rate_global, "expected messages/s > 0"
+    )
+    if rate_global > rate_limit:
+        raise ConfigError(
+            f"NEWSBOT_RATE_GLOBAL is too high: Telegram allows about {FREE_RATE_LIMIT:g} "
+            "messages/s, more only with paid broadcasts (NEWSBOT_PAID_BROADCAST=true, "
+            f"up to {PAID_RATE_LIMIT:g}), got {rate_global:g}"
+            if not paid_broadcast
+            else f"NEWSBOT_RATE_GLOBAL is too high: paid broadcasts allow up to "
+            f"{PAID_RATE_LIMIT:g} messages/s, got {rate_global:g}"
+        )
     return Config(
         token=token,
         base_url=get("TELEGRAM_BASE_URL", _url, defaults.base_url, "expected an http(s) URL"),
@@ -111,9 +132,8 @@ def load_config(
         max_file_bytes=get(
             "NEWSBOT_MAX_FILE_BYTES", _count, defaults.max_file_bytes, "expected a byte count > 0"
         ),
-        rate_global=get(
-            "NEWSBOT_RATE_GLOBAL", _positive, defaults.rate_global, "expected messages/s > 0"
-        ),
+        rate_global=rate_global,
+        paid_broadcast=paid_broadcast,
         rate_private=get(
             "NEWSBOT_RATE_PRIVATE", _positive, defaults.rate_private, "expected messages/s > 0"
         ),
@@ -140,6 +160,45 @@ def load_config(
             "NEWSBOT_STORY_THREADS", _bool, defaults.story_threads, "expected true or false"
         ),
     )
+
+
+def unknown_settings(environ: Mapping[str, str], env_file: Path | None = None) -> list[str]:
+    """A warning for each NEWSBOT_ name that no setting reads, with the closest known name."""
+    known = known_settings()
+    given = {**_env_file_values(env_file), **environ}
+    warnings = []
+    for name in sorted(given):
+        if name.startswith("NEWSBOT_") and name not in known:
+            # compared without the shared prefix, which would make every name look close
+            close = difflib.get_close_matches(name[8:], [k[8:] for k in sorted(known)], n=1)
+            hint = f" (did you mean NEWSBOT_{close[0]}?)" if close else ""
+            warnings.append(f"{name} is not a newsbot setting and is ignored{hint}")
+    return warnings
+
+
+def known_settings() -> frozenset[str]:
+    """Every setting's name, as load_config asks for them."""
+    values = _Values({})
+    _read(values, require_token=False)
+    return frozenset(values.asked)
+
+
+class _Values(dict[str, str]):
+    """The raw settings, remembering which names were asked for (so none is listed twice)."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: str = "") -> str:  # type: ignore[override]
+        self.asked.add(key)
+        return super().get(key, default)
+
+
+def _env_file_values(env_file: Path | None) -> dict[str, str]:
+    if env_file is None or not env_file.is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(env_file).items() if v is not None}
 
 
 def _url(raw: str) -> str:

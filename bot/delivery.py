@@ -65,12 +65,15 @@ class Sender:
         story_threads: bool,
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
+        paid_broadcast: bool = False,
     ) -> None:
         self.store = store
         self.bot = bot
         self.pacer = pacer
         self.window = window
         self.rate_limit_args = rate_limit_args
+        # NEWSBOT_PAID_BROADCAST: pushes may exceed 30/s, paid in Stars (None: not sent)
+        self.allow_paid_broadcast = True if paid_broadcast else None
         self.clock = clock
         self.metrics = metrics
         self.following = Follower(
@@ -221,6 +224,7 @@ class Sender:
                 row.chat_id,
                 text,
                 message_thread_id=_thread(row),
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
             self.following.remember(row, None)
@@ -245,6 +249,7 @@ class Sender:
                 caption=push.html,
                 parse_mode=ParseMode.HTML,
                 reply_parameters=reply,
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
         else:
@@ -255,6 +260,7 @@ class Sender:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(url=stored.article.url),
                 reply_parameters=reply,
+                allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
         self.following.remember(row, push)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from bot.errors import ArticleError
 
 # editor swap and backup files, and partial downloads: never articles
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak")
+# temp names of tools that write beside the file they change: `sed -i` (sedXXXXXX), vim's
+# write test (4913), emacs autosave (#name#); rsync's .name.XXXXXX and emacs's lock .#name
+# are hidden names, ignored as such
+TEMP_NAME = re.compile(r"sed[A-Za-z0-9]{6}|4913|#.*#")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +33,12 @@ class FileBytes:
 
 
 def is_ignored_name(name: str) -> bool:
-    """Hidden files, editor swap and backup files, partial downloads."""
-    return name.startswith(".") or name.endswith(IGNORED_SUFFIXES)
+    """Hidden files, editor swap and backup files, tools' temp files, partial downloads."""
+    return (
+        name.startswith(".")
+        or name.endswith(IGNORED_SUFFIXES)
+        or TEMP_NAME.fullmatch(name) is not None
+    )
 
 
 def read_article_file(path: Path, root: Path, max_bytes: int) -> FileBytes:

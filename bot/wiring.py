@@ -93,6 +93,7 @@ def build_newsbot(
         metrics=metrics,
         story_threads=config.story_threads,
         clock=clock,
+        paid_broadcast=config.paid_broadcast,
     )
     watcher = build_watcher(
         config,

@@ -10,28 +10,76 @@ from typing import IO
 
 from sqlite_utils import Database
 
-from storage.errors import StorageError, StoreLocked
+from storage.errors import (
+    DatabaseFolderUnusable,
+    NoDatabase,
+    SchemaTooNew,
+    StorageError,
+    StoreLocked,
+)
 from storage.schema import migrations
 from storage.store import Store
 
 
-def open_store(path: str | Path, *, exclusive: bool = False) -> Store:
-    """Open (creating and upgrading) the database; `exclusive` takes the one-instance lock."""
+def open_store(path: str | Path, *, exclusive: bool = False, create: bool = True) -> Store:
+    """Open (creating unless not `create`, and upgrading) the database; `exclusive` takes
+    the one-instance lock."""
     path = Path(path)
+    if not create and not path.is_file():
+        raise NoDatabase(f"no database at {path}")
+    _check_folder(path)
     lock = _take_lock(path) if exclusive else None
     try:
         db = Database(path)
         db.execute("PRAGMA busy_timeout = 5000")
+        _refuse_newer(db, path)
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA cache_size = -65536")  # 64 MiB: index pages stay in memory
         db.execute("PRAGMA foreign_keys = ON")
         migrations.apply(db)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, StorageError) as exc:
         if lock is not None:
             lock.close()
+        if isinstance(exc, StorageError):
+            raise
+        if "unable to open" in str(exc) or "readonly" in str(exc):
+            raise DatabaseFolderUnusable(
+                f"cannot write the database {path} or the files beside it: {exc}"
+            ) from exc
         raise StorageError(f"cannot use the database {path}: {exc}") from exc
     return Store(db, lock)
+
+
+def known_migrations() -> list[str]:
+    """The names of this version's migrations, in order."""
+    return [migration.name for migration in migrations.pending(Database(memory=True))]
+
+
+def unknown_migrations(db: Database) -> list[str]:
+    """Migrations applied to `db` that this version does not have: a newer one wrote it."""
+    known = set(known_migrations())
+    return [applied.name for applied in migrations.applied(db) if applied.name not in known]
+
+
+def _refuse_newer(db: Database, path: Path) -> None:
+    # opening would run today's code on tomorrow's tables: refuse before any write
+    unknown = unknown_migrations(db)
+    if unknown:
+        raise SchemaTooNew(
+            f"the database {path} was written by a newer newsbot (it has migration "
+            f"{', '.join(unknown)}, unknown to this version): run that newsbot, or a "
+            "backup made before the upgrade"
+        )
+
+
+def _check_folder(path: Path) -> None:
+    """SQLite in WAL mode writes files beside the database: its folder must take them."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise DatabaseFolderUnusable(f"the folder of the database {path} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DatabaseFolderUnusable(f"cannot create files in {folder}, the database's folder")
 
 
 def _take_lock(path: Path) -> IO[str]:
@@ -40,7 +88,7 @@ def _take_lock(path: Path) -> IO[str]:
     try:
         handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
-        raise StorageError(f"cannot open {lock_path}: {exc.strerror}") from exc
+        raise DatabaseFolderUnusable(f"cannot open {lock_path}: {exc.strerror}") from exc
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -26,6 +26,10 @@ class Figures:
         )
         return [IngestError(*row) for row in rows]
 
+    def ingest_error_reasons(self) -> list[str]:
+        """Why each file that is bad now is bad (a duplicate webUrl included)."""
+        return [reason for (reason,) in self.db.execute("SELECT reason FROM ingest_errors")]
+
     def counts(self) -> dict[str, int]:
         """The figures of `/stats`."""
         one = self.db.execute(

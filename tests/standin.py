@@ -5,15 +5,19 @@ error mapping run. It records what it received, serves updates by long polling w
 offsets, validates HTML and lengths, and, when asked, enforces flood limits with real
 429 replies, refuses chats (403, chat not found, migration) and refuses image URLs.
 Benchmarks use it too. It runs in a thread of its own, so that a bot in the test's
-event loop or in a subprocess can talk to it.
+event loop or in a subprocess can talk to it; `python -m tests.standin` runs it as a
+process of its own (for benchmarks that must not count its CPU as the bot's).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import itertools
 import json
+import signal
+import sys
 import threading
 import time
 from collections import defaultdict, deque
@@ -86,7 +90,9 @@ class Stats:
 class StandIn:
     """The stand-in server. `start()` it, point PTB at `base_url`, `stop()` it."""
 
-    def __init__(self, token: str = TOKEN, flood: FloodRules | None = None) -> None:
+    def __init__(
+        self, token: str = TOKEN, flood: FloodRules | None = None, *, port: int = 0
+    ) -> None:
         self.token = token
         self.flood = flood
         self.sent: list[Sent] = []
@@ -117,7 +123,7 @@ class StandIn:
         self._new_update: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
-        self.port = 0
+        self.port = port
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -151,7 +157,7 @@ class StandIn:
         async def main() -> None:
             self._new_update = asyncio.Event()
             await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
+            site = web.TCPSite(runner, "127.0.0.1", self.port)
             await site.start()
             self.port = runner.addresses[0][1]
             ready.set()
@@ -618,3 +624,55 @@ def _error(status: int, description: str, parameters: dict[str, Any] | None = No
     if parameters:
         body["parameters"] = parameters
     return web.json_response(body, status=status)
+
+
+def main() -> None:
+    """`python -m tests.standin --port P [--per-second N ...]`: serve until SIGTERM/SIGINT.
+
+    Prints `port P` once it listens (P is the one it got when asked for 0) and, when
+    stopped, one JSON line of what it saw. It does not keep what it received (only
+    counts it), so its memory stays flat however long it runs.
+    """
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--no-flood", action="store_true", help="enforce no flood limits")
+    parser.add_argument("--per-second", type=int, default=30)
+    parser.add_argument("--private-per-second", type=int, default=1)
+    parser.add_argument("--group-per-minute", type=int, default=20)
+    parser.add_argument("--retry-after", type=int, default=1)
+    args = parser.parse_args()
+    rules = None
+    if not args.no_flood:
+        rules = FloodRules(
+            args.per_second, args.private_per_second, args.group_per_minute, args.retry_after
+        )
+    standin = StandIn(flood=rules, port=args.port).start()
+    done = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: done.set())
+    print(f"port {standin.port}", flush=True)
+    chats: set[int] = set()
+    duplicates = 0
+    while not done.wait(0.5):
+        with standin._cond:
+            sent, standin.sent = standin.sent, []
+            standin.calls.clear()
+        for message in sent:
+            if message.chat_id in chats:
+                duplicates += 1
+            chats.add(message.chat_id)
+    standin.stop()
+    stats = standin.stats
+    summary = {
+        "accepted": stats.accepted,
+        "flood_replies": stats.flood_replies,
+        "sends_in_ban": stats.sends_in_ban,
+        "repeat_chats": duplicates,
+        "errors": dict(stats.errors),
+    }
+    print(json.dumps(summary), flush=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

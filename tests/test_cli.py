@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.cli import Progress, build_parser, main
+from bot.admin import format_errors
+from bot.cli import VERB_SETTINGS, build_parser, main
+from bot.config import known_settings
+from bot.verbs import Progress
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
+from tests.conftest import ADMIN_ID, Running, eventually
 
 
 def newsbot(
@@ -30,16 +35,40 @@ def newsbot(
     )
 
 
-@pytest.mark.parametrize("verb", ["run", "ingest", "check", "preview", "stats"])
-def test_every_verb_has_help(verb: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as caught:
-        build_parser().parse_args([verb, "--help"])
-    assert caught.value.code == 0
-    assert f"newsbot {verb}" in capsys.readouterr().out
-    subparsers = build_parser()._subparsers
-    assert subparsers is not None
-    helps = {a.dest: a.help for a in subparsers._group_actions[0]._choices_actions}  # type: ignore[attr-defined]
-    assert helps[verb]
+VERBS = ["run", "ingest", "check", "preview", "stats", "errors", "db status", "db backup"]
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verb_has_help_saying_what_it_does_and_which_settings_it_reads(verb: str) -> None:
+    """`newsbot VERB --help` describes the verb and names every setting it reads."""
+    result = newsbot(*verb.split(), "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())  # argparse wraps lines
+    says_what = re.search(rf"usage: newsbot {verb} .*?\] ?[A-Z .\[\]]*? ([A-Z][^.]+\.)", text)
+    assert says_what is not None and len(says_what.group(1)) > 20, text
+    named = set(re.findall(r"\b(?:NEWSBOT|TELEGRAM)_[A-Z_]+", text.split("settings read:")[1]))
+    assert named, f"no settings named in the help of {verb}"
+    assert named <= known_settings()
+    expected = set(VERB_SETTINGS.get(verb, known_settings()))
+    assert expected <= named
+    if verb in ("stats", "errors", "db status", "db backup"):
+        assert "NEWSBOT_DB" in named
+    if verb == "ingest":
+        assert {"NEWSBOT_DB", "NEWSBOT_ARTICLES_DIR", "NEWSBOT_MAX_FILE_BYTES"} <= named
+
+
+def test_every_verb_of_the_parser_is_in_the_help_test() -> None:
+    """A verb added later cannot skip the help test above."""
+    parser = build_parser()
+    found = []
+    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
+        for name, sub in action.choices.items():  # type: ignore[union-attr]
+            if sub._subparsers is None:
+                found.append(name)
+            else:
+                for inner in sub._subparsers._group_actions:
+                    found.extend(f"{name} {each}" for each in inner.choices)
+    assert sorted(found) == sorted(VERBS)
 
 
 def test_run_without_token_prints_one_line_and_exits_2(tmp_path: Path) -> None:
@@ -94,7 +123,12 @@ def test_ingest_imports_without_queueing_and_summarises(
     assert len(store.listing.latest(10)) == 3
     store.close()
     assert main(["ingest", str(folder)]) == 0
-    assert "imported 0, updated 0, unchanged 6" in capsys.readouterr().out
+    rerun = capsys.readouterr().out
+    # the bad files are unchanged, so not read again: they are still reported
+    assert (
+        "imported 0, updated 0, unchanged 6, drafts 0, removed 0, duplicates 0, errors 2" in rerun
+    )
+    assert "1  title is missing" in rerun and "1  invalid YAML" in rerun
 
 
 def test_check_reports_each_problem_and_exits_1(tmp_path: Path) -> None:
@@ -125,10 +159,109 @@ def test_preview_prints_the_push(capsys: pytest.CaptureFixture[str]) -> None:
 def test_stats_prints_the_figures(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    open_store(tmp_path / "s.db").close()
     monkeypatch.setenv("NEWSBOT_DB", str(tmp_path / "s.db"))
     assert main(["stats"]) == 0
     out = capsys.readouterr().out
     assert "Active chats: 0" in out and "Pushes: 0 sent, 0 pending, 0 failed" in out
+
+
+@pytest.mark.parametrize("verb", ["stats", "errors", "db status", "db backup copy.db"])
+def test_verbs_that_read_the_database_do_not_create_a_missing_one(
+    verb: str, tmp_path: Path
+) -> None:
+    """A mistyped NEWSBOT_DB is said to be missing (exit 2), not replaced by an empty database."""
+    db = tmp_path / "typo.db"
+    result = newsbot(*verb.split(), env={"NEWSBOT_DB": str(db)}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"newsbot: no database at {db} (NEWSBOT_DB): `newsbot run` or `newsbot ingest` creates it"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "db", ["missing-folder/newsbot.db", "a-file/newsbot.db", "/proc/newsbot.db"]
+)
+@pytest.mark.parametrize("verb", [("ingest", "."), ("run", "--dry-run")])
+def test_a_database_folder_that_cannot_be_written_names_newsbot_db_and_exits_2(
+    db: str, verb: tuple[str, str], tmp_path: Path
+) -> None:
+    """SQLite needs its folder for the WAL: a folder missing or not writable is one line."""
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "articles").mkdir()
+    result = newsbot(*verb, env={"NEWSBOT_DB": db}, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("newsbot: NEWSBOT_DB: "), lines
+    assert "Traceback" not in result.stderr
+
+
+def test_a_global_rate_above_telegrams_free_limit_stops_every_verb_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    """NEWSBOT_RATE_GLOBAL=1000 without paid broadcasts would only earn 429s: refused at start."""
+    result = newsbot("stats", env={"NEWSBOT_RATE_GLOBAL": "1000"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("newsbot: NEWSBOT_RATE_GLOBAL is too high: Telegram allows")
+    assert "NEWSBOT_PAID_BROADCAST=true" in result.stderr
+
+
+def test_unknown_settings_in_the_environment_and_env_file_are_warned_about(
+    tmp_path: Path,
+) -> None:
+    """A misspelt name is otherwise ignored in silence; the verb still runs."""
+    (tmp_path / ".env").write_text("NEWSBOT_SCAN_INTERVALL=60\n")
+    good = write_article(tmp_path / "a.txt")
+    result = newsbot("check", str(good), env={"NEWSBOT_ADMIN_ID": "1"}, cwd=tmp_path)
+    assert result.returncode == 0
+    assert (
+        "NEWSBOT_ADMIN_ID is not a newsbot setting and is ignored (did you mean NEWSBOT_ADMIN_IDS?)"
+        in result.stderr
+    )
+    assert (
+        "NEWSBOT_SCAN_INTERVALL is not a newsbot setting and is ignored (did you mean NEWSBOT_SCAN_INTERVAL?)"
+        in result.stderr
+    )
+
+
+def test_check_accepts_folders_and_skips_what_is_not_an_article(tmp_path: Path) -> None:
+    """`check FOLDER` checks its article files (temp and hidden files left out), sorted."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    good = write_article(folder / "a.txt")
+    bad = folder / "b.txt"
+    bad.write_text("---\ntitle: [\n---\n")
+    (folder / "sedX1y2Z3").write_text("half written")
+    (folder / ".hidden").write_text("nope")
+    (folder / "sub").mkdir()
+    write_article(folder / "sub" / "c.txt")
+    single = write_article(tmp_path / "single.txt")
+    result = newsbot("check", str(folder), str(single))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{good}: ok"
+    assert lines[1].startswith(f"{bad}: invalid YAML")
+    assert lines[2:] == [f"{single}: ok"]
+    assert "1 of 3 files have problems" in result.stderr
+    recursive = newsbot("check", str(folder), env={"NEWSBOT_RECURSIVE": "true"})
+    assert f"{folder / 'sub' / 'c.txt'}: ok" in recursive.stdout.splitlines()
+
+
+async def test_errors_verb_prints_what_the_errors_command_shows(
+    running: Running, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`newsbot errors` and /errors show the same lines, read while the bot runs."""
+    running.write("bad.txt", title=None)
+    running.write("worse.txt", webUrl="not a url")
+    await eventually(lambda: len(running.store.figures.ingest_errors()) == 2)
+    reply = await running.command(ADMIN_ID, "/errors")
+    monkeypatch.setenv("NEWSBOT_DB", str(running.bot.config.db_path))
+    assert main(["errors"]) == 0
+    printed = capsys.readouterr().out.rstrip("\n")
+    assert printed == reply
+    assert "bad.txt: title is missing" in printed and printed.startswith("Bad article files")
+    assert format_errors([], html=False) == "No bad article files."
 
 
 class Terminal(io.StringIO):

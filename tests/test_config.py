@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from bot.config import known_settings, load_config, unknown_settings
 from bot.errors import ConfigError
 from tests.standin import TOKEN
+from tests.test_docs import settings_read_by_the_code
 
 
 def test_defaults_match_the_product_contract() -> None:
@@ -71,3 +72,48 @@ def test_malformed_setting_names_the_variable_and_why(name: str, value: str) -> 
 
 def test_config_repr_hides_the_token() -> None:
     assert TOKEN not in repr(load_config({"TELEGRAM_BOT_TOKEN": TOKEN}))
+
+
+def test_global_rate_above_the_free_limit_is_refused_with_the_reason() -> None:
+    """Telegram allows about 30 messages/s without paid broadcasts: 1000 would only flood."""
+    with pytest.raises(ConfigError) as caught:
+        load_config({"NEWSBOT_RATE_GLOBAL": "1000"})
+    assert str(caught.value) == (
+        "NEWSBOT_RATE_GLOBAL is too high: Telegram allows about 30 messages/s, more only with "
+        "paid broadcasts (NEWSBOT_PAID_BROADCAST=true, up to 1000), got 1000"
+    )
+    assert load_config({"NEWSBOT_RATE_GLOBAL": "30"}).rate_global == 30
+
+
+def test_paid_broadcasts_allow_a_global_rate_up_to_1000() -> None:
+    """NEWSBOT_PAID_BROADCAST=true lifts the limit to 1000 messages/s and no further."""
+    config = load_config({"NEWSBOT_PAID_BROADCAST": "true", "NEWSBOT_RATE_GLOBAL": "1000"})
+    assert config.paid_broadcast and config.rate_global == 1000
+    assert not load_config({}).paid_broadcast
+    with pytest.raises(ConfigError, match="paid broadcasts allow up to 1000 messages/s, got 1001"):
+        load_config({"NEWSBOT_PAID_BROADCAST": "true", "NEWSBOT_RATE_GLOBAL": "1001"})
+    with pytest.raises(ConfigError, match="NEWSBOT_PAID_BROADCAST is invalid"):
+        load_config({"NEWSBOT_PAID_BROADCAST": "maybe"})
+
+
+def test_unknown_setting_names_are_warned_about_with_the_closest_known_name(
+    tmp_path: Path,
+) -> None:
+    """A misspelt setting is silently ignored otherwise: say so, and what was probably meant."""
+    env = tmp_path / ".env"
+    env.write_text("NEWSBOT_SCAN_INTERVALL=60\nNEWSBOT_DB=x.db\nOTHER_TOOL=1\n")
+    warnings = unknown_settings({"NEWSBOT_RATE_GLOBL": "5", "NEWSBOT_ZZZ": "1", "PATH": "/"}, env)
+    assert warnings == [
+        "NEWSBOT_RATE_GLOBL is not a newsbot setting and is ignored "
+        "(did you mean NEWSBOT_RATE_GLOBAL?)",
+        "NEWSBOT_SCAN_INTERVALL is not a newsbot setting and is ignored "
+        "(did you mean NEWSBOT_SCAN_INTERVAL?)",
+        "NEWSBOT_ZZZ is not a newsbot setting and is ignored",
+    ]
+    assert unknown_settings({"NEWSBOT_DB": "a", "NEWSBOT_PAID_BROADCAST": "true"}) == []
+
+
+def test_known_settings_are_every_name_the_documents_list() -> None:
+    """The warning's list of names is the one the code reads, not a copy that can drift."""
+    assert known_settings() >= {"NEWSBOT_DB", "NEWSBOT_PAID_BROADCAST", "TELEGRAM_BOT_TOKEN"}
+    assert known_settings() == settings_read_by_the_code()

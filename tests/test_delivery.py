@@ -15,7 +15,7 @@ from bot.metrics import Metrics
 from bot.wiring import build_pacer
 from storage import Article, Image, Store
 from storage.store import FileState
-from tests.conftest import Running, eventually
+from tests.conftest import Running, eventually, start_bot, stop_bot, with_settings
 from tests.feeds import follow as follow_feed
 from tests.feeds import follows
 from tests.standin import TOKEN, StandIn
@@ -265,3 +265,30 @@ async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one
     [in_chat] = running.standin.messages_to(12)
     assert int(in_thread.params["message_thread_id"]) == 7
     assert "message_thread_id" not in in_chat.params
+
+
+async def test_paid_broadcast_setting_sends_pushes_with_allow_paid_broadcast(
+    config: Config, standin: StandIn
+) -> None:
+    """NEWSBOT_PAID_BROADCAST=true: pushes carry allow_paid_broadcast (else Telegram holds them
+    to 30/s); command replies never do, and without the setting no send does."""
+    bot, task, stop = await start_bot(with_settings(config, paid_broadcast=True), standin)
+    running = Running(bot, standin, config.articles_dir)
+    try:
+        follow(running, 31)
+        publish(running)
+        await settled(running)
+        await running.command(31, "/help")
+    finally:
+        await stop_bot(bot, task, stop)
+    push, reply = standin.messages_to(31)
+    assert push.params.get("allow_paid_broadcast") == "true"  # form-encoded, as PTB sends it
+    assert "allow_paid_broadcast" not in reply.params
+
+
+async def test_pushes_are_not_paid_broadcasts_by_default(running: Running) -> None:
+    """Without the setting, no push asks Telegram for a paid broadcast."""
+    follow(running, 32)
+    publish(running)
+    await settled(running)
+    assert "allow_paid_broadcast" not in running.standin.messages_to(32)[0].params

@@ -8,7 +8,9 @@ import pytest
 
 from bot.errors import ArticleError
 from bot.files import is_ignored_name, read_article_file
-from tests.articles import article_text
+from bot.ingest import Ingestor
+from storage import open_store
+from tests.articles import article_text, write_article
 
 
 def test_oversized_file_is_refused(tmp_path: Path) -> None:
@@ -35,15 +37,52 @@ def test_symlink_inside_the_folder_is_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", [".hidden", "a.txt~", ".a.txt.swp", "a.txt.swp", "a.tmp", "a.part"]
+    "name",
+    [
+        ".hidden",
+        "a.tmp",
+        "sedAb3x9Z",  # sed -i
+        ".a.txt.Xy12Qz",  # rsync
+        ".a.txt.swp",  # vim
+        "a.txt.swp",
+        ".a.txt.swx",
+        "4913",
+        "a.txt~",
+        "#a.txt#",  # emacs
+        ".#a.txt",
+        "a.txt.part",  # downloads
+        "a.txt.crdownload",
+    ],
 )
-def test_editor_and_temp_files_are_ignored(name: str) -> None:
+def test_temp_files_of_common_tools_are_ignored(name: str) -> None:
+    """The names sed, rsync, vim, emacs and browsers write beside a file are never articles."""
     assert is_ignored_name(name)
 
 
-def test_ordinary_names_are_not_ignored() -> None:
-    assert not is_ignored_name("000_3f6c152225941a7d.txt")
-    assert not is_ignored_name("article.md")
+@pytest.mark.parametrize(
+    "name", ["000_3f6c152225941a7d.txt", "article.md", "sedan.txt", "sedimentary", "49130", "#1"]
+)
+def test_ordinary_names_are_not_ignored(name: str) -> None:
+    """Names that only look like a tool's temp file are still read as articles."""
+    assert not is_ignored_name(name)
+
+
+def test_sed_in_place_edit_leaves_nothing_that_is_read_or_warned_about(tmp_path: Path) -> None:
+    """The real `sed -i` temp name, present mid-edit, is skipped by a scan without an error."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_article(folder / "a.txt")
+    # what the folder holds while sed -i rewrites a.txt: its half-written temp file
+    (folder / "sedQ2v9Lk").write_text("---\ntitle: [\n")
+    for name in ("4913", "#a.txt#", ".a.txt.Xy12Qz", "a.txt.part", "b.txt.crdownload"):
+        (folder / name).write_text("not yaml: [")
+    store = open_store(tmp_path / "n.db")
+    try:
+        ingestor = Ingestor(store, folder, max_bytes=10_000, recursive=False)
+        found = ingestor.scan({})
+        assert [path.name for path in found.changed] == ["a.txt"]
+    finally:
+        store.close()
 
 
 def test_symlink_loop_is_refused(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import io
 import os
 from pathlib import Path
 
-from bot.cli import ingest_command
 from bot.config import Config
+from bot.verbs import ingest_command
 from storage import Store, open_store
 from tests.articles import write_article
 

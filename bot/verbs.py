@@ -1,0 +1,187 @@
+"""The one-shot verbs over article files and the database: ingest, check, preview, stats,
+errors. Each prints its result and returns the exit code."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+
+from tqdm import tqdm
+
+from bot.admin import ERRORS_SHOWN, format_errors, format_stats
+from bot.config import Config
+from bot.errors import ArticleError, ConfigError
+from bot.files import is_ignored_name, read_article_file
+from bot.parsing import parse_article_bytes
+from bot.reconcile import Reconciliation
+from bot.rendering import render_push
+from storage import open_store
+
+DUPLICATE = "duplicate webUrl"  # how storage names a file whose webUrl another file holds
+
+
+def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> int:
+    """Import a folder once, without queueing any push; print a summary.
+
+    The duplicates and errors are the files bad now, read in this pass or an earlier
+    one: a rerun over unchanged bad files still reports them.
+    """
+    from bot.wiring import build_ingestor  # here: Telegram's library loads only when needed
+
+    out = out or sys.stdout
+    if not folder.is_dir():
+        raise ConfigError(f"not a folder: {folder}")
+    store = open_store(config.db_path)
+    try:
+        ingestor = build_ingestor(config, store, folder)
+        started = time.perf_counter()
+        reconciliation = Reconciliation(ingestor, queue=False, parallel=True)
+        found = reconciliation.compare()
+        reconciliation.remove_gone()
+        outcome: Counter[str] = Counter()
+        progress = Progress(len(reconciliation.to_read), sys.stderr)
+        done = 0
+        while (batch := reconciliation.read_next()) is not None:
+            outcome.update(change.kind for change in reconciliation.store(batch))
+            outcome["draft"] += sum(
+                1
+                for loaded in batch
+                if loaded.error is None
+                and loaded.article is not None
+                and not loaded.article.published
+            )
+            done += len(batch)
+            progress.update(done)
+        progress.done()
+        elapsed = time.perf_counter() - started
+        reasons = store.figures.ingest_error_reasons()
+    finally:
+        store.close()
+    duplicates = sum(1 for reason in reasons if reason.startswith(DUPLICATE))
+    errors = Counter(reason.split(":")[0] for reason in reasons if not reason.startswith(DUPLICATE))
+    unchanged = outcome["unchanged"] + found.total - len(reconciliation.to_read)
+    print(
+        f"imported {outcome['new']}, updated "
+        f"{outcome['edited'] + outcome['published'] + outcome['unpublished']}, "
+        f"unchanged {unchanged}, drafts {outcome['draft']}, removed {len(found.gone)}, "
+        f"duplicates {duplicates}, errors {errors.total()} "
+        f"in {elapsed:.1f}s (no pushes queued)",
+        file=out,
+    )
+    for reason, count in errors.most_common():
+        print(f"  {count:6d}  {reason}", file=out)
+    if reasons:
+        print("`newsbot errors` lists the files", file=out)
+    return 0
+
+
+class _Bar(tqdm):  # type: ignore[type-arg]  # generic in the stubs only
+    # no monitor thread: the bar is redrawn after every batch anyway, and the
+    # monitor's thread would outlive the bar
+    monitor_interval = 0
+
+
+class Progress:
+    """tqdm's bar on a terminal; a plain line per tenth otherwise (logs, pipes, CI)."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.stream = stream
+        self.bar = (
+            _Bar(total=total, file=stream, desc="ingest", unit=" files", dynamic_ncols=True)
+            if total and stream.isatty()
+            else None
+        )
+        self.last_tenth = 0
+
+    def update(self, done: int) -> None:
+        if not self.total:
+            return
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+        elif 10 * done // self.total > self.last_tenth:
+            self.last_tenth = 10 * done // self.total
+            print(f"ingest: {done}/{self.total} files", file=self.stream)
+
+    def done(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def check_command(config: Config, paths: list[Path]) -> int:
+    """Validate files, and the article files of folders: one line each, exit 1 if any is bad."""
+    bad = checked = 0
+    for given in paths:
+        if given.is_dir():
+            files = [(path, given) for path in article_files(given, recursive=config.recursive)]
+            if not files:
+                print(f"{given}: no article files", file=sys.stderr)
+        else:
+            files = [(given, given.parent)]
+        for path, root in files:
+            checked += 1
+            try:
+                raw = read_article_file(path, root, config.max_file_bytes)
+                article = parse_article_bytes(raw.data)
+            except ArticleError as error:
+                bad += 1
+                print(f"{path}: {error}")
+                continue
+            print(f"{path}: {'ok' if article.published else 'draft'}")
+    if bad:
+        print(f"{bad} of {checked} files have problems", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def article_files(folder: Path, *, recursive: bool) -> list[Path]:
+    """The files of a folder that may be articles (by name), sorted; subfolders if recursive."""
+    found = []
+    for path in sorted(folder.iterdir()):
+        if is_ignored_name(path.name):
+            continue
+        if path.is_dir():
+            if recursive:
+                found.extend(article_files(path, recursive=True))
+        else:
+            found.append(path)
+    return found
+
+
+def preview_command(config: Config, file: Path) -> int:
+    """Print the push an article file would become."""
+    try:
+        raw = read_article_file(file, file.parent, config.max_file_bytes)
+        article = parse_article_bytes(raw.data)
+    except ArticleError as error:
+        print(f"{file}: {error}", file=sys.stderr)
+        return 1
+    push = render_push(article)
+    print(push.html)
+    if push.photo_url:
+        print(f"\n[photo: {push.photo_url}]")
+    if not article.published:
+        print("\n[draft: not pushed until published: true]")
+    return 0
+
+
+def stats_command(config: Config) -> int:
+    """The figures of /stats, from an existing database."""
+    store = open_store(config.db_path, create=False)
+    try:
+        print(format_stats(store.figures.counts()))
+    finally:
+        store.close()
+    return 0
+
+
+def errors_command(config: Config) -> int:
+    """What /errors shows: the latest bad article files and why."""
+    store = open_store(config.db_path, create=False)
+    try:
+        print(format_errors(store.figures.ingest_errors(ERRORS_SHOWN), html=False))
+    finally:
+        store.close()
+    return 0
