@@ -197,7 +197,9 @@ class Sender:
             self._retry(row, f"unexpected: {error!r}", self._backoff(row))
         else:
             now = self.clock()
-            self.store.outbox.mark_sent(row.id, message_id, now)
+            with self.store.db.atomic():  # one commit per send
+                self.store.outbox.mark_sent(row.id, message_id, now)
+                self.following.record(row)
             if row.target_id is None:  # edits and retractions are not pushes
                 self.metrics.sent.inc()
                 self.metrics.send_latency.observe(now - started)

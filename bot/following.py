@@ -58,6 +58,7 @@ class Follower:
         self.story_threads = story_threads
         self.rate_limit_args = rate_limit_args
         self.clock = clock
+        self._shown: dict[int, Shown] = {}  # sent, not yet recorded: push row -> shown
 
     def reply_to(self, row: Delivery, article: Article) -> ReplyParameters | None:
         """A new push of a developing story answers the feed's message of an earlier one."""
@@ -71,10 +72,15 @@ class Follower:
     def remember(self, row: Delivery, push: Push | None) -> None:
         """What a push's message shows once sent (None: the plain-text fallback)."""
         if push is None:
-            shown = Shown(False, None, None)
+            self._shown[row.id] = Shown(False, None, None)
         else:
-            shown = Shown(push.photo_url is not None, push.photo_url, push.html)
-        self.store.followups.record_shown(row.id, shown)
+            self._shown[row.id] = Shown(push.photo_url is not None, push.photo_url, push.html)
+
+    def record(self, row: Delivery) -> None:
+        """Store what `remember` kept of a sent push (in the transaction that marks it sent)."""
+        shown = self._shown.pop(row.id, None)
+        if shown is not None:
+            self.store.followups.record_shown(row.id, shown)
 
     async def send(self, row: Delivery) -> int:
         """Edit or retract the message of the push `row.target_id`; its message id."""
