@@ -33,8 +33,17 @@ def format_stats(figures: dict[str, int]) -> str:
             f"Retractions: {figures['retractions_sent']} sent, "
             f"{figures['retractions_pending'] + figures['retractions_sending']} pending",
             f"Ingest errors: {figures['ingest_errors']}",
+            *_flood_line(figures),
         ]
     )
+
+
+def _flood_line(figures: dict[str, int]) -> list[str]:
+    """Chats whose pushes wait out a Telegram flood limit, if any."""
+    if not figures.get("flood_held_chats"):
+        return []
+    until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(figures["flood_held_until"]))
+    return [f"Held by flood wait: {figures['flood_held_chats']} chats, until {until}"]
 
 
 ERRORS_SHOWN = 12  # 12 x ~280 characters: one message

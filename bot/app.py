@@ -29,6 +29,9 @@ from telegram.ext import (
 
 from bot.admin import AdminCommands
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_commands
+from bot.commands.permissions import may_post
+from bot.commands.settings import SettingsCommands
+from bot.commands.transfer import TransferCommands
 from bot.config import Config
 from bot.delivery import Sender
 from bot.errors import ConfigError
@@ -36,12 +39,17 @@ from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.watcher import Watcher
 from storage import NewsbotError, Store
+from storage.errors import database_busy
 
 log = logging.getLogger(__name__)
 
 CommandCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 USER_BURST = 5  # commands a user may send at once ...
 USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
+BUSY_REPLY = "The database is busy right now; please send that again in a minute."
+# CommandHandler's default takes messages and their edits; commands posted in a channel
+# count too, but an edit never runs a command again (editing /broadcast would resend it)
+COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 
 
 @dataclass
@@ -110,6 +118,8 @@ class NewsBot:
         self.watcher = watcher
         self.metrics = metrics
         self.commands = Commands(store)
+        self.settings = SettingsCommands(store, self.commands.targets, sender.feeds.changed)
+        self.transfer = TransferCommands(store, self.commands.permissions, sender.feeds.changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
         self.telegram_polling = False
@@ -129,7 +139,7 @@ class NewsBot:
 
     def command_handlers(self) -> dict[str, CommandCallback]:
         """Each command of the menus (`bot.commands`) with the method that answers it."""
-        commands, admin = self.commands, self.admin
+        commands, admin, settings = self.commands, self.admin, self.settings
         return {
             "start": commands.start_command,
             "help": commands.help_command,
@@ -141,6 +151,11 @@ class NewsBot:
             "filter": commands.filter_command,
             "latest": commands.latest_command,
             "search": commands.search_command,
+            "top": settings.top_command,
+            "settings": settings.settings_command,
+            "set": settings.set_command,
+            "export": self.transfer.export_command,
+            "import": self.transfer.import_command,
             "stop": commands.stop_command,
             "stats": admin.stats_command,
             "broadcast": admin.broadcast_command,
@@ -153,25 +168,52 @@ class NewsBot:
         app = self.application
         app.add_handler(TypeHandler(Update, self.guard.check), group=-1)
         for name, callback in self.command_handlers().items():
-            app.add_handler(CommandHandler(name, callback))
+            app.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
+        # settings buttons, perhaps scoped to another chat or thread (`targets.SCOPE_MARK`)
+        app.add_handler(
+            CallbackQueryHandler(self.settings.button_pressed, pattern=r"^(>[^|]*\|)?cfg:")
+        )
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
+        # an exported document sent back with the caption /import
+        app.add_handler(
+            MessageHandler(
+                filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
+                self.transfer.import_command,
+            )
+        )
         app.add_handler(
             ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
         )
-        app.add_handler(MessageHandler(filters.COMMAND, self.commands.unknown_command))
+        app.add_handler(ChatMemberHandler(self.member_changed, ChatMemberHandler.CHAT_MEMBER))
+        # not in channels: the answer would reach every reader of the channel
+        app.add_handler(
+            MessageHandler(
+                filters.COMMAND & ~filters.ChatType.CHANNEL & ~filters.UpdateType.EDITED,
+                self.commands.unknown_command,
+            )
+        )
         app.add_error_handler(self.error_handler)
 
     async def membership_changed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The bot was added to, removed from, or blocked in a chat."""
+        """The bot was added to, promoted or demoted in, removed from, or blocked in a chat:
+        it is sent to while it may post there."""
         member = update.my_chat_member
         assert member is not None
         chat = member.chat
+        self.commands.permissions.forget_chat(chat.id)
         status = member.new_chat_member.status
-        if status in ("kicked", "left"):
+        if not may_post(member.new_chat_member):
             cancelled = self.store.chats.deactivate(chat.id)
-            log.info("removed from chat %d (%s); %d pushes cancelled", chat.id, status, cancelled)
+            log.info(
+                "may not post in chat %d any more (%s); %d pushes cancelled",
+                chat.id,
+                status,
+                cancelled,
+            )
             return
-        if self.store.chats.register(chat.id, chat.type, chat.title) and chat.type != "private":
+        new = self.store.chats.register(chat.id, chat.type, chat.title or chat.username)
+        # a greeting in a channel would reach every one of its subscribers: none there
+        if new and chat.type not in ("private", "channel"):
             await context.bot.send_message(
                 chat.id,
                 "Thanks for adding me! A group admin can /subscribe &lt;topic&gt; "
@@ -179,13 +221,31 @@ class NewsBot:
                 parse_mode="HTML",
             )
 
+    async def member_changed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Someone's rights in a chat changed: ask Telegram afresh who may manage it."""
+        if update.chat_member is not None:
+            self.commands.permissions.forget_chat(update.chat_member.chat.id)
+
     async def error_handler(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Everything unexpected in a handler ends here, logged with its traceback."""
         error = context.error
         if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_chat:
             self.store.chats.deactivate(update.effective_chat.id)
             return
+        if error is not None and database_busy(error) and isinstance(update, Update):
+            await self._answer_busy(update)
+            raise ApplicationHandlerStop  # the rest of the update's handlers would fail too
         log.error("error while handling an update", exc_info=error)
+
+    async def _answer_busy(self, update: Update) -> None:
+        """Another process holds the database past the busy timeout: say so, not nothing."""
+        log.warning(
+            "database is locked by another process; update %d not handled", update.update_id
+        )
+        if update.callback_query is not None:
+            await update.callback_query.answer(BUSY_REPLY)
+        elif update.message is not None:
+            await update.message.reply_text(BUSY_REPLY)
 
     async def register_commands(self) -> None:
         """The command menu for everyone, and the admin commands where admins see them."""

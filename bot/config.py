@@ -40,12 +40,20 @@ class Config:
     rate_private: float = 1.0
     rate_group_per_minute: float = 20.0
     send_window: int = 8
+    retention_days: int = 30
     stop_timeout: float = 10.0
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     follow_edits: bool = True
     retract: bool = True
     story_threads: bool = True
+
+    @property
+    def base_file_url(self) -> str:
+        """File downloads: the same server's `/file/bot` path (PTB `base_file_url`), so
+        `https://api.telegram.org/bot` downloads from `https://api.telegram.org/file/bot`."""
+        head, _, tail = self.base_url.rstrip("/").rpartition("/")
+        return f"{head}/file/{tail}"
 
     def __repr__(self) -> str:
         # the token must never reach a log line, even through a repr
@@ -144,6 +152,9 @@ def _read(values: _Values, *, require_token: bool) -> Config:
             "expected messages/min > 0",
         ),
         send_window=get("NEWSBOT_SEND_WINDOW", _count, defaults.send_window, "expected 1 or more"),
+        retention_days=get(
+            "NEWSBOT_RETENTION_DAYS", _count, defaults.retention_days, "expected days >= 1"
+        ),
         stop_timeout=get(
             "NEWSBOT_STOP_TIMEOUT", _positive, defaults.stop_timeout, "expected seconds > 0"
         ),

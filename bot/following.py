@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from bot.rendering import Push, render_push, render_withdrawn
+from bot.rendering import Push, render_compact, render_push, render_withdrawn
 from storage import Article, Delivery, Store
 from storage.followups import FollowTarget, Shown
 
@@ -69,12 +69,13 @@ class Follower:
             return None
         return ReplyParameters(anchor, allow_sending_without_reply=True)
 
-    def remember(self, row: Delivery, push: Push | None) -> None:
+    def remember(self, row: Delivery, push: Push | None, *, compact: bool = False) -> None:
         """What a push's message shows once sent (None: the plain-text fallback)."""
         if push is None:
             self._shown[row.id] = Shown(False, None, None)
         else:
-            self._shown[row.id] = Shown(push.photo_url is not None, push.photo_url, push.html)
+            shown = Shown(push.photo_url is not None, push.photo_url, push.html, compact)
+            self._shown[row.id] = shown
 
     def record(self, row: Delivery) -> None:
         """Store what `remember` kept of a sent push (in the transaction that marks it sent)."""
@@ -115,18 +116,30 @@ class Follower:
     async def _edit(self, row: Delivery, target: FollowTarget, article: Article) -> None:
         shown = target.shown or _guess_shown(article)
         if not shown.as_photo:
-            push = render_push(article, with_image=False)
-            if push.html == shown.html:
+            # the look it was sent in: the compact line without a preview, or the full text
+            html = (
+                render_compact(article)
+                if shown.compact
+                else render_push(article, with_image=False).html
+            )
+            if html == shown.html:
                 raise Unneeded
+            preview = (
+                LinkPreviewOptions(is_disabled=True)
+                if shown.compact
+                else LinkPreviewOptions(url=article.url)
+            )
             await self.bot.edit_message_text(
-                push.html,
+                html,
                 row.chat_id,
                 target.message_id,
                 parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(url=article.url),
+                link_preview_options=preview,
                 rate_limit_args=self.rate_limit_args,
             )
-            self.store.followups.record_shown(target.push_id, Shown(False, None, push.html))
+            self.store.followups.record_shown(
+                target.push_id, Shown(False, None, html, shown.compact)
+            )
             return
         push = render_push(article, caption=True)
         photo = push.photo_url or shown.photo  # an article that lost its image keeps the photo
@@ -164,7 +177,7 @@ class Follower:
                 rate_limit_args=self.rate_limit_args,
             )
         self.store.followups.record_shown(
-            target.push_id, Shown(shown.as_photo, shown.photo, notice)
+            target.push_id, Shown(shown.as_photo, shown.photo, notice, shown.compact)
         )
 
     async def _edit_caption(self, row: Delivery, target: FollowTarget, html: str) -> None:

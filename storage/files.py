@@ -52,9 +52,14 @@ class Files:
         self.topics = topics
         self.followups = followups
 
-    def file_states(self) -> dict[str, FileState]:
-        """Every known file with the size, mtime and hash last seen."""
-        rows = self.db.execute("SELECT path, size, mtime_ns, hash FROM files")
+    def file_states(self, paths: Sequence[str] | None = None) -> dict[str, FileState]:
+        """Every known file (or those of `paths`) with the size, mtime and hash last seen."""
+        select = "SELECT path, size, mtime_ns, hash FROM files"
+        if paths is None:
+            rows = self.db.execute(select)
+        else:
+            marks = ", ".join("?" * len(paths))
+            rows = self.db.execute(f"{select} WHERE path IN ({marks})", list(paths))
         return {path: FileState(size, mtime, digest) for path, size, mtime, digest in rows}
 
     def file_state(self, path: str) -> FileState | None:
@@ -275,7 +280,8 @@ class Files:
         )
 
 
-def _iso(moment: datetime) -> str:
+def sortable_time(moment: datetime) -> str:
+    """A moment as the `sort_at` column holds it: UTC text that sorts like time."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -293,7 +299,7 @@ def _article_values(
     path: str, article: Article, first_seen: float, now: float, data_json: str | None
 ) -> dict[str, Any]:
     """The columns of an article's row (all but `present`, which a stored file sets)."""
-    published_at = _iso(article.published_at) if article.published_at else None
+    published_at = sortable_time(article.published_at) if article.published_at else None
     return {
         "url": article.url,
         "path": path,
@@ -303,7 +309,7 @@ def _article_values(
         "published": int(article.published),
         "visible": int(article.published),
         "published_at": published_at,
-        "sort_at": published_at or _iso(datetime.fromtimestamp(first_seen, UTC)),
+        "sort_at": published_at or sortable_time(datetime.fromtimestamp(first_seen, UTC)),
         "first_seen_at": first_seen,
         "updated_at": now,
         "quality": article.quality,

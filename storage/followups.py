@@ -25,11 +25,13 @@ FOLLOW_KINDS = ("edit", "retract")
 
 @dataclass(frozen=True, slots=True)
 class Shown:
-    """What a sent push shows: a photo with an HTML caption, or a text (html None: plain)."""
+    """What a sent push shows: a photo with an HTML caption, or a text (html None: plain;
+    `compact`: the one-line look, without a link preview)."""
 
     as_photo: bool
     photo: str | None
     html: str | None
+    compact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,7 @@ class Followups:
         """What the push's message shows now (after its send, or an edit)."""
         self.db.execute(
             "UPDATE deliveries SET shown = ? WHERE id = ?",
-            [json.dumps([shown.as_photo, shown.photo, shown.html]), push_id],
+            [json.dumps([shown.as_photo, shown.photo, shown.html, shown.compact]), push_id],
         )
 
     def reply_anchor(self, feed_id: int, urls: list[str]) -> int | None:
@@ -164,5 +166,5 @@ def _shown_fields(article: Article) -> tuple[object, ...]:
 def _shown_from_json(text: str | None) -> Shown | None:
     if text is None:
         return None
-    as_photo, photo, html = json.loads(text)
-    return Shown(bool(as_photo), photo, html)
+    as_photo, photo, html, *compact = json.loads(text)
+    return Shown(bool(as_photo), photo, html, bool(compact and compact[0]))

@@ -87,8 +87,8 @@ class Feed:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One row of the outbox: a push of an article, or a broadcast text, to one feed; or an
-    edit or retraction of the sent push `target_id`."""
+    """One row of the outbox: a push of an article, a broadcast text, or a digest of
+    articles (`kind`), to one feed; or an edit or retraction of the sent push `target_id`."""
 
     id: int
     feed_id: int

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 
 from sqlite_utils import Database
 
 from storage.models import Article, Delivery
+from storage.settings import feeds_lacking_required, mentions, searchable
+
+# which rows `ready` hands out, and which open rows of the same chat hold one back:
+# pushes (and broadcasts, digests) wait for the chat's older ones; edits and retractions
+# wait for every push of the chat and for the older ones of their own that are due
+FIRST = ("d.target_id IS NULL", "(o.target_id IS NULL AND o.id < d.id)")
+FOLLOWING = (
+    "d.target_id IS NOT NULL",
+    "(o.target_id IS NULL OR (o.id < d.id AND o.not_before <= :now))",
+)
 
 
 class Outbox:
-    """Delivery rows: pending -> sending -> sent | failed | cancelled."""
+    """Delivery rows: pending -> sending -> sent | failed | cancelled.
+
+    A push to a feed in quiet hours or with a digest waits `held` until its digest
+    (`storage.digests`) takes it: held -> digested.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -35,6 +48,7 @@ class Outbox:
                         SELECT topic FROM article_topics WHERE article_id = :article)))
               AND (f.min_quality IS NULL OR :quality IS NULL OR :quality >= f.min_quality)
               AND f.id NOT IN (SELECT value FROM json_each(:muted))
+              AND f.id NOT IN (SELECT value FROM json_each(:lacking))
             ON CONFLICT (article_id, feed_id) WHERE kind = 'push'
             DO UPDATE SET state = 'pending', attempts = 0, not_before = 0,
                           last_error = NULL, updated_at = excluded.updated_at
@@ -45,6 +59,7 @@ class Outbox:
                 "now": now,
                 "quality": article.quality,
                 "muted": json.dumps(self._muted_feeds(article)),
+                "lacking": json.dumps(feeds_lacking_required(self.db, article)),
             },
         )
         return cursor.rowcount
@@ -52,10 +67,10 @@ class Outbox:
     def _muted_feeds(self, article: Article) -> list[int]:
         """Feeds that muted a word of this article's title or excerpt (whole words only:
         muting "AI" does not mute "said")."""
-        text = f"{article.title}\n{article.excerpt or ''}".casefold()
+        text = searchable(article)
         muted = set()
         for feed_id, word in self.db.execute("SELECT feed_id, word FROM mutes"):
-            if feed_id not in muted and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
+            if feed_id not in muted and mentions(text, word):
                 muted.add(feed_id)
         return sorted(muted)
 
@@ -72,7 +87,7 @@ class Outbox:
     def cancel_article(self, article_id: int, now: float) -> int:
         cursor = self.db.execute(
             "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
-            "WHERE article_id = ? AND state = 'pending'",
+            "WHERE article_id = ? AND state IN ('pending', 'held')",
             [now, article_id],
         )
         return cursor.rowcount
@@ -81,7 +96,7 @@ class Outbox:
         """Drop what was waiting for a feed that stopped."""
         cursor = self.db.execute(
             "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
-            "WHERE feed_id = ? AND state = 'pending'",
+            "WHERE feed_id = ? AND state IN ('pending', 'held')",
             [now, feed_id],
         )
         return cursor.rowcount
@@ -90,39 +105,54 @@ class Outbox:
         """Drop what was waiting for every feed of a chat the bot may no longer write to."""
         cursor = self.db.execute(
             "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
-            "WHERE feed_id IN (SELECT id FROM feeds WHERE chat_id = ?) AND state = 'pending'",
+            "WHERE feed_id IN (SELECT id FROM feeds WHERE chat_id = ?) "
+            "AND state IN ('pending', 'held')",
             [now, chat_id],
         )
         return cursor.rowcount
 
-    def move_feed(self, old_feed: int, new_feed: int) -> None:
-        """Rows of a feed merged into another (a group that became a known supergroup);
-        a push the other feed has already stays with the old one."""
-        self.db.execute(
+    def move_feed(self, old_feed: int, new_feed: int) -> int:
+        """Rows of a feed merged into another (a group that became a known supergroup, a
+        deleted forum topic); a push the other feed has already stays with the old one.
+        Returns how many rows moved."""
+        cursor = self.db.execute(
             "UPDATE OR IGNORE deliveries SET feed_id = ? WHERE feed_id = ?", [new_feed, old_feed]
         )
+        return cursor.rowcount
 
     def ready(self, limit: int, now: float, skip_chats: Iterable[int] = ()) -> list[Delivery]:
-        """Pending rows that may go now, oldest first, leaving out feeds of `skip_chats`;
-        edits and retractions of sent messages only after new messages."""
+        """The oldest open row of each chat, when it is pending and due, oldest first;
+        edits and retractions of sent messages after the chat's new messages.
+
+        One row per chat at a time (all threads of a chat share it): a chat's next row
+        waits until the one before it is settled, which keeps each chat's order and never
+        hands out a chat id that a migration or deactivation may change meanwhile. An
+        edit or retraction goes when its chat has no push waiting, and an edit still
+        waiting out its coalescing minute holds up nothing.
+        """
         skip = json.dumps(sorted(skip_chats))
-        rows = self._ready("d.target_id IS NULL", limit, now, skip)
+        rows = self._ready(FIRST, limit, now, skip)
         if len(rows) < limit:
-            rows += self._ready("d.target_id IS NOT NULL", limit - len(rows), now, skip)
+            rows += self._ready(FOLLOWING, limit - len(rows), now, skip)
         return rows
 
-    def _ready(self, which: str, limit: int, now: float, skip: str) -> list[Delivery]:
+    def _ready(self, which: tuple[str, str], limit: int, now: float, skip: str) -> list[Delivery]:
+        kinds, blocked_by = which
         rows = self.db.execute(
-            # `which` is one of the two constants of `ready`
+            # `which` is FIRST or FOLLOWING, constants of this module
             f"""
             SELECT d.id, d.feed_id, f.chat_id, f.thread_id, d.article_id, d.text,
                    d.attempts, d.last_error, d.kind, d.target_id
             FROM deliveries d JOIN feeds f ON f.id = d.feed_id
-            WHERE d.state = 'pending' AND d.not_before <= ? AND {which}
-              AND f.chat_id NOT IN (SELECT value FROM json_each(?))
-            ORDER BY d.id LIMIT ?
+            WHERE d.state = 'pending' AND d.not_before <= :now AND {kinds}
+              AND f.chat_id NOT IN (SELECT value FROM json_each(:skip))
+              AND NOT EXISTS (
+                SELECT 1 FROM feeds g JOIN deliveries o ON o.feed_id = g.id
+                WHERE g.chat_id = f.chat_id AND o.state IN ('pending', 'sending')
+                  AND o.id <> d.id AND (o.state = 'sending' OR {blocked_by}))
+            ORDER BY d.id LIMIT :limit
             """,  # noqa: S608
-            [now, skip, limit],
+            {"now": now, "skip": skip, "limit": limit},
         )
         return [Delivery(*row) for row in rows]
 
@@ -149,12 +179,15 @@ class Outbox:
             [message_id, now, delivery_id],
         )
 
-    def mark_retry(self, delivery_id: int, error: str, not_before: float, now: float) -> None:
-        """sending -> pending, to go again no earlier than `not_before`."""
+    def mark_retry(
+        self, delivery_id: int, error: str, not_before: float, now: float, *, count: bool = True
+    ) -> None:
+        """sending -> pending, to go again no earlier than `not_before`; `count=False` when
+        the send was not a failed attempt (Telegram said wait, or the chat moved)."""
         self.db.execute(
             "UPDATE deliveries SET state = 'pending', last_error = ?, not_before = ?, "
-            "updated_at = ? WHERE id = ? AND state = 'sending'",
-            [error, not_before, now, delivery_id],
+            "attempts = attempts - ?, updated_at = ? WHERE id = ? AND state = 'sending'",
+            [error, not_before, 0 if count else 1, now, delivery_id],
         )
 
     def release_if_sending(self, delivery_id: int, now: float) -> None:

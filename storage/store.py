@@ -9,6 +9,7 @@ from typing import IO
 from sqlite_utils import Database
 
 from storage.chats import Chats
+from storage.digests import Digests
 from storage.feeds import Feeds
 from storage.figures import Figures, IngestError
 from storage.files import Change, ChangeKind, Files, FileState
@@ -16,6 +17,8 @@ from storage.flags import Flags
 from storage.followups import Followups
 from storage.listing import Listing
 from storage.outbox import Outbox
+from storage.retention import Retention
+from storage.settings import Settings
 from storage.topics import TopicCounts
 
 __all__ = ["Change", "ChangeKind", "FileState", "IngestError", "Store"]
@@ -25,7 +28,8 @@ class Store:
     """One connection to the newsbot database; use it from the thread that opened it.
 
     Each concern is a repository (`chats`, `feeds`, `outbox`, `files`, `listing`,
-    `topics`, `figures`, `flags`, `followups`); callers use the one they need.
+    `topics`, `figures`, `flags`, `settings`, `digests`, `retention`, `followups`); callers
+    use the one they need.
     """
 
     def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
@@ -39,6 +43,9 @@ class Store:
         self.listing = Listing(db)
         self.figures = Figures(db)
         self.flags = Flags(db)
+        self.settings = Settings(db)
+        self.digests = Digests(db)
+        self.retention = Retention(db)
         self._lock = lock
 
     def close(self) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -109,10 +112,10 @@ class Running:
 
 
 async def start_bot(
-    config: Config, standin: StandIn
+    config: Config, standin: StandIn, clock: Callable[[], float] = time.time
 ) -> tuple[NewsBot, asyncio.Task[None], asyncio.Event]:
     store = open_store(config.db_path, exclusive=True)
-    bot = build_newsbot(config, store)
+    bot = build_newsbot(config, store, clock)
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
     await standin.until(lambda: any(m == "setMyCommands" for m, _ in standin.calls))
@@ -150,3 +153,16 @@ async def eventually(predicate: Any, timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(0.005)
+
+
+@contextlib.contextmanager
+def write_lock(database: Path) -> Iterator[None]:
+    """Another process's connection holding the database's write lock (an operator's
+    `sqlite3` shell inside BEGIN IMMEDIATE) until the block ends."""
+    other = sqlite3.connect(database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+        other.execute("COMMIT")
+    finally:
+        other.close()

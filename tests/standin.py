@@ -2,8 +2,9 @@
 
 python-telegram-bot reaches it through `base_url`, so its real requests, parsing and
 error mapping run. It records what it received, serves updates by long polling with
-offsets, validates HTML and lengths, and, when asked, enforces flood limits with real
-429 replies, refuses chats (403, chat not found, migration) and refuses image URLs.
+offsets, validates HTML and lengths, enforces Telegram's flood limits with real 429
+replies (unless a test turns them off), refuses chats (403, chat not found, migration)
+and image URLs, and knows each group's creator and admins.
 Benchmarks use it too. It runs in a thread of its own, so that a bot in the test's
 event loop or in a subprocess can talk to it; `python -m tests.standin` runs it as a
 process of its own (for benchmarks that must not count its CPU as the bot's).
@@ -39,7 +40,10 @@ BOT_USER = {
     "can_read_all_group_messages": False,
     "supports_inline_queries": False,
 }
-SEND_METHODS = {"sendMessage", "sendPhoto", "sendMediaGroup", "copyMessage", "forwardMessage"}
+SEND_METHODS = {
+    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage",
+}  # fmt: skip
+CAPTIONED = {"sendPhoto", "sendDocument"}
 EDIT_METHODS = {"editMessageText", "editMessageCaption", "editMessageMedia", "deleteMessage"}
 DELETE_WINDOW = 48 * 3600  # Telegram deletes a bot's message up to 48 hours after sending it
 NOT_MODIFIED = (
@@ -91,10 +95,17 @@ class StandIn:
     """The stand-in server. `start()` it, point PTB at `base_url`, `stop()` it."""
 
     def __init__(
-        self, token: str = TOKEN, flood: FloodRules | None = None, *, port: int = 0
+        self,
+        token: str = TOKEN,
+        flood: FloodRules | None = None,
+        *,
+        unlimited: bool = False,
+        port: int = 0,
     ) -> None:
+        """Flood limits are Telegram's (`FloodRules()`) unless `flood` says otherwise;
+        `unlimited` turns them off, for a test that says why."""
         self.token = token
-        self.flood = flood
+        self.flood = None if unlimited else flood or FloodRules()
         self.sent: list[Sent] = []
         self.edits: list[Sent] = []  # accepted edits and deletions, `method` says which
         self.bot_messages: dict[tuple[int, int], Sent] = {}  # what each message shows now
@@ -104,11 +115,17 @@ class StandIn:
         self.missing: set[int] = set()
         self.migrated: dict[int, int] = {}
         self.admins: dict[int, set[int]] = defaultdict(set)
+        self.chats: dict[int, dict[str, Any]] = {}  # what getChat knows, by id
+        self.creators: dict[int, int] = {}  # chat -> its creator's user id
+        self.bot_members: dict[int, dict[str, Any]] = {}  # chat -> the bot's own member
+        self.gone_threads: set[tuple[int, int]] = set()  # (chat, thread) deleted topics
         self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
         self.commands: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}  # file_id -> content, sent or uploaded
         self.polls = 0
         self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
         self.conflict = False  # answer getUpdates with 409, as when another process polls
+        self.outage: int | None = None  # answer every send with this status (502: an outage)
         self._updates: list[dict[str, Any]] = []
         self._delivered: list[dict[str, Any]] = []
         self._again: list[dict[str, Any]] = []
@@ -152,6 +169,7 @@ class StandIn:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         runner = web.AppRunner(app, access_log=None)
 
         async def main() -> None:
@@ -194,25 +212,102 @@ class StandIn:
         user_id: int | None = None,
         chat_type: str = "private",
         title: str | None = None,
+        reply_to: dict[str, Any] | None = None,
+        thread_id: int | None = None,
+        edited: bool = False,
     ) -> int:
-        """A user writes `text` in a chat (a command when it starts with '/')."""
+        """A user writes `text` in a chat (a command when it starts with '/'); with
+        `thread_id`, inside that topic of a forum supergroup; perhaps in reply to an
+        earlier message; `edited`: the user edited an earlier message into `text`, which
+        arrives as a new update."""
+        message = self._user_message(chat_id, user_id, chat_type, title)
+        message["text"] = text
+        if thread_id is not None:
+            message["chat"]["is_forum"] = True
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+        _mark_command(message)
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        if edited:
+            message["edit_date"] = message["date"]
+            return self.push_update({"edited_message": message})
+        return self.push_update({"message": message})
+
+    def send_document(
+        self, chat_id: int, content: bytes, *, caption: str | None = None, name: str = "f.yaml"
+    ) -> dict[str, Any]:
+        """A user sends a file (with a caption); returns the message, for replies to it."""
+        file_id = f"doc{next(self._message_ids)}"
+        self.files[file_id] = content
+        message = self._user_message(chat_id, None, "private", None)
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": name,
+            "file_size": len(content),
+        }
+        if caption is not None:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                length = len(caption.split()[0])
+                message["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": length}
+                ]
+        self.push_update({"message": message})
+        return message
+
+    def _user_message(
+        self, chat_id: int, user_id: int | None, chat_type: str, title: str | None
+    ) -> dict[str, Any]:
         user_id = chat_id if user_id is None else user_id
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
             chat["first_name"] = f"user{user_id}"
         else:
             chat["title"] = title or f"group{chat_id}"
-        message: dict[str, Any] = {
+        return {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
             "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+        }
+
+    def post(self, chat_id: int, text: str) -> int:
+        """Someone posts `text` in a channel: a `channel_post`, from the channel itself."""
+        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "channel", "title": "channel"}
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "sender_chat": chat,
             "text": text,
         }
-        if text.startswith("/"):
-            length = len(text.split()[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return self.push_update({"message": message})
+        _mark_command(message)
+        return self.push_update({"channel_post": message})
+
+    def add_chat(
+        self,
+        chat_id: int,
+        chat_type: str,
+        *,
+        username: str | None = None,
+        creator: int | None = None,
+        bot_status: str = "administrator",
+        bot_may_post: bool = True,
+        is_forum: bool = False,
+    ) -> dict[str, Any]:
+        """A group or channel getChat knows (by id, or by `@username`), its creator, and
+        the bot's own membership there (an administrator that may post, by default)."""
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type, "title": f"{chat_type}{chat_id}"}
+        if username is not None:
+            chat["username"] = username
+        if is_forum:
+            chat["is_forum"] = True
+        self.chats[chat_id] = chat
+        if creator is not None:
+            self.creators[chat_id] = creator
+        self.bot_members[chat_id] = _bot_member(chat_type, bot_status, bot_may_post)
+        return chat
 
     def press(
         self,
@@ -249,23 +344,47 @@ class StandIn:
             }
         )
 
-    def membership(self, chat_id: int, status: str, *, chat_type: str = "group") -> int:
-        """The bot's own membership in a chat changed (added, kicked, blocked)."""
-        member: dict[str, Any] = {"user": BOT_USER, "status": status}
-        if status == "kicked":
-            member["until_date"] = 0
-        if status == "member":
-            old = {"user": BOT_USER, "status": "left"}
-        else:
-            old = {"user": BOT_USER, "status": "member"}
+    def membership(
+        self, chat_id: int, status: str, *, chat_type: str = "group", may_post: bool = True
+    ) -> int:
+        """The bot's own membership in a chat changed (added, promoted, demoted, kicked,
+        blocked); `may_post` is an administrator's `can_post_messages` in a channel."""
+        member = _bot_member(chat_type, status, may_post)
+        self.bot_members[chat_id] = member
+        was = "left" if status in ("member", "administrator") else "member"
+        old = {"user": BOT_USER, "status": was}
+        chat = self.chats.get(chat_id) or {
+            "id": chat_id,
+            "type": chat_type,
+            "title": f"group{chat_id}",
+        }
         return self.push_update(
             {
                 "my_chat_member": {
-                    "chat": {"id": chat_id, "type": chat_type, "title": f"group{chat_id}"},
+                    "chat": chat,
                     "from": {"id": 1, "is_bot": False, "first_name": "admin"},
                     "date": int(time.time()),
                     "old_chat_member": old,
                     "new_chat_member": member,
+                }
+            }
+        )
+
+    def member_changed(self, chat_id: int, user_id: int, status: str) -> int:
+        """A user's membership in a chat changed (a `chat_member` update, sent to admin bots)."""
+        if status == "administrator":
+            self.admins[chat_id].add(user_id)
+        else:
+            self.admins[chat_id].discard(user_id)
+        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "supergroup", "title": "g"}
+        return self.push_update(
+            {
+                "chat_member": {
+                    "chat": chat,
+                    "from": {"id": 1, "is_bot": False, "first_name": "admin"},
+                    "date": int(time.time()),
+                    "old_chat_member": _member(user_id, "member"),
+                    "new_chat_member": _member(user_id, status),
                 }
             }
         )
@@ -366,6 +485,9 @@ class StandIn:
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
 
     def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
+        if self.outage is not None and method.startswith("send"):
+            self.stats.errors["outage"] += 1
+            return _error(self.outage, "Bad Gateway")
         for index, (predicate, status, description) in enumerate(self.failures):
             if predicate(method, params):
                 del self.failures[index]
@@ -388,6 +510,8 @@ class StandIn:
             return _ok(True)
         if method in {"getChatMember", "getChatAdministrators"}:
             return self._members(method, params)
+        if method == "getChat":
+            return self._get_chat(str(params["chat_id"]))
         if method == "editMessageReplyMarkup":
             return _ok(
                 self._message(
@@ -398,14 +522,63 @@ class StandIn:
             return self._edit(method, params)
         if method in SEND_METHODS:
             return self._send(method, params)
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            if file_id not in self.files:
+                return _error(400, "Bad Request: invalid file_id")
+            return _ok(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": file_id,
+                    "file_size": len(self.files[file_id]),
+                    "file_path": f"documents/{file_id}",
+                }
+            )
         return _error(404, "Not Found: method not found")
 
+    async def _download(self, request: web.Request) -> web.Response:
+        """`/file/bot<token>/<file_path>`: the bytes of a file getFile described."""
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        content = self.files.get(request.match_info["path"].rpartition("/")[2])
+        if content is None:
+            return _error(404, "Not Found")
+        return web.Response(body=content)
+
+    def _find_chat(self, chat_id: str) -> dict[str, Any] | None:
+        """A known chat by id or by `@username`, as Telegram resolves either."""
+        if chat_id.startswith("@"):
+            name = chat_id[1:].casefold()
+            return next(
+                (c for c in self.chats.values() if c.get("username", "").casefold() == name),
+                None,
+            )
+        return self.chats.get(int(chat_id))
+
+    def _get_chat(self, chat_id: str) -> web.Response:
+        chat = self._find_chat(chat_id)
+        if chat is None:
+            return _error(400, "Bad Request: chat not found")
+        return _ok({**chat, "accent_color_id": 0, "max_reaction_count": 11})
+
     def _members(self, method: str, params: dict[str, Any]) -> web.Response:
-        chat_id = int(params["chat_id"])
+        raw = str(params["chat_id"])
+        known = self._find_chat(raw)
+        if raw.startswith("@") and known is None:
+            return _error(400, "Bad Request: chat not found")
+        chat_id = int(known["id"]) if known is not None else int(raw)
         admins = self.admins.get(chat_id, set())
+        creator = self.creators.get(chat_id)
         if method == "getChatAdministrators":
-            return _ok([_member(user, "administrator") for user in sorted(admins)])
+            listed = [_member(user, "administrator") for user in sorted(admins - {creator})]
+            return _ok(([_member(creator, "creator")] if creator is not None else []) + listed)
         user_id = int(params["user_id"])
+        if user_id == BOT_USER["id"] and chat_id in self.bot_members:
+            return _ok(self.bot_members[chat_id])
+        if user_id == BOT_USER["id"] and chat_id in self.chats:
+            return _ok({"user": BOT_USER, "status": "left"})
+        if user_id == creator:
+            return _ok(_member(user_id, "creator"))
         return _ok(_member(user_id, "administrator" if user_id in admins else "member"))
 
     def _refusal(self, chat_id: int) -> web.Response | None:
@@ -424,20 +597,26 @@ class StandIn:
 
     def _send(self, method: str, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
+        thread = params.get("message_thread_id")
+        if thread is not None and (chat_id, int(thread)) in self.gone_threads:
+            return _error(400, "Bad Request: message thread not found")
         refused = self._refusal(chat_id)
         if refused is not None:
             return refused
         photo = params.get("photo")
         if photo is not None and BAD_IMAGE_MARK in str(photo):
             return _error(400, "Bad Request: failed to get HTTP URL content")
-        body = params.get("caption") if method == "sendPhoto" else params.get("text")
-        limit = 1024 if method == "sendPhoto" else 4096
+        body = params.get("caption") if method in CAPTIONED else params.get("text")
+        limit = 1024 if method in CAPTIONED else 4096
         if body is not None or method == "sendMessage":
             problem = _check_body(body or "", params.get("parse_mode"), limit, method)
             if problem is not None:
                 return problem
         self._note_sent(chat_id)
         message_id = next(self._message_ids)
+        document = params.get("document")
+        if isinstance(document, bytes):
+            self.files[f"sent{message_id}"] = document
         shown = visible_text(body) if body and params.get("parse_mode") == "HTML" else body
         sent = Sent(chat_id, method, shown, body, photo, params, time.time(), message_id)
         self.sent.append(sent)
@@ -576,28 +755,65 @@ def _check_body(body: str, parse_mode: str | None, limit: int, method: str) -> w
     return None
 
 
+def _mark_command(message: dict[str, Any]) -> None:
+    """Give a text that starts with '/' its bot_command entity, as Telegram does."""
+    text = message["text"]
+    if text.startswith("/"):
+        length = len(text.split()[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+
+
+def _bot_member(chat_type: str, status: str, may_post: bool) -> dict[str, Any]:
+    """The bot as a member of a chat with `status`; an administrator with full rights
+    except, in a channel, `can_post_messages` = `may_post`."""
+    member: dict[str, Any] = {"user": BOT_USER, "status": status}
+    if status == "kicked":
+        member["until_date"] = 0
+    if status == "restricted":
+        member.update(_RESTRICTED, can_send_messages=may_post, is_member=True, until_date=0)
+    if status == "administrator":
+        member.update(_ADMIN_RIGHTS)
+        if chat_type == "channel":
+            member.update(
+                can_post_messages=may_post, can_edit_messages=may_post, can_delete_messages=True
+            )
+    return member
+
+
+_ADMIN_RIGHTS: dict[str, Any] = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
+_RESTRICTED: dict[str, Any] = {
+    name: False
+    for name in (
+        "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+        "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+        "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+        "can_invite_users", "can_pin_messages", "can_manage_topics",
+    )
+}  # fmt: skip
+
+
 def _member(user_id: int, status: str) -> dict[str, Any]:
     member: dict[str, Any] = {
         "user": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
         "status": status,
     }
     if status == "administrator":
-        member.update(
-            {
-                "can_be_edited": False,
-                "is_anonymous": False,
-                "can_manage_chat": True,
-                "can_delete_messages": True,
-                "can_manage_video_chats": True,
-                "can_restrict_members": True,
-                "can_promote_members": False,
-                "can_change_info": True,
-                "can_invite_users": True,
-                "can_post_stories": False,
-                "can_edit_stories": False,
-                "can_delete_stories": False,
-            }
-        )
+        member.update(_ADMIN_RIGHTS)
+    if status == "creator":
+        member["is_anonymous"] = False
     return member
 
 
@@ -605,6 +821,9 @@ def _decode(form: dict[str, Any]) -> dict[str, Any]:
     """PTB sends nested objects as JSON strings inside the form."""
     decoded: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):  # an uploaded file (multipart)
+            decoded[key] = value.file.read()
+            continue
         if key in JSON_FIELDS and isinstance(value, str):
             try:
                 decoded[key] = json.loads(value)
@@ -646,7 +865,7 @@ def main() -> None:
         rules = FloodRules(
             args.per_second, args.private_per_second, args.group_per_minute, args.retry_after
         )
-    standin = StandIn(flood=rules, port=args.port).start()
+    standin = StandIn(flood=rules, unlimited=args.no_flood, port=args.port).start()
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: done.set())

@@ -66,6 +66,11 @@ async def test_help_lists_every_command_one_line_each(running: Running) -> None:
         "filter",
         "latest",
         "search",
+        "top",
+        "settings",
+        "set",
+        "export",
+        "import",
         "stop",
     ):
         assert sum(line.startswith(f"/{name} ") for line in lines) == 1
@@ -239,6 +244,13 @@ async def test_group_members_cannot_change_subscriptions(running: Running) -> No
 async def test_group_admins_can_change_subscriptions(running: Running) -> None:
     running.standin.admins[-50].add(7)
     reply = await running.command(-50, "/subscribe AI", user_id=7, chat_type="supergroup")
+    assert reply.startswith("Subscribed to AI")
+
+
+async def test_group_creator_can_change_subscriptions(running: Running) -> None:
+    """Telegram answers "creator", not "administrator", for the group's owner."""
+    running.standin.creators[-50] = 8
+    reply = await running.command(-50, "/subscribe AI", user_id=8, chat_type="supergroup")
     assert reply.startswith("Subscribed to AI")
 
 

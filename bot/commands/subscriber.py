@@ -12,7 +12,7 @@ from bot.commands.catalogue import SUBSCRIBER_COMMANDS
 from bot.commands.keyboards import Keyboards
 from bot.commands.permissions import Permissions
 from bot.commands.replies import nothing_about, reply_html, topics_text
-from bot.commands.targets import feed_of
+from bot.commands.targets import Targets, feed_of, here
 from bot.rendering import render_listing
 from storage import Store
 
@@ -28,16 +28,17 @@ class Commands:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.permissions = Permissions()
+        self.targets = Targets(store, self.permissions)
         self.keyboards = Keyboards(store)
 
     async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Register the chat, greet, and offer topic buttons."""
-        feed = feed_of(self.store, update)
+        target = here(self.store, update)
         text = (
             "Hello! I send you news articles from the topics you follow.\n"
             "Tap a topic below, or send /subscribe &lt;topic&gt;. /help lists every command."
         )
-        await reply_html(update, text, self.keyboards.topics(feed.id, 0))
+        await reply_html(update, text, self.keyboards.topics(target.feed.id, 0, target.scope))
 
     async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every command with one line each."""
@@ -47,18 +48,21 @@ class Commands:
 
     async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Known topics with counts; buttons toggle the chat's subscription."""
-        feed = feed_of(self.store, update)
+        target = await self.targets.of_command(update, context)
+        if target is None:
+            return
         counts = self.store.topics.counts()
         if not counts:
             await reply_html(
                 update, "No articles yet, so no topics. /subscribe &lt;topic&gt; works."
             )
             return
-        await reply_html(update, topics_text(counts), self.keyboards.topics(feed.id, 0))
+        markup = self.keyboards.topics(target.feed.id, 0, target.scope)
+        await reply_html(update, topics_text(counts), markup)
 
     async def topic_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
-        feed = feed_of(self.store, update)
+        target = here(self.store, update)
         name = " ".join(context.args or []).strip()
         if not name or len(name) > MAX_NAME:
             await reply_html(update, "Usage: /topic &lt;name&gt;, for example /topic AI")
@@ -69,12 +73,15 @@ class Commands:
             if items
             else nothing_about(name, self._close_topics(name))
         )
-        await reply_html(update, text, self.keyboards.topic(feed.id, name))
+        await reply_html(update, text, self.keyboards.topic(target.feed.id, name, target.scope))
 
     async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Follow one or several comma-separated topics, or all."""
-        feed = feed_of(self.store, update)
-        topics = _topic_args(context.args)
+        target = await self.targets.of_command(update, context)
+        if target is None:
+            return
+        feed = target.feed
+        topics = _topic_args(target.args)
         if not topics:
             await reply_html(
                 update,
@@ -82,15 +89,16 @@ class Commands:
                 f"(at most {MAX_TOPICS} topics of {MAX_NAME} characters)",
             )
             return
-        if not await self.permissions.refuse_unless_allowed(update, context):
+        if not await self.targets.may_change(update, context, target):
             return
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, True)
-            await reply_html(update, "This chat now follows every topic.")
+            await reply_html(update, f"{target.name} now follows every topic.")
             return
         self.store.feeds.subscribe(feed.id, topics)
         known = {name.casefold() for name, _ in self.store.topics.counts()}
-        lines = ["Subscribed to " + escape(", ".join(topics), quote=False) + "."]
+        whom = "" if target.name == "This chat" else f"{target.name} "
+        lines = [f"Subscribed {whom}to " + escape(", ".join(topics), quote=False) + "."]
         for topic in topics:
             if topic.casefold() not in known:
                 lines.append(nothing_about(topic, self._close_topics(topic)))
@@ -98,29 +106,35 @@ class Commands:
 
     async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop following topics, or all."""
-        feed = feed_of(self.store, update)
-        topics = _topic_args(context.args)
+        target = await self.targets.of_command(update, context)
+        if target is None:
+            return
+        feed = target.feed
+        topics = _topic_args(target.args)
         if not topics:
             await reply_html(update, "Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
             return
-        if not await self.permissions.refuse_unless_allowed(update, context):
+        if not await self.targets.may_change(update, context, target):
             return
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, False)
-            await reply_html(update, "This chat follows nothing now.")
+            await reply_html(update, f"{target.name} follows nothing now.")
             return
         removed = self.store.feeds.unsubscribe(feed.id, topics)
         names = escape(", ".join(topics), quote=False)
         if removed:
             await reply_html(update, f"Unsubscribed from {names}.")
         else:
-            await reply_html(update, f"This chat did not follow {names}. See /subscriptions.")
+            await reply_html(update, f"{target.name} did not follow {names}. See /subscriptions.")
 
     async def subscriptions_command(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         """What this chat follows, and its filters."""
-        feed = feed_of(self.store, update)
+        target = await self.targets.of_command(update, context)
+        if target is None:
+            return
+        feed = target.feed
         everything, topics = self.store.feeds.subscriptions(feed.id)
         if everything:
             follows = "every topic"
@@ -131,32 +145,42 @@ class Commands:
             )
         else:
             follows = "nothing yet (try /topics)"
-        lines = [f"This chat follows: {escape(follows, quote=False)}"]
+        lines = [f"{target.name} follows: {escape(follows, quote=False)}"]
         if feed.min_quality is not None:
             lines.append(f"Minimum quality: {feed.min_quality}")
         if feed.muted:
             lines.append("Muted words: " + escape(", ".join(feed.muted), quote=False))
+        required = self.store.settings.required(feed.id)
+        if required:
+            lines.append("Required words: " + escape(", ".join(required), quote=False))
         await reply_html(update, "\n".join(lines))
 
     async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Per-chat filters: minimum quality, muted words, clear."""
-        feed = feed_of(self.store, update)
-        args = context.args or []
+        target = await self.targets.of_command(update, context)
+        if target is None:
+            return
+        feed, args = target.feed, target.args
         action = args[0].lower() if args else ""
         rest = " ".join(args[1:]).strip()
         usage = (
-            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | clear"
+            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | "
+            "require &lt;word&gt; | unrequire &lt;word&gt; | clear"
         )
         if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
-            if await self.permissions.refuse_unless_allowed(update, context):
+            if await self.targets.may_change(update, context, target):
                 self.store.feeds.set_min_quality(feed.id, int(rest) or None)
                 await reply_html(update, f"Only articles of quality {int(rest)} or more will come.")
         elif action in ("mute", "unmute") and rest and len(rest) <= MAX_NAME:
-            if await self.permissions.refuse_unless_allowed(update, context):
+            if await self.targets.may_change(update, context, target):
                 await self._mute(update, feed.id, action, rest)
+        elif action in ("require", "unrequire") and rest and len(rest) <= MAX_NAME:
+            if await self.targets.may_change(update, context, target):
+                await self._require(update, feed.id, action, rest)
         elif action == "clear" and not rest:
-            if await self.permissions.refuse_unless_allowed(update, context):
+            if await self.targets.may_change(update, context, target):
                 self.store.feeds.clear_filters(feed.id)
+                self.store.settings.clear_required(feed.id)
                 await reply_html(update, "Filters cleared.")
         else:
             await reply_html(update, usage)
@@ -171,10 +195,24 @@ class Commands:
         else:
             await reply_html(update, f"“{shown}” was not muted.")
 
+    async def _require(self, update: Update, feed_id: int, action: str, word: str) -> None:
+        shown = escape(word, quote=False)
+        if action == "require":
+            self.store.settings.require(feed_id, word)
+            await reply_html(
+                update, f"Only articles mentioning “{shown}” (or another required word) will come."
+            )
+        elif self.store.settings.unrequire(feed_id, word):
+            await reply_html(update, f"“{shown}” is no longer required.")
+        else:
+            await reply_html(update, f"“{shown}” was not required.")
+
     async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
-        feed = feed_of(self.store, update)
-        args = context.args or []
+        target = await self.targets.of_command(update, context)
+        if target is None:
+            return
+        feed, args = target.feed, target.args
         if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 20)):
             await reply_html(update, "Usage: /latest [n], n from 1 to 20")
             return
@@ -203,12 +241,12 @@ class Commands:
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all pushes to this chat."""
-        feed = feed_of(self.store, update)
-        if not await self.permissions.refuse_unless_allowed(update, context):
+        target = await self.targets.of_command(update, context)
+        if target is None or not await self.targets.may_change(update, context, target):
             return
-        self.store.feeds.stop(feed.id)
+        self.store.feeds.stop(target.feed.id)
         await reply_html(
-            update, "Stopped: this chat follows nothing now. /subscribe to start again."
+            update, f"Stopped: {target.name} follows nothing now. /subscribe to start again."
         )
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -220,17 +258,21 @@ class Commands:
     async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
         query = update.callback_query
-        assert query is not None and query.data is not None
-        feed = feed_of(self.store, update)
-        kind, _, rest = query.data.partition(":")
+        assert query is not None
+        target = await self.targets.of_button(update, context)
+        if target is None:
+            return
+        feed, scope = target.feed, target.scope
+        kind, _, rest = target.args[0].partition(":")
         if kind == "page" and rest.isdigit():
             await query.answer()
-            await query.edit_message_reply_markup(self.keyboards.topics(feed.id, int(rest)))
+            markup = self.keyboards.topics(feed.id, int(rest), scope)
+            await query.edit_message_reply_markup(markup)
             return
         if kind not in ("sub", "one"):
             await query.answer("This button is no longer valid.")
             return
-        if not await self.permissions.may_change(update, context):
+        if not target.remote and not await self.permissions.may_change(update, context):
             await query.answer("Only this group's administrators can change that.")
             return
         page, _, topic = rest.partition(":")
@@ -241,9 +283,9 @@ class Commands:
             self.store.feeds.subscribe(feed.id, [topic])
         await query.answer(("Unsubscribed from " if following else "Subscribed to ") + topic)
         markup = (
-            self.keyboards.topic(feed.id, topic)
+            self.keyboards.topic(feed.id, topic, scope)
             if kind == "one"
-            else self.keyboards.topics(feed.id, int(page or 0))
+            else self.keyboards.topics(feed.id, int(page or 0), scope)
         )
         await query.edit_message_reply_markup(markup)
 
@@ -257,9 +299,9 @@ class Commands:
         return [names.get(key, key) for key in keys]
 
 
-def _topic_args(args: list[str] | None) -> list[str]:
+def _topic_args(args: tuple[str, ...]) -> list[str]:
     """Comma-separated topic names; none at all when there are too many or too long ones."""
-    joined = " ".join(args or [])
+    joined = " ".join(args)
     topics = list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
     if len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
         return []
