@@ -131,26 +131,20 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         weight = max(1, len(data.get("media") or ())) if endpoint == "sendMediaGroup" else 1
         retries = (rate_limit_args or {}).get("retries", 2)
         while True:
-            # the chat's send before this one: a 429 to this one is the chat's own limit only
-            # if that one was recent (this one, just started, says nothing about it)
-            before = self._last_sent.get(chat_id, float("-inf"))
             await self._wait_turn(chat_id, weight)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
-                self.note_flood(chat_id, retry_seconds(error), before=before)
+                self.note_flood(chat_id, retry_seconds(error))
                 if retries <= 0:
                     raise
                 retries -= 1
 
-    def note_flood(
-        self, chat_id: int | str, seconds: float, *, before: float | None = None
-    ) -> None:
-        """Block the scope a 429 came from; `before`: the chat's send before the refused one
-        (default: its latest)."""
+    def note_flood(self, chat_id: int | str, seconds: float) -> None:
+        """Block the scope a 429 came from."""
         now = self._clock()
         until = now + seconds
-        last = self._last_sent.get(chat_id) if before is None else before
+        last = self._last_sent.get(chat_id)
         recent_window = 60.0 if _is_group(chat_id) else 3.0
         if last is not None and now - last < recent_window:
             self._blocked_chat[chat_id] = max(self._blocked_chat.get(chat_id, 0.0), until)

@@ -322,3 +322,19 @@ def _article(live: Following) -> StoredArticle:
     stored = live.running.store.listing.article(1)
     assert stored is not None
     return stored
+
+
+async def test_compact_push_is_edited_in_its_compact_look(live: Following) -> None:
+    """A push sent as the compact line is edited as a compact line, preview still off."""
+    store = live.running.store
+    feed = follow(store, 5, ["AI"])
+    store.settings.save(feed, replace(store.settings.get(feed), format="compact"))
+    await pushed(live, 5)
+    assert live.standin.messages_to(5)[0].method == "sendMessage"
+    live.write(title="Robots fold laundry, compact")
+    await eventually(lambda: live.rows("edit") == [(5, "pending")])
+    await live.edits_due()
+    [edit] = live.standin.edits_to(5)
+    assert edit.method == "editMessageText" and edit.text is not None
+    assert edit.text.startswith("Robots fold laundry, compact") and "\n" not in edit.text
+    assert edit.params["link_preview_options"] == {"is_disabled": True}

@@ -6,10 +6,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import replace
-from datetime import timedelta
 
-import pytest
-from telegram.error import RetryAfter
 from telegram.ext import ApplicationBuilder
 
 from bot.config import Config
@@ -45,20 +42,6 @@ def test_flood_reply_for_a_quiet_chat_holds_every_chat() -> None:
     assert pacer.blocked_until(6) == clock.now + 3
     clock.now += 3.1
     assert pacer.blocked_until(6) < clock.now
-
-
-async def test_flood_reply_to_a_chats_first_message_holds_every_chat() -> None:
-    """The request just started says nothing of the chat's own limit: a 429 to a chat
-    that had nothing from us before is the global limit."""
-    clock = FakeClock()
-    pacer = build_pacer(DEFAULTS, clock)
-
-    async def refused() -> bool:
-        raise RetryAfter(timedelta(seconds=3))
-
-    with pytest.raises(RetryAfter):
-        await pacer.process_request(refused, (), {}, "sendMessage", {"chat_id": 5}, {"retries": 0})
-    assert pacer.blocked_until(6) == clock.now + 3
 
 
 async def test_pacing_keeps_a_burst_inside_the_global_limit(standin: StandIn) -> None:
