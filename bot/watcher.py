@@ -1,7 +1,7 @@
 """Watching the articles folder: watchdog events, a start-up scan and periodic scans.
 
-The observer thread only turns events into `FileEvent` values and hands them to the
-event loop with `call_soon_threadsafe`. On the loop, a file whose writer is done
+The observer thread (`bot.folder_events`) only turns events into `FileEvent` values and
+hands them to the event loop with `call_soon_threadsafe`. On the loop, a file whose writer is done
 (close-after-write, a rename into place, a deletion) is read at once; one that is
 still being written (created, modified) is read once it has been quiet for `settle`
 seconds. Reading and parsing run in a worker thread; storing runs on the loop.
@@ -16,14 +16,11 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
 
+from bot.folder_events import FileEvent, start_observer
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
 from bot.reconcile import Reconciliation
@@ -37,42 +34,6 @@ PATIENCE_SECONDS = 30.0  # how long a file that is open for writing may stay unp
 # is read again after 0.5, 1, 2 ... s, at most RETRY_MAX_SECONDS apart, until stored
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class FileEvent:
-    """Something happened to `path`; `settled` when its writer is done with it."""
-
-    path: Path
-    settled: bool
-    seen_at: float
-
-
-class FolderEvents(FileSystemEventHandler):
-    """Runs on the observer thread: turns events into FileEvents for the loop."""
-
-    def __init__(self, emit: Callable[[FileEvent], None]) -> None:
-        self.emit = emit
-
-    def dispatch(self, event: FileSystemEvent) -> None:
-        try:
-            if event.is_directory:
-                return
-            now = time.monotonic()
-            kind = event.event_type
-            if kind == "moved":
-                self.emit(FileEvent(_path(event.src_path), True, now))
-                self.emit(FileEvent(_path(event.dest_path), True, now))
-            elif kind in ("closed", "deleted"):
-                self.emit(FileEvent(_path(event.src_path), True, now))
-            elif kind in ("created", "modified"):
-                self.emit(FileEvent(_path(event.src_path), False, now))
-        except Exception:  # the top of the observer thread: an escape would end watching
-            log.exception("watcher could not hand over %r", event)
-
-
-def _path(raw: bytes | str) -> Path:
-    return Path(os.fsdecode(raw))
 
 
 def retry_delay(tries: int) -> float:
@@ -108,6 +69,8 @@ class Watcher:
         self.observer: BaseObserver | None = None
         self.restarts = 0
         self.alive = False
+        self.folder_missing = False
+        self.in_baseline = False  # the first start's scan: what it stores is not pushed
         self._queue: asyncio.Queue[Path] = asyncio.Queue()
         self._queued: set[Path] = set()
         self._timers: dict[Path, asyncio.TimerHandle] = {}
@@ -123,10 +86,14 @@ class Watcher:
         self._loop = asyncio.get_running_loop()
         self._start_observer()
         baseline = not self.ingestor.store.flags.baseline_done
-        tries = 0
-        while not await self._try_scan(queue=self.queue_pushes and not baseline):
-            tries += 1
-            await asyncio.sleep(retry_delay(tries))
+        self.in_baseline = baseline
+        try:
+            tries = 0
+            while not await self._try_scan(queue=self.queue_pushes and not baseline):
+                tries += 1
+                await asyncio.sleep(retry_delay(tries))
+        finally:
+            self.in_baseline = False
         if baseline:
             self.ingestor.store.flags.mark_baseline_done()
             log.info("first start: the files already in the folder are the baseline, not pushed")
@@ -144,10 +111,19 @@ class Watcher:
             await asyncio.gather(*tasks, return_exceptions=True)
             self._stop_observer()
 
+    def problems(self) -> list[str]:
+        """Why watching is not healthy, for /healthz; empty when it is."""
+        if self.folder_missing:
+            return [f"the articles folder {self.ingestor.root} is missing"]
+        return [] if self.alive else ["the folder watcher is not running"]
+
     async def scan(self, *, queue: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed."""
         reconciliation = Reconciliation(self.ingestor, queue=queue, parallel=False)
         found = await asyncio.to_thread(reconciliation.compare)
+        if not await asyncio.to_thread(self.ingestor.root.is_dir):
+            # a folder that vanished lists as empty: its files are not gone, it is
+            return 0
         for change in reconciliation.remove_gone():
             self.on_change(change)
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
@@ -232,7 +208,10 @@ class Watcher:
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
-            self._remove(path)
+            if await asyncio.to_thread(self.ingestor.root.is_dir):
+                self._remove(path)
+            # else the whole folder went (an unmount, rm -r): the rescan when it is back
+            # decides which files are really gone
             return
         before = self.ingestor.file_state(path)
         known_hash = None if before is None else before.hash
@@ -288,15 +267,12 @@ class Watcher:
         def emit(event: FileEvent) -> None:
             loop.call_soon_threadsafe(self.on_event, event)
 
-        observer = (
-            PollingObserver(timeout=self.poll_interval) if self.use_polling_observer else Observer()
+        self.observer = start_observer(
+            self.ingestor.root,
+            emit,
+            recursive=self.ingestor.recursive,
+            polling_every=self.poll_interval if self.use_polling_observer else None,
         )
-        observer.schedule(
-            FolderEvents(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
-        )
-        observer.daemon = True
-        observer.start()
-        self.observer = observer
 
     def _stop_observer(self) -> None:
         if self.observer is not None:
@@ -305,14 +281,28 @@ class Watcher:
             self.observer = None
 
     async def _supervise(self) -> None:
-        """Restart a dead observer (and rescan: events were lost); scan periodically."""
+        """Restart a dead observer (and rescan: events were lost); scan periodically;
+        wait for a vanished folder and watch it again as soon as it is back."""
         next_scan = time.monotonic() + self.scan_interval
         while True:
             await asyncio.sleep(self.supervise_every)
-            if self.observer is None or not self.observer.is_alive():
+            if not await asyncio.to_thread(self.ingestor.root.is_dir):
+                if not self.folder_missing:
+                    self.folder_missing = True
+                    log.error(
+                        "the articles folder %s is missing; waiting for it", self.ingestor.root
+                    )
+                    self._stop_observer()
+                continue
+            if self.folder_missing:
+                self.folder_missing = False
+                log.info("the articles folder %s is back; watching it again", self.ingestor.root)
+                self._stop_observer()  # its watch was on the folder that was removed
+            elif self.observer is None or not self.observer.is_alive():
                 self.restarts += 1
                 log.error("the folder watcher stopped; restarting it (restart %d)", self.restarts)
                 self._stop_observer()
+            if self.observer is None:
                 try:
                     self._start_observer()
                 except OSError as error:

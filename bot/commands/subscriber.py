@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 from html import escape
 
 from telegram import Update
@@ -15,6 +16,9 @@ from bot.commands.replies import nothing_about, reply_html, topics_text
 from bot.commands.targets import Targets, feed_of, here
 from bot.rendering import render_listing
 from storage import Store
+from storage.models import Feed
+
+log = logging.getLogger(__name__)
 
 LISTING_SIZE = 10
 MAX_TOPICS = 20  # topics in one /subscribe or /unsubscribe
@@ -93,9 +97,11 @@ class Commands:
             return
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, True)
+            _log_follow(feed, "subscribed to", ["all"])
             await reply_html(update, f"{target.name} now follows every topic.")
             return
         self.store.feeds.subscribe(feed.id, topics)
+        _log_follow(feed, "subscribed to", topics)
         known = {name.casefold() for name, _ in self.store.topics.counts()}
         whom = "" if target.name == "This chat" else f"{target.name} "
         lines = [f"Subscribed {whom}to " + escape(", ".join(topics), quote=False) + "."]
@@ -118,9 +124,12 @@ class Commands:
             return
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, False)
+            _log_follow(feed, "unsubscribed from", ["all"])
             await reply_html(update, f"{target.name} follows nothing now.")
             return
         removed = self.store.feeds.unsubscribe(feed.id, topics)
+        if removed:
+            _log_follow(feed, "unsubscribed from", topics)
         names = escape(", ".join(topics), quote=False)
         if removed:
             await reply_html(update, f"Unsubscribed from {names}.")
@@ -245,6 +254,7 @@ class Commands:
         if target is None or not await self.targets.may_change(update, context, target):
             return
         self.store.feeds.stop(target.feed.id)
+        _log_follow(target.feed, "stopped: unsubscribed from", ["all"])
         await reply_html(
             update, f"Stopped: {target.name} follows nothing now. /subscribe to start again."
         )
@@ -281,6 +291,7 @@ class Commands:
             self.store.feeds.unsubscribe(feed.id, [topic])
         else:
             self.store.feeds.subscribe(feed.id, [topic])
+        _log_follow(feed, "unsubscribed from" if following else "subscribed to", [topic])
         await query.answer(("Unsubscribed from " if following else "Subscribed to ") + topic)
         markup = (
             self.keyboards.topic(feed.id, topic, scope)
@@ -306,3 +317,9 @@ def _topic_args(args: tuple[str, ...]) -> list[str]:
     if len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
         return []
     return topics
+
+
+def _log_follow(feed: Feed, change: str, topics: list[str]) -> None:
+    """One INFO line per subscription change, naming the chat and thread."""
+    where = f"chat {feed.chat_id}" + (f" thread {feed.thread_id}" if feed.thread_id else "")
+    log.info("%s %s %s", where, change, ", ".join(topics))
