@@ -18,6 +18,7 @@ from storage.followups import Followups
 from storage.listing import Listing
 from storage.outbox import Outbox
 from storage.retention import Retention
+from storage.search import Search
 from storage.settings import Settings
 from storage.topics import TopicCounts
 
@@ -28,8 +29,8 @@ class Store:
     """One connection to the newsbot database; use it from the thread that opened it.
 
     Each concern is a repository (`chats`, `feeds`, `outbox`, `files`, `listing`,
-    `topics`, `figures`, `flags`, `settings`, `digests`, `retention`, `followups`); callers
-    use the one they need.
+    `topics`, `figures`, `flags`, `settings`, `digests`, `retention`, `search`, `followups`);
+    callers use the one they need.
     """
 
     def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
@@ -46,6 +47,7 @@ class Store:
         self.settings = Settings(db)
         self.digests = Digests(db)
         self.retention = Retention(db)
+        self.search = Search(db)
         self._lock = lock
 
     def close(self) -> None:
