@@ -29,11 +29,13 @@ from telegram.ext import (
 
 from bot.admin import AdminCommands
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_commands
+from bot.commands.replies import words_of
 from bot.config import Config
 from bot.delivery import Sender
 from bot.errors import ConfigError
 from bot.health import HealthServer
 from bot.metrics import Metrics
+from bot.translations import LANGUAGES, SOURCE_LANGUAGE, words_in
 from bot.watcher import Watcher
 from storage import NewsbotError, Store
 
@@ -86,7 +88,10 @@ class UpdateGuard:
             return
         if not bucket.warned:
             bucket.warned = True
-            await update.message.reply_text("Slow down a little, please: too many commands.")
+            words = words_of(self.store, update)
+            await update.message.reply_text(
+                words.gettext("Slow down a little, please: too many commands.")
+            )
         raise ApplicationHandlerStop
 
 
@@ -172,10 +177,13 @@ class NewsBot:
             log.info("removed from chat %d (%s); %d pushes cancelled", chat.id, status, cancelled)
             return
         if self.store.chats.register(chat.id, chat.type, chat.title) and chat.type != "private":
+            words = words_of(self.store, update)
             await context.bot.send_message(
                 chat.id,
-                "Thanks for adding me! A group admin can /subscribe &lt;topic&gt; "
-                "(or tap /topics) and I will post new articles here.",
+                words.gettext(
+                    "Thanks for adding me! A group admin can /subscribe &lt;topic&gt; "
+                    "(or tap /topics) and I will post new articles here."
+                ),
                 parse_mode="HTML",
             )
 
@@ -188,14 +196,25 @@ class NewsBot:
         log.error("error while handling an update", exc_info=error)
 
     async def register_commands(self) -> None:
-        """The command menu for everyone, and the admin commands where admins see them."""
-        everyone = bot_commands(SUBSCRIBER_COMMANDS)
-        await self.application.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
+        """The command menu for everyone, and the admin commands where admins see them,
+        in each of our languages (the English one is every other language's menu)."""
+        bot = self.application.bot
+        menus = [
+            (
+                None if language == SOURCE_LANGUAGE else language,
+                bot_commands(SUBSCRIBER_COMMANDS, words_in(language)),
+                bot_commands(ADMIN_COMMANDS, words_in(language)),
+            )
+            for language in LANGUAGES
+        ]
+        for code, everyone, _ in menus:
+            await bot.set_my_commands(everyone, scope=BotCommandScopeDefault(), language_code=code)
         for admin_id in sorted(self.config.admin_ids):
             try:
-                await self.application.bot.set_my_commands(
-                    everyone + bot_commands(ADMIN_COMMANDS), scope=BotCommandScopeChat(admin_id)
-                )
+                for code, everyone, admin in menus:
+                    await bot.set_my_commands(
+                        everyone + admin, scope=BotCommandScopeChat(admin_id), language_code=code
+                    )
             except TelegramError as error:  # an admin who never talked to the bot
                 log.warning("cannot set the admin menu for %d: %s", admin_id, error)
 

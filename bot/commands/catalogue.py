@@ -1,30 +1,36 @@
-"""Every command the bot answers, with its one-line help: /help and the menu read these."""
+"""Every command the bot answers, with its one-line help: /help and the menu read these.
+
+The help texts are English message ids, translated where they are shown.
+"""
 
 from __future__ import annotations
 
 from telegram import BotCommand
 
+from bot.translations import ENGLISH, N_, Words
+
 SUBSCRIBER_COMMANDS = [
-    ("start", "register this chat and pick topics"),
-    ("help", "every command, one line each"),
-    ("topics", "known topics; buttons follow or drop them"),
-    ("topic", "<name>: the newest articles of a topic"),
-    ("subscribe", "<topic>[, <topic>...] or all: follow topics"),
-    ("unsubscribe", "<topic> or all: stop following"),
-    ("subscriptions", "what this chat follows, and its filters"),
-    ("filter", "quality <0-100> | mute <word> | unmute <word> | clear"),
-    ("latest", "[n]: the newest n articles of your topics (default 5, max 20)"),
-    ("search", "<words>: find articles by title and excerpt"),
-    ("stop", "stop all pushes to this chat"),
+    ("start", N_("register this chat and pick topics")),
+    ("help", N_("every command, one line each")),
+    ("topics", N_("known topics; buttons follow or drop them")),
+    ("topic", N_("<name>: the newest articles of a topic")),
+    ("subscribe", N_("<topic>[, <topic>...] or all: follow topics")),
+    ("unsubscribe", N_("<topic> or all: stop following")),
+    ("subscriptions", N_("what this chat follows, and its filters")),
+    ("filter", N_("quality <0-100> | mute <word> | unmute <word> | clear")),
+    ("latest", N_("[n]: the newest n articles of your topics (default 5, max 20)")),
+    ("search", N_("<words>: find articles by title and excerpt")),
+    ("stop", N_("stop all pushes to this chat")),
 ]
 ADMIN_COMMANDS = [
-    ("stats", "subscribers, articles, pushes, errors"),
-    ("broadcast", "<text>: a message to every active chat"),
-    ("pause", "hold all pushes"),
-    ("resume", "release held pushes"),
-    ("errors", "the latest bad article files and why"),
+    ("stats", N_("subscribers, articles, pushes, errors")),
+    ("broadcast", N_("<text>: a message to every active chat")),
+    ("pause", N_("hold all pushes")),
+    ("resume", N_("release held pushes")),
+    ("errors", N_("the latest bad article files and why")),
 ]
 
 
-def bot_commands(entries: list[tuple[str, str]]) -> list[BotCommand]:
-    return [BotCommand(name, text[:256]) for name, text in entries]
+def bot_commands(entries: list[tuple[str, str]], words: Words = ENGLISH) -> list[BotCommand]:
+    """The menu entries of these commands, described in the language of `words`."""
+    return [BotCommand(name, words.gettext(text)[:256]) for name, text in entries]

@@ -10,9 +10,12 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.commands.replies import reply_html
+from bot.translations import N_, Words
 
 ANONYMOUS_ADMIN = 1087968824  # telegram.constants.ChatID.ANONYMOUS_ADMIN
 ADMIN_CACHE_SECONDS = 60.0
+ADMINS_ONLY = N_("Only this group's administrators can change that.")
+STALE_BUTTON = N_("This button is no longer valid.")
 
 
 class Permissions:
@@ -44,10 +47,12 @@ class Permissions:
         return allowed
 
     async def refuse_unless_allowed(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
     ) -> bool:
-        """True when the sender may change this chat; else says so politely."""
+        """True when the sender may change this chat; else says so politely, in `words`."""
         if await self.may_change(update, context):
             return True
-        await reply_html(update, "Sorry, only this group's administrators can change that.")
+        await reply_html(
+            update, words.gettext("Sorry, only this group's administrators can change that.")
+        )
         return False
