@@ -185,8 +185,10 @@ class StandIn:
         user_id: int | None = None,
         chat_type: str = "private",
         title: str | None = None,
+        language_code: str | None = None,
     ) -> int:
-        """A user writes `text` in a chat (a command when it starts with '/')."""
+        """A user writes `text` in a chat (a command when it starts with '/'); the user's
+        Telegram app speaks `language_code` when given."""
         user_id = chat_id if user_id is None else user_id
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
@@ -197,7 +199,7 @@ class StandIn:
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
-            "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+            "from": _user(user_id, language_code),
             "text": text,
         }
         if text.startswith("/"):
@@ -213,6 +215,7 @@ class StandIn:
         user_id: int | None = None,
         chat_type: str = "private",
         message_id: int = 1,
+        language_code: str | None = None,
     ) -> int:
         """A user presses an inline button carrying `data`."""
         user_id = chat_id if user_id is None else user_id
@@ -220,7 +223,7 @@ class StandIn:
             {
                 "callback_query": {
                     "id": str(next(self._message_ids)),
-                    "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+                    "from": _user(user_id, language_code),
                     "chat_instance": "ci",
                     "data": data,
                     "message": {
@@ -483,6 +486,13 @@ def _check_body(body: str, parse_mode: str | None, limit: int, method: str) -> w
         what = "message caption is too long" if limit == 1024 else "message is too long"
         return _error(400, f"Bad Request: {what}")
     return None
+
+
+def _user(user_id: int, language_code: str | None) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
 
 
 def _member(user_id: int, status: str) -> dict[str, Any]:
