@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.commands import ANONYMOUS_ADMIN, reply_html
-from bot.commands.replies import words_of
+from bot.commands.languages import words_of
 from bot.translations import ENGLISH, Words
 from storage import Store
 from storage.figures import IngestError

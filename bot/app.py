@@ -29,7 +29,8 @@ from telegram.ext import (
 
 from bot.admin import AdminCommands
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_commands
-from bot.commands.replies import words_of
+from bot.commands.languages import words_of
+from bot.commands.permissions import may_post
 from bot.config import Config
 from bot.delivery import Sender
 from bot.errors import ConfigError
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 CommandCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 USER_BURST = 5  # commands a user may send at once ...
 USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
+# CommandHandler only looks at messages by default; commands posted in a channel count too
+COMMAND_UPDATES = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POST
 
 
 @dataclass
@@ -158,25 +161,40 @@ class NewsBot:
         app = self.application
         app.add_handler(TypeHandler(Update, self.guard.check), group=-1)
         for name, callback in self.command_handlers().items():
-            app.add_handler(CommandHandler(name, callback))
+            app.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
         app.add_handler(
             ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
         )
-        app.add_handler(MessageHandler(filters.COMMAND, self.commands.unknown_command))
+        app.add_handler(ChatMemberHandler(self.member_changed, ChatMemberHandler.CHAT_MEMBER))
+        # not in channels: the answer would reach every reader of the channel
+        app.add_handler(
+            MessageHandler(
+                filters.COMMAND & ~filters.ChatType.CHANNEL, self.commands.unknown_command
+            )
+        )
         app.add_error_handler(self.error_handler)
 
     async def membership_changed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The bot was added to, removed from, or blocked in a chat."""
+        """The bot was added to, promoted or demoted in, removed from, or blocked in a chat:
+        it is sent to while it may post there."""
         member = update.my_chat_member
         assert member is not None
         chat = member.chat
+        self.commands.permissions.forget_chat(chat.id)
         status = member.new_chat_member.status
-        if status in ("kicked", "left"):
+        if not may_post(member.new_chat_member):
             cancelled = self.store.chats.deactivate(chat.id)
-            log.info("removed from chat %d (%s); %d pushes cancelled", chat.id, status, cancelled)
+            log.info(
+                "may not post in chat %d any more (%s); %d pushes cancelled",
+                chat.id,
+                status,
+                cancelled,
+            )
             return
-        if self.store.chats.register(chat.id, chat.type, chat.title) and chat.type != "private":
+        new = self.store.chats.register(chat.id, chat.type, chat.title or chat.username)
+        # a greeting in a channel would reach every one of its subscribers: none there
+        if new and chat.type not in ("private", "channel"):
             words = words_of(self.store, update)
             await context.bot.send_message(
                 chat.id,
@@ -186,6 +204,11 @@ class NewsBot:
                 ),
                 parse_mode="HTML",
             )
+
+    async def member_changed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Someone's rights in a chat changed: ask Telegram afresh who may manage it."""
+        if update.chat_member is not None:
+            self.commands.permissions.forget_chat(update.chat_member.chat.id)
 
     async def error_handler(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Everything unexpected in a handler ends here, logged with its traceback."""

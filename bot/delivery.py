@@ -47,6 +47,7 @@ IMAGE_REFUSALS = (
 )
 MARKUP_REFUSALS = ("can't parse entities", "message is too long", "caption is too long")
 GONE_CHAT = ("chat not found",)
+GONE_THREAD = ("message thread not found",)
 MARKUP_RETRY = "refused markup"
 
 
@@ -263,6 +264,8 @@ class Sender:
     def _refused(self, row: Delivery, error: BadRequest) -> None:
         if _matches(error, GONE_CHAT):
             self._chat_gone(row, str(error))
+        elif _matches(error, GONE_THREAD) and row.thread_id:
+            self._thread_gone(row)
         elif _matches(error, MARKUP_REFUSALS) and not (row.last_error or "").startswith(
             MARKUP_RETRY
         ):
@@ -282,6 +285,18 @@ class Sender:
         self.store.outbox.mark_failed(row.id, f"chat gone: {reason}", self.clock())
         self.store.chats.deactivate(row.chat_id)
         self._count_failure("chat gone")
+
+    def _thread_gone(self, row: Delivery) -> None:
+        """The forum topic was deleted: its feed moves to General and the row goes there."""
+        moved = self.store.feeds.move_to_general(row.feed_id)
+        log.warning(
+            "thread %d of chat %d is gone; its feed moved to General (%s queued pushes)",
+            row.thread_id,
+            row.chat_id,
+            moved,
+        )
+        # the row itself moved too, unless General had this push already: then it is gone
+        self._retry(row, "thread gone: moved to General", 0.0, count=False)
 
     def _cancelled(self, row: Delivery) -> None:
         if self._stopping:

@@ -50,6 +50,33 @@ class Feeds:
         )
         return Feed(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), row[6], muted)
 
+    def move_to_general(self, feed_id: int) -> int | None:
+        """A forum topic was deleted: its feed joins the chat's General feed, once.
+
+        General gains the topic's subscriptions (and follows everything if the topic did)
+        and keeps its own filters, which its readers chose; the topic's queue moves there,
+        except pushes General has already, which go nowhere twice. Returns how many rows
+        moved, or None when the feed is gone or is General itself.
+        """
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT chat_id, thread_id, all_topics FROM feeds WHERE id = ?", [feed_id]
+            ).fetchone()
+            if row is None or row[1] == GENERAL:
+                return None
+            general = self.ensure(row[0]).id
+            self.db.execute(
+                "INSERT OR IGNORE INTO subscriptions (topic, feed_id) "
+                "SELECT topic, ? FROM subscriptions WHERE feed_id = ?",
+                [general, feed_id],
+            )
+            if row[2]:
+                self.db.execute("UPDATE feeds SET all_topics = 1 WHERE id = ?", [general])
+            moved = self.outbox.move_feed(feed_id, general)
+            # what stayed behind General has already; with the feed it goes
+            self.db.execute("DELETE FROM feeds WHERE id = ?", [feed_id])
+        return moved
+
     def subscribe(self, feed_id: int, topics: list[str]) -> None:
         with self.db.atomic():
             self.db.conn.executemany(

@@ -95,12 +95,14 @@ class Outbox:
         )
         return cursor.rowcount
 
-    def move_feed(self, old_feed: int, new_feed: int) -> None:
-        """Rows of a feed merged into another (a group that became a known supergroup);
-        a push the other feed has already stays with the old one."""
-        self.db.execute(
+    def move_feed(self, old_feed: int, new_feed: int) -> int:
+        """Rows of a feed merged into another (a group that became a known supergroup, a
+        deleted forum topic); a push the other feed has already stays with the old one.
+        Returns how many rows moved."""
+        cursor = self.db.execute(
             "UPDATE OR IGNORE deliveries SET feed_id = ? WHERE feed_id = ?", [new_feed, old_feed]
         )
+        return cursor.rowcount
 
     def ready(self, limit: int, now: float, skip_chats: Iterable[int] = ()) -> list[Delivery]:
         """Pending rows that may go now, oldest first, leaving out feeds of `skip_chats`."""

@@ -95,6 +95,10 @@ class StandIn:
         self.missing: set[int] = set()
         self.migrated: dict[int, int] = {}
         self.admins: dict[int, set[int]] = defaultdict(set)
+        self.chats: dict[int, dict[str, Any]] = {}  # what getChat knows, by id
+        self.creators: dict[int, int] = {}  # chat -> its creator's user id
+        self.bot_members: dict[int, dict[str, Any]] = {}  # chat -> the bot's own member
+        self.gone_threads: set[tuple[int, int]] = set()  # (chat, thread) deleted topics
         self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
         self.commands: list[dict[str, Any]] = []
         self.polls = 0
@@ -185,10 +189,12 @@ class StandIn:
         user_id: int | None = None,
         chat_type: str = "private",
         title: str | None = None,
+        thread_id: int | None = None,
         language_code: str | None = None,
     ) -> int:
-        """A user writes `text` in a chat (a command when it starts with '/'); the user's
-        Telegram app speaks `language_code` when given."""
+        """A user writes `text` in a chat (a command when it starts with '/'); with
+        `thread_id`, inside that topic of a forum supergroup; the user's Telegram app
+        speaks `language_code` when given."""
         user_id = chat_id if user_id is None else user_id
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
@@ -202,10 +208,48 @@ class StandIn:
             "from": _user(user_id, language_code),
             "text": text,
         }
-        if text.startswith("/"):
-            length = len(text.split()[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if thread_id is not None:
+            chat["is_forum"] = True
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+        _mark_command(message)
         return self.push_update({"message": message})
+
+    def post(self, chat_id: int, text: str) -> int:
+        """Someone posts `text` in a channel: a `channel_post`, from the channel itself."""
+        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "channel", "title": "channel"}
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "sender_chat": chat,
+            "text": text,
+        }
+        _mark_command(message)
+        return self.push_update({"channel_post": message})
+
+    def add_chat(
+        self,
+        chat_id: int,
+        chat_type: str,
+        *,
+        username: str | None = None,
+        creator: int | None = None,
+        bot_status: str = "administrator",
+        bot_may_post: bool = True,
+        is_forum: bool = False,
+    ) -> dict[str, Any]:
+        """A group or channel getChat knows (by id, or by `@username`), its creator, and
+        the bot's own membership there (an administrator that may post, by default)."""
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type, "title": f"{chat_type}{chat_id}"}
+        if username is not None:
+            chat["username"] = username
+        if is_forum:
+            chat["is_forum"] = True
+        self.chats[chat_id] = chat
+        if creator is not None:
+            self.creators[chat_id] = creator
+        self.bot_members[chat_id] = _bot_member(chat_type, bot_status, bot_may_post)
+        return chat
 
     def press(
         self,
@@ -236,23 +280,47 @@ class StandIn:
             }
         )
 
-    def membership(self, chat_id: int, status: str, *, chat_type: str = "group") -> int:
-        """The bot's own membership in a chat changed (added, kicked, blocked)."""
-        member: dict[str, Any] = {"user": BOT_USER, "status": status}
-        if status == "kicked":
-            member["until_date"] = 0
-        if status == "member":
-            old = {"user": BOT_USER, "status": "left"}
-        else:
-            old = {"user": BOT_USER, "status": "member"}
+    def membership(
+        self, chat_id: int, status: str, *, chat_type: str = "group", may_post: bool = True
+    ) -> int:
+        """The bot's own membership in a chat changed (added, promoted, demoted, kicked,
+        blocked); `may_post` is an administrator's `can_post_messages` in a channel."""
+        member = _bot_member(chat_type, status, may_post)
+        self.bot_members[chat_id] = member
+        was = "left" if status in ("member", "administrator") else "member"
+        old = {"user": BOT_USER, "status": was}
+        chat = self.chats.get(chat_id) or {
+            "id": chat_id,
+            "type": chat_type,
+            "title": f"group{chat_id}",
+        }
         return self.push_update(
             {
                 "my_chat_member": {
-                    "chat": {"id": chat_id, "type": chat_type, "title": f"group{chat_id}"},
+                    "chat": chat,
                     "from": {"id": 1, "is_bot": False, "first_name": "admin"},
                     "date": int(time.time()),
                     "old_chat_member": old,
                     "new_chat_member": member,
+                }
+            }
+        )
+
+    def member_changed(self, chat_id: int, user_id: int, status: str) -> int:
+        """A user's membership in a chat changed (a `chat_member` update, sent to admin bots)."""
+        if status == "administrator":
+            self.admins[chat_id].add(user_id)
+        else:
+            self.admins[chat_id].discard(user_id)
+        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "supergroup", "title": "g"}
+        return self.push_update(
+            {
+                "chat_member": {
+                    "chat": chat,
+                    "from": {"id": 1, "is_bot": False, "first_name": "admin"},
+                    "date": int(time.time()),
+                    "old_chat_member": _member(user_id, "member"),
+                    "new_chat_member": _member(user_id, status),
                 }
             }
         )
@@ -365,6 +433,8 @@ class StandIn:
             return _ok(True)
         if method in {"getChatMember", "getChatAdministrators"}:
             return self._members(method, params)
+        if method == "getChat":
+            return self._get_chat(str(params["chat_id"]))
         if method in {"editMessageText", "editMessageReplyMarkup"}:
             return _ok(
                 self._message(
@@ -378,12 +448,38 @@ class StandIn:
             return self._send(method, params)
         return _error(404, "Not Found: method not found")
 
+    def _find_chat(self, chat_id: str) -> dict[str, Any] | None:
+        """A known chat by id or by `@username`, as Telegram resolves either."""
+        if chat_id.startswith("@"):
+            name = chat_id[1:].casefold()
+            return next(
+                (c for c in self.chats.values() if c.get("username", "").casefold() == name),
+                None,
+            )
+        return self.chats.get(int(chat_id))
+
+    def _get_chat(self, chat_id: str) -> web.Response:
+        chat = self._find_chat(chat_id)
+        if chat is None:
+            return _error(400, "Bad Request: chat not found")
+        return _ok({**chat, "accent_color_id": 0, "max_reaction_count": 11})
+
     def _members(self, method: str, params: dict[str, Any]) -> web.Response:
-        chat_id = int(params["chat_id"])
+        raw = str(params["chat_id"])
+        known = self._find_chat(raw)
+        if raw.startswith("@") and known is None:
+            return _error(400, "Bad Request: chat not found")
+        chat_id = int(known["id"]) if known is not None else int(raw)
         admins = self.admins.get(chat_id, set())
         if method == "getChatAdministrators":
             return _ok([_member(user, "administrator") for user in sorted(admins)])
         user_id = int(params["user_id"])
+        if user_id == BOT_USER["id"] and chat_id in self.bot_members:
+            return _ok(self.bot_members[chat_id])
+        if user_id == BOT_USER["id"] and chat_id in self.chats:
+            return _ok({"user": BOT_USER, "status": "left"})
+        if self.creators.get(chat_id) == user_id:
+            return _ok(_member(user_id, "creator"))
         return _ok(_member(user_id, "administrator" if user_id in admins else "member"))
 
     def _send(self, method: str, params: dict[str, Any]) -> web.Response:
@@ -398,6 +494,9 @@ class StandIn:
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 {"migrate_to_chat_id": self.migrated[chat_id]},
             )
+        thread = params.get("message_thread_id")
+        if thread is not None and (chat_id, int(thread)) in self.gone_threads:
+            return _error(400, "Bad Request: message thread not found")
         limited = self._flood_check(chat_id, 1)
         if limited is not None:
             return limited
@@ -495,28 +594,65 @@ def _user(user_id: int, language_code: str | None) -> dict[str, Any]:
     return user
 
 
+def _mark_command(message: dict[str, Any]) -> None:
+    """Give a text that starts with '/' its bot_command entity, as Telegram does."""
+    text = message["text"]
+    if text.startswith("/"):
+        length = len(text.split()[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+
+
+def _bot_member(chat_type: str, status: str, may_post: bool) -> dict[str, Any]:
+    """The bot as a member of a chat with `status`; an administrator with full rights
+    except, in a channel, `can_post_messages` = `may_post`."""
+    member: dict[str, Any] = {"user": BOT_USER, "status": status}
+    if status == "kicked":
+        member["until_date"] = 0
+    if status == "restricted":
+        member.update(_RESTRICTED, can_send_messages=may_post, is_member=True, until_date=0)
+    if status == "administrator":
+        member.update(_ADMIN_RIGHTS)
+        if chat_type == "channel":
+            member.update(
+                can_post_messages=may_post, can_edit_messages=may_post, can_delete_messages=True
+            )
+    return member
+
+
+_ADMIN_RIGHTS: dict[str, Any] = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
+_RESTRICTED: dict[str, Any] = {
+    name: False
+    for name in (
+        "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+        "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+        "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+        "can_invite_users", "can_pin_messages", "can_manage_topics",
+    )
+}  # fmt: skip
+
+
 def _member(user_id: int, status: str) -> dict[str, Any]:
     member: dict[str, Any] = {
         "user": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
         "status": status,
     }
     if status == "administrator":
-        member.update(
-            {
-                "can_be_edited": False,
-                "is_anonymous": False,
-                "can_manage_chat": True,
-                "can_delete_messages": True,
-                "can_manage_video_chats": True,
-                "can_restrict_members": True,
-                "can_promote_members": False,
-                "can_change_info": True,
-                "can_invite_users": True,
-                "can_post_stories": False,
-                "can_edit_stories": False,
-                "can_delete_stories": False,
-            }
-        )
+        member.update(_ADMIN_RIGHTS)
+    if status == "creator":
+        member["is_anonymous"] = False
     return member
 
 

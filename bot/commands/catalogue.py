@@ -1,5 +1,6 @@
 """Every command the bot answers, with its one-line help: /help and the menu read these.
 
+`[@chat]`: a group or channel the sender administers, managed from here (`targets`).
 The help texts are English message ids, translated where they are shown.
 """
 
@@ -7,20 +8,20 @@ from __future__ import annotations
 
 from telegram import BotCommand
 
-from bot.translations import ENGLISH, N_, Words
+from bot.translations import N_, Words
 
 SUBSCRIBER_COMMANDS = [
     ("start", N_("register this chat and pick topics")),
     ("help", N_("every command, one line each")),
-    ("topics", N_("known topics; buttons follow or drop them")),
+    ("topics", N_("[@chat]: known topics; buttons follow or drop them")),
     ("topic", N_("<name>: the newest articles of a topic")),
-    ("subscribe", N_("<topic>[, <topic>...] or all: follow topics")),
-    ("unsubscribe", N_("<topic> or all: stop following")),
-    ("subscriptions", N_("what this chat follows, and its filters")),
-    ("filter", N_("quality <0-100> | mute <word> | unmute <word> | clear")),
-    ("latest", N_("[n]: the newest n articles of your topics (default 5, max 20)")),
+    ("subscribe", N_("[@chat] <topic>[, <topic>...] or all: follow topics")),
+    ("unsubscribe", N_("[@chat] <topic> or all: stop following")),
+    ("subscriptions", N_("[@chat]: what this chat (or that one) follows, and its filters")),
+    ("filter", N_("[@chat] quality <0-100> | mute <word> | unmute <word> | clear")),
+    ("latest", N_("[@chat] [n]: the newest n articles of your topics (default 5, max 20)")),
     ("search", N_("<words>: find articles by title and excerpt")),
-    ("stop", N_("stop all pushes to this chat")),
+    ("stop", N_("[@chat]: stop all pushes to this chat (or that one)")),
 ]
 ADMIN_COMMANDS = [
     ("stats", N_("subscribers, articles, pushes, errors")),
@@ -31,6 +32,6 @@ ADMIN_COMMANDS = [
 ]
 
 
-def bot_commands(entries: list[tuple[str, str]], words: Words = ENGLISH) -> list[BotCommand]:
+def bot_commands(entries: list[tuple[str, str]], words: Words) -> list[BotCommand]:
     """The menu entries of these commands, described in the language of `words`."""
     return [BotCommand(name, words.gettext(text)[:256]) for name, text in entries]

@@ -1,4 +1,4 @@
-"""How commands answer: `reply_html`, the words to answer in, and texts answers share."""
+"""How commands answer: `reply_html`, and texts that several answers share."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
-from bot.translations import Words, words_for
-from storage import Feed, Store
+from bot.translations import Words
 
 
 async def reply_html(
@@ -18,16 +17,6 @@ async def reply_html(
     if message is None:
         return None
     return await message.reply_html(html, reply_markup=markup, do_quote=False)
-
-
-def words_of(store: Store, update: Update, feed: Feed | None = None) -> Words:
-    """The words to answer this update in: its feed's language, else its user's."""
-    return words_for(update, language_setting(store, update, feed))
-
-
-def language_setting(store: Store, update: Update, feed: Feed | None) -> str | None:
-    """The `language` setting of the update's feed (of its chat when no feed is given)."""
-    return None  # feeds have no language setting yet
 
 
 def topics_text(words: Words, counts: list[tuple[str, int]]) -> str:

@@ -10,9 +10,10 @@ from telegram.ext import ContextTypes
 
 from bot.commands.catalogue import SUBSCRIBER_COMMANDS
 from bot.commands.keyboards import Keyboards
+from bot.commands.languages import words_of
 from bot.commands.permissions import ADMINS_ONLY, STALE_BUTTON, Permissions
-from bot.commands.replies import nothing_about, reply_html, topics_text, words_of
-from bot.commands.targets import feed_of
+from bot.commands.replies import nothing_about, reply_html, topics_text
+from bot.commands.targets import Targets, feed_of, here
 from bot.rendering import render_listing
 from bot.translations import Words
 from storage import Store
@@ -29,21 +30,24 @@ class Commands:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.permissions = Permissions()
+        self.targets = Targets(store, self.permissions)
         self.keyboards = Keyboards(store)
 
     async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Register the chat, greet, and offer topic buttons."""
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
+        words = words_of(self.store, update)
+        target = here(self.store, update)
         text = words.gettext(
             "Hello! I send you news articles from the topics you follow.\n"
             "Tap a topic below, or send /subscribe &lt;topic&gt;. /help lists every command."
         )
-        await reply_html(update, text, self.keyboards.topics(words, feed.id, 0))
+        markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
+        await reply_html(update, text, markup)
 
     async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every command with one line each."""
-        words = words_of(self.store, update, feed_of(self.store, update))
+        words = words_of(self.store, update)
+        feed_of(self.store, update)
         lines = [
             f"/{name} {escape(words.gettext(text), quote=False)}"
             for name, text in SUBSCRIBER_COMMANDS
@@ -52,8 +56,10 @@ class Commands:
 
     async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Known topics with counts; buttons toggle the chat's subscription."""
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
         counts = self.store.topics.counts()
         if not counts:
             await reply_html(
@@ -61,14 +67,13 @@ class Commands:
                 words.gettext("No articles yet, so no topics. /subscribe &lt;topic&gt; works."),
             )
             return
-        await reply_html(
-            update, topics_text(words, counts), self.keyboards.topics(words, feed.id, 0)
-        )
+        markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
+        await reply_html(update, topics_text(words, counts), markup)
 
     async def topic_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
+        words = words_of(self.store, update)
+        target = here(self.store, update)
         name = " ".join(context.args or []).strip()
         if not name or len(name) > MAX_NAME:
             await reply_html(
@@ -81,13 +86,17 @@ class Commands:
             if items
             else nothing_about(words, name, self._close_topics(name))
         )
-        await reply_html(update, text, self.keyboards.topic(words, feed.id, name))
+        markup = self.keyboards.topic(words, target.feed.id, name, target.scope)
+        await reply_html(update, text, markup)
 
     async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Follow one or several comma-separated topics, or all."""
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
-        topics = _topic_args(context.args)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        feed = target.feed
+        topics = _topic_args(target.args)
         if not topics:
             usage = words.gettext(
                 "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
@@ -95,16 +104,23 @@ class Commands:
             )
             await reply_html(update, usage.format(topics=MAX_TOPICS, characters=MAX_NAME))
             return
-        if not await self.permissions.refuse_unless_allowed(update, context, words):
+        if not await self.targets.may_change(update, context, target, words):
             return
+        chat = target.called(words)
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, True)
-            await reply_html(update, words.gettext("This chat now follows every topic."))
+            text = words.gettext("{chat} now follows every topic.")
+            await reply_html(update, text.format(chat=chat))
             return
         self.store.feeds.subscribe(feed.id, topics)
         known = {name.casefold() for name, _ in self.store.topics.counts()}
         names = escape(", ".join(topics), quote=False)
-        lines = [words.gettext("Subscribed to {topics}.").format(topics=names)]
+        if target.remote:
+            lines = [
+                words.gettext("Subscribed {chat} to {topics}.").format(chat=chat, topics=names)
+            ]
+        else:
+            lines = [words.gettext("Subscribed to {topics}.").format(topics=names)]
         for topic in topics:
             if topic.casefold() not in known:
                 lines.append(nothing_about(words, topic, self._close_topics(topic)))
@@ -112,34 +128,41 @@ class Commands:
 
     async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop following topics, or all."""
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
-        topics = _topic_args(context.args)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        feed = target.feed
+        topics = _topic_args(target.args)
         if not topics:
             await reply_html(
                 update, words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
             )
             return
-        if not await self.permissions.refuse_unless_allowed(update, context, words):
+        if not await self.targets.may_change(update, context, target, words):
             return
+        chat = target.called(words)
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, False)
-            await reply_html(update, words.gettext("This chat follows nothing now."))
+            await reply_html(update, words.gettext("{chat} follows nothing now.").format(chat=chat))
             return
         removed = self.store.feeds.unsubscribe(feed.id, topics)
         names = escape(", ".join(topics), quote=False)
         if removed:
             text = words.gettext("Unsubscribed from {topics}.")
         else:
-            text = words.gettext("This chat did not follow {topics}. See /subscriptions.")
-        await reply_html(update, text.format(topics=names))
+            text = words.gettext("{chat} did not follow {topics}. See /subscriptions.")
+        await reply_html(update, text.format(chat=chat, topics=names))
 
     async def subscriptions_command(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         """What this chat follows, and its filters."""
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        feed = target.feed
         everything, topics = self.store.feeds.subscriptions(feed.id)
         if everything:
             follows = words.gettext("every topic")
@@ -153,12 +176,11 @@ class Commands:
                 )
         else:
             follows = words.gettext("nothing yet (try /topics)")
-        follows = escape(follows, quote=False)
-        lines = [words.gettext("This chat follows: {topics}").format(topics=follows)]
+        text = words.gettext("{chat} follows: {topics}")
+        lines = [text.format(chat=target.called(words), topics=escape(follows, quote=False))]
         if feed.min_quality is not None:
-            lines.append(
-                words.gettext("Minimum quality: {quality}").format(quality=feed.min_quality)
-            )
+            text = words.gettext("Minimum quality: {quality}")
+            lines.append(text.format(quality=feed.min_quality))
         if feed.muted:
             muted = escape(", ".join(feed.muted), quote=False)
             lines.append(words.gettext("Muted words: {words}").format(words=muted))
@@ -166,25 +188,26 @@ class Commands:
 
     async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Per-chat filters: minimum quality, muted words, clear."""
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
-        args = context.args or []
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        feed, args = target.feed, target.args
         action = args[0].lower() if args else ""
         rest = " ".join(args[1:]).strip()
         usage = words.gettext(
             "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | clear"
         )
-        allowed = self.permissions.refuse_unless_allowed
         if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
-            if await allowed(update, context, words):
+            if await self.targets.may_change(update, context, target, words):
                 self.store.feeds.set_min_quality(feed.id, int(rest) or None)
                 text = words.gettext("Only articles of quality {quality} or more will come.")
                 await reply_html(update, text.format(quality=int(rest)))
         elif action in ("mute", "unmute") and rest and len(rest) <= MAX_NAME:
-            if await allowed(update, context, words):
+            if await self.targets.may_change(update, context, target, words):
                 await self._mute(update, words, feed.id, action, rest)
         elif action == "clear" and not rest:
-            if await allowed(update, context, words):
+            if await self.targets.may_change(update, context, target, words):
                 self.store.feeds.clear_filters(feed.id)
                 await reply_html(update, words.gettext("Filters cleared."))
         else:
@@ -204,9 +227,11 @@ class Commands:
 
     async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
-        args = context.args or []
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        feed, args = target.feed, target.args
         if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 20)):
             await reply_html(update, words.gettext("Usage: /latest [n], n from 1 to 20"))
             return
@@ -220,7 +245,8 @@ class Commands:
 
     async def search_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Full-text search over titles and excerpts, newest first."""
-        words = words_of(self.store, update, feed_of(self.store, update))
+        words = words_of(self.store, update)
+        feed_of(self.store, update)
         query = " ".join(context.args or []).strip()
         if not query or len(query) > MAX_SEARCH:
             usage = words.gettext("Usage: /search &lt;words&gt; (at most {characters} characters)")
@@ -236,15 +262,13 @@ class Commands:
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all pushes to this chat."""
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
-        if not await self.permissions.refuse_unless_allowed(update, context, words):
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None or not await self.targets.may_change(update, context, target, words):
             return
-        self.store.feeds.stop(feed.id)
-        await reply_html(
-            update,
-            words.gettext("Stopped: this chat follows nothing now. /subscribe to start again."),
-        )
+        self.store.feeds.stop(target.feed.id)
+        text = words.gettext("Stopped: {chat} follows nothing now. /subscribe to start again.")
+        await reply_html(update, text.format(chat=target.called(words)))
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pointer to /help for commands we do not know."""
@@ -258,18 +282,22 @@ class Commands:
     async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
         query = update.callback_query
-        assert query is not None and query.data is not None
-        feed = feed_of(self.store, update)
-        words = words_of(self.store, update, feed)
-        kind, _, rest = query.data.partition(":")
+        assert query is not None
+        words = words_of(self.store, update)
+        target = await self.targets.of_button(update, context, words)
+        if target is None:
+            return
+        feed, scope = target.feed, target.scope
+        kind, _, rest = target.args[0].partition(":")
         if kind == "page" and rest.isdigit():
             await query.answer()
-            await query.edit_message_reply_markup(self.keyboards.topics(words, feed.id, int(rest)))
+            markup = self.keyboards.topics(words, feed.id, int(rest), scope)
+            await query.edit_message_reply_markup(markup)
             return
         if kind not in ("sub", "one"):
             await query.answer(words.gettext(STALE_BUTTON))
             return
-        if not await self.permissions.may_change(update, context):
+        if not target.remote and not await self.permissions.may_change(update, context):
             await query.answer(words.gettext(ADMINS_ONLY))
             return
         page, _, topic = rest.partition(":")
@@ -282,9 +310,9 @@ class Commands:
             answer = words.gettext("Subscribed to {topic}")
         await query.answer(answer.format(topic=topic))
         markup = (
-            self.keyboards.topic(words, feed.id, topic)
+            self.keyboards.topic(words, feed.id, topic, scope)
             if kind == "one"
-            else self.keyboards.topics(words, feed.id, int(page or 0))
+            else self.keyboards.topics(words, feed.id, int(page or 0), scope)
         )
         await query.edit_message_reply_markup(markup)
 
@@ -298,9 +326,9 @@ class Commands:
         return [names.get(key, key) for key in keys]
 
 
-def _topic_args(args: list[str] | None) -> list[str]:
+def _topic_args(args: tuple[str, ...]) -> list[str]:
     """Comma-separated topic names; none at all when there are too many or too long ones."""
-    joined = " ".join(args or [])
+    joined = " ".join(args)
     topics = list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
     if len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
         return []
