@@ -31,6 +31,8 @@ from bot.admin import AdminCommands
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_commands
 from bot.commands.languages import words_of
 from bot.commands.permissions import may_post
+from bot.commands.settings import SettingsCommands
+from bot.commands.transfer import TransferCommands
 from bot.config import Config
 from bot.delivery import Sender
 from bot.errors import ConfigError
@@ -118,6 +120,8 @@ class NewsBot:
         self.watcher = watcher
         self.metrics = metrics
         self.commands = Commands(store)
+        self.settings = SettingsCommands(store, self.commands.targets, sender.feeds.changed)
+        self.transfer = TransferCommands(store, self.commands.permissions, sender.feeds.changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
         self.telegram_polling = False
@@ -137,7 +141,7 @@ class NewsBot:
 
     def command_handlers(self) -> dict[str, CommandCallback]:
         """Each command of the menus (`bot.commands`) with the method that answers it."""
-        commands, admin = self.commands, self.admin
+        commands, admin, settings = self.commands, self.admin, self.settings
         return {
             "start": commands.start_command,
             "help": commands.help_command,
@@ -149,6 +153,11 @@ class NewsBot:
             "filter": commands.filter_command,
             "latest": commands.latest_command,
             "search": commands.search_command,
+            "top": settings.top_command,
+            "settings": settings.settings_command,
+            "set": settings.set_command,
+            "export": self.transfer.export_command,
+            "import": self.transfer.import_command,
             "stop": commands.stop_command,
             "stats": admin.stats_command,
             "broadcast": admin.broadcast_command,
@@ -162,7 +171,18 @@ class NewsBot:
         app.add_handler(TypeHandler(Update, self.guard.check), group=-1)
         for name, callback in self.command_handlers().items():
             app.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
+        # settings buttons, perhaps scoped to another chat or thread (`targets.SCOPE_MARK`)
+        app.add_handler(
+            CallbackQueryHandler(self.settings.button_pressed, pattern=r"^(>[^|]*\|)?cfg:")
+        )
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
+        # an exported document sent back with the caption /import
+        app.add_handler(
+            MessageHandler(
+                filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
+                self.transfer.import_command,
+            )
+        )
         app.add_handler(
             ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
         )

@@ -44,6 +44,13 @@ class Config:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
 
+    @property
+    def base_file_url(self) -> str:
+        """File downloads: the same server's `/file/bot` path (PTB `base_file_url`), so
+        `https://api.telegram.org/bot` downloads from `https://api.telegram.org/file/bot`."""
+        head, _, tail = self.base_url.rstrip("/").rpartition("/")
+        return f"{head}/file/{tail}"
+
     def __repr__(self) -> str:
         # the token must never reach a log line, even through a repr
         shown = "set" if self.token else "unset"

@@ -23,10 +23,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
+from bot.digests import FeedDelivery
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
-from bot.rendering import Push, render_push, visible_text
+from bot.rendering import Push, render_compact, render_push, visible_text
 from storage import Delivery, Store
+from storage.digests import DIGEST
 from storage.models import StoredArticle
 
 log = logging.getLogger(__name__)
@@ -64,9 +66,12 @@ class Sender:
         metrics: Metrics,
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
+        feeds: FeedDelivery | None = None,
         paid_broadcast: bool = False,
     ) -> None:
         self.store = store
+        # per-feed look, sound and timing (settings); digests go through here too
+        self.feeds = feeds or FeedDelivery(store)
         self.bot = bot
         self.pacer = pacer
         self.window = window
@@ -133,8 +138,11 @@ class Sender:
         now = self.clock()
         rows: list[Delivery] = []
         if free > 0 and not self.store.flags.paused:
+            self.feeds.release_due(now)
             rows = self.store.outbox.ready(free, now, self._busy_chats())
         for row in rows:
+            if self.feeds.hold(row, now):
+                continue
             if self.store.outbox.claim(row.id, now):
                 task = asyncio.create_task(self._deliver(row))
                 self._in_flight[row.id] = (row, task)
@@ -156,7 +164,7 @@ class Sender:
         return busy
 
     def _idle_timeout(self, now: float) -> float:
-        due = self.store.outbox.next_due()
+        due = _earliest(self.store.outbox.next_due(), self.feeds.next_release())
         if due is None or due <= now:
             return 0.25 if self._in_flight or due is not None else 5.0
         return min(max(due - now, 0.01), 5.0)
@@ -197,6 +205,13 @@ class Sender:
             self.metrics.send_latency.observe(now - started)
 
     async def _send(self, row: Delivery) -> int | None:
+        if row.kind == DIGEST:
+            message_id = await self.feeds.send_digest(
+                self.bot, row, self.rate_limit_args, paid=self.allow_paid_broadcast
+            )
+            if message_id is None:
+                raise _Withdrawn  # every article of it was withdrawn
+            return message_id
         if row.article_id is None:
             message = await self.bot.send_message(
                 row.chat_id,
@@ -208,7 +223,7 @@ class Sender:
         stored = self._article(row.article_id)
         if stored is None or not stored.visible:
             raise _Withdrawn  # unpublished or deleted between queueing and now
-        push = render_push(stored.article)
+        look = self.feeds.settings_of(row.feed_id).format
         if (row.last_error or "").startswith(MARKUP_RETRY):
             # Telegram refused our HTML once: this time the same words as plain text
             text = visible_text(render_push(stored.article, with_image=False).html)
@@ -216,10 +231,24 @@ class Sender:
                 row.chat_id,
                 text,
                 message_thread_id=_thread(row),
+                disable_notification=self._silent(row),
                 allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
+        if look == "compact":
+            message = await self.bot.send_message(
+                row.chat_id,
+                render_compact(stored.article),
+                message_thread_id=_thread(row),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                disable_notification=self._silent(row),
+                allow_paid_broadcast=self.allow_paid_broadcast,
+                rate_limit_args=self.rate_limit_args,
+            )
+            return message.message_id
+        push = render_push(stored.article, with_image=look == "photo")
         if push.photo_url is not None:
             try:
                 return (await self._send_push(row, push, stored)).message_id
@@ -228,9 +257,11 @@ class Sender:
                     raise
                 log.info("image refused for %s (%s); sending as text", stored.article.url, error)
                 push = render_push(stored.article, with_image=False)
-        return (await self._send_push(row, push, stored)).message_id
+        return (await self._send_push(row, push, stored, large=look == "text")).message_id
 
-    async def _send_push(self, row: Delivery, push: Push, stored: StoredArticle) -> Message:
+    async def _send_push(
+        self, row: Delivery, push: Push, stored: StoredArticle, *, large: bool = False
+    ) -> Message:
         if push.photo_url is not None:
             return await self.bot.send_photo(
                 row.chat_id,
@@ -238,6 +269,7 @@ class Sender:
                 message_thread_id=_thread(row),
                 caption=push.html,
                 parse_mode=ParseMode.HTML,
+                disable_notification=self._silent(row),
                 allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
@@ -246,10 +278,17 @@ class Sender:
             push.html,
             message_thread_id=_thread(row),
             parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(url=stored.article.url),
+            link_preview_options=LinkPreviewOptions(
+                url=stored.article.url, prefer_large_media=True if large else None
+            ),
+            disable_notification=self._silent(row),
             allow_paid_broadcast=self.allow_paid_broadcast,
             rate_limit_args=self.rate_limit_args,
         )
+
+    def _silent(self, row: Delivery) -> bool | None:
+        """`disable_notification` for the row's feed (left out of the request when off)."""
+        return True if self.feeds.settings_of(row.feed_id).silent else None
 
     def _article(self, article_id: int) -> StoredArticle | None:
         if article_id in self._articles_cache:
@@ -319,6 +358,10 @@ class Sender:
 
 class _Withdrawn(Exception):
     """The article of a row is no longer visible."""
+
+
+def _earliest(*moments: float | None) -> float | None:
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 def _thread(row: Delivery) -> int | None:

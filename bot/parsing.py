@@ -29,7 +29,7 @@ _PLAIN_TAGS = frozenset(
 )
 
 
-class _StrictLoader(_BaseLoader):
+class StrictLoader(_BaseLoader):
     """Safe loading, and no aliases or unusual tags: a file is plain data or it is refused."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
@@ -58,7 +58,7 @@ def parse_article(text: str) -> Article:
     front = _front_matter(text)
     try:
         # our loader raises ArticleError itself for tags and aliases
-        data = yaml.load(front, Loader=_StrictLoader)  # noqa: S506
+        data = yaml.load(front, Loader=StrictLoader)  # noqa: S506
     except yaml.YAMLError as exc:
         raise ArticleError(f"invalid YAML: {_yaml_reason(exc)}") from None
     except (ValueError, OverflowError) as exc:  # a timestamp like 2020-13-45 or year 99999

@@ -199,3 +199,33 @@ def _prefix_within(text: str, budget: int) -> str:
     encoded = text.encode("utf-16-le")[: budget * 2]
     prefix = encoded.decode("utf-16-le", errors="ignore")
     return prefix
+
+
+def render_compact(article: Article) -> str:
+    """The `compact` push: one line, the linked title and the provider."""
+    line = _link(_trim(article.title, 300), article.url, bold=True).html
+    if article.provider and article.provider.name:
+        line += " — " + escape(_trim(article.provider.name, 100), quote=False)
+    return line
+
+
+def render_digest(items: list[StoredArticle], heading: str) -> list[tuple[str, list[int]]]:
+    """Digest messages: the heading, then one line per article (linked title, provider),
+    split at the text limit between items; each with the ids of the articles it lists."""
+    parts: list[tuple[str, list[int]]] = []
+    lines = [f"<b>{escape(heading, quote=False)}</b>"]
+    ids: list[int] = []
+    used = utf16_len(heading)
+    for stored in items:
+        line = "• " + render_compact(stored.article)
+        visible = visible_len(line) + 1  # and its newline
+        if ids and used + visible > TEXT_LIMIT:
+            parts.append(("\n".join(lines), ids))
+            lines, ids, used = [], [], 0
+            visible -= 1
+        lines.append(line)
+        ids.append(stored.id)
+        used += visible
+    if ids:
+        parts.append(("\n".join(lines), ids))
+    return parts

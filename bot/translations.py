@@ -18,10 +18,13 @@ from __future__ import annotations
 import functools
 import gettext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from telegram import Update
+if TYPE_CHECKING:
+    from telegram import Update
 
 LANGUAGES = ("en", "de", "es", "ru")
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "es": "Español", "ru": "Русский"}
 SOURCE_LANGUAGE = "en"
 DOMAIN = "newsbot"
 LOCALES = Path(__file__).with_name("locales")
@@ -59,7 +62,34 @@ def words_in(language: str) -> Words:
     return gettext.translation(DOMAIN, LOCALES, languages=[language])
 
 
-def words_for(update: Update, setting: str | None = None) -> Words:
+def words_for(update: Update, setting: str | None) -> Words:
     """The words for answering an update, given its feed's language setting (if any)."""
     user = update.effective_user
     return words_in(language_of(setting, user.language_code if user else None))
+
+
+class Refusal(ValueError):
+    """A reason told to a user, in their language: a catalog text (marked with `N_`) and
+    the values of its `{placeholders}`, which may be refusals themselves. `str()` is the
+    English text, for logs and tests."""
+
+    def __init__(self, text: str, /, *, translated: bool = True, **values: object) -> None:
+        self.text = text
+        self.translated = translated  # False: a detail from elsewhere, shown as it is
+        self.values = values
+        super().__init__(self.said(ENGLISH))
+
+    @classmethod
+    def verbatim(cls, detail: str) -> Refusal:
+        """A reason that has no translation (a parser's words), shown as it is."""
+        return cls(detail, translated=False)
+
+    def said(self, words: Words) -> str:
+        """The reason in the language of `words`."""
+        if not self.translated:
+            return self.text
+        values = {
+            name: value.said(words) if isinstance(value, Refusal) else value
+            for name, value in self.values.items()
+        }
+        return words.gettext(self.text).format(**values)

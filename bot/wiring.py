@@ -39,6 +39,7 @@ def build_application(config: Config, pacer: FloodPacer) -> Application:  # type
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
         .rate_limiter(pacer)
         .concurrent_updates(False)
         .build()
@@ -74,8 +75,11 @@ def build_watcher(
     )
 
 
-def build_newsbot(config: Config, store: Store) -> NewsBot:
-    """The long-running bot: pacer, Telegram application, sender, watcher, metrics."""
+def build_newsbot(config: Config, store: Store, clock: Callable[[], float] = time.time) -> NewsBot:
+    """The long-running bot: pacer, Telegram application, sender, watcher, metrics.
+
+    `clock` is the sender's wall clock (quiet hours, digests, retries); tests move it.
+    """
     pacer = build_pacer(config)
     application = build_application(config, pacer)
     metrics = Metrics()
@@ -86,6 +90,7 @@ def build_newsbot(config: Config, store: Store) -> NewsBot:
         window=config.send_window,
         metrics=metrics,
         paid_broadcast=config.paid_broadcast,
+        clock=clock,
     )
     watcher = build_watcher(
         config,

@@ -259,7 +259,8 @@ class Files:
         )
 
 
-def _iso(moment: datetime) -> str:
+def sortable_time(moment: datetime) -> str:
+    """A moment as the `sort_at` column holds it: UTC text that sorts like time."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -277,7 +278,7 @@ def _article_values(
     path: str, article: Article, first_seen: float, now: float, data_json: str | None
 ) -> dict[str, Any]:
     """The columns of an article's row (all but `present`, which a stored file sets)."""
-    published_at = _iso(article.published_at) if article.published_at else None
+    published_at = sortable_time(article.published_at) if article.published_at else None
     return {
         "url": article.url,
         "path": path,
@@ -287,7 +288,7 @@ def _article_values(
         "published": int(article.published),
         "visible": int(article.published),
         "published_at": published_at,
-        "sort_at": published_at or _iso(datetime.fromtimestamp(first_seen, UTC)),
+        "sort_at": published_at or sortable_time(datetime.fromtimestamp(first_seen, UTC)),
         "first_seen_at": first_seen,
         "updated_at": now,
         "quality": article.quality,

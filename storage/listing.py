@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from storage.files import sortable_time
 from storage.models import StoredArticle, article_from_json
 
 _CONTROL_TO_SPACE = {code: " " for code in range(32)}
@@ -32,6 +34,25 @@ class Listing:
             "WHERE visible = 1 AND id IN (SELECT article_id FROM article_topics "  # noqa: S608
             f"WHERE topic IN ({marks})) ORDER BY sort_at DESC LIMIT ?",
             [*keys, limit],
+        )
+
+    def hottest(
+        self, since: datetime, limit: int, topics: Iterable[str] = ()
+    ) -> list[StoredArticle]:
+        """Visible articles (of any of `topics` when given) since then, by `heat`, hottest
+        first (articles without heat last), then newest first."""
+        keys = sorted({topic.casefold() for topic in topics})
+        marks = ", ".join("?" for _ in keys)
+        of_topics = (
+            "AND id IN (SELECT article_id FROM article_topics "  # noqa: S608
+            f"WHERE topic IN ({marks})) "
+            if keys
+            else ""
+        )
+        return self._articles(
+            f"WHERE visible = 1 AND sort_at >= ? {of_topics}"
+            "ORDER BY heat IS NULL, heat DESC, sort_at DESC LIMIT ?",
+            [sortable_time(since), *keys, limit],
         )
 
     def search(self, words: str, limit: int) -> list[StoredArticle]:

@@ -87,7 +87,8 @@ class Feed:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One row of the outbox: a push of an article, or a broadcast text, to one feed."""
+    """One row of the outbox: a push of an article, a broadcast text, or a digest of
+    articles (`kind`), to one feed."""
 
     id: int
     feed_id: int
@@ -97,6 +98,7 @@ class Delivery:
     text: str | None
     attempts: int
     last_error: str | None = None
+    kind: str = "push"
 
 
 def article_to_json(article: Article) -> str:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 
 from sqlite_utils import Database
 
 from storage.models import Article, Delivery
+from storage.settings import feeds_lacking_required, mentions, searchable
 
 
 class Outbox:
-    """Delivery rows: pending -> sending -> sent | failed | cancelled."""
+    """Delivery rows: pending -> sending -> sent | failed | cancelled.
+
+    A push to a feed in quiet hours or with a digest waits `held` until its digest
+    (`storage.digests`) takes it: held -> digested.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -35,6 +39,7 @@ class Outbox:
                         SELECT topic FROM article_topics WHERE article_id = :article)))
               AND (f.min_quality IS NULL OR :quality IS NULL OR :quality >= f.min_quality)
               AND f.id NOT IN (SELECT value FROM json_each(:muted))
+              AND f.id NOT IN (SELECT value FROM json_each(:lacking))
             ON CONFLICT (article_id, feed_id) WHERE kind = 'push'
             DO UPDATE SET state = 'pending', attempts = 0, not_before = 0,
                           last_error = NULL, updated_at = excluded.updated_at
@@ -45,6 +50,7 @@ class Outbox:
                 "now": now,
                 "quality": article.quality,
                 "muted": json.dumps(self._muted_feeds(article)),
+                "lacking": json.dumps(feeds_lacking_required(self.db, article)),
             },
         )
         return cursor.rowcount
@@ -52,10 +58,10 @@ class Outbox:
     def _muted_feeds(self, article: Article) -> list[int]:
         """Feeds that muted a word of this article's title or excerpt (whole words only:
         muting "AI" does not mute "said")."""
-        text = f"{article.title}\n{article.excerpt or ''}".casefold()
+        text = searchable(article)
         muted = set()
         for feed_id, word in self.db.execute("SELECT feed_id, word FROM mutes"):
-            if feed_id not in muted and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
+            if feed_id not in muted and mentions(text, word):
                 muted.add(feed_id)
         return sorted(muted)
 
@@ -72,7 +78,7 @@ class Outbox:
     def cancel_article(self, article_id: int, now: float) -> int:
         cursor = self.db.execute(
             "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
-            "WHERE article_id = ? AND state = 'pending'",
+            "WHERE article_id = ? AND state IN ('pending', 'held')",
             [now, article_id],
         )
         return cursor.rowcount
@@ -81,7 +87,7 @@ class Outbox:
         """Drop what was waiting for a feed that stopped."""
         cursor = self.db.execute(
             "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
-            "WHERE feed_id = ? AND state = 'pending'",
+            "WHERE feed_id = ? AND state IN ('pending', 'held')",
             [now, feed_id],
         )
         return cursor.rowcount
@@ -90,7 +96,8 @@ class Outbox:
         """Drop what was waiting for every feed of a chat the bot may no longer write to."""
         cursor = self.db.execute(
             "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
-            "WHERE feed_id IN (SELECT id FROM feeds WHERE chat_id = ?) AND state = 'pending'",
+            "WHERE feed_id IN (SELECT id FROM feeds WHERE chat_id = ?) "
+            "AND state IN ('pending', 'held')",
             [now, chat_id],
         )
         return cursor.rowcount
@@ -109,7 +116,7 @@ class Outbox:
         rows = self.db.execute(
             """
             SELECT d.id, d.feed_id, f.chat_id, f.thread_id, d.article_id, d.text,
-                   d.attempts, d.last_error
+                   d.attempts, d.last_error, d.kind
             FROM deliveries d JOIN feeds f ON f.id = d.feed_id
             WHERE d.state = 'pending' AND d.not_before <= ?
               AND f.chat_id NOT IN (SELECT value FROM json_each(?))

@@ -215,3 +215,42 @@ def create_feeds(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@migrations(name="0004_feed_settings")
+def add_feed_settings(db: Database) -> None:
+    """Per-feed settings (format, silent, time zone, quiet hours, digest, language),
+    required words, and digests: pushes held for later and the digest rows they went into.
+
+    A held push is a `deliveries` row in state `held` until `not_before`; it then moves,
+    with the others of its feed, into a `digest` row (its articles in `digest_items`) and
+    becomes `digested`, in one transaction.
+    """
+    statements = [
+        "ALTER TABLE feeds ADD COLUMN format TEXT NOT NULL DEFAULT 'photo'",
+        "ALTER TABLE feeds ADD COLUMN silent INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE feeds ADD COLUMN timezone TEXT NOT NULL DEFAULT 'UTC'",
+        "ALTER TABLE feeds ADD COLUMN quiet_start INTEGER",  # minutes of the day, local
+        "ALTER TABLE feeds ADD COLUMN quiet_end INTEGER",
+        "ALTER TABLE feeds ADD COLUMN digest TEXT NOT NULL DEFAULT 'off'",
+        "ALTER TABLE feeds ADD COLUMN digest_at INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE feeds ADD COLUMN language TEXT",  # NULL: from the user's Telegram
+        """
+        CREATE TABLE requires (
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            word TEXT NOT NULL,
+            PRIMARY KEY (feed_id, word)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE digest_items (
+            delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            message_id INTEGER, -- set when the message listing it was sent
+            PRIMARY KEY (delivery_id, article_id)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX deliveries_held ON deliveries(not_before) WHERE state = 'held'",
+    ]
+    for statement in statements:
+        db.execute(statement)

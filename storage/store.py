@@ -9,12 +9,14 @@ from typing import IO
 from sqlite_utils import Database
 
 from storage.chats import Chats
+from storage.digests import Digests
 from storage.feeds import Feeds
 from storage.figures import Figures, IngestError
 from storage.files import Change, ChangeKind, Files, FileState
 from storage.flags import Flags
 from storage.listing import Listing
 from storage.outbox import Outbox
+from storage.settings import Settings
 from storage.topics import TopicCounts
 
 __all__ = ["Change", "ChangeKind", "FileState", "IngestError", "Store"]
@@ -24,7 +26,7 @@ class Store:
     """One connection to the newsbot database; use it from the thread that opened it.
 
     Each concern is a repository (`chats`, `feeds`, `outbox`, `files`, `listing`,
-    `topics`, `figures`, `flags`); callers use the one they need.
+    `topics`, `figures`, `flags`, `settings`, `digests`); callers use the one they need.
     """
 
     def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
@@ -37,6 +39,8 @@ class Store:
         self.listing = Listing(db)
         self.figures = Figures(db)
         self.flags = Flags(db)
+        self.settings = Settings(db)
+        self.digests = Digests(db)
         self._lock = lock
 
     def close(self) -> None:

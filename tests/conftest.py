@@ -6,7 +6,8 @@ import asyncio
 import logging
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -109,10 +110,10 @@ class Running:
 
 
 async def start_bot(
-    config: Config, standin: StandIn
+    config: Config, standin: StandIn, clock: Callable[[], float] = time.time
 ) -> tuple[NewsBot, asyncio.Task[None], asyncio.Event]:
     store = open_store(config.db_path, exclusive=True)
-    bot = build_newsbot(config, store)
+    bot = build_newsbot(config, store, clock)
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
     await standin.until(lambda: any(m == "setMyCommands" for m, _ in standin.calls))

@@ -39,7 +39,10 @@ BOT_USER = {
     "can_read_all_group_messages": False,
     "supports_inline_queries": False,
 }
-SEND_METHODS = {"sendMessage", "sendPhoto", "sendMediaGroup", "copyMessage", "forwardMessage"}
+SEND_METHODS = {
+    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage",
+}  # fmt: skip
+CAPTIONED = {"sendPhoto", "sendDocument"}
 BAD_IMAGE_MARK = "bad-image"
 JSON_FIELDS = {
     "reply_markup", "link_preview_options", "entities", "caption_entities", "commands",
@@ -101,6 +104,7 @@ class StandIn:
         self.gone_threads: set[tuple[int, int]] = set()  # (chat, thread) deleted topics
         self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
         self.commands: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}  # file_id -> content, sent or uploaded
         self.polls = 0
         self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
         self.conflict = False  # answer getUpdates with 409, as when another process polls
@@ -147,6 +151,7 @@ class StandIn:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         runner = web.AppRunner(app, access_log=None)
 
         async def main() -> None:
@@ -189,30 +194,66 @@ class StandIn:
         user_id: int | None = None,
         chat_type: str = "private",
         title: str | None = None,
+        reply_to: dict[str, Any] | None = None,
         thread_id: int | None = None,
         language_code: str | None = None,
     ) -> int:
         """A user writes `text` in a chat (a command when it starts with '/'); with
-        `thread_id`, inside that topic of a forum supergroup; the user's Telegram app
-        speaks `language_code` when given."""
+        `thread_id`, inside that topic of a forum supergroup; perhaps in reply to an
+        earlier message; from an app speaking `language_code`, when given."""
+        message = self._user_message(chat_id, user_id, chat_type, title, language_code)
+        message["text"] = text
+        if thread_id is not None:
+            message["chat"]["is_forum"] = True
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+        _mark_command(message)
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return self.push_update({"message": message})
+
+    def send_document(
+        self, chat_id: int, content: bytes, *, caption: str | None = None, name: str = "f.yaml"
+    ) -> dict[str, Any]:
+        """A user sends a file (with a caption); returns the message, for replies to it."""
+        file_id = f"doc{next(self._message_ids)}"
+        self.files[file_id] = content
+        message = self._user_message(chat_id, None, "private", None)
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": name,
+            "file_size": len(content),
+        }
+        if caption is not None:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                length = len(caption.split()[0])
+                message["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": length}
+                ]
+        self.push_update({"message": message})
+        return message
+
+    def _user_message(
+        self,
+        chat_id: int,
+        user_id: int | None,
+        chat_type: str,
+        title: str | None,
+        language_code: str | None = None,
+    ) -> dict[str, Any]:
         user_id = chat_id if user_id is None else user_id
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
             chat["first_name"] = f"user{user_id}"
         else:
             chat["title"] = title or f"group{chat_id}"
-        message: dict[str, Any] = {
+        return {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
             "from": _user(user_id, language_code),
-            "text": text,
         }
-        if thread_id is not None:
-            chat["is_forum"] = True
-            message.update(message_thread_id=thread_id, is_topic_message=True)
-        _mark_command(message)
-        return self.push_update({"message": message})
 
     def post(self, chat_id: int, text: str) -> int:
         """Someone posts `text` in a channel: a `channel_post`, from the channel itself."""
@@ -261,7 +302,8 @@ class StandIn:
         message_id: int = 1,
         language_code: str | None = None,
     ) -> int:
-        """A user presses an inline button carrying `data`."""
+        """A user presses an inline button carrying `data` (in an app speaking
+        `language_code`, when given)."""
         user_id = chat_id if user_id is None else user_id
         return self.push_update(
             {
@@ -446,7 +488,28 @@ class StandIn:
             )
         if method in SEND_METHODS:
             return self._send(method, params)
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            if file_id not in self.files:
+                return _error(400, "Bad Request: invalid file_id")
+            return _ok(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": file_id,
+                    "file_size": len(self.files[file_id]),
+                    "file_path": f"documents/{file_id}",
+                }
+            )
         return _error(404, "Not Found: method not found")
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """`/file/bot<token>/<file_path>`: the bytes of a file getFile described."""
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        content = self.files.get(request.match_info["path"].rpartition("/")[2])
+        if content is None:
+            return _error(404, "Not Found")
+        return web.Response(body=content)
 
     def _find_chat(self, chat_id: str) -> dict[str, Any] | None:
         """A known chat by id or by `@username`, as Telegram resolves either."""
@@ -503,14 +566,17 @@ class StandIn:
         photo = params.get("photo")
         if photo is not None and BAD_IMAGE_MARK in str(photo):
             return _error(400, "Bad Request: failed to get HTTP URL content")
-        body = params.get("caption") if method == "sendPhoto" else params.get("text")
-        limit = 1024 if method == "sendPhoto" else 4096
+        body = params.get("caption") if method in CAPTIONED else params.get("text")
+        limit = 1024 if method in CAPTIONED else 4096
         if body is not None or method == "sendMessage":
             problem = _check_body(body or "", params.get("parse_mode"), limit, method)
             if problem is not None:
                 return problem
         self._note_sent(chat_id)
         message_id = next(self._message_ids)
+        document = params.get("document")
+        if isinstance(document, bytes):
+            self.files[f"sent{message_id}"] = document
         shown = visible_text(body) if body and params.get("parse_mode") == "HTML" else body
         self.sent.append(Sent(chat_id, method, shown, body, photo, params, time.time(), message_id))
         self.stats.accepted += 1
@@ -660,6 +726,9 @@ def _decode(form: dict[str, Any]) -> dict[str, Any]:
     """PTB sends nested objects as JSON strings inside the form."""
     decoded: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):  # an uploaded file (multipart)
+            decoded[key] = value.file.read()
+            continue
         if key in JSON_FIELDS and isinstance(value, str):
             try:
                 decoded[key] = json.loads(value)

@@ -66,6 +66,11 @@ async def test_help_lists_every_command_one_line_each(running: Running) -> None:
         "filter",
         "latest",
         "search",
+        "top",
+        "settings",
+        "set",
+        "export",
+        "import",
         "stop",
     ):
         assert sum(line.startswith(f"/{name} ") for line in lines) == 1

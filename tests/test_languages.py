@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
-from bot.translations import words_in
+from bot.translations import LANGUAGE_NAMES, LANGUAGES, N_, Refusal, words_in
+from storage.settings import LANGUAGES as SETTING_LANGUAGES
 from tests.conftest import ADMIN_ID, Running
 from tests.test_commands import add, buttons
 
@@ -110,3 +111,77 @@ async def test_command_menu_is_registered_in_every_language(running: Running) ->
         assert registered["de"] != registered[None]
     german = dict(menus(running, "default")["de"])
     assert german["help"] == "alle Befehle, je eine Zeile"
+
+
+async def test_set_language_overrides_the_users_language_until_automatic(
+    running: Running,
+) -> None:
+    """The feed's `language` setting wins over the user's app language; `automatic` gives
+    the user's back."""
+    assert await running.command(1, "/help", language_code="es") == help_text("es")
+    assert await running.command(1, "/set language de", language_code="es") == (
+        "Sprache: jetzt Deutsch."
+    )
+    assert await running.command(1, "/help", language_code="es") == help_text("de")
+    assert await running.command(1, "/help", language_code="ru") == help_text("de")
+    await running.command(1, "/set language automatic", language_code="es")
+    assert await running.command(1, "/help", language_code="es") == help_text("es")
+
+
+async def test_a_groups_language_setting_speaks_to_every_member(running: Running) -> None:
+    """Set by an admin in a group, the language answers every member, whatever their app."""
+    running.standin.admins[-50].add(7)
+    await running.command(-50, "/set language ru", user_id=7, chat_type="supergroup")
+    reply = await running.command(-50, "/latest", user_id=8, chat_type="supergroup")
+    assert reply == "Статей пока нет."
+
+
+async def test_a_channel_answers_in_its_setting_or_english(running: Running) -> None:
+    """Channel posts have no user: English until the channel's own setting says otherwise."""
+    channel = -1001234
+    running.standin.add_chat(channel, "channel", username="robonews", creator=5)
+    running.standin.post(channel, "/help")
+    await running.standin.until(lambda: len(running.standin.messages_to(channel)) == 1)
+    assert running.standin.messages_to(channel)[0].text == help_text("en")
+    running.standin.post(channel, "/set language es")
+    await running.standin.until(lambda: len(running.standin.messages_to(channel)) == 2)
+    assert running.standin.messages_to(channel)[1].text == "Idioma: ahora Español."
+    running.standin.post(channel, "/help")
+    await running.standin.until(lambda: len(running.standin.messages_to(channel)) == 3)
+    assert running.standin.messages_to(channel)[2].text == help_text("es")
+
+
+async def test_settings_message_buttons_and_refusals_are_translated(running: Running) -> None:
+    """/settings, its buttons and a refused value read in the user's language."""
+    reply = await running.command(1, "/settings", language_code="de")
+    assert reply.splitlines()[:2] == ["Einstellungen: Dieser Chat", "Format: Foto"]
+    labels = [label for label, _ in buttons(running, 1)]
+    assert "✅ Foto" in labels and "Lautlos: aus (tippen für an)" in labels
+    assert "Deutsch" in labels and "Русский" in labels
+    refused = await running.command(1, "/set timezone Europe/Berln", language_code="ru")
+    assert refused.startswith(
+        "Не удалось изменить настройку: Часовой пояс «Europe/Berln» мне неизвестен. "
+        "Возможно, вы имели в виду Europe/Berlin"
+    )
+    nested = await running.command(1, "/set quiet 22:00-22:00", language_code="es")
+    assert nested == (
+        "No se puede ajustar: horas de silencio: "
+        "las horas de silencio necesitan un inicio y un final distintos"
+    )
+
+
+def test_a_refusal_is_said_in_each_language_and_is_english_as_a_string() -> None:
+    """A Refusal's text and nested reasons are translated when said; str() stays English."""
+    inner = Refusal(N_("“{text}” is not a time like 07:30"), text="7h")
+    outer = Refusal(N_("digest: {reason}"), reason=inner)
+    assert str(outer) == "digest: “7h” is not a time like 07:30"
+    assert outer.said(words_in("de")) == "digest: „7h“ ist keine Uhrzeit wie 07:30"
+    assert Refusal.verbatim("YAML tag !x is not allowed").said(words_in("ru")) == (
+        "YAML tag !x is not allowed"
+    )
+
+
+def test_our_languages_are_the_settings_languages() -> None:
+    """The catalogs' languages and the `language` setting's values are the same four."""
+    assert LANGUAGES == SETTING_LANGUAGES
+    assert set(LANGUAGE_NAMES) == set(LANGUAGES)

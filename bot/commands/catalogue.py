@@ -18,9 +18,17 @@ SUBSCRIBER_COMMANDS = [
     ("subscribe", N_("[@chat] <topic>[, <topic>...] or all: follow topics")),
     ("unsubscribe", N_("[@chat] <topic> or all: stop following")),
     ("subscriptions", N_("[@chat]: what this chat (or that one) follows, and its filters")),
-    ("filter", N_("[@chat] quality <0-100> | mute <word> | unmute <word> | clear")),
+    (
+        "filter",
+        N_("[@chat] quality <0-100> | mute|unmute <word> | require|unrequire <word> | clear"),
+    ),
     ("latest", N_("[@chat] [n]: the newest n articles of your topics (default 5, max 20)")),
     ("search", N_("<words>: find articles by title and excerpt")),
+    ("top", N_("[hours]: the hottest articles of the last 24 hours (or hours)")),
+    ("settings", N_("[@chat]: how and when pushes arrive here (or there), with buttons")),
+    ("set", N_("[@chat] <setting> <value>: format, silent, quiet, timezone, digest, language")),
+    ("export", N_("this chat's topics, filters and settings as a file")),
+    ("import", N_("apply an exported file (send it with this caption, or reply)")),
     ("stop", N_("[@chat]: stop all pushes to this chat (or that one)")),
 ]
 ADMIN_COMMANDS = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.commands.targets import thread_of
 from bot.translations import Words, words_for
 from storage import Store
 
@@ -16,4 +17,7 @@ def words_of(store: Store, update: Update) -> Words:
 
 def language_setting(store: Store, update: Update) -> str | None:
     """The `language` setting of the feed an update is answered in; None when unset."""
-    return None  # feeds have no language setting yet
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return store.settings.language(chat.id, thread_of(update))

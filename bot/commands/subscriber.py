@@ -184,6 +184,10 @@ class Commands:
         if feed.muted:
             muted = escape(", ".join(feed.muted), quote=False)
             lines.append(words.gettext("Muted words: {words}").format(words=muted))
+        required = self.store.settings.required(feed.id)
+        if required:
+            needed = escape(", ".join(required), quote=False)
+            lines.append(words.gettext("Required words: {words}").format(words=needed))
         await reply_html(update, "\n".join(lines))
 
     async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -196,7 +200,8 @@ class Commands:
         action = args[0].lower() if args else ""
         rest = " ".join(args[1:]).strip()
         usage = words.gettext(
-            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | clear"
+            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | "
+            "require &lt;word&gt; | unrequire &lt;word&gt; | clear"
         )
         if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
             if await self.targets.may_change(update, context, target, words):
@@ -206,9 +211,13 @@ class Commands:
         elif action in ("mute", "unmute") and rest and len(rest) <= MAX_NAME:
             if await self.targets.may_change(update, context, target, words):
                 await self._mute(update, words, feed.id, action, rest)
+        elif action in ("require", "unrequire") and rest and len(rest) <= MAX_NAME:
+            if await self.targets.may_change(update, context, target, words):
+                await self._require(update, words, feed.id, action, rest)
         elif action == "clear" and not rest:
             if await self.targets.may_change(update, context, target, words):
                 self.store.feeds.clear_filters(feed.id)
+                self.store.settings.clear_required(feed.id)
                 await reply_html(update, words.gettext("Filters cleared."))
         else:
             await reply_html(update, usage)
@@ -223,6 +232,20 @@ class Commands:
             text = words.gettext("“{word}” is no longer muted.")
         else:
             text = words.gettext("“{word}” was not muted.")
+        await reply_html(update, text.format(word=escape(word, quote=False)))
+
+    async def _require(
+        self, update: Update, words: Words, feed_id: int, action: str, word: str
+    ) -> None:
+        if action == "require":
+            self.store.settings.require(feed_id, word)
+            text = words.gettext(
+                "Only articles mentioning “{word}” (or another required word) will come."
+            )
+        elif self.store.settings.unrequire(feed_id, word):
+            text = words.gettext("“{word}” is no longer required.")
+        else:
+            text = words.gettext("“{word}” was not required.")
         await reply_html(update, text.format(word=escape(word, quote=False)))
 
     async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

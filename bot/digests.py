@@ -1,0 +1,121 @@
+"""The sender's view of feed settings: how a push looks, whether it waits, and digests.
+
+A push due while its feed is quiet, or whose feed gets digests, is held in the outbox
+until `bot.schedule.release_at` says; then every held push of the feed that is due is
+gathered into one digest row (`storage.digests`), which goes as one message, or several
+split at the text limit between articles, hottest first. Each message marks the articles
+it lists, so a crash between two messages sends neither again; an article withdrawn
+before its message goes is left out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import ExtBot
+
+from bot.rendering import render_digest
+from bot.schedule import Plan, Window, release_at
+from bot.translations import N_, language_of, words_in
+from storage import Delivery, Store
+from storage.settings import FeedSettings
+
+DEFAULT = FeedSettings()
+# the bot's own words in digests (English message ids), in the feed's language: a digest
+# has no user to take it from
+DIGEST_MORE = N_("Digest (continued)")
+
+
+def plan_of(settings: FeedSettings) -> Plan:
+    """The schedule arithmetic's view of a feed's settings."""
+    quiet = None
+    if settings.quiet_start is not None and settings.quiet_end is not None:
+        quiet = Window(settings.quiet_start, settings.quiet_end)
+    return Plan(ZoneInfo(settings.timezone), quiet, settings.digest, settings.digest_at)
+
+
+class FeedDelivery:
+    """Feed settings as the sender needs them, read once and refreshed when they change."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._settings: dict[int, FeedSettings] | None = None
+        self._plans: dict[int, Plan] = {}
+
+    def changed(self, feed_id: int, now: float) -> None:
+        """A feed's settings changed: read them again, and decide afresh for what it held."""
+        if self._settings is not None:  # the others stay cached: 100,000 take a second
+            settings = self.store.settings.get(feed_id)
+            self._settings[feed_id] = settings
+            self._plans.pop(feed_id, None)
+            if not settings.plain:
+                self._plans[feed_id] = plan_of(settings)
+        self.store.digests.requeue_feed(feed_id, now)
+
+    def settings_of(self, feed_id: int) -> FeedSettings:
+        return self._customised().get(feed_id, DEFAULT)
+
+    def hold(self, row: Delivery, now: float) -> bool:
+        """Hold a push whose feed is quiet now or gets digests; True when held."""
+        if row.kind != "push" or row.article_id is None:
+            return False
+        plan = self._plan(row.feed_id)
+        if plan is None:
+            return False
+        until = release_at(plan, datetime.fromtimestamp(now, UTC))
+        return until is not None and self.store.digests.hold(row.id, until.timestamp(), now)
+
+    def release_due(self, now: float) -> int:
+        return self.store.digests.release_due(now)
+
+    def next_release(self) -> float | None:
+        return self.store.digests.next_release()
+
+    async def send_digest(
+        self, bot: ExtBot[Any], row: Delivery, pace: Any, *, paid: bool | None = None
+    ) -> int | None:
+        """Send what is left of a digest, message by message; None when nothing is left."""
+        items = self.store.digests.unsent(row.id)
+        if not items:
+            return None
+        settings = self.settings_of(row.feed_id)
+        silent = settings.silent
+        words = words_in(language_of(settings.language, None))
+        heading = words.ngettext(
+            "Digest: {count} new article", "Digest: {count} new articles", len(items)
+        ).format(count=len(items))
+        if self.store.digests.any_sent(row.id):
+            heading = words.gettext(DIGEST_MORE)
+        message_id = None
+        for html, ids in render_digest(items, heading):
+            message = await bot.send_message(
+                row.chat_id,
+                html,
+                message_thread_id=row.thread_id or None,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                disable_notification=True if silent else None,
+                allow_paid_broadcast=paid,
+                rate_limit_args=pace,
+            )
+            message_id = message.message_id
+            self.store.digests.mark_items_sent(row.id, ids, message_id)
+        return message_id
+
+    def _customised(self) -> dict[int, FeedSettings]:
+        if self._settings is None:
+            self._settings = self.store.settings.customised()
+            self._plans = {
+                feed_id: plan_of(settings)
+                for feed_id, settings in self._settings.items()
+                if not settings.plain
+            }
+        return self._settings
+
+    def _plan(self, feed_id: int) -> Plan | None:
+        self._customised()
+        return self._plans.get(feed_id)

@@ -1,0 +1,104 @@
+"""Digests in the outbox: pushes held for later, then gathered into one `digest` row per
+feed, whose articles are marked as each message listing them goes out.
+
+Durable by construction: holding, gathering and marking are each one statement or one
+transaction, so a crash leaves every article either waiting or sent, never both.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from storage.models import StoredArticle, article_from_json
+
+DIGEST = "digest"  # the kind of a digest row in `deliveries`
+
+
+class Digests:
+    """Held pushes and the digest rows they are gathered into."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def hold(self, delivery_id: int, until: float, now: float) -> bool:
+        """pending -> held until `until`; False when the row was taken meanwhile."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'held', not_before = ?, updated_at = ? "
+            "WHERE id = ? AND state = 'pending' AND kind = 'push'",
+            [until, now, delivery_id],
+        )
+        return cursor.rowcount == 1
+
+    def release_due(self, now: float) -> int:
+        """Gather each feed's held pushes that are due into one pending digest row."""
+        feeds = [
+            feed_id
+            for (feed_id,) in self.db.execute(
+                "SELECT DISTINCT feed_id FROM deliveries WHERE state = 'held' AND not_before <= ?",
+                [now],
+            )
+        ]
+        for feed_id in feeds:
+            with self.db.atomic():
+                digest_id = self.db.execute(
+                    "INSERT INTO deliveries (kind, feed_id, state, created_at, updated_at) "
+                    "VALUES (?, ?, 'pending', ?, ?)",
+                    [DIGEST, feed_id, now, now],
+                ).lastrowid
+                self.db.execute(
+                    "INSERT OR IGNORE INTO digest_items (delivery_id, article_id) "
+                    "SELECT ?, article_id FROM deliveries "
+                    "WHERE feed_id = ? AND state = 'held' AND not_before <= ?",
+                    [digest_id, feed_id, now],
+                )
+                self.db.execute(
+                    "UPDATE deliveries SET state = 'digested', updated_at = ? "
+                    "WHERE feed_id = ? AND state = 'held' AND not_before <= ?",
+                    [now, feed_id, now],
+                )
+        return len(feeds)
+
+    def requeue_feed(self, feed_id: int, now: float) -> int:
+        """held -> pending for a feed whose settings changed: the sender decides afresh."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'pending', not_before = 0, updated_at = ? "
+            "WHERE feed_id = ? AND state = 'held'",
+            [now, feed_id],
+        )
+        return cursor.rowcount
+
+    def any_sent(self, delivery_id: int) -> bool:
+        """Whether a message of this digest went out already (a resumed digest)."""
+        row = self.db.execute(
+            "SELECT 1 FROM digest_items WHERE delivery_id = ? AND message_id IS NOT NULL",
+            [delivery_id],
+        ).fetchone()
+        return row is not None
+
+    def next_release(self) -> float | None:
+        row = self.db.execute(
+            "SELECT MIN(not_before) FROM deliveries WHERE state = 'held'"
+        ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def unsent(self, delivery_id: int) -> list[StoredArticle]:
+        """The digest's articles not sent yet and still visible, hottest first."""
+        rows = self.db.execute(
+            "SELECT a.id, a.data, a.path, a.visible, a.first_seen_at "
+            "FROM digest_items i JOIN articles a ON a.id = i.article_id "
+            "WHERE i.delivery_id = ? AND i.message_id IS NULL AND a.visible = 1 "
+            "ORDER BY a.heat IS NULL, a.heat DESC, a.sort_at DESC",
+            [delivery_id],
+        )
+        return [
+            StoredArticle(row[0], article_from_json(row[1]), row[2], bool(row[3]), row[4])
+            for row in rows
+        ]
+
+    def mark_items_sent(self, delivery_id: int, article_ids: list[int], message_id: int) -> None:
+        """The message listing these articles arrived: they will not be listed again."""
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "UPDATE digest_items SET message_id = ? WHERE delivery_id = ? AND article_id = ?",
+                [(message_id, delivery_id, article_id) for article_id in article_ids],
+            )
