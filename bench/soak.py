@@ -1,9 +1,14 @@
-"""Soak: `python -m bench.soak` (--minutes, default 10).
+"""Soak: `python -m bench.soak` (--minutes, default 10; --outage-seconds, --restarts).
 
 Runs `newsbot run` as a real process against the local Bot API stand-in with a steady
 stream of new articles (one every 2 s, to 50 subscribed chats), edits, unpublishes
 and chat commands, and samples the bot's RSS and open file descriptors every 5 s.
-Prints start, end and peak values and every WARNING/ERROR line of the bot's log.
+`--outage-seconds N` answers every send with 502 for N seconds from the middle of the
+run; `--restarts K` stops the bot with SIGTERM and starts it again K times, evenly
+spread over the run. After the stream stops, the bot drains its queue (at most
+`--drain` s) before it is stopped. Prints start, end and peak values, the messages
+each article should have reached against those sent (duplicates, lost), and every
+WARNING/ERROR line of the bot's log.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from storage import open_store
@@ -29,12 +36,53 @@ def sample(pid: int) -> tuple[float, int]:
     return rss_kb / 1024, len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def _pending(db: Path) -> int:
+    store = open_store(db)
+    try:
+        return store.outbox.pending_count()
+    finally:
+        store.close()
+
+
+def start(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def stop(bot: subprocess.Popen[bytes]) -> int:
+    bot.send_signal(signal.SIGTERM)
+    return bot.wait(30)
+
+
+def delivery_figures(standin: StandIn, db: Path, chats: int) -> str:
+    """Pushes each visible article owed every chat, against what the stand-in accepted."""
+    store = open_store(db)
+    visible = {row[0] for row in store.db.execute("SELECT url FROM articles WHERE visible = 1")}
+    states = dict(store.db.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY 1").fetchall())
+    store.close()
+    got: Counter[tuple[int, str]] = Counter()
+    for sent in standin.sent:
+        match = re.search(r'href="([^"]+)"', sent.html or "")
+        if match is not None and sent.chat_id <= chats:
+            got[(sent.chat_id, match.group(1))] += 1
+    owed = {(chat, url) for chat in range(1, chats + 1) for url in visible}
+    duplicates = sum(count - 1 for count in got.values())
+    lost = len(owed - set(got))
+    return (f"pushes owed {len(owed)} (visible articles {len(visible)} x {chats} chats), "
+            f"sent {sum(got.values())}, duplicates {duplicates}, lost {lost}; rows {states}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--outage-seconds", type=float, default=0)
+    parser.add_argument("--restarts", type=int, default=0)
+    parser.add_argument("--drain", type=float, default=180)
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; {args.minutes} minutes"
+        f", outage {args.outage_seconds:g}s, restarts {args.restarts}"
     )
     folder = Path(tempfile.mkdtemp())
     articles = folder / "articles"
@@ -54,18 +102,30 @@ def main() -> None:
         "NEWSBOT_SCAN_INTERVAL": "30",
     }  # fmt: skip
     log_path = folder / "bot.log"
-    with open(log_path, "wb") as log:
-        bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT)  # fmt: skip
+    bot = start(env, log_path)
     standin.wait_for(lambda: standin.polls > 0, 30)
+    length = args.minutes * 60
+    outage = (length / 2, length / 2 + args.outage_seconds)
+    restarts = [length * (i + 1) / (args.restarts + 1) for i in range(args.restarts)]
+    codes = []
     rng = random.Random(11)
     samples: list[tuple[float, float, int]] = []
     started = time.monotonic()
     next_sample = started
     index = 0
     commands = ["/latest", "/latest 10", "/search robots", "/topic AI", "/subscriptions", "/help"]
-    while time.monotonic() - started < args.minutes * 60:
+    while time.monotonic() - started < length:
         now = time.monotonic()
+        elapsed = now - started
+        down = args.outage_seconds > 0 and outage[0] <= elapsed < outage[1]
+        if (standin.outage is not None) != down:
+            standin.outage = 502 if down else None
+            print(f"t={elapsed:.0f}s: outage {'starts' if down else 'ends'}", flush=True)
+        if restarts and elapsed >= restarts[0]:
+            restarts.pop(0)
+            codes.append(stop(bot))
+            bot = start(env, log_path)
+            print(f"t={elapsed:.0f}s: restarted (exit code {codes[-1]})", flush=True)
         if now >= next_sample:
             rss, fds = sample(bot.pid)
             samples.append((now - started, rss, fds))
@@ -83,8 +143,11 @@ def main() -> None:
                           title=f"Soak article {old}", topics=["AI"], published=False)  # fmt: skip
         standin.say(1000 + index % 200, rng.choice(commands))
         time.sleep(2)  # the scenario's pace: one new article every 2 s
-    bot.send_signal(signal.SIGTERM)
-    code = bot.wait(30)
+    standin.outage = None
+    drain_until = time.monotonic() + args.drain
+    while time.monotonic() < drain_until and _pending(db):
+        time.sleep(2)
+    code = stop(bot)
     standin.stop()
     first, last = samples[0], samples[-1]
     peak_rss = max(s[1] for s in samples)
@@ -98,7 +161,8 @@ def main() -> None:
     quarter = max(1, len(samples) // 4)
     print(f"RSS  mean of first quarter {sum(s[1] for s in samples[:quarter]) / quarter:.1f} MB, "
           f"last quarter {sum(s[1] for s in samples[-quarter:]) / quarter:.1f} MB")  # fmt: skip
-    print(f"exit code {code}")
+    print(f"exit codes {[*codes, code]}")
+    print(delivery_figures(standin, db, 50))
     problems = [line for line in log_path.read_text(errors="replace").splitlines()
                 if " WARNING " in line or " ERROR " in line or "Traceback" in line]  # fmt: skip
     print(f"{len(problems)} WARNING/ERROR lines" + (":" if problems else ""))

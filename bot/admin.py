@@ -41,8 +41,18 @@ def format_stats(figures: dict[str, int], words: Words = ENGLISH) -> str:
                 cancelled=figures["pushes_cancelled"],
             ),
             words.gettext("Ingest errors: {count}").format(count=figures["ingest_errors"]),
+            *_flood_line(figures, words),
         ]
     )
+
+
+def _flood_line(figures: dict[str, int], words: Words) -> list[str]:
+    """Chats whose pushes wait out a Telegram flood limit, if any."""
+    if not figures.get("flood_held_chats"):
+        return []
+    until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(figures["flood_held_until"]))
+    text = words.gettext("Held by flood wait: {count} chats, until {until}")
+    return [text.format(count=figures["flood_held_chats"], until=until)]
 
 
 ERRORS_SHOWN = 12  # 12 x ~280 characters: one message

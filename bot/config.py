@@ -40,6 +40,7 @@ class Config:
     rate_private: float = 1.0
     rate_group_per_minute: float = 20.0
     send_window: int = 8
+    retention_days: int = 30
     stop_timeout: float = 10.0
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
@@ -148,6 +149,9 @@ def _read(values: _Values, *, require_token: bool) -> Config:
             "expected messages/min > 0",
         ),
         send_window=get("NEWSBOT_SEND_WINDOW", _count, defaults.send_window, "expected 1 or more"),
+        retention_days=get(
+            "NEWSBOT_RETENTION_DAYS", _count, defaults.retention_days, "expected days >= 1"
+        ),
         stop_timeout=get(
             "NEWSBOT_STOP_TIMEOUT", _positive, defaults.stop_timeout, "expected seconds > 0"
         ),

@@ -91,6 +91,10 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         """When this chat could take its next message, by pacing and by blocks."""
         return max(self.blocked_until(chat_id), self._chat_next.get(chat_id, 0.0))
 
+    def global_hold(self) -> float:
+        """Seconds left of a 429 that holds every chat (0 when none does)."""
+        return max(self._blocked_all - self._clock(), 0.0)
+
     def held_chats(self, lookahead: float) -> set[int]:
         """Chats that cannot take a message within `lookahead` seconds (forgets stale ones)."""
         now = self._clock()

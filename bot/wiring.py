@@ -15,11 +15,12 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import NewsBot
 from bot.config import Config
-from bot.delivery import Sender
+from bot.delivery import Sender, anchored
 from bot.errors import ConfigError
 from bot.ingest import Ingestor
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer
+from bot.retention import Pruner
 from bot.watcher import Watcher
 from storage import Store
 from storage.store import Change
@@ -75,11 +76,17 @@ def build_watcher(
     )
 
 
-def build_newsbot(config: Config, store: Store, clock: Callable[[], float] = time.time) -> NewsBot:
+def build_newsbot(
+    config: Config, store: Store, clock: Callable[[], float] | None = None
+) -> NewsBot:
     """The long-running bot: pacer, Telegram application, sender, watcher, metrics.
 
     `clock` is the sender's wall clock (quiet hours, digests, retries); tests move it.
+    By default it is the system time read at start and then advanced by the monotonic
+    clock, so that an NTP step during a run neither holds a retry for an hour nor
+    sends it early (a corrected clock is taken at the next start).
     """
+    clock = clock or anchored(time.time, time.monotonic)
     pacer = build_pacer(config)
     application = build_application(config, pacer)
     metrics = Metrics()
@@ -89,6 +96,7 @@ def build_newsbot(config: Config, store: Store, clock: Callable[[], float] = tim
         pacer,
         window=config.send_window,
         metrics=metrics,
+        pruner=Pruner(store, config.retention_days),
         paid_broadcast=config.paid_broadcast,
         clock=clock,
     )

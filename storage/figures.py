@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -44,8 +45,26 @@ class Figures:
         ).fetchone()
         names = ["articles", "drafts", "ingest_errors", "chats", "inactive_chats", "subscribers"]
         figures = dict(zip(names, one, strict=True))
-        for state, count in self.db.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY 1"):
+        # rows that retention removed still count, through their running totals
+        for state, count in self.db.execute(
+            "SELECT state, SUM(n) FROM (SELECT state, COUNT(*) AS n FROM deliveries GROUP BY 1 "
+            "UNION ALL SELECT state, count FROM pruned_deliveries) GROUP BY 1"
+        ):
             figures[f"pushes_{state}"] = count
         for state in ("pending", "sending", "sent", "failed", "cancelled"):
             figures.setdefault(f"pushes_{state}", 0)
+        held, until = self.flood_held(time.time())
+        figures["flood_held_chats"] = held
+        figures["flood_held_until"] = int(until or 0)
         return figures
+
+    def flood_held(self, now: float) -> tuple[int, float | None]:
+        """Chats whose next push waits for a flood limit's retry_after past `now`, and
+        when the last of those waits ends."""
+        row = self.db.execute(
+            "SELECT COUNT(DISTINCT f.chat_id), MAX(d.not_before) FROM deliveries d "
+            "JOIN feeds f ON f.id = d.feed_id WHERE d.state = 'pending' AND d.not_before > ? "
+            "AND d.last_error LIKE 'flood limit%'",
+            [now],
+        ).fetchone()
+        return int(row[0]), None if row[1] is None else float(row[1])

@@ -112,7 +112,12 @@ class Outbox:
         return cursor.rowcount
 
     def ready(self, limit: int, now: float, skip_chats: Iterable[int] = ()) -> list[Delivery]:
-        """Pending rows that may go now, oldest first, leaving out feeds of `skip_chats`."""
+        """The oldest open row of each chat, when it is pending and due, oldest first.
+
+        One row per chat at a time (all threads of a chat share it): a chat's next row
+        waits until the one before it is settled, which keeps each chat's order and never
+        hands out a chat id that a migration or deactivation may change meanwhile.
+        """
         rows = self.db.execute(
             """
             SELECT d.id, d.feed_id, f.chat_id, f.thread_id, d.article_id, d.text,
@@ -120,6 +125,9 @@ class Outbox:
             FROM deliveries d JOIN feeds f ON f.id = d.feed_id
             WHERE d.state = 'pending' AND d.not_before <= ?
               AND f.chat_id NOT IN (SELECT value FROM json_each(?))
+              AND d.id = (
+                SELECT MIN(o.id) FROM feeds g JOIN deliveries o ON o.feed_id = g.id
+                WHERE g.chat_id = f.chat_id AND o.state IN ('pending', 'sending'))
             ORDER BY d.id LIMIT ?
             """,
             [now, json.dumps(sorted(skip_chats)), limit],
@@ -149,12 +157,15 @@ class Outbox:
             [message_id, now, delivery_id],
         )
 
-    def mark_retry(self, delivery_id: int, error: str, not_before: float, now: float) -> None:
-        """sending -> pending, to go again no earlier than `not_before`."""
+    def mark_retry(
+        self, delivery_id: int, error: str, not_before: float, now: float, *, count: bool = True
+    ) -> None:
+        """sending -> pending, to go again no earlier than `not_before`; `count=False` when
+        the send was not a failed attempt (Telegram said wait, or the chat moved)."""
         self.db.execute(
             "UPDATE deliveries SET state = 'pending', last_error = ?, not_before = ?, "
-            "updated_at = ? WHERE id = ? AND state = 'sending'",
-            [error, not_before, now, delivery_id],
+            "attempts = attempts - ?, updated_at = ? WHERE id = ? AND state = 'sending'",
+            [error, not_before, 0 if count else 1, now, delivery_id],
         )
 
     def release_if_sending(self, delivery_id: int, now: float) -> None:

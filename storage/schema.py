@@ -254,3 +254,19 @@ def add_feed_settings(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@migrations(name="0004_retention")
+def add_outbox_retention(db: Database) -> None:
+    """Open rows per feed in id order (the head of each chat's queue), and the totals of
+    rows that retention removed, so that `/stats` keeps counting them."""
+    db.execute(
+        "CREATE INDEX deliveries_feed_open ON deliveries(feed_id, id) "
+        "WHERE state IN ('pending', 'sending')"
+    )
+    db.execute(
+        "CREATE INDEX deliveries_settled ON deliveries(updated_at) "
+        "WHERE state IN ('sent', 'failed', 'cancelled', 'digested')"
+    )
+    db.execute("CREATE INDEX processed_updates_at ON processed_updates(at)")
+    db.execute("CREATE TABLE pruned_deliveries (state TEXT PRIMARY KEY, count INTEGER NOT NULL)")

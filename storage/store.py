@@ -16,6 +16,7 @@ from storage.files import Change, ChangeKind, Files, FileState
 from storage.flags import Flags
 from storage.listing import Listing
 from storage.outbox import Outbox
+from storage.retention import Retention
 from storage.settings import Settings
 from storage.topics import TopicCounts
 
@@ -26,7 +27,8 @@ class Store:
     """One connection to the newsbot database; use it from the thread that opened it.
 
     Each concern is a repository (`chats`, `feeds`, `outbox`, `files`, `listing`,
-    `topics`, `figures`, `flags`, `settings`, `digests`); callers use the one they need.
+    `topics`, `figures`, `flags`, `settings`, `digests`, `retention`); callers use the one
+    they need.
     """
 
     def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
@@ -41,6 +43,7 @@ class Store:
         self.flags = Flags(db)
         self.settings = Settings(db)
         self.digests = Digests(db)
+        self.retention = Retention(db)
         self._lock = lock
 
     def close(self) -> None:

@@ -108,6 +108,7 @@ class StandIn:
         self.polls = 0
         self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
         self.conflict = False  # answer getUpdates with 409, as when another process polls
+        self.outage: int | None = None  # answer every send with this status (502: an outage)
         self._updates: list[dict[str, Any]] = []
         self._delivered: list[dict[str, Any]] = []
         self._again: list[dict[str, Any]] = []
@@ -453,6 +454,9 @@ class StandIn:
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
 
     def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
+        if self.outage is not None and method.startswith("send"):
+            self.stats.errors["outage"] += 1
+            return _error(self.outage, "Bad Gateway")
         for index, (predicate, status, description) in enumerate(self.failures):
             if predicate(method, params):
                 del self.failures[index]

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import replace
 
 import pytest
-from telegram.ext import ApplicationBuilder
 
 from bot.config import Config
-from bot.delivery import Sender
-from bot.metrics import Metrics
-from bot.wiring import build_pacer
-from storage import Article, Image, Store
+from storage import Article, Image
 from storage.store import FileState
 from tests.conftest import Running, eventually, start_bot, stop_bot, with_settings
 from tests.feeds import follow as follow_feed
 from tests.feeds import follows
-from tests.standin import TOKEN, StandIn
+from tests.standin import StandIn
 
 ARTICLE = Article(
     url="https://news.example.com/a",
@@ -192,32 +187,6 @@ async def test_command_reply_overtakes_a_big_fan_out(running: Running) -> None:
     assert time.monotonic() - asked < 0.5
     assert running.store.outbox.pending_count() > 30  # the fan-out was still under way
     await eventually(lambda: running.store.outbox.pending_count() == 0)
-
-
-async def test_timed_out_send_is_sent_again_because_it_may_not_have_arrived(
-    store: Store, standin: StandIn
-) -> None:
-    """At-least-once: a send that times out may have arrived, and goes again."""
-    app = (
-        ApplicationBuilder().token(TOKEN).base_url(standin.base_url)
-        .rate_limiter(build_pacer(Config(token=None))).read_timeout(0.3).build()
-    )  # fmt: skip
-    await app.initialize()
-    sender = Sender(store, app.bot, None, window=8, metrics=Metrics())
-    follow_feed(store, 21, ["AI"])
-    standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
-    store.files.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
-    task = asyncio.create_task(sender.run())
-    try:
-        await eventually(lambda: store.outbox.pending_count() == 0)
-    finally:
-        await sender.stop(1)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await app.shutdown()
-    assert len(standin.messages_to(21)) == 2  # the slow one arrived, and so did the retry
-    row = store.db.execute("SELECT state, attempts FROM deliveries").fetchone()
-    assert (row[0], row[1]) == ("sent", 2)
 
 
 async def test_edit_during_a_fan_out_cancels_nothing(running: Running) -> None:

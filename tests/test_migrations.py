@@ -10,7 +10,13 @@ from storage import Article, Delivery, Feed, open_store
 from storage.schema import migrations
 from tests.feeds import follows
 
-ALL_MIGRATIONS = ["0001_initial", "0002_search", "0003_feeds", "0004_feed_settings"]
+ALL_MIGRATIONS = [
+    "0001_initial",
+    "0002_search",
+    "0003_feeds",
+    "0004_feed_settings",
+    "0004_retention",
+]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,
 # last_error, message_id, created_at, updated_at)

@@ -1,0 +1,55 @@
+"""Forgetting what is old: settled outbox rows (sent, failed, cancelled, digested) and handled update ids past the retention.
+
+Rows go in small batches, one transaction each, so that a prune never holds the write
+lock for long. What `/stats` counts survives: each removed row adds to a running total
+per state (`pruned_deliveries`). Open and held rows (pending, sending, held) are never removed, nor a
+sent row younger than the cutoff: edits and retractions of recent pushes need its
+message id.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+
+class Retention:
+    """Removes settled deliveries and processed update ids older than a moment."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def prune_deliveries(self, before: float, limit: int) -> int:
+        """Remove up to `limit` settled rows last changed before `before`; how many went."""
+        with self.db.atomic():
+            self.db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS doomed (id INTEGER PRIMARY KEY, state TEXT)"
+            )
+            self.db.execute("DELETE FROM temp.doomed")
+            self.db.execute(
+                "INSERT INTO temp.doomed SELECT id, state FROM deliveries "
+                "WHERE state IN ('sent', 'failed', 'cancelled', 'digested') AND updated_at < ? LIMIT ?",
+                [before, limit],
+            )
+            self.db.execute(
+                "INSERT INTO pruned_deliveries (state, count) "
+                "SELECT state, COUNT(*) FROM temp.doomed WHERE true GROUP BY state "
+                "ON CONFLICT (state) DO UPDATE SET count = count + excluded.count"
+            )
+            cursor = self.db.execute(
+                "DELETE FROM deliveries WHERE id IN (SELECT id FROM temp.doomed)"
+            )
+            return cursor.rowcount
+
+    def prune_updates(self, before: float, limit: int) -> int:
+        """Forget up to `limit` handled update ids older than `before`."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "DELETE FROM processed_updates WHERE update_id IN "
+                "(SELECT update_id FROM processed_updates WHERE at < ? LIMIT ?)",
+                [before, limit],
+            )
+            return cursor.rowcount
+
+    def pruned_totals(self) -> dict[str, int]:
+        """Rows removed so far, by the state they had."""
+        return dict(self.db.execute("SELECT state, count FROM pruned_deliveries").fetchall())

@@ -1,0 +1,228 @@
+"""Faults the sender survives: outages, long flood waits, slow image hosts, a full disk,
+a database locked by another process, and wall-clock steps."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.admin import format_stats
+from bot.config import Config
+from bot.delivery import anchored
+from storage import Store
+from tests.conftest import eventually
+from tests.feeds import follow
+from tests.sending import sending
+from tests.standin import FloodRules, StandIn
+from tests.test_delivery_order import publish
+
+
+def sends(standin: StandIn) -> int:
+    return sum(1 for method, _ in standin.calls if method.startswith("send"))
+
+
+def row_states(store: Store) -> list[tuple[str, int]]:
+    return store.db.execute("SELECT state, attempts FROM deliveries ORDER BY id").fetchall()
+
+
+async def test_a_long_outage_loses_nothing_doubles_nothing_and_backs_off(
+    store: Store, standin: StandIn
+) -> None:
+    """Sends answered 502 for longer than the old eight attempts: every row stays queued,
+    retries back off (a bounded request count), and each chat gets its push once after."""
+    chats = range(51, 56)
+    for chat in chats:
+        follow(store, chat, ["AI"])
+    standin.outage = 502
+    publish(store, "a")
+    async with sending(store, standin, backoff=(0.01, 0.16)):
+        await standin.until(lambda: standin.stats.errors["outage"] >= 10 * len(chats))
+        during = sends(standin)
+        await asyncio.sleep(1.0)  # the outage goes on for a second at the capped backoff
+        during = sends(standin) - during
+        assert store.outbox.pending_count() == len(chats)  # none given up
+        standin.outage = None
+        await eventually(lambda: store.outbox.pending_count() == 0)
+    # at a 0.16 s cap each chat retries at most ~7 times a second (plus one in flight)
+    assert during <= len(chats) * 8
+    assert all(len(standin.messages_to(chat)) == 1 for chat in chats)
+    assert all(state == "sent" and attempts > 8 for state, attempts in row_states(store))
+
+
+async def test_an_hours_long_flood_wait_holds_one_chat_and_is_reported(
+    store: Store, standin: StandIn
+) -> None:
+    """A retry_after of two hours is honoured for that chat alone, does not count as an
+    attempt, and shows in /stats and in the sender's problems."""
+    follow(store, 11, ["AI"])
+    follow(store, 12, ["AI"])
+    standin.fail_next(
+        lambda method, params: int(params.get("chat_id", 0)) == 11,
+        429,
+        "Too Many Requests: retry after 7200",
+    )
+    publish(store, "a")
+    async with sending(store, standin) as sender:
+        await eventually(lambda: store.outbox.pending_count() == 1)
+        publish(store, "b")
+        await eventually(lambda: len(standin.messages_to(12)) == 2)
+        [problem] = sender.problems()
+    assert problem.startswith("held by flood wait: 1 chats, until ")
+    assert standin.messages_to(11) == []
+    waiting = store.db.execute(
+        "SELECT d.attempts, d.not_before FROM deliveries d JOIN feeds f ON f.id = d.feed_id "
+        "WHERE f.chat_id = 11 ORDER BY d.id LIMIT 1"
+    ).fetchone()
+    assert waiting[0] == 0 and waiting[1] > time.time() + 7000
+    assert "Held by flood wait: 1 chats, until " in format_stats(store.figures.counts())
+
+
+async def test_a_flood_wait_for_every_chat_claims_nothing_until_it_ends(
+    store: Store, standin: StandIn
+) -> None:
+    """A global retry_after of hours: no row is taken from the outbox (none waits in the
+    pacer holding a chat id), nothing counts as an attempt, and it is a reported problem."""
+    for chat in (71, 72):
+        follow(store, chat, ["AI"])
+    async with sending(store, standin) as sender:
+        assert sender.pacer is not None
+        sender.pacer.note_flood(999, 7200)  # 999 had nothing from us: the global limit
+        publish(store, "a")
+        sender.wake()
+        await asyncio.sleep(0.5)  # nothing may happen: give the sender time to (not) act
+        assert [p for p in sender.problems() if "held by flood wait: all chats" in p]
+    assert sends(standin) == 0
+    assert row_states(store) == [("pending", 0), ("pending", 0)]
+
+
+async def test_a_slow_image_host_does_not_make_a_photo_go_twice(
+    store: Store, standin: StandIn
+) -> None:
+    """sendPhoto by URL waits longer than the text timeout: a slow answer is one send."""
+    follow(store, 21, ["AI"])
+    standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
+    publish(store, "a")
+    async with sending(store, standin, read_timeout=0.3):
+        await eventually(lambda: store.outbox.pending_count() == 0)
+    assert len(standin.messages_to(21)) == 1
+    assert row_states(store) == [("sent", 1)]
+
+
+async def test_timed_out_text_is_sent_again_because_it_may_not_have_arrived(
+    store: Store, standin: StandIn
+) -> None:
+    """At-least-once: a text send that times out may have arrived, and goes again."""
+    store.chats.register(22, "private", None)
+    standin.slow_next(lambda method, params: method == "sendMessage", 1.0)
+    store.outbox.queue_broadcast("Maintenance tonight", time.time())
+    async with sending(store, standin, read_timeout=0.3, backoff=(0.01, 0.01)):
+        await eventually(lambda: store.outbox.pending_count() == 0)
+    assert len(standin.messages_to(22)) == 2  # the slow one arrived, and so did the retry
+    assert row_states(store) == [("sent", 2)]
+
+
+class FullDisk:
+    """Database.execute refusing every write with SQLITE_FULL while `full` is set: the
+    storage boundary, where a full disk shows itself."""
+
+    def __init__(self, store: Store) -> None:
+        self.full = False
+        self.refused = 0
+        self._execute = store.db.execute
+        store.db.execute = self  # type: ignore[method-assign, assignment]
+
+    def __call__(self, sql: str, *args: Any) -> Any:
+        if self.full and sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            self.refused += 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._execute(sql, *args)
+
+
+async def test_a_full_disk_holds_the_settlement_and_resumes_by_itself(
+    store: Store, standin: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A send answered while the disk is full is settled once space returns: logged once,
+    reported as a problem, nothing lost, nothing sent twice."""
+    follow(store, 31, ["AI"])
+    follow(store, 32, ["AI"])
+    disk = FullDisk(store)
+    standin.slow_next(lambda method, params: int(params.get("chat_id", 0)) == 31, 0.5)
+    publish(store, "a")
+    async with sending(store, standin) as sender:
+        await standin.until(lambda: len(standin.messages_to(31)) == 1)
+        disk.full = True
+        await eventually(lambda: disk.refused >= 3)
+        assert [p for p in sender.problems() if "database or disk is full" in p]
+        disk.full = False
+        await eventually(lambda: store.outbox.pending_count() == 0)
+        assert sender.problems() == []
+    assert [len(standin.messages_to(chat)) for chat in (31, 32)] == [1, 1]
+    assert [state for state, _ in row_states(store)] == ["sent", "sent"]
+    assert caplog.text.count("the database refused a write") == 1
+
+
+async def test_a_write_lock_held_by_another_process_delays_pushes(
+    store: Store, standin: StandIn, tmp_path: Path
+) -> None:
+    """Another connection holds BEGIN IMMEDIATE past our busy timeout: the sender waits it
+    out and then delivers everything, once."""
+    store.db.execute("PRAGMA busy_timeout = 100")  # meet the lock within the test's time
+    for chat in (41, 42, 43):
+        follow(store, chat, ["AI"])
+    publish(store, "a")
+    other = sqlite3.connect(tmp_path / "newsbot.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        async with sending(store, standin) as sender:
+            await eventually(lambda: bool(sender.problems()))
+            assert "database is locked" in sender.problems()[0] and sender.alive
+            other.execute("ROLLBACK")
+            await eventually(lambda: store.outbox.pending_count() == 0)
+    finally:
+        other.close()
+    assert [len(standin.messages_to(chat)) for chat in (41, 42, 43)] == [1, 1, 1]
+
+
+def to_chat(chat_id: int) -> Callable[[str, dict[str, Any]], bool]:
+    return lambda method, params: int(params.get("chat_id", 0)) == chat_id
+
+
+class SteppedWallClock:
+    """The system time plus an offset the test steps, as NTP would."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+async def test_wall_clock_steps_during_a_fan_out_change_nothing(store: Store) -> None:
+    """NTP steps the clock an hour back mid fan-out, then an hour ahead: pacing stays
+    within Telegram's limits (no 429 of its own) and a push waiting out a retry_after
+    goes after it, not an hour later."""
+    standin = StandIn(flood=FloodRules()).start()
+    try:
+        chats = list(range(600, 640))
+        for chat in chats:
+            follow(store, chat, ["AI"])
+        clock = SteppedWallClock()
+        wall = anchored(clock, time.monotonic)  # the live bot's sender clock (wiring)
+        async with sending(store, standin, limits=Config(token=None), clock=wall):
+            for name, step, held in (("a", -3600.0, 600), ("b", 3600.0, 601)):
+                before = len(standin.sent)
+                standin.fail_next(to_chat(held), 429, "Too Many Requests: retry after 1")
+                publish(store, name)
+                await standin.until(lambda: len(standin.sent) >= before + 5)  # noqa: B023
+                clock.offset = step
+                await standin.until(lambda: len(standin.sent) == before + 40, 20)  # noqa: B023
+        assert sorted(m.chat_id for m in standin.sent) == sorted(chats * 2)
+        assert standin.stats.flood_replies == 2  # only the two the test asked for
+    finally:
+        standin.stop()

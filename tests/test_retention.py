@@ -1,0 +1,73 @@
+"""Retention: settled outbox rows and handled update ids past NEWSBOT_RETENTION_DAYS go,
+in batches, while /stats keeps its totals and recent pushes keep their message ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import load_config
+from bot.errors import ConfigError
+from bot.retention import DAY, Pruner
+from storage import Store
+from tests.feeds import follow
+from tests.test_delivery_order import publish
+
+NOW = 2_000_000_000.0
+
+
+def age_rows(store: Store, days: float) -> None:
+    """Make every delivery row look last changed `days` ago."""
+    store.db.execute("UPDATE deliveries SET updated_at = ?", [NOW - days * DAY])
+
+
+def settle(store: Store, states: list[str]) -> list[int]:
+    ids = [row[0] for row in store.db.execute("SELECT id FROM deliveries ORDER BY id")]
+    for delivery_id, state in zip(ids, states, strict=True):
+        store.db.execute(
+            "UPDATE deliveries SET state = ?, message_id = ? WHERE id = ?",
+            [state, delivery_id if state == "sent" else None, delivery_id],
+        )
+    return ids
+
+
+async def test_old_settled_rows_go_and_stats_still_count_them(store: Store) -> None:
+    """Sent, failed and cancelled rows older than the retention are removed in batches;
+    pending rows stay whatever their age; /stats reports the same figures after."""
+    for chat in range(1, 8):
+        follow(store, chat, ["AI"])
+    publish(store, "a")
+    settle(store, ["sent", "sent", "sent", "failed", "cancelled", "pending", "sent"])
+    age_rows(store, 31)
+    store.db.execute("UPDATE deliveries SET updated_at = ? WHERE id = 7", [NOW - 2 * DAY])
+    before = store.figures.counts()
+    removed = await Pruner(store, 30, clock=lambda: NOW, batch=2).prune()
+    assert removed == 5
+    left = store.db.execute("SELECT id, state, message_id FROM deliveries ORDER BY id")
+    assert left.fetchall() == [(6, "pending", None), (7, "sent", 7)]
+    assert store.figures.counts() == before
+
+
+async def test_handled_update_ids_past_the_retention_are_forgotten(store: Store) -> None:
+    store.db.execute(
+        "INSERT INTO processed_updates (update_id, at) VALUES (1, ?), (2, ?), (3, ?)",
+        [NOW - 40 * DAY, NOW - 31 * DAY, NOW - DAY],
+    )
+    await Pruner(store, 30, clock=lambda: NOW, batch=1).prune()
+    remaining = store.db.execute("SELECT update_id FROM processed_updates").fetchall()
+    assert remaining == [(3,)]
+
+
+async def test_nothing_younger_than_the_retention_is_touched(store: Store) -> None:
+    follow(store, 1, ["AI"])
+    publish(store, "a")
+    settle(store, ["sent"])
+    age_rows(store, 29.9)
+    assert await Pruner(store, 30, clock=lambda: NOW).prune() == 0
+    assert store.figures.counts()["pushes_sent"] == 1
+
+
+def test_retention_days_is_a_setting_with_a_checked_value() -> None:
+    assert load_config({}).retention_days == 30
+    assert load_config({"NEWSBOT_RETENTION_DAYS": "7"}).retention_days == 7
+    with pytest.raises(ConfigError, match="NEWSBOT_RETENTION_DAYS"):
+        load_config({"NEWSBOT_RETENTION_DAYS": "0"})
