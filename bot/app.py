@@ -38,17 +38,20 @@ from bot.delivery import Sender
 from bot.errors import ConfigError
 from bot.health import HealthServer
 from bot.metrics import Metrics
-from bot.translations import LANGUAGES, SOURCE_LANGUAGE, words_in
+from bot.translations import LANGUAGES, N_, SOURCE_LANGUAGE, words_for, words_in
 from bot.watcher import Watcher
 from storage import NewsbotError, Store
+from storage.errors import database_busy
 
 log = logging.getLogger(__name__)
 
 CommandCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 USER_BURST = 5  # commands a user may send at once ...
 USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
-# CommandHandler only looks at messages by default; commands posted in a channel count too
-COMMAND_UPDATES = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POST
+BUSY_REPLY = N_("The database is busy right now; please send that again in a minute.")
+# CommandHandler's default takes messages and their edits; commands posted in a channel
+# count too, but an edit never runs a command again (editing /broadcast would resend it)
+COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 
 
 @dataclass
@@ -190,7 +193,8 @@ class NewsBot:
         # not in channels: the answer would reach every reader of the channel
         app.add_handler(
             MessageHandler(
-                filters.COMMAND & ~filters.ChatType.CHANNEL, self.commands.unknown_command
+                filters.COMMAND & ~filters.ChatType.CHANNEL & ~filters.UpdateType.EDITED,
+                self.commands.unknown_command,
             )
         )
         app.add_error_handler(self.error_handler)
@@ -236,7 +240,22 @@ class NewsBot:
         if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_chat:
             self.store.chats.deactivate(update.effective_chat.id)
             return
+        if error is not None and database_busy(error) and isinstance(update, Update):
+            await self._answer_busy(update)
+            raise ApplicationHandlerStop  # the rest of the update's handlers would fail too
         log.error("error while handling an update", exc_info=error)
+
+    async def _answer_busy(self, update: Update) -> None:
+        """Another process holds the database past the busy timeout: say so, not nothing."""
+        log.warning(
+            "database is locked by another process; update %d not handled", update.update_id
+        )
+        # in the sender's language: the chat's setting is in the database that is busy
+        busy = words_for(update, None).gettext(BUSY_REPLY)
+        if update.callback_query is not None:
+            await update.callback_query.answer(busy)
+        elif update.message is not None:
+            await update.message.reply_text(busy)
 
     async def register_commands(self) -> None:
         """The command menu for everyone, and the admin commands where admins see them,

@@ -1,14 +1,18 @@
 """Article files on disk: which names are articles, and reading one by the folder's rules.
 
-A file is read only if it is no larger than the limit, and a symlink only if it
-points inside the folder; a refused file is an ArticleError with the reason.
+A file is read only if it is a regular file no larger than the limit, and a symlink
+only if it points to one inside the folder; anything else (a named pipe, a socket, a
+directory behind a link) is refused without opening it for long: a refused file is an
+ArticleError with the reason.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,20 +46,19 @@ def is_ignored_name(name: str) -> bool:
 
 
 def read_article_file(path: Path, root: Path, max_bytes: int) -> FileBytes:
-    """Read a file of the watched folder, refusing links out of it and oversized files."""
+    """Read a regular file of the watched folder, refusing links out of it, oversized
+    files and anything that is not a regular file (a named pipe would block `open`)."""
     try:
-        info = path.lstat()
-        if path.is_symlink():
-            try:
-                target = path.resolve()
-            except RuntimeError:  # Python 3.11 says "Symlink loop" this way
-                raise ArticleError("symlink loop") from None
-            if not target.is_relative_to(root.resolve()):
-                raise ArticleError(f"symlink pointing outside the folder ({target})")
-            info = target.stat()
-        if info.st_size > max_bytes:
-            raise ArticleError(f"too large: {info.st_size} bytes, the limit is {max_bytes}")
-        with open(path, "rb") as handle:
+        target = _regular_target(path, root)
+        # O_NONBLOCK: should a pipe take the file's place after the check, open returns
+        # at once instead of waiting for a writer; O_NOFOLLOW: nor may a link take it
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with open(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise ArticleError(f"not a regular file ({_kind(info.st_mode)})")
+            if info.st_size > max_bytes:
+                raise ArticleError(f"too large: {info.st_size} bytes, the limit is {max_bytes}")
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise ArticleError(f"cannot read: {exc.strerror or exc}") from None
@@ -63,6 +66,39 @@ def read_article_file(path: Path, root: Path, max_bytes: int) -> FileBytes:
         raise ArticleError(f"too large: over {max_bytes} bytes")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     return FileBytes(data, len(data), info.st_mtime_ns, digest)
+
+
+def _regular_target(path: Path, root: Path) -> Path:
+    """The path to open: `path` itself, or where a link inside the folder points."""
+    info = path.lstat()
+    target = path
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:  # Python 3.11 says "Symlink loop" this way
+            raise ArticleError("symlink loop") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ArticleError("symlink loop") from None
+            raise
+        if not target.is_relative_to(root.resolve()):
+            raise ArticleError(f"symlink pointing outside the folder ({target})")
+        info = target.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ArticleError(f"not a regular file ({_kind(info.st_mode)})")
+    return target
+
+
+def _kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISLNK, "a symlink"),
+    )
+    return next((name for test, name in kinds if test(mode)), "an unknown kind")
 
 
 def file_signature(path: Path) -> tuple[int, int] | None:

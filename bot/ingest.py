@@ -164,9 +164,9 @@ class Ingestor:
             while under_way:
                 yield [unwire(wire) for wire in under_way.popleft().result()]
 
-    def known_hash(self, path: Path) -> str | None:
-        state = self.store.files.file_state(self.key(path))
-        return None if state is None else state.hash
+    def file_state(self, path: Path) -> FileState | None:
+        """What the database last stored of a file: size, mtime and hash."""
+        return self.store.files.file_state(self.key(path))
 
     def apply(self, loaded: Loaded, *, queue: bool) -> Change:
         """Store what `load` found; a bad file is logged once and listed for admins."""

@@ -5,6 +5,9 @@ A pass compares the folder with the files the database knows by size and mtime (
 file is read), forgets the files that are gone, then reads, parses and stores the
 others in batches of `LOAD_BATCH`, one transaction each. A file that shared its
 webUrl with a gone one is read again in the same pass: it may now hold the article.
+A file whose stored state changed while its batch was read (the live watcher stored a
+newer version meanwhile) is not stored from the stale read: it is listed in `stale`
+for the caller to read again.
 
 Comparing and reading touch no database, so a caller may run them off the store's
 thread (the watcher runs them in a worker thread); removing and storing run on the
@@ -33,6 +36,10 @@ class Reconciliation:
         self.queue = queue
         self.parallel = parallel
         self.known = ingestor.store.files.file_states()
+        # what each file's row held when this pass read the file: storing from a read is
+        # right only while the row still holds it
+        self.read_from = dict(self.known)
+        self.stale: list[Path] = []
         self.found = Scan([], [], 0)
         self.to_read: list[Path] = []
         self._batches: Iterator[list[Loaded]] | None = None
@@ -58,6 +65,10 @@ class Reconciliation:
                         self.known.pop(self.ingestor.key(other), None)
                         self.to_read.append(other)
                         reading.add(other)
+        # removing changed the rows of the files that shared a webUrl with a gone one
+        again = [self.ingestor.key(path) for path in self.to_read[len(self.found.changed) :]]
+        if again:
+            self.read_from.update(self.ingestor.store.files.file_states(again))
         return changes
 
     def read_next(self) -> list[Loaded] | None:
@@ -69,6 +80,18 @@ class Reconciliation:
         return next(self._batches, None)
 
     def store(self, batch: list[Loaded]) -> list[Change]:
-        """Store a batch read by `read_next`, in one transaction (on the store's thread)."""
+        """Store a batch read by `read_next`, in one transaction (on the store's thread).
+
+        A file whose row changed since this pass read it is left out and added to
+        `stale`: storing the older read would undo the newer one.
+        """
+        keys = [self.ingestor.key(item.path) for item in batch]
         with self.ingestor.store.batch():
-            return self.ingestor.apply_many(batch, queue=self.queue)
+            now = self.ingestor.store.files.file_states(keys)
+            fresh = []
+            for key, item in zip(keys, batch, strict=True):
+                if now.get(key) == self.read_from.get(key):
+                    fresh.append(item)
+                else:
+                    self.stale.append(item.path)
+            return self.ingestor.apply_many(fresh, queue=self.queue)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,11 +27,16 @@ from watchdog.observers.polling import PollingObserver
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
 from bot.reconcile import Reconciliation
+from storage.errors import database_busy
 from storage.store import Change
 
 log = logging.getLogger(__name__)
 
 PATIENCE_SECONDS = 30.0  # how long a file that is open for writing may stay unparseable
+# another process holding the database's write lock delays a file, never drops it: it
+# is read again after 0.5, 1, 2 ... s, at most RETRY_MAX_SECONDS apart, until stored
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +48,7 @@ class FileEvent:
     seen_at: float
 
 
-class _Handler(FileSystemEventHandler):
+class FolderEvents(FileSystemEventHandler):
     """Runs on the observer thread: turns events into FileEvents for the loop."""
 
     def __init__(self, emit: Callable[[FileEvent], None]) -> None:
@@ -67,6 +73,11 @@ class _Handler(FileSystemEventHandler):
 
 def _path(raw: bytes | str) -> Path:
     return Path(os.fsdecode(raw))
+
+
+def retry_delay(tries: int) -> float:
+    """Seconds to wait before try `tries` + 1 against a locked database."""
+    return float(min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** min(tries - 1, 16)))
 
 
 class Watcher:
@@ -103,6 +114,8 @@ class Watcher:
         self._writing: set[Path] = set()  # created/modified and not yet closed
         self._failing_since: dict[Path, float] = {}
         self._first_seen: dict[Path, float] = {}
+        self._reading = 0  # 1 while the consumer reads or stores a file
+        self._busy_tries: dict[Path, int] = {}  # files waiting for a locked database
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def run(self) -> None:
@@ -110,7 +123,10 @@ class Watcher:
         self._loop = asyncio.get_running_loop()
         self._start_observer()
         baseline = not self.ingestor.store.flags.baseline_done
-        await self.scan(queue=self.queue_pushes and not baseline)
+        tries = 0
+        while not await self._try_scan(queue=self.queue_pushes and not baseline):
+            tries += 1
+            await asyncio.sleep(retry_delay(tries))
         if baseline:
             self.ingestor.store.flags.mark_baseline_done()
             log.info("first start: the files already in the folder are the baseline, not pushed")
@@ -137,9 +153,22 @@ class Watcher:
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
             for change in reconciliation.store(batch):
                 self.on_change(change)
+        for path in reconciliation.stale:  # stored live while the scan read it: read again
+            self._enqueue(path)
         if found.changed or found.gone:
             log.info("scan: %d files new or changed, %d gone", len(found.changed), len(found.gone))
         return len(found.changed) + len(found.gone)
+
+    async def _try_scan(self, *, queue: bool) -> bool:
+        """`scan`, unless another process holds the database: then False, to try later."""
+        try:
+            await self.scan(queue=queue)
+        except sqlite3.OperationalError as error:
+            if not database_busy(error):
+                raise
+            log.warning("database is locked by another process; the scan is tried again")
+            return False
+        return True
 
     # --- events, on the loop ----------------------------------------------------------
 
@@ -164,21 +193,53 @@ class Watcher:
             self._queued.add(path)
             self._queue.put_nowait(path)
 
+    def pending(self) -> int:
+        """How many files wait to be read: settling, queued, or being read now."""
+        return len(self._timers) + len(self._queued) + self._reading
+
     async def _consume(self) -> None:
         while True:
             path = await self._queue.get()
             self._queued.discard(path)
+            self._reading = 1
             try:
                 await self._process(path)
-            except Exception:  # the top of the consumer: one file must not end watching
-                log.exception("could not process %s; the next scan tries again", path)
+                self._busy_tries.pop(path, None)
+            except Exception as error:  # the top of the consumer: one file must not end watching
+                if database_busy(error):
+                    self._retry_later(path)
+                else:
+                    log.exception("could not process %s; the next scan tries again", path)
+            finally:
+                self._reading = 0
+
+    def _retry_later(self, path: Path) -> None:
+        tries = self._busy_tries[path] = self._busy_tries.get(path, 0) + 1
+        delay = retry_delay(tries)
+        log.warning(
+            "database is locked by another process; %s is stored once it is free "
+            "(try %d, again in %.1f s)",
+            self.ingestor.key(path),
+            tries,
+            delay,
+        )
+        assert self._loop is not None
+        earlier = self._timers.pop(path, None)
+        if earlier is not None:
+            earlier.cancel()
+        self._timers[path] = self._loop.call_later(delay, self._enqueue, path)
 
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
             self._remove(path)
             return
-        loaded = await asyncio.to_thread(self.ingestor.load, path, self.ingestor.known_hash(path))
+        before = self.ingestor.file_state(path)
+        known_hash = None if before is None else before.hash
+        loaded = await asyncio.to_thread(self.ingestor.load, path, known_hash)
+        if self.ingestor.file_state(path) != before:
+            self._enqueue(path)  # a scan stored the file while we read it: read it again
+            return
         if loaded.error is not None and self._still_written(loaded):
             # a half-written file: read it again when it settles, record nothing yet
             assert self._loop is not None
@@ -231,7 +292,7 @@ class Watcher:
             PollingObserver(timeout=self.poll_interval) if self.use_polling_observer else Observer()
         )
         observer.schedule(
-            _Handler(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
+            FolderEvents(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
         )
         observer.daemon = True
         observer.start()
@@ -260,4 +321,5 @@ class Watcher:
                 next_scan = 0.0
             if time.monotonic() >= next_scan:
                 next_scan = time.monotonic() + self.scan_interval
-                await self.scan(queue=self.queue_pushes)
+                if not await self._try_scan(queue=self.queue_pushes):
+                    next_scan = time.monotonic() + RETRY_MAX_SECONDS

@@ -47,9 +47,14 @@ class Files:
         self.outbox = outbox
         self.topics = topics
 
-    def file_states(self) -> dict[str, FileState]:
-        """Every known file with the size, mtime and hash last seen."""
-        rows = self.db.execute("SELECT path, size, mtime_ns, hash FROM files")
+    def file_states(self, paths: Sequence[str] | None = None) -> dict[str, FileState]:
+        """Every known file (or those of `paths`) with the size, mtime and hash last seen."""
+        select = "SELECT path, size, mtime_ns, hash FROM files"
+        if paths is None:
+            rows = self.db.execute(select)
+        else:
+            marks = ", ".join("?" * len(paths))
+            rows = self.db.execute(f"{select} WHERE path IN ({marks})", list(paths))
         return {path: FileState(size, mtime, digest) for path, size, mtime, digest in rows}
 
     def file_state(self, path: str) -> FileState | None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -151,3 +153,16 @@ async def eventually(predicate: Any, timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(0.005)
+
+
+@contextlib.contextmanager
+def write_lock(database: Path) -> Iterator[None]:
+    """Another process's connection holding the database's write lock (an operator's
+    `sqlite3` shell inside BEGIN IMMEDIATE) until the block ends."""
+    other = sqlite3.connect(database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+        other.execute("COMMIT")
+    finally:
+        other.close()

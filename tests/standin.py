@@ -2,8 +2,9 @@
 
 python-telegram-bot reaches it through `base_url`, so its real requests, parsing and
 error mapping run. It records what it received, serves updates by long polling with
-offsets, validates HTML and lengths, and, when asked, enforces flood limits with real
-429 replies, refuses chats (403, chat not found, migration) and refuses image URLs.
+offsets, validates HTML and lengths, enforces Telegram's flood limits with real 429
+replies (unless a test turns them off), refuses chats (403, chat not found, migration)
+and image URLs, and knows each group's creator and admins.
 Benchmarks use it too. It runs in a thread of its own, so that a bot in the test's
 event loop or in a subprocess can talk to it; `python -m tests.standin` runs it as a
 process of its own (for benchmarks that must not count its CPU as the bot's).
@@ -87,10 +88,17 @@ class StandIn:
     """The stand-in server. `start()` it, point PTB at `base_url`, `stop()` it."""
 
     def __init__(
-        self, token: str = TOKEN, flood: FloodRules | None = None, *, port: int = 0
+        self,
+        token: str = TOKEN,
+        flood: FloodRules | None = None,
+        *,
+        unlimited: bool = False,
+        port: int = 0,
     ) -> None:
+        """Flood limits are Telegram's (`FloodRules()`) unless `flood` says otherwise;
+        `unlimited` turns them off, for a test that says why."""
         self.token = token
-        self.flood = flood
+        self.flood = None if unlimited else flood or FloodRules()
         self.sent: list[Sent] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.stats = Stats()
@@ -198,10 +206,12 @@ class StandIn:
         reply_to: dict[str, Any] | None = None,
         thread_id: int | None = None,
         language_code: str | None = None,
+        edited: bool = False,
     ) -> int:
         """A user writes `text` in a chat (a command when it starts with '/'); with
         `thread_id`, inside that topic of a forum supergroup; perhaps in reply to an
-        earlier message; from an app speaking `language_code`, when given."""
+        earlier message; from an app speaking `language_code`, when given; `edited`: the
+        user edited an earlier message into `text`, which arrives as a new update."""
         message = self._user_message(chat_id, user_id, chat_type, title, language_code)
         message["text"] = text
         if thread_id is not None:
@@ -210,6 +220,9 @@ class StandIn:
         _mark_command(message)
         if reply_to is not None:
             message["reply_to_message"] = reply_to
+        if edited:
+            message["edit_date"] = message["date"]
+            return self.push_update({"edited_message": message})
         return self.push_update({"message": message})
 
     def send_document(
@@ -538,14 +551,16 @@ class StandIn:
             return _error(400, "Bad Request: chat not found")
         chat_id = int(known["id"]) if known is not None else int(raw)
         admins = self.admins.get(chat_id, set())
+        creator = self.creators.get(chat_id)
         if method == "getChatAdministrators":
-            return _ok([_member(user, "administrator") for user in sorted(admins)])
+            listed = [_member(user, "administrator") for user in sorted(admins - {creator})]
+            return _ok(([_member(creator, "creator")] if creator is not None else []) + listed)
         user_id = int(params["user_id"])
         if user_id == BOT_USER["id"] and chat_id in self.bot_members:
             return _ok(self.bot_members[chat_id])
         if user_id == BOT_USER["id"] and chat_id in self.chats:
             return _ok({"user": BOT_USER, "status": "left"})
-        if self.creators.get(chat_id) == user_id:
+        if user_id == creator:
             return _ok(_member(user_id, "creator"))
         return _ok(_member(user_id, "administrator" if user_id in admins else "member"))
 
@@ -774,7 +789,7 @@ def main() -> None:
         rules = FloodRules(
             args.per_second, args.private_per_second, args.group_per_minute, args.retry_after
         )
-    standin = StandIn(flood=rules, port=args.port).start()
+    standin = StandIn(flood=rules, unlimited=args.no_flood, port=args.port).start()
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: done.set())

@@ -47,6 +47,8 @@ class _Parser(HTMLParser):
 
     def handle_charref(self, name: str) -> None:
         code = int(name[1:], 16) if name.lower().startswith("x") else int(name)
+        if not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:  # no such character
+            raise EntityError(f'unsupported entity "&#{name};"')
         self.text.append(chr(code))
 
 

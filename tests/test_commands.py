@@ -247,6 +247,13 @@ async def test_group_admins_can_change_subscriptions(running: Running) -> None:
     assert reply.startswith("Subscribed to AI")
 
 
+async def test_group_creator_can_change_subscriptions(running: Running) -> None:
+    """Telegram answers "creator", not "administrator", for the group's owner."""
+    running.standin.creators[-50] = 8
+    reply = await running.command(-50, "/subscribe AI", user_id=8, chat_type="supergroup")
+    assert reply.startswith("Subscribed to AI")
+
+
 async def test_anonymous_admin_writing_as_the_group_may_change_it(running: Running) -> None:
     chat = {"id": -60, "type": "supergroup", "title": "g"}
     running.standin.push_update({"message": {

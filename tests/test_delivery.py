@@ -178,15 +178,16 @@ async def test_paused_pushes_wait_and_go_out_on_resume(running: Running) -> None
 
 
 async def test_command_reply_overtakes_a_big_fan_out(running: Running) -> None:
-    """During a fan-out to 90 chats (3 s at 30/s), /latest is answered within half a second."""
+    """During a fan-out to 90 chats (3 s at 30/s), /latest is answered before the pushes
+    that were queued when it was asked."""
     follow(running, *range(2000, 2090))
     publish(running)
     await eventually(lambda: len(running.standin.sent) >= 10)
-    asked = time.monotonic()
     await running.command(3000, "/latest")
-    assert time.monotonic() - asked < 0.5
-    assert running.store.outbox.pending_count() > 30  # the fan-out was still under way
     await eventually(lambda: running.store.outbox.pending_count() == 0)
+    order = [m.chat_id for m in running.standin.sent]
+    # by order, not by the clock: most of the fan-out went out after the reply
+    assert len(order) - order.index(3000) - 1 > 30
 
 
 async def test_edit_during_a_fan_out_cancels_nothing(running: Running) -> None:
@@ -211,11 +212,14 @@ async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Runni
     )
     running.bot.watcher.on_change(change)
     await settled(running)
-    sent_after = len(running.standin.sent)
-    assert 3 <= sent_after < 30
-    assert set(states(running).values()) == {"sent", "cancelled"}
-    # a request already on the wire when the cancel came may still arrive: never more
-    assert sum(state == "sent" for state in states(running).values()) <= sent_after
+    received = {m.chat_id for m in running.standin.sent}
+    assert 3 <= len(received) < 30
+    rows = states(running)
+    assert {rows[chat] for chat in range(400, 430) if chat not in received} == {"cancelled"}
+    # a request already on the wire when the cancel came may still arrive, and is then
+    # recorded as cancelled (issue 10: to be recorded as sent); never more than in flight
+    on_the_wire = [chat for chat in received if rows[chat] != "sent"]
+    assert len(on_the_wire) <= running.bot.config.send_window
 
 
 async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from pathlib import Path
 
 import pytest
 
 from bot.errors import ArticleError
-from bot.files import is_ignored_name, read_article_file
+from bot.files import FileBytes, is_ignored_name, read_article_file
 from bot.ingest import Ingestor
 from storage import open_store
 from tests.articles import article_text, write_article
@@ -90,3 +93,62 @@ def test_symlink_loop_is_refused(tmp_path: Path) -> None:
     (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
     with pytest.raises(ArticleError, match="symlink loop"):
         read_article_file(tmp_path / "a.txt", tmp_path, max_bytes=1000)
+
+
+def _read_in_a_thread(path: Path, root: Path) -> FileBytes | ArticleError:
+    """Read `path` in a thread; a read that blocks fails the test instead of hanging it."""
+    outcome: list[FileBytes | ArticleError] = []
+
+    def read() -> None:
+        try:
+            outcome.append(read_article_file(path, root, max_bytes=10_000))
+        except ArticleError as error:
+            outcome.append(error)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(5)
+    if reader.is_alive():  # unblock the open() that waits for a writer, then fail
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(5)
+        pytest.fail("reading a named pipe blocked")
+    return outcome[0]
+
+
+def test_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    """A FIFO is a bad file with a reason, and reading it never waits for a writer."""
+    os.mkfifo(tmp_path / "pipe.txt")
+    outcome = _read_in_a_thread(tmp_path / "pipe.txt", tmp_path)
+    assert isinstance(outcome, ArticleError)
+    assert str(outcome) == "not a regular file (a named pipe)"
+
+
+def test_link_to_a_named_pipe_inside_the_folder_is_refused(tmp_path: Path) -> None:
+    """Links inside the folder are followed, but only to a regular file."""
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "pipe")
+    outcome = _read_in_a_thread(tmp_path / "link.txt", tmp_path)
+    assert isinstance(outcome, ArticleError)
+    assert str(outcome) == "not a regular file (a named pipe)"
+
+
+def test_directory_named_like_an_article_is_refused(tmp_path: Path) -> None:
+    """A directory (itself or behind a link) is not read as a file."""
+    (tmp_path / "x.txt").mkdir()
+    (tmp_path / "y.txt").symlink_to(tmp_path / "x.txt")
+    for name in ("x.txt", "y.txt"):
+        with pytest.raises(ArticleError, match=r"^not a regular file \(a directory\)$"):
+            read_article_file(tmp_path / name, tmp_path, max_bytes=1000)
+
+
+def test_socket_is_refused(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "s.txt"))
+        with pytest.raises(ArticleError, match=r"^not a regular file \(a socket\)$"):
+            read_article_file(tmp_path / "s.txt", tmp_path, max_bytes=1000)
+
+
+def test_dangling_symlink_is_a_reason_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "link.txt").symlink_to(tmp_path / "nowhere.txt")
+    with pytest.raises(ArticleError, match="cannot read: No such file"):
+        read_article_file(tmp_path / "link.txt", tmp_path, max_bytes=1000)

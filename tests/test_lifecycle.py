@@ -8,68 +8,18 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.ingest import Ingestor
-from bot.metrics import Metrics
-from bot.watcher import Watcher
 from storage import Store, open_store
-from storage.store import Change
 from tests.articles import article_text, write_article
 from tests.conftest import eventually
 from tests.feeds import follow
+from tests.watching import Watching, unwatch, watch
 
 CHAT = 77
-
-
-@dataclass
-class Watching:
-    watcher: Watcher
-    changes: list[Change]
-    store: Store
-    folder: Path
-
-    def queued(self) -> list[tuple[int, str]]:
-        rows = self.store.db.execute(
-            "SELECT f.chat_id, d.state FROM deliveries d "
-            "JOIN feeds f ON f.id = d.feed_id ORDER BY d.id"
-        )
-        return [(row[0], row[1]) for row in rows]
-
-    def kinds(self) -> list[str]:
-        return [c.kind for c in self.changes if c.kind != "unchanged"]
-
-    async def settled(self, count: int) -> None:
-        """Wait until `count` meaningful changes were stored."""
-        await eventually(lambda: len(self.kinds()) >= count)
-
-
-async def watch(
-    store: Store, folder: Path, *, polling: bool = False
-) -> tuple[Watcher, list[Change], asyncio.Task[None]]:
-    changes: list[Change] = []
-    ingestor = Ingestor(store, folder.resolve(), max_bytes=4096, recursive=False)
-    watcher = Watcher(
-        ingestor,
-        on_change=changes.append,
-        use_polling_observer=polling,
-        scan_interval=300.0,
-        settle=0.1,
-        queue_pushes=True,
-        metrics=Metrics(),
-        supervise_every=0.05,
-    )
-    task = asyncio.create_task(watcher.run())
-    await eventually(lambda: watcher.alive)
-    return watcher, changes, task
-
-
-async def unwatch(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
 
 
 @pytest.fixture
@@ -157,12 +107,14 @@ async def test_two_files_with_one_url_are_one_article(
 
 
 async def test_temp_file_renamed_into_place_is_read_once(live: Watching) -> None:
+    """Writing a temp file and renaming it into place reads the article file once."""
     temp = live.folder / "a.txt.tmp"
     temp.write_text(article_text())
     os.replace(temp, live.folder / "a.txt")
     await live.settled(1)
-    await eventually(lambda: not live.watcher._queue.qsize())
-    assert live.kinds() == ["new"]
+    await eventually(lambda: live.watcher.pending() == 0)
+    # a second read would show as an "unchanged" change: the list holds every one
+    assert [change.kind for change in live.changes] == ["new"]
     assert [f for f in live.store.files.file_states()] == ["a.txt"]
 
 

@@ -1,0 +1,50 @@
+"""The Bot API stand-in itself: where it must answer as Telegram does for tests to mean much."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import Bot
+from telegram.error import BadRequest, RetryAfter
+
+from tests.standin import TOKEN, StandIn
+
+
+@pytest.fixture
+async def bot(standin: StandIn) -> Bot:
+    return Bot(TOKEN, base_url=standin.base_url)
+
+
+@pytest.mark.parametrize("reference", ["&#1114112;", "&#x110000;", "&#xD800;", "&#0;"])
+async def test_character_reference_out_of_range_is_a_bad_request(bot: Bot, reference: str) -> None:
+    """Telegram refuses the markup (400); the stand-in must not fail with a 500."""
+    async with bot:
+        with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+            await bot.send_message(1, f"x {reference} y", parse_mode="HTML")
+
+
+async def test_character_reference_in_range_is_the_character(bot: Bot, standin: StandIn) -> None:
+    async with bot:
+        await bot.send_message(1, "caf&#233; &#x1F600;", parse_mode="HTML")
+    assert standin.messages_to(1)[0].text == "caf\u00e9 \U0001f600"
+
+
+async def test_flood_limits_are_on_unless_a_test_turns_them_off(bot: Bot) -> None:
+    """Two messages to one private chat at once: the second is a 429, as on Telegram."""
+    async with bot:
+        await bot.send_message(1, "one")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(1, "two")
+    assert StandIn(unlimited=True).flood is None
+
+
+async def test_the_group_creator_is_the_creator_and_listed_among_admins(
+    bot: Bot, standin: StandIn
+) -> None:
+    standin.creators[-5] = 8
+    standin.admins[-5].add(9)
+    async with bot:
+        assert (await bot.get_chat_member(-5, 8)).status == "creator"
+        assert (await bot.get_chat_member(-5, 9)).status == "administrator"
+        assert (await bot.get_chat_member(-5, 10)).status == "member"
+        listed = await bot.get_chat_administrators(-5)
+    assert [(m.user.id, m.status) for m in listed] == [(8, "creator"), (9, "administrator")]

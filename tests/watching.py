@@ -1,0 +1,75 @@
+"""A watcher on a real folder for tests: start it, see what it stored, stop it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.ingest import Ingestor
+from bot.metrics import Metrics
+from bot.watcher import Watcher
+from storage import Store
+from storage.store import Change
+from tests.conftest import eventually
+
+
+@dataclass
+class Watching:
+    watcher: Watcher
+    changes: list[Change]
+    store: Store
+    folder: Path
+
+    def queued(self) -> list[tuple[int, str]]:
+        rows = self.store.db.execute(
+            "SELECT f.chat_id, d.state FROM deliveries d "
+            "JOIN feeds f ON f.id = d.feed_id ORDER BY d.id"
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def kinds(self) -> list[str]:
+        return [c.kind for c in self.changes if c.kind != "unchanged"]
+
+    async def settled(self, count: int) -> None:
+        """Wait until `count` meaningful changes were stored."""
+        await eventually(lambda: len(self.kinds()) >= count)
+
+
+async def watch(
+    store: Store,
+    folder: Path,
+    *,
+    polling: bool = False,
+    ingestor: Ingestor | None = None,
+    on_change: Callable[[Change], None] | None = None,
+) -> tuple[Watcher, list[Change], asyncio.Task[None]]:
+    """Start a watcher on `folder` (past its start-up scan); its changes land in the list."""
+    changes: list[Change] = []
+
+    def record(change: Change) -> None:
+        changes.append(change)
+        if on_change is not None:
+            on_change(change)
+
+    if ingestor is None:
+        ingestor = Ingestor(store, folder.resolve(), max_bytes=4096, recursive=False)
+    watcher = Watcher(
+        ingestor,
+        on_change=record,
+        use_polling_observer=polling,
+        scan_interval=300.0,
+        settle=0.1,
+        queue_pushes=True,
+        metrics=Metrics(),
+        supervise_every=0.05,
+    )
+    task = asyncio.create_task(watcher.run())
+    await eventually(lambda: watcher.alive)
+    return watcher, changes, task
+
+
+async def unwatch(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
