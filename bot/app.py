@@ -11,10 +11,11 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import Conflict, Forbidden, InvalidToken, TelegramError
+from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -34,8 +35,9 @@ from bot.commands.permissions import may_post
 from bot.commands.settings import SettingsCommands
 from bot.commands.transfer import TransferCommands
 from bot.config import Config
+from bot.connection import PollingHealth, is_transient, refusal, retry_delays
 from bot.delivery import Sender
-from bot.errors import ConfigError
+from bot.fanouts import FanOuts
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.translations import LANGUAGES, N_, SOURCE_LANGUAGE, words_for, words_in
@@ -115,6 +117,8 @@ class NewsBot:
         sender: Sender,
         watcher: Watcher,
         metrics: Metrics,
+        polling: PollingHealth,
+        fan_outs: FanOuts,
     ) -> None:
         self.config = config
         self.store = store
@@ -122,22 +126,25 @@ class NewsBot:
         self.sender = sender
         self.watcher = watcher
         self.metrics = metrics
+        self.polling = polling
+        self.fan_outs = fan_outs
         self.commands = Commands(store)
         self.settings = SettingsCommands(store, self.commands.targets, sender.feeds.changed)
         self.transfer = TransferCommands(store, self.commands.permissions, sender.feeds.changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
         self.telegram_polling = False
+        self.connecting: str | None = "starting: connecting to Telegram"
         self._add_handlers()
 
     def problems(self) -> list[str]:
-        """Why the bot is not healthy; empty when watcher, poller and sender are alive."""
-        checks = [
-            (self.watcher.alive, "the folder watcher is not running"),
-            (self.telegram_polling, "not polling Telegram for updates"),
-            (self.sender.alive, "the sender is not running"),
-        ]
-        return [reason for alive, reason in checks if not alive]
+        """Why the bot is not healthy, from each part; empty when all is well."""
+        found = [self.connecting] if self.connecting else []
+        if not self.connecting and not self.telegram_polling:
+            found.append("not polling Telegram for updates")
+        if not self.sender.alive:
+            found.append("the sender is not running")
+        return found + self.polling.problems() + self.watcher.problems() + self.sender.problems()
 
     def refresh_metrics(self) -> None:
         self.metrics.queue_depth.set(self.store.outbox.pending_count())
@@ -283,40 +290,79 @@ class NewsBot:
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set, then stop cleanly within the stop timeout."""
         app = self.application
+        health = self._health_server()
+        if health is not None:  # first, so that /healthz tells why a start takes long
+            await health.start()
         try:
-            await app.initialize()
-        except InvalidToken:
-            raise ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram") from None
-        try:
-            await self.register_commands()
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(
-                allowed_updates=Update.ALL_TYPES, error_callback=self._polling_error
-            )
-            self.telegram_polling = True
-            sending = asyncio.create_task(self.sender.run(), name="sender")
-            watching = asyncio.create_task(self.watcher.run(), name="watcher")
-            health = self._health_server()
-            if health is not None:
-                await health.start()
-            log.info("newsbot is running: watching %s", self.config.articles_dir)
-            stopper = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait(
-                [stopper, sending, watching], return_when=asyncio.FIRST_COMPLETED
-            )
-            broken = [task for task in done if task is not stopper]
-            for task in broken:
-                log.error("the %s stopped unexpectedly", task.get_name(), exc_info=task.exception())
-            await self._stop(stopper, sending=sending, watching=watching)
-            if health is not None:
-                await health.stop()
-            if broken:  # exit non-zero, so that a supervisor restarts us
-                raise NewsbotError(f"the {broken[0].get_name()} stopped unexpectedly; see the log")
+            if await self._until_done(self._greet, stop):
+                await app.start()
+                if await self._until_done(self._start_polling, stop):
+                    await self._serve(stop)
         finally:
             if app.running:
                 await app.stop()
             await app.shutdown()
+            if health is not None:
+                await health.stop()
+
+    async def _greet(self) -> None:
+        await self.application.initialize()  # getMe
+        await self.register_commands()
+
+    async def _start_polling(self) -> None:
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, error_callback=self._polling_error
+        )
+        self.telegram_polling = True
+
+    async def _until_done(
+        self, step: Callable[[], Coroutine[Any, Any, None]], stop: asyncio.Event
+    ) -> bool:
+        """Run a start-up step, again after a backoff while it fails in a way that may
+        pass; False when `stop` came first. A refused token is a ConfigError (exit 2)."""
+        delays = retry_delays()
+        while True:
+            try:
+                await step()
+                self.connecting = None
+                return True
+            except InvalidToken as error:
+                raise refusal(error, self.config.token, self.config.base_url) from None
+            except TelegramError as error:
+                if not is_transient(error):
+                    raise NewsbotError(f"Telegram refused to start the bot: {error}") from None
+                delay = next(delays)
+                if isinstance(error, RetryAfter):
+                    after = error.retry_after
+                    wait = after.total_seconds() if isinstance(after, timedelta) else after
+                    delay = max(delay, float(wait))
+                self.connecting = f"cannot reach Telegram ({error}); trying again in {delay:.0f} s"
+                log.warning("%s", self.connecting)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                if stop.is_set():
+                    return False
+
+    async def _serve(self, stop: asyncio.Event) -> None:
+        """The sender and watcher run until `stop`, or until one of them stops by itself."""
+        sending = asyncio.create_task(self.sender.run(), name="sender")
+        watching = asyncio.create_task(self.watcher.run(), name="watcher")
+        following = asyncio.create_task(self.fan_outs.run(), name="fan-outs")
+        log.info("newsbot is running: watching %s", self.config.articles_dir)
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait(
+            [stopper, sending, watching], return_when=asyncio.FIRST_COMPLETED
+        )
+        broken = [task for task in done if task is not stopper]
+        for task in broken:
+            log.error("the %s stopped unexpectedly", task.get_name(), exc_info=task.exception())
+        following.cancel()
+        await self._stop(stopper, sending=sending, watching=watching)
+        await asyncio.gather(following, return_exceptions=True)
+        self.fan_outs.check()  # the fan-outs that the stop finished
+        if broken:  # exit non-zero, so that a supervisor restarts us
+            raise NewsbotError(f"the {broken[0].get_name()} stopped unexpectedly; see the log")
 
     async def _stop(
         self,
@@ -330,7 +376,10 @@ class NewsBot:
         stopper.cancel()
         app = self.application
         if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+            try:
+                await app.updater.stop()
+            except TelegramError as error:  # what ended polling (a revoked token) comes back
+                log.warning("polling had stopped: %s", error)
         self.telegram_polling = False
         watching.cancel()
         await self.sender.stop(self.config.stop_timeout * 0.7)

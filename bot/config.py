@@ -16,7 +16,7 @@ from bot.errors import ConfigError
 T = TypeVar("T")
 
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FREE_RATE_LIMIT = 30.0  # messages/s Telegram allows a bot without paid broadcasts
 PAID_RATE_LIMIT = 1000.0  # messages/s with allow_paid_broadcast (paid in Telegram Stars)
 

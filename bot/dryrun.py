@@ -7,6 +7,7 @@ import logging
 import sys
 
 from bot.config import Config
+from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.rendering import render_push
 from bot.wiring import build_watcher
@@ -22,6 +23,8 @@ async def run_dry(config: Config, store: Store, stop: asyncio.Event) -> None:
     def show(change: Change) -> None:
         if change.kind not in ("new", "published") or change.article_id is None:
             return
+        if watcher.in_baseline:  # the first start's files are the baseline: never pushed
+            return
         stored = store.listing.article(change.article_id)
         if stored is None or not stored.visible:
             return
@@ -29,10 +32,21 @@ async def run_dry(config: Config, store: Store, stop: asyncio.Event) -> None:
         photo = f"[photo: {push.photo_url}]\n" if push.photo_url else ""
         print(f"--- push of {stored.path}\n{photo}{push.html}\n", file=sys.stdout, flush=True)
 
-    # the live bot's watcher, storing as it does; nothing serves the metrics of a dry run
-    watcher = build_watcher(config, store, on_change=show, metrics=Metrics(), queue_pushes=False)
+    # the live bot's watcher, storing as it does
+    metrics = Metrics()
+    watcher = build_watcher(config, store, on_change=show, metrics=metrics, queue_pushes=False)
+    health = None
+    if config.metrics_port is not None:
+        health = HealthServer(
+            metrics, watcher.problems, lambda: None, config.metrics_host, config.metrics_port
+        )
+        await health.start()
     log.info("dry run: watching %s; pushes are printed, not sent", config.articles_dir)
     task = asyncio.create_task(watcher.run())
-    await stop.wait()
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    try:
+        await stop.wait()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        if health is not None:
+            await health.stop()

@@ -115,11 +115,14 @@ def _hash(state: FileState | None) -> str | None:
 class Ingestor:
     """Reads files of one folder and stores what they say."""
 
-    def __init__(self, store: Store, root: Path, *, max_bytes: int, recursive: bool) -> None:
+    def __init__(
+        self, store: Store, root: Path, *, max_bytes: int, recursive: bool, announce: bool = False
+    ) -> None:
         self.store = store
         self.root = root
         self.max_bytes = max_bytes
         self.recursive = recursive
+        self.announce = announce  # an INFO line per article stored (the bot; not `ingest`)
 
     def key(self, path: Path) -> str:
         """The name a file is stored under: its path relative to the folder."""
@@ -181,10 +184,12 @@ class Ingestor:
         change = self.store.files.store_article(
             key, loaded.state, loaded.article, queue=queue, data_json=loaded.data_json
         )
-        self._log_duplicate(key, change)
+        self._log_change(key, change)
         return change
 
-    def _log_duplicate(self, key: str, change: Change) -> None:
+    def _log_change(self, key: str, change: Change) -> None:
+        if self.announce and (line := describe_change(key, change)):
+            log.info("%s", line)
         if change.kind == "duplicate":
             log.warning(
                 "skipped article file %s: same webUrl as %s, which stays the article",
@@ -203,12 +208,13 @@ class Ingestor:
                 others.append(item)
         stored = self.store.files.store_articles(articles, queue=queue)
         for (key, *_), change in zip(articles, stored, strict=True):
-            self._log_duplicate(key, change)
+            self._log_change(key, change)
         return stored + [self.apply(item, queue=queue) for item in others]
 
     def remove(self, path: Path) -> tuple[Change, list[Path]]:
         """A file vanished; returns the change and files that may now hold its article."""
         change, others = self.store.files.remove_file(self.key(path))
+        self._log_change(self.key(path), change)
         return change, [self.root / other for other in others]
 
     def scan(self, known: dict[str, FileState]) -> Scan:
@@ -250,3 +256,20 @@ class Ingestor:
                 except OSError:
                     continue  # vanished while we looked
                 yield Path(entry.path), info.st_size, info.st_mtime_ns
+
+
+def describe_change(key: str, change: Change) -> str | None:
+    """The log line for an article file stored (bad ones and duplicates warn elsewhere)."""
+    if change.article_id is None:
+        return None
+    article = f"article {change.article_id} ({key})"
+    queued = f"; pushes queued for {change.queued} feeds" if change.queued else ""
+    cancelled = f"; {change.cancelled} pushes cancelled" if change.cancelled else ""
+    lines = {
+        "new": f"new {article}{queued}",
+        "published": f"published {article}{queued}",
+        "edited": f"edited {article}",
+        "unpublished": f"withdrawn {article}: unpublished{cancelled}",
+        "removed": f"removed {article}: the file is gone{cancelled}",
+    }
+    return lines.get(change.kind)

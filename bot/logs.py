@@ -9,6 +9,9 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
+# below DEBUG: the libraries' own chatter (watchdog's every inotify event) shows only here
+TRACE = 5
+
 # a bot token anywhere: in an httpx URL, an exception text, a repr
 TOKEN_SHAPE = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<token>"
@@ -43,19 +46,38 @@ class RedactingFormatter(logging.Formatter):
         return redact(json.dumps(entry, ensure_ascii=False), self.token)
 
 
+class QuietNonJsonAnswers(logging.Filter):
+    """PTB logs a traceback for every non-JSON answer (a TELEGRAM_BASE_URL that is no Bot
+    API, a proxy's error page); the reason is reported in one line anyway, so keep the line
+    and drop the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and str(record.msg).startswith(
+            "Can not load invalid JSON data"
+        ):
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def setup_logging(
     level: str, fmt: str = "text", token: str | None = None, stream: TextIO | None = None
 ) -> None:
-    """Send every log line through one redacting handler."""
+    """Send every log line through one redacting handler. DEBUG is ours and PTB's (and
+    httpx's, scrubbed); TRACE adds watchdog's event-by-event lines."""
+    logging.addLevelName(TRACE, "TRACE")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(token, as_json=fmt == "json"))
+    handler.addFilter(QuietNonJsonAnswers())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     # httpx logs each request URL, token included, at INFO; and it is noise besides
-    if logging.getLevelName(level) > logging.DEBUG:
+    if root.level > logging.DEBUG:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("watchdog").setLevel(TRACE if root.level <= TRACE else logging.INFO)

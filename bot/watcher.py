@@ -108,6 +108,8 @@ class Watcher:
         self.observer: BaseObserver | None = None
         self.restarts = 0
         self.alive = False
+        self.folder_missing = False
+        self.in_baseline = False  # the first start's scan: what it stores is not pushed
         self._queue: asyncio.Queue[Path] = asyncio.Queue()
         self._queued: set[Path] = set()
         self._timers: dict[Path, asyncio.TimerHandle] = {}
@@ -123,10 +125,14 @@ class Watcher:
         self._loop = asyncio.get_running_loop()
         self._start_observer()
         baseline = not self.ingestor.store.flags.baseline_done
-        tries = 0
-        while not await self._try_scan(queue=self.queue_pushes and not baseline):
-            tries += 1
-            await asyncio.sleep(retry_delay(tries))
+        self.in_baseline = baseline
+        try:
+            tries = 0
+            while not await self._try_scan(queue=self.queue_pushes and not baseline):
+                tries += 1
+                await asyncio.sleep(retry_delay(tries))
+        finally:
+            self.in_baseline = False
         if baseline:
             self.ingestor.store.flags.mark_baseline_done()
             log.info("first start: the files already in the folder are the baseline, not pushed")
@@ -144,10 +150,19 @@ class Watcher:
             await asyncio.gather(*tasks, return_exceptions=True)
             self._stop_observer()
 
+    def problems(self) -> list[str]:
+        """Why watching is not healthy, for /healthz; empty when it is."""
+        if self.folder_missing:
+            return [f"the articles folder {self.ingestor.root} is missing"]
+        return [] if self.alive else ["the folder watcher is not running"]
+
     async def scan(self, *, queue: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed."""
         reconciliation = Reconciliation(self.ingestor, queue=queue, parallel=False)
         found = await asyncio.to_thread(reconciliation.compare)
+        if not await asyncio.to_thread(self.ingestor.root.is_dir):
+            # a folder that vanished lists as empty: its files are not gone, it is
+            return 0
         for change in reconciliation.remove_gone():
             self.on_change(change)
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
@@ -232,7 +247,10 @@ class Watcher:
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
-            self._remove(path)
+            if await asyncio.to_thread(self.ingestor.root.is_dir):
+                self._remove(path)
+            # else the whole folder went (an unmount, rm -r): the rescan when it is back
+            # decides which files are really gone
             return
         before = self.ingestor.file_state(path)
         known_hash = None if before is None else before.hash
@@ -305,14 +323,28 @@ class Watcher:
             self.observer = None
 
     async def _supervise(self) -> None:
-        """Restart a dead observer (and rescan: events were lost); scan periodically."""
+        """Restart a dead observer (and rescan: events were lost); scan periodically;
+        wait for a vanished folder and watch it again as soon as it is back."""
         next_scan = time.monotonic() + self.scan_interval
         while True:
             await asyncio.sleep(self.supervise_every)
-            if self.observer is None or not self.observer.is_alive():
+            if not await asyncio.to_thread(self.ingestor.root.is_dir):
+                if not self.folder_missing:
+                    self.folder_missing = True
+                    log.error(
+                        "the articles folder %s is missing; waiting for it", self.ingestor.root
+                    )
+                    self._stop_observer()
+                continue
+            if self.folder_missing:
+                self.folder_missing = False
+                log.info("the articles folder %s is back; watching it again", self.ingestor.root)
+                self._stop_observer()  # its watch was on the folder that was removed
+            elif self.observer is None or not self.observer.is_alive():
                 self.restarts += 1
                 log.error("the folder watcher stopped; restarting it (restart %d)", self.restarts)
                 self._stop_observer()
+            if self.observer is None:
                 try:
                     self._start_observer()
                 except OSError as error:

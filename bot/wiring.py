@@ -15,8 +15,10 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import NewsBot
 from bot.config import Config
+from bot.connection import ObservedRequest, PollingHealth
 from bot.delivery import Sender, anchored
 from bot.errors import ConfigError
+from bot.fanouts import FanOuts
 from bot.ingest import Ingestor
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer
@@ -32,8 +34,9 @@ def build_pacer(config: Config, clock: Callable[[], float] = time.monotonic) -> 
     )
 
 
-def build_application(config: Config, pacer: FloodPacer) -> Application:  # type: ignore[type-arg]
-    """python-telegram-bot's Application with our base URL and flood pacer."""
+def build_application(config: Config, pacer: FloodPacer, polling: PollingHealth) -> Application:  # type: ignore[type-arg]
+    """python-telegram-bot's Application with our base URL and flood pacer; each
+    getUpdates answer is told to `polling`."""
     if config.token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
     return (
@@ -42,18 +45,23 @@ def build_application(config: Config, pacer: FloodPacer) -> Application:  # type
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .rate_limiter(pacer)
+        .get_updates_request(ObservedRequest(polling, connection_pool_size=1))
         .concurrent_updates(False)
         .build()
     )
 
 
-def build_ingestor(config: Config, store: Store, folder: Path | None = None) -> Ingestor:
-    """Reads `folder` (default: the articles folder) into `store` by the file settings."""
+def build_ingestor(
+    config: Config, store: Store, folder: Path | None = None, *, announce: bool = False
+) -> Ingestor:
+    """Reads `folder` (default: the articles folder) into `store` by the file settings;
+    `announce` logs a line per article stored."""
     return Ingestor(
         store,
         (folder or config.articles_dir).resolve(),
         max_bytes=config.max_file_bytes,
         recursive=config.recursive,
+        announce=announce,
     )
 
 
@@ -66,7 +74,7 @@ def build_watcher(
     queue_pushes: bool,
 ) -> Watcher:
     return Watcher(
-        build_ingestor(config, store),
+        build_ingestor(config, store, announce=True),
         on_change=on_change,
         use_polling_observer=config.watcher == "polling",
         scan_interval=config.scan_interval,
@@ -88,8 +96,10 @@ def build_newsbot(
     """
     clock = clock or anchored(time.time, time.monotonic)
     pacer = build_pacer(config)
-    application = build_application(config, pacer)
+    polling = PollingHealth()
+    application = build_application(config, pacer, polling)
     metrics = Metrics()
+    fan_outs = FanOuts(store.figures)
     sender = Sender(
         store,
         application.bot,
@@ -103,15 +113,27 @@ def build_newsbot(
     watcher = build_watcher(
         config,
         store,
-        on_change=changes_to_sender(sender, metrics),
+        on_change=changes_to_sender(sender, metrics, fan_outs),
         metrics=metrics,
         queue_pushes=True,
     )
-    return NewsBot(config, store, application, sender=sender, watcher=watcher, metrics=metrics)
+    return NewsBot(
+        config,
+        store,
+        application,
+        sender=sender,
+        watcher=watcher,
+        metrics=metrics,
+        polling=polling,
+        fan_outs=fan_outs,
+    )
 
 
-def changes_to_sender(sender: Sender, metrics: Metrics) -> Callable[[Change], None]:
-    """What the live bot does with each stored file change: tell the sender, count it."""
+def changes_to_sender(
+    sender: Sender, metrics: Metrics, fan_outs: FanOuts
+) -> Callable[[Change], None]:
+    """What the live bot does with each stored file change: tell the sender, count it,
+    follow its fan-out."""
 
     def on_change(change: Change) -> None:
         if change.article_id is not None:
@@ -121,6 +143,8 @@ def changes_to_sender(sender: Sender, metrics: Metrics) -> Callable[[Change], No
                 sender.forget_article(change.article_id)
         if change.queued:
             sender.wake()
+            if change.article_id is not None:
+                fan_outs.queued(change.article_id)
         if change.kind == "error":
             metrics.ingest_errors.inc()
         elif change.kind not in ("unchanged", "duplicate"):

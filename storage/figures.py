@@ -27,6 +27,13 @@ class Figures:
         )
         return [IngestError(*row) for row in rows]
 
+    def fan_out(self, article_id: int) -> dict[str, int]:
+        """How the pushes of one article stand: a count per delivery state."""
+        rows = self.db.execute(
+            "SELECT state, COUNT(*) FROM deliveries WHERE article_id = ? GROUP BY 1", [article_id]
+        )
+        return dict(rows.fetchall())
+
     def ingest_error_reasons(self) -> list[str]:
         """Why each file that is bad now is bad (a duplicate webUrl included)."""
         return [reason for (reason,) in self.db.execute("SELECT reason FROM ingest_errors")]

@@ -116,6 +116,8 @@ class StandIn:
         self.polls = 0
         self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
         self.conflict = False  # answer getUpdates with 409, as when another process polls
+        # answer getUpdates with this (status, description) until cleared: 409, 502, 401...
+        self.poll_error: tuple[int, str] | None = None
         self.outage: int | None = None  # answer every send with this status (502: an outage)
         self._updates: list[dict[str, Any]] = []
         self._delivered: list[dict[str, Any]] = []
@@ -441,6 +443,8 @@ class StandIn:
         with self._cond:
             self.polls += 1
             self._cond.notify_all()
+        if self.poll_error is not None:
+            return _error(*self.poll_error)
         if self.conflict:
             return _error(
                 409,

@@ -212,14 +212,15 @@ def test_kill_9_mid_fan_out_loses_nothing_and_doubles_at_most_the_window(tmp_pat
         standin.stop()
 
 
-def test_dry_run_prints_the_push_without_telegram(tmp_path: Path) -> None:
-    """No token: the file side works and each push is printed instead of sent."""
-    articles = tmp_path / "articles"
-    articles.mkdir()
+def start_dry_run(
+    tmp_path: Path, articles: Path, **settings: str
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """`python -m bot run --dry-run` without a token; its output goes to the returned file."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))},
         "NEWSBOT_ARTICLES_DIR": str(articles),
         "NEWSBOT_DB": str(tmp_path / "dry.db"),
+        **settings,
     }
     out = tmp_path / "out.txt"
     with open(out, "wb") as handle:
@@ -227,8 +228,16 @@ def test_dry_run_prints_the_push_without_telegram(tmp_path: Path) -> None:
             [sys.executable, "-m", "bot", "run", "--dry-run"], env=env, cwd=tmp_path,
             stdout=handle, stderr=subprocess.STDOUT,
         )  # fmt: skip
+    return process, out
+
+
+def test_dry_run_prints_the_push_without_telegram(tmp_path: Path) -> None:
+    """No token: the file side works and each push is printed instead of sent."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    process, out = start_dry_run(tmp_path, articles)
     try:
-        _until(lambda: "dry run: watching" in out.read_text())
+        _until(lambda: "first start: the files already in the folder" in out.read_text())
         sample = SAMPLE.read_text().replace("published: false", "published: true")
         (articles / ".sample.tmp").write_text(sample)
         os.replace(articles / ".sample.tmp", articles / "sample.txt")

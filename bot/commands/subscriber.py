@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 from html import escape
 
 from telegram import Update
@@ -17,6 +18,9 @@ from bot.commands.targets import Targets, feed_of, here
 from bot.rendering import render_listing
 from bot.translations import Words
 from storage import Store
+from storage.models import Feed
+
+log = logging.getLogger(__name__)
 
 LISTING_SIZE = 10
 MAX_TOPICS = 20  # topics in one /subscribe or /unsubscribe
@@ -109,10 +113,12 @@ class Commands:
         chat = target.called(words)
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, True)
+            _log_follow(feed, "subscribed to", ["all"])
             text = words.gettext("{chat} now follows every topic.")
             await reply_html(update, text.format(chat=chat))
             return
         self.store.feeds.subscribe(feed.id, topics)
+        _log_follow(feed, "subscribed to", topics)
         known = {name.casefold() for name, _ in self.store.topics.counts()}
         names = escape(", ".join(topics), quote=False)
         if target.remote:
@@ -144,9 +150,12 @@ class Commands:
         chat = target.called(words)
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, False)
+            _log_follow(feed, "unsubscribed from", ["all"])
             await reply_html(update, words.gettext("{chat} follows nothing now.").format(chat=chat))
             return
         removed = self.store.feeds.unsubscribe(feed.id, topics)
+        if removed:
+            _log_follow(feed, "unsubscribed from", topics)
         names = escape(", ".join(topics), quote=False)
         if removed:
             text = words.gettext("Unsubscribed from {topics}.")
@@ -290,6 +299,7 @@ class Commands:
         if target is None or not await self.targets.may_change(update, context, target, words):
             return
         self.store.feeds.stop(target.feed.id)
+        _log_follow(target.feed, "stopped: unsubscribed from", ["all"])
         text = words.gettext("Stopped: {chat} follows nothing now. /subscribe to start again.")
         await reply_html(update, text.format(chat=target.called(words)))
 
@@ -331,6 +341,7 @@ class Commands:
         else:
             self.store.feeds.subscribe(feed.id, [topic])
             answer = words.gettext("Subscribed to {topic}")
+        _log_follow(feed, "unsubscribed from" if following else "subscribed to", [topic])
         await query.answer(answer.format(topic=topic))
         markup = (
             self.keyboards.topic(words, feed.id, topic, scope)
@@ -356,3 +367,9 @@ def _topic_args(args: tuple[str, ...]) -> list[str]:
     if len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
         return []
     return topics
+
+
+def _log_follow(feed: Feed, change: str, topics: list[str]) -> None:
+    """One INFO line per subscription change, naming the chat and thread."""
+    where = f"chat {feed.chat_id}" + (f" thread {feed.thread_id}" if feed.thread_id else "")
+    log.info("%s %s %s", where, change, ", ".join(topics))
