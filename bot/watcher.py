@@ -1,7 +1,7 @@
 """Watching the articles folder: watchdog events, a start-up scan and periodic scans.
 
-The observer thread only turns events into `FileEvent` values and hands them to the
-event loop with `call_soon_threadsafe`. On the loop, a file whose writer is done
+The observer thread (`bot.folder_events`) only turns events into `FileEvent` values and
+hands them to the event loop with `call_soon_threadsafe`. On the loop, a file whose writer is done
 (close-after-write, a rename into place, a deletion) is read at once; one that is
 still being written (created, modified) is read once it has been quiet for `settle`
 seconds. Reading and parsing run in a worker thread; storing runs on the loop.
@@ -16,14 +16,11 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
 
+from bot.folder_events import FileEvent, start_observer
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
 from bot.reconcile import Reconciliation
@@ -37,42 +34,6 @@ PATIENCE_SECONDS = 30.0  # how long a file that is open for writing may stay unp
 # is read again after 0.5, 1, 2 ... s, at most RETRY_MAX_SECONDS apart, until stored
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class FileEvent:
-    """Something happened to `path`; `settled` when its writer is done with it."""
-
-    path: Path
-    settled: bool
-    seen_at: float
-
-
-class FolderEvents(FileSystemEventHandler):
-    """Runs on the observer thread: turns events into FileEvents for the loop."""
-
-    def __init__(self, emit: Callable[[FileEvent], None]) -> None:
-        self.emit = emit
-
-    def dispatch(self, event: FileSystemEvent) -> None:
-        try:
-            if event.is_directory:
-                return
-            now = time.monotonic()
-            kind = event.event_type
-            if kind == "moved":
-                self.emit(FileEvent(_path(event.src_path), True, now))
-                self.emit(FileEvent(_path(event.dest_path), True, now))
-            elif kind in ("closed", "deleted"):
-                self.emit(FileEvent(_path(event.src_path), True, now))
-            elif kind in ("created", "modified"):
-                self.emit(FileEvent(_path(event.src_path), False, now))
-        except Exception:  # the top of the observer thread: an escape would end watching
-            log.exception("watcher could not hand over %r", event)
-
-
-def _path(raw: bytes | str) -> Path:
-    return Path(os.fsdecode(raw))
 
 
 def retry_delay(tries: int) -> float:
@@ -306,15 +267,12 @@ class Watcher:
         def emit(event: FileEvent) -> None:
             loop.call_soon_threadsafe(self.on_event, event)
 
-        observer = (
-            PollingObserver(timeout=self.poll_interval) if self.use_polling_observer else Observer()
+        self.observer = start_observer(
+            self.ingestor.root,
+            emit,
+            recursive=self.ingestor.recursive,
+            polling_every=self.poll_interval if self.use_polling_observer else None,
         )
-        observer.schedule(
-            FolderEvents(emit), str(self.ingestor.root), recursive=self.ingestor.recursive
-        )
-        observer.daemon = True
-        observer.start()
-        self.observer = observer
 
     def _stop_observer(self) -> None:
         if self.observer is not None:

@@ -25,8 +25,8 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
+from bot.folder_events import FileEvent, FolderEvents
 from bot.ingest import Ingestor, Loaded
-from bot.watcher import FileEvent, FolderEvents
 from storage import Store
 from storage.store import Change, FileState
 from tests.articles import write_article
