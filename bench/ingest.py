@@ -3,7 +3,9 @@
 For each size, with the files in the page cache, in fresh processes: the parse-only
 rate (read + YAML load of the front matter with the C loader, nothing else), a cold `newsbot ingest` into a new database,
 and the start-up scan of the same, now unchanged, folder. Prints files/s, the ingest
-share of the parse-only rate, the scan time, and each phase's peak RSS.
+share of the parse-only rate, the scan time, and each phase's peak RSS; then the CPU
+time per file of each phase (all its processes), which a busy shared machine disturbs
+less than the rates, and the load average before and after.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.report import peak_rss_mb
+from bench.report import machine_line, peak_rss_mb
 
 DATA = Path(__file__).parent / "data"
 
@@ -67,6 +70,15 @@ def scan(folder: Path, db: Path) -> dict[str, float]:
     return {"files": found.total, "seconds": elapsed}
 
 
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and its finished children (the parsers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run_phase(phase: str, folder: Path, db: Path) -> dict[str, float]:
     output = subprocess.run(
         [sys.executable, "-m", "bench.ingest", "--phase", phase, "--dir", str(folder), "--db", str(db)],
@@ -86,9 +98,10 @@ def main() -> None:
         result = {"parse": lambda: parse_only(args.dir), "ingest": lambda: ingest(args.dir, args.db),
                   "scan": lambda: scan(args.dir, args.db)}[args.phase]()  # fmt: skip
         result["rss_mb"] = peak_rss_mb(children=True)
+        result["cpu_s"] = cpu_seconds()
         print(json.dumps(result))
         return
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(machine_line())
     for count in args.files:
         folder = DATA / f"articles-{count}"
         if not folder.is_dir() or sum(1 for _ in folder.iterdir()) != count:
@@ -111,6 +124,11 @@ def main() -> None:
             f" | start-up scan of unchanged folder {scanned['seconds']:.2f}s (rss {scanned['rss_mb']:.0f} MB)"
         )
         print(f"          ingest said: {ingested['summary']}")
+        parse_us, ingest_us = (1e6 * phase["cpu_s"] / count for phase in (parsed, ingested))
+        print(f"          CPU per file (all processes): parse-only {parse_us:.0f} us, ingest"
+              f" {ingest_us:.0f} us; on {os.cpu_count()} free cores ingest could reach"
+              f" {(os.cpu_count() or 1) * parse_us / ingest_us:.0%} of parse-only")  # fmt: skip
+        print(machine_line())
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from bot.metrics import Metrics
 from bot.watcher import Watcher
 from bot.wiring import build_watcher
 from storage import Article, Store, open_store
+from storage.rows import ArticleRow
 from storage.store import Change, FileState
 from tests.articles import article_text
 
@@ -91,7 +92,7 @@ def fill_articles(store: Store, count: int) -> None:
                 topics=tuple(rng.sample(TOPICS, rng.randint(1, 4))),
                 quality=rng.randint(0, 100),
             )
-            items.append((f"{index:06d}.txt", FileState(1, 1, str(index)), article, None))
+            items.append((f"{index:06d}.txt", FileState(1, 1, str(index)), ArticleRow.of(article)))
         with store.batch():
             store.files.store_articles(items, queue=False)
 

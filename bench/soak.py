@@ -2,7 +2,8 @@
 
 Runs `newsbot run` as a real process against the local Bot API stand-in with a steady
 stream of new articles (one every 2 s, to 50 subscribed chats), edits, unpublishes
-and chat commands, and samples the bot's RSS and open file descriptors every 5 s.
+and chat commands, and samples the bot's RSS and open file descriptors every 5 s
+(printing a line a minute).
 `--outage-seconds N` answers every send with 502 for N seconds from the middle of the
 run; `--restarts K` stops the bot with SIGTERM and starts it again K times, evenly
 spread over the run. After the stream stops, the bot drains its queue (at most
@@ -129,6 +130,10 @@ def main() -> None:
         if now >= next_sample:
             rss, fds = sample(bot.pid)
             samples.append((now - started, rss, fds))
+            if len(samples) % 12 == 1:  # a line a minute: a long soak shows its course
+                print(f"t={now - started:5.0f}s  RSS {rss:6.1f} MB  fds {fds}  "
+                      f"accepted {standin.stats.accepted}  429s {standin.stats.flood_replies}",
+                      flush=True)  # fmt: skip
             next_sample += 5
         index += 1
         write_article(articles / f"{index:05d}.txt", webUrl=f"https://soak.example.com/{index}",

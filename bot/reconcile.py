@@ -12,13 +12,16 @@ for the caller to read again.
 Comparing and reading touch no database, so a caller may run them off the store's
 thread (the watcher runs them in a worker thread); removing and storing run on the
 store's thread. A large pass that may use processes (`ingest`) reads in
-`os.cpu_count()` worker processes once it has `PARALLEL_FROM` files to read.
+`os.cpu_count()` worker processes once it has `PARALLEL_FROM` files to read; when it
+also reads at least as many files as the database knows (a first import), it stores
+them with the full-text index suspended and rebuilt once after (`storing`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from bot.ingest import Ingestor, Loaded, Scan
@@ -78,6 +81,12 @@ class Reconciliation:
             workers = (os.cpu_count() or 1) if many else 1
             self._batches = self.ingestor.load_many(self.to_read, self.known, workers)
         return next(self._batches, None)
+
+    def storing(self) -> AbstractContextManager[None]:
+        """Around the `store` calls: a bulk import rebuilds the full-text index once, after."""
+        if self.parallel and len(self.to_read) >= max(PARALLEL_FROM, len(self.known)):
+            return self.ingestor.store.search.suspended()
+        return nullcontext()
 
     def store(self, batch: list[Loaded]) -> list[Change]:
         """Store a batch read by `read_next`, in one transaction (on the store's thread).

@@ -44,17 +44,16 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
         outcome: Counter[str] = Counter()
         progress = Progress(len(reconciliation.to_read), sys.stderr)
         done = 0
-        while (batch := reconciliation.read_next()) is not None:
-            outcome.update(change.kind for change in reconciliation.store(batch))
-            outcome["draft"] += sum(
-                1
-                for loaded in batch
-                if loaded.error is None
-                and loaded.article is not None
-                and not loaded.article.published
-            )
-            done += len(batch)
-            progress.update(done)
+        with reconciliation.storing():
+            while (batch := reconciliation.read_next()) is not None:
+                outcome.update(change.kind for change in reconciliation.store(batch))
+                outcome["draft"] += sum(
+                    1
+                    for loaded in batch
+                    if loaded.error is None and loaded.row is not None and not loaded.row.published
+                )
+                done += len(batch)
+                progress.update(done)
         progress.done()
         elapsed = time.perf_counter() - started
         reasons = store.figures.ingest_error_reasons()

@@ -7,13 +7,13 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from storage.models import Article, article_to_json
+from storage.models import Article
 from storage.outbox import Outbox
+from storage.rows import ArticleRow
 from storage.topics import TopicCounts
 
 ChangeKind = Literal[
@@ -161,32 +161,34 @@ class Files:
     def _upsert_article(
         self, path: str, article: Article, row: Any, now: float, data_json: str | None
     ) -> tuple[int, bool]:
+        record = ArticleRow.of(article, data_json)
         if row is None:
-            values = _article_values(path, article, now, now, data_json)
+            values = record.values(path, now, now)
             cursor = self.db.execute(INSERT_ARTICLE, values)
             article_id, was_visible = int(cursor.lastrowid or 0), False
         else:
             article_id, was_visible = int(row[0]), bool(row[2])
-            values = _article_values(path, article, row[3], now, data_json)
+            values = record.values(path, row[3], now)
             values["id"] = article_id
             del values["first_seen_at"]
             assignments = ", ".join(f"{name} = :{name}" for name in values if name != "id")
-            # the column names come from _article_values; the values are parameters
+            # the column names come from ArticleRow.values; the values are parameters
             self.db.execute(
                 f"UPDATE articles SET {assignments}, present = 1 WHERE id = :id",  # noqa: S608
                 values,
             )
             self.db.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
-        self.db.conn.executemany(INSERT_TOPIC, _topic_rows(article_id, article))
+        self.db.conn.executemany(INSERT_TOPIC, record.topic_rows(article_id))
         return article_id, was_visible
 
     def store_articles(
-        self, items: Sequence[tuple[str, FileState, Article, str | None]], *, queue: bool
+        self, items: Sequence[tuple[str, FileState, ArticleRow]], *, queue: bool
     ) -> list[Change]:
         """`store_article` for many files at once (bulk ingest and scans), in order.
 
         Files new to the database that name articles new to it, the bulk of a first
-        import, go in with one statement per table; the others one by one.
+        import, go in with one statement per table, straight from their rows; the
+        others one by one.
         """
         if not items:
             return []
@@ -198,32 +200,32 @@ class Files:
                 "SELECT url FROM articles", "url", [i[2].url for i in items]
             )
             fresh: dict[str, int] = {}  # url -> index of the file that brings it
-            for index, (path, _, article, _) in enumerate(items):
-                if path not in known_paths and article.url not in known_urls:
-                    fresh.setdefault(article.url, index)
+            for index, (path, _, row) in enumerate(items):
+                if path not in known_paths and row.url not in known_urls:
+                    fresh.setdefault(row.url, index)
             new = [items[index] for index in fresh.values()]
-            self.db.conn.executemany(
-                INSERT_ARTICLE, [_article_values(p, a, now, now, d) for p, _, a, d in new]
-            )
+            self.db.conn.executemany(INSERT_ARTICLE, [r.values(p, now, now) for p, _, r in new])
             ids = self._ids_of(list(fresh))
             self.db.conn.executemany(
-                INSERT_TOPIC, [row for _, _, a, _ in new for row in _topic_rows(ids[a.url], a)]
+                INSERT_TOPIC, [t for _, _, r in new for t in r.topic_rows(ids[r.url])]
             )
             self.db.conn.executemany(
                 "INSERT INTO files (path, size, mtime_ns, hash, url) VALUES (?, ?, ?, ?, ?)",
-                [(p, st.size, st.mtime_ns, st.hash, a.url) for p, st, a, _ in new],
+                [(p, st.size, st.mtime_ns, st.hash, r.url) for p, st, r in new],
             )
             changes: list[Change] = []
-            for index, (path, state, article, data_json) in enumerate(items):
-                if fresh.get(article.url) != index:
+            for index, (path, state, row) in enumerate(items):
+                if fresh.get(row.url) != index:
                     changes.append(
-                        self.store_article(path, state, article, queue=queue, data_json=data_json)
+                        self.store_article(
+                            path, state, row.article(), queue=queue, data_json=row.data
+                        )
                     )
                     continue
-                article_id = ids[article.url]
+                article_id = ids[row.url]
                 queued = (
-                    self.outbox.queue_push(article_id, article, now)
-                    if queue and article.published
+                    self.outbox.queue_push(article_id, row.article(), now)
+                    if queue and row.published
                     else 0
                 )
                 changes.append(Change("new", article_id, queued))
@@ -264,11 +266,6 @@ class Files:
         )
 
 
-def sortable_time(moment: datetime) -> str:
-    """A moment as the `sort_at` column holds it: UTC text that sorts like time."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 INSERT_ARTICLE = (
     "INSERT INTO articles (url, path, title, excerpt, provider, published, present, visible, "
     "published_at, sort_at, first_seen_at, updated_at, quality, category, kind, heat, data) "
@@ -277,33 +274,3 @@ INSERT_ARTICLE = (
     ":heat, :data)"
 )
 INSERT_TOPIC = "INSERT INTO article_topics (article_id, topic, name) VALUES (?, ?, ?)"
-
-
-def _article_values(
-    path: str, article: Article, first_seen: float, now: float, data_json: str | None
-) -> dict[str, Any]:
-    """The columns of an article's row (all but `present`, which a stored file sets)."""
-    published_at = sortable_time(article.published_at) if article.published_at else None
-    return {
-        "url": article.url,
-        "path": path,
-        "title": article.title,
-        "excerpt": article.excerpt,
-        "provider": article.provider.name if article.provider else None,
-        "published": int(article.published),
-        "visible": int(article.published),
-        "published_at": published_at,
-        "sort_at": published_at or sortable_time(datetime.fromtimestamp(first_seen, UTC)),
-        "first_seen_at": first_seen,
-        "updated_at": now,
-        "quality": article.quality,
-        "category": article.category,
-        "kind": article.kind,
-        "heat": article.heat,
-        "data": data_json or article_to_json(article),
-    }
-
-
-def _topic_rows(article_id: int, article: Article) -> list[tuple[int, str, str]]:
-    topics = {topic.casefold(): topic for topic in article.topics}
-    return [(article_id, key, name) for key, name in topics.items()]

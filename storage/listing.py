@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage.files import sortable_time
 from storage.models import StoredArticle, article_from_json
+from storage.rows import sortable_time
 
 _CONTROL_TO_SPACE = {code: " " for code in range(32)}
 

@@ -17,6 +17,7 @@ from storage.flags import Flags
 from storage.listing import Listing
 from storage.outbox import Outbox
 from storage.retention import Retention
+from storage.search import Search
 from storage.settings import Settings
 from storage.topics import TopicCounts
 
@@ -27,8 +28,8 @@ class Store:
     """One connection to the newsbot database; use it from the thread that opened it.
 
     Each concern is a repository (`chats`, `feeds`, `outbox`, `files`, `listing`,
-    `topics`, `figures`, `flags`, `settings`, `digests`, `retention`); callers use the one
-    they need.
+    `topics`, `figures`, `flags`, `settings`, `digests`, `retention`, `search`); callers
+    use the one they need.
     """
 
     def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
@@ -44,6 +45,7 @@ class Store:
         self.settings = Settings(db)
         self.digests = Digests(db)
         self.retention = Retention(db)
+        self.search = Search(db)
         self._lock = lock
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import Article, StorageError, Store, StoreLocked, open_store
+from storage.rows import ArticleRow
 from storage.store import FileState
 from tests.feeds import feed_of, follow, follows
 
@@ -264,7 +265,9 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
     batch, single = open_store(tmp_path / "batch.db"), open_store(tmp_path / "single.db")
     seed(batch)
     seed(single)
-    together = batch.files.store_articles(items, queue=True)
+    together = batch.files.store_articles(
+        [(p, s, ArticleRow.of(a)) for p, s, a, _ in items], queue=True
+    )
     apart = [single.files.store_article(p, s, a, queue=True) for p, s, a, _ in items]
     assert [(c.kind, c.queued) for c in together] == [(c.kind, c.queued) for c in apart]
     assert [c.kind for c in together] == ["new", "new", "duplicate", "edited", "duplicate"]

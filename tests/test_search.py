@@ -1,0 +1,96 @@
+"""The full-text index kept out of a bulk import: rebuilt after it, repaired after a kill."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import bot.reconcile
+from bot.ingest import Ingestor
+from bot.reconcile import Reconciliation
+from storage import Article, Store, open_store
+from storage.store import FileState
+from tests.articles import write_article
+
+ARTICLE = Article(url="https://news.example.com/a", title="Robots fold laundry", excerpt="Shirts.")
+STATE = FileState(100, 1, "h1")
+
+
+def titles(store: Store, words: str) -> list[str]:
+    return sorted(stored.article.title for stored in store.listing.search(words, 10))
+
+
+def test_articles_stored_while_suspended_are_found_after(store: Store) -> None:
+    """What a suspended import stored, new or edited, is searchable once it ends."""
+    store.files.store_article(
+        "old.txt", STATE, replace(ARTICLE, url="https://o.example"), queue=False
+    )
+    with store.search.suspended():
+        store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+        store.files.store_article(
+            "old.txt",
+            STATE,
+            replace(ARTICLE, url="https://o.example", title="Quantum"),
+            queue=False,
+        )
+    assert titles(store, "laundry") == ["Robots fold laundry"]
+    assert titles(store, "quantum") == ["Quantum"]
+
+
+def test_index_follows_edits_again_after_a_suspended_import(store: Store) -> None:
+    """The triggers are back after the import: a later edit moves the index."""
+    with store.search.suspended():
+        store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+    store.files.store_article("a.txt", STATE, replace(ARTICLE, title="Quantum"), queue=False)
+    assert titles(store, "laundry") == []
+    assert titles(store, "quantum") == ["Quantum"]
+
+
+def test_index_of_a_killed_import_is_repaired_when_the_database_is_opened(tmp_path: Path) -> None:
+    """An import that never resumed leaves its triggers' SQL behind; the next open rebuilds."""
+    killed = open_store(tmp_path / "n.db")
+    killed.search.suspend()
+    killed.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+    killed.close()  # as if killed: resume() never ran
+    store = open_store(tmp_path / "n.db")
+    try:
+        assert titles(store, "laundry") == ["Robots fold laundry"]
+        store.files.store_article("a.txt", STATE, replace(ARTICLE, title="Quantum"), queue=False)
+        assert titles(store, "quantum") == ["Quantum"]
+    finally:
+        store.close()
+
+
+def index_triggers(store: Store) -> int:
+    return len(store.db.execute("SELECT name FROM sqlite_master WHERE sql LIKE '%articles_fts%' "
+                                "AND type = 'trigger'").fetchall())  # fmt: skip
+
+
+def test_only_a_bulk_first_import_suspends_the_index(
+    store: Store, articles: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingest reading more files than the database knows suspends; a watcher's scan never."""
+    monkeypatch.setattr(bot.reconcile, "PARALLEL_FROM", 3)  # five files are a bulk import
+    for index in range(5):
+        write_article(articles / f"{index}.txt", webUrl=f"https://n.example/{index}",
+                      title=f"Robots {index}")  # fmt: skip
+    ingestor = Ingestor(store, articles.resolve(), max_bytes=1 << 20, recursive=False)
+    scan = Reconciliation(ingestor, queue=False, parallel=False)
+    scan.compare()
+    with scan.storing():
+        assert index_triggers(store) == 3
+    bulk = Reconciliation(ingestor, queue=False, parallel=True)
+    bulk.compare()
+    with bulk.storing():
+        assert index_triggers(store) == 0
+        while (batch := bulk.read_next()) is not None:
+            bulk.store(batch)
+    assert index_triggers(store) == 3
+    assert titles(store, "robots") == [f"Robots {index}" for index in range(5)]
+    again = Reconciliation(ingestor, queue=False, parallel=True)
+    write_article(articles / "new.txt", webUrl="https://n.example/new", title="Robots new")
+    again.compare()
+    with again.storing():  # one file read against five known: not a bulk import
+        assert index_triggers(store) == 3
