@@ -216,13 +216,14 @@ class StandIn:
         title: str | None = None,
         reply_to: dict[str, Any] | None = None,
         thread_id: int | None = None,
+        language_code: str | None = None,
         edited: bool = False,
     ) -> int:
         """A user writes `text` in a chat (a command when it starts with '/'); with
         `thread_id`, inside that topic of a forum supergroup; perhaps in reply to an
-        earlier message; `edited`: the user edited an earlier message into `text`, which
-        arrives as a new update."""
-        message = self._user_message(chat_id, user_id, chat_type, title)
+        earlier message; from an app speaking `language_code`, when given; `edited`: the
+        user edited an earlier message into `text`, which arrives as a new update."""
+        message = self._user_message(chat_id, user_id, chat_type, title, language_code)
         message["text"] = text
         if thread_id is not None:
             message["chat"]["is_forum"] = True
@@ -259,7 +260,12 @@ class StandIn:
         return message
 
     def _user_message(
-        self, chat_id: int, user_id: int | None, chat_type: str, title: str | None
+        self,
+        chat_id: int,
+        user_id: int | None,
+        chat_type: str,
+        title: str | None,
+        language_code: str | None = None,
     ) -> dict[str, Any]:
         user_id = chat_id if user_id is None else user_id
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
@@ -271,7 +277,7 @@ class StandIn:
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
-            "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+            "from": _user(user_id, language_code),
         }
 
     def post(self, chat_id: int, text: str) -> int:
@@ -319,8 +325,10 @@ class StandIn:
         user_id: int | None = None,
         chat_type: str = "private",
         message_id: int = 1,
+        language_code: str | None = None,
     ) -> int:
-        """A user presses an inline button carrying `data`."""
+        """A user presses an inline button carrying `data` (in an app speaking
+        `language_code`, when given)."""
         user_id = chat_id if user_id is None else user_id
         with self._cond:  # the buttons are on a message of the bot's
             self.bot_messages.setdefault(
@@ -333,7 +341,7 @@ class StandIn:
             {
                 "callback_query": {
                     "id": str(next(self._message_ids)),
-                    "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+                    "from": _user(user_id, language_code),
                     "chat_instance": "ci",
                     "data": data,
                     "message": {
@@ -757,6 +765,13 @@ def _check_body(body: str, parse_mode: str | None, limit: int, method: str) -> w
         what = "message caption is too long" if limit == 1024 else "message is too long"
         return _error(400, f"Bad Request: {what}")
     return None
+
+
+def _user(user_id: int, language_code: str | None) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
 
 
 def _mark_command(message: dict[str, Any]) -> None:

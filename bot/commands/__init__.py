@@ -5,7 +5,8 @@
 - `permissions`: who may change a feed, with a short cache of admin checks
 - `subscriber`: the subscriber command handlers
 - `keyboards`: the topic buttons and what they show
-- `replies`: `reply_html`, which admin commands use too, and texts answers share
+- `replies`: `reply_html` and `words_of` (the language to answer in), which admin commands
+  use too, and texts answers share
 """
 
 from bot.commands.catalogue import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, bot_commands
