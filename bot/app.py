@@ -30,6 +30,7 @@ from telegram.ext import (
 
 from bot.admin import AdminCommands
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_commands
+from bot.commands.filters import FilterCommands
 from bot.commands.languages import words_of
 from bot.commands.permissions import may_post
 from bot.commands.settings import SettingsCommands
@@ -129,6 +130,7 @@ class NewsBot:
         self.polling = polling
         self.fan_outs = fan_outs
         self.commands = Commands(store)
+        self.filters = FilterCommands(store, self.commands.targets)
         self.settings = SettingsCommands(store, self.commands.targets, sender.feeds.changed)
         self.transfer = TransferCommands(store, self.commands.permissions, sender.feeds.changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
@@ -160,7 +162,7 @@ class NewsBot:
             "subscribe": commands.subscribe_command,
             "unsubscribe": commands.unsubscribe_command,
             "subscriptions": commands.subscriptions_command,
-            "filter": commands.filter_command,
+            "filter": self.filters.filter_command,
             "latest": commands.latest_command,
             "search": commands.search_command,
             "top": settings.top_command,
