@@ -30,6 +30,8 @@ from telegram.ext import (
 
 from bot.admin import AdminCommands
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_commands
+from bot.commands.filters import FilterCommands
+from bot.commands.languages import words_of
 from bot.commands.permissions import may_post
 from bot.commands.settings import SettingsCommands
 from bot.commands.transfer import TransferCommands
@@ -39,6 +41,7 @@ from bot.delivery import Sender
 from bot.fanouts import FanOuts
 from bot.health import HealthServer
 from bot.metrics import Metrics
+from bot.translations import LANGUAGES, N_, SOURCE_LANGUAGE, words_for, words_in
 from bot.watcher import Watcher
 from storage import NewsbotError, Store
 from storage.errors import database_busy
@@ -48,7 +51,7 @@ log = logging.getLogger(__name__)
 CommandCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 USER_BURST = 5  # commands a user may send at once ...
 USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
-BUSY_REPLY = "The database is busy right now; please send that again in a minute."
+BUSY_REPLY = N_("The database is busy right now; please send that again in a minute.")
 # CommandHandler's default takes messages and their edits; commands posted in a channel
 # count too, but an edit never runs a command again (editing /broadcast would resend it)
 COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
@@ -96,7 +99,10 @@ class UpdateGuard:
             return
         if not bucket.warned:
             bucket.warned = True
-            await update.message.reply_text("Slow down a little, please: too many commands.")
+            words = words_of(self.store, update)
+            await update.message.reply_text(
+                words.gettext("Slow down a little, please: too many commands.")
+            )
         raise ApplicationHandlerStop
 
 
@@ -124,6 +130,7 @@ class NewsBot:
         self.polling = polling
         self.fan_outs = fan_outs
         self.commands = Commands(store)
+        self.filters = FilterCommands(store, self.commands.targets)
         self.settings = SettingsCommands(store, self.commands.targets, sender.feeds.changed)
         self.transfer = TransferCommands(store, self.commands.permissions, sender.feeds.changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
@@ -155,7 +162,7 @@ class NewsBot:
             "subscribe": commands.subscribe_command,
             "unsubscribe": commands.unsubscribe_command,
             "subscriptions": commands.subscriptions_command,
-            "filter": commands.filter_command,
+            "filter": self.filters.filter_command,
             "latest": commands.latest_command,
             "search": commands.search_command,
             "top": settings.top_command,
@@ -221,10 +228,13 @@ class NewsBot:
         new = self.store.chats.register(chat.id, chat.type, chat.title or chat.username)
         # a greeting in a channel would reach every one of its subscribers: none there
         if new and chat.type not in ("private", "channel"):
+            words = words_of(self.store, update)
             await context.bot.send_message(
                 chat.id,
-                "Thanks for adding me! A group admin can /subscribe &lt;topic&gt; "
-                "(or tap /topics) and I will post new articles here.",
+                words.gettext(
+                    "Thanks for adding me! A group admin can /subscribe &lt;topic&gt; "
+                    "(or tap /topics) and I will post new articles here."
+                ),
                 parse_mode="HTML",
             )
 
@@ -249,20 +259,33 @@ class NewsBot:
         log.warning(
             "database is locked by another process; update %d not handled", update.update_id
         )
+        # in the sender's language: the chat's setting is in the database that is busy
+        busy = words_for(update, None).gettext(BUSY_REPLY)
         if update.callback_query is not None:
-            await update.callback_query.answer(BUSY_REPLY)
+            await update.callback_query.answer(busy)
         elif update.message is not None:
-            await update.message.reply_text(BUSY_REPLY)
+            await update.message.reply_text(busy)
 
     async def register_commands(self) -> None:
-        """The command menu for everyone, and the admin commands where admins see them."""
-        everyone = bot_commands(SUBSCRIBER_COMMANDS)
-        await self.application.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
+        """The command menu for everyone, and the admin commands where admins see them,
+        in each of our languages (the English one is every other language's menu)."""
+        bot = self.application.bot
+        menus = [
+            (
+                None if language == SOURCE_LANGUAGE else language,
+                bot_commands(SUBSCRIBER_COMMANDS, words_in(language)),
+                bot_commands(ADMIN_COMMANDS, words_in(language)),
+            )
+            for language in LANGUAGES
+        ]
+        for code, everyone, _ in menus:
+            await bot.set_my_commands(everyone, scope=BotCommandScopeDefault(), language_code=code)
         for admin_id in sorted(self.config.admin_ids):
             try:
-                await self.application.bot.set_my_commands(
-                    everyone + bot_commands(ADMIN_COMMANDS), scope=BotCommandScopeChat(admin_id)
-                )
+                for code, everyone, admin in menus:
+                    await bot.set_my_commands(
+                        everyone + admin, scope=BotCommandScopeChat(admin_id), language_code=code
+                    )
             except TelegramError as error:  # an admin who never talked to the bot
                 log.warning("cannot set the admin menu for %d: %s", admin_id, error)
 

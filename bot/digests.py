@@ -20,14 +20,14 @@ from telegram.ext import ExtBot
 
 from bot.rendering import render_digest
 from bot.schedule import Plan, Window, release_at
+from bot.translations import N_, language_of, words_in
 from storage import Delivery, Store
 from storage.settings import FeedSettings
 
 DEFAULT = FeedSettings()
-# the bot's own words in digests, in one place for translation
-DIGEST_HEADING = "Digest: {count} new articles"
-DIGEST_HEADING_ONE = "Digest: 1 new article"
-DIGEST_MORE = "Digest (continued)"
+# the bot's own words in digests (English message ids), in the feed's language: a digest
+# has no user to take it from
+DIGEST_MORE = N_("Digest (continued)")
 
 
 def plan_of(settings: FeedSettings) -> Plan:
@@ -82,10 +82,14 @@ class FeedDelivery:
         items = self.store.digests.unsent(row.id)
         if not items:
             return None
-        silent = self.settings_of(row.feed_id).silent
-        heading = DIGEST_HEADING_ONE if len(items) == 1 else DIGEST_HEADING.format(count=len(items))
+        settings = self.settings_of(row.feed_id)
+        silent = settings.silent
+        words = words_in(language_of(settings.language, None))
+        heading = words.ngettext(
+            "Digest: {count} new article", "Digest: {count} new articles", len(items)
+        ).format(count=len(items))
         if self.store.digests.any_sent(row.id):
-            heading = DIGEST_MORE
+            heading = words.gettext(DIGEST_MORE)
         message_id = None
         for html, ids in render_digest(items, heading):
             message = await bot.send_message(

@@ -20,12 +20,14 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
 from zoneinfo import ZoneInfo
 
+from bot.translations import N_, Refusal
+
 MINUTES_PER_DAY = 24 * 60
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ONE_SECOND = timedelta(seconds=1)
 
 
-class ScheduleError(ValueError):
+class ScheduleError(Refusal):
     """A quiet window or digest time that cannot be used, with the reason for the user."""
 
 
@@ -38,9 +40,9 @@ class Window:
 
     def __post_init__(self) -> None:
         if self.start == self.end:
-            raise ScheduleError("a quiet window needs different start and end times")
+            raise ScheduleError(N_("a quiet window needs different start and end times"))
         if not (0 <= self.start < MINUTES_PER_DAY and 0 <= self.end < MINUTES_PER_DAY):
-            raise ScheduleError("times run from 00:00 to 23:59")
+            raise ScheduleError(N_("times run from 00:00 to 23:59"))
 
     def holds(self, minute: int) -> bool:
         """Whether the minute of the day (0-1439) is inside the window."""
@@ -71,7 +73,7 @@ def parse_clock(text: str) -> int:
     """`HH:MM` as minutes of the day."""
     match = _CLOCK.match(text.strip())
     if match is None:
-        raise ScheduleError(f"“{text}” is not a time like 07:30")
+        raise ScheduleError(N_("“{text}” is not a time like 07:30"), text=text)
     return int(match[1]) * 60 + int(match[2])
 
 
@@ -83,7 +85,7 @@ def parse_window(text: str) -> Window:
     """`22:00-07:00` as a Window; an empty window (same start and end) is refused."""
     start, dash, end = text.partition("-")
     if not dash:
-        raise ScheduleError(f"“{text}” is not a window like 22:00-07:00")
+        raise ScheduleError(N_("“{text}” is not a window like 22:00-07:00"), text=text)
     return Window(parse_clock(start), parse_clock(end))
 
 

@@ -60,6 +60,14 @@ class Settings:
         ).fetchone()
         return FeedSettings() if row is None else _settings(row)
 
+    def language(self, chat_id: int, thread_id: int) -> str | None:
+        """The `language` setting of a chat's (or forum thread's) feed; None when unset or
+        when the feed does not exist yet. One read, for every command's answer."""
+        row = self.db.execute(
+            "SELECT language FROM feeds WHERE chat_id = ? AND thread_id = ?", [chat_id, thread_id]
+        ).fetchone()
+        return None if row is None else row[0]
+
     def customised(self) -> dict[int, FeedSettings]:
         """The feeds whose pushes differ from the default (look, sound or time), by id."""
         rows = self.db.execute(

@@ -11,6 +11,7 @@ from telegram import Bot
 
 from bot.commands.permissions import ADMIN_CACHE_SECONDS, Permissions
 from bot.config import Config
+from bot.translations import ENGLISH
 from storage import Article
 from storage.store import FileState
 from tests.conftest import Running, eventually, start_bot, stop_bot
@@ -257,12 +258,12 @@ async def test_admin_answers_are_asked_again_after_a_minute(standin: StandIn) ->
     permissions = Permissions(clock=lambda: now[0])
     standin.add_chat(CHANNEL, "channel", creator=OWNER)
     async with Bot(TOKEN, base_url=standin.base_url) as bot:
-        assert await permissions.refusal(bot, CHANNEL, OWNER) is None
+        assert await permissions.refusal(bot, CHANNEL, OWNER, ENGLISH) is None
         del standin.creators[CHANNEL]
         now[0] = ADMIN_CACHE_SECONDS - 1
-        assert await permissions.refusal(bot, CHANNEL, OWNER) is None
+        assert await permissions.refusal(bot, CHANNEL, OWNER, ENGLISH) is None
         now[0] = ADMIN_CACHE_SECONDS + 1
-        refusal = await permissions.refusal(bot, CHANNEL, OWNER)
+        refusal = await permissions.refusal(bot, CHANNEL, OWNER, ENGLISH)
     assert refusal == "Sorry: you are not an administrator there."
     asked = [p for m, p in standin.calls if m == "getChatMember" and int(p["user_id"]) == OWNER]
     assert len(asked) == 2

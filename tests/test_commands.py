@@ -308,9 +308,7 @@ async def test_repeated_update_id_repeats_no_effect(running: Running) -> None:
     rows = running.store.db.execute("SELECT COUNT(*) FROM deliveries WHERE kind = 'broadcast'")
     assert rows.fetchone()[0] == 1  # chat 11, once
     assert (
-        sum(
-            m.text == "Broadcast queued for 1 chats." for m in running.standin.messages_to(ADMIN_ID)
-        )
+        sum(m.text == "Broadcast queued for 1 chat." for m in running.standin.messages_to(ADMIN_ID))
         == 1
     )
 

@@ -209,3 +209,17 @@ def test_render_digest_splits_on_item_boundaries_within_the_limit() -> None:
     for html, ids in parts:
         assert visible_len(html) <= TEXT_LIMIT  # what Telegram counts: the visible text
         assert html.count("<a href=") == len(ids)
+
+
+async def test_a_digest_is_headed_in_its_feeds_language(quiet_bot: Bot) -> None:
+    """A digest has no user to take a language from: its heading follows the feed's setting."""
+    feed = quiet_bot.store.feeds.ensure(1)
+    settings = quiet_bot.store.settings.get(feed.id)
+    quiet_bot.store.settings.save(feed.id, replace(settings, language="ru"))
+    quiet_bot.bot.sender.feeds.changed(feed.id, START)
+    for number in (1, 2):
+        quiet_bot.publish(article(number))
+    await eventually(lambda: quiet_bot.count("held") == 2)
+    quiet_bot.move(2 * HOUR + 1)
+    await quiet_bot.standin.until(lambda: len(quiet_bot.standin.messages_to(1)) == 1)
+    assert digests_to(quiet_bot.standin, 1)[0].splitlines()[0] == "Дайджест: 2 новые статьи"

@@ -16,6 +16,7 @@ ALL_MIGRATIONS = [
     "0003_feeds",
     "0004_feed_settings",
     "0004_retention",
+    "0004_follow",
     "0004_topic_counts",
     "0004_sender_indexes",
 ]

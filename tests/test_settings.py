@@ -119,14 +119,18 @@ async def test_set_stores_every_setting_and_settings_shows_it(running: Running) 
         ("/set timezone europe/berlin", "Time zone is now Europe/Berlin."),
         ("/set quiet 22:00-07:00", "Quiet hours is now 22:00-07:00."),
         ("/set digest daily 8:30", "Digest is now daily 08:30."),
-        ("/set language de", "Language is now de."),
         ("/set silent on", "Silent is now on."),
+        ("/set language de", "Sprache: jetzt Deutsch."),  # answered in the new language
     ]:
         assert await running.command(1, text) == answer
     reply = await running.command(1, "/settings")
-    for line in ("Time zone: Europe/Berlin", "Quiet hours: 22:00-07:00", "Digest: daily 08:30"):
+    for line in (
+        "Zeitzone: Europe/Berlin",
+        "Ruhezeiten: 22:00-07:00",
+        "Zusammenfassung: täglich 08:30",
+    ):
         assert line in reply
-    assert "Language: de" in reply and "Silent: on" in reply
+    assert "Sprache: Deutsch" in reply and "Lautlos: an" in reply
 
 
 async def test_bad_settings_are_refused_with_the_reason(running: Running) -> None:

@@ -53,7 +53,8 @@ async def test_export_then_import_elsewhere_gives_the_same_feed(running: Running
     reply = await replied(
         running, 2, lambda: running.standin.send_document(2, document, caption="/import")
     )
-    assert reply.startswith("Imported: 2 topics, 3 filters")
+    # answered in the language the import brought (es)
+    assert reply.startswith("Importado: temas: 2, filtros: 3")
     assert follows(running.store, 2) == (False, ["ai", "space"])
     two = running.store.feeds.ensure(2)
     assert running.store.settings.get(two.id) == SETTINGS

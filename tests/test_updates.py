@@ -16,14 +16,14 @@ def broadcasts(running: Running) -> int:
 async def test_edited_broadcast_is_not_broadcast_again(running: Running) -> None:
     """Editing the message that held /broadcast sends nothing more and answers nothing."""
     await running.command(11, "/start")
-    assert await running.command(ADMIN_ID, "/broadcast once") == "Broadcast queued for 1 chats."
+    assert await running.command(ADMIN_ID, "/broadcast once") == "Broadcast queued for 1 chat."
     await running.standin.until(lambda: len(running.standin.messages_to(11)) == 2)
     running.standin.say(ADMIN_ID, "/broadcast twice", edited=True)
     # updates are handled in order: once /help is answered, the edit has been handled
     assert "/latest" in await running.command(ADMIN_ID, "/help")
     assert broadcasts(running) == 1
     replies = [m.text for m in running.standin.messages_to(ADMIN_ID)]
-    assert sum(text == "Broadcast queued for 1 chats." for text in replies) == 1
+    assert sum(text == "Broadcast queued for 1 chat." for text in replies) == 1
     assert [m.text for m in running.standin.messages_to(11)][-1] == "once"
 
 

@@ -4,8 +4,11 @@
 - `targets`: which feed an update is about
 - `permissions`: who may change a feed, with a short cache of admin checks
 - `subscriber`: the subscriber command handlers
+- `filters`: `/filter` (minimum quality, muted and required words)
 - `keyboards`: the topic buttons and what they show
 - `replies`: `reply_html`, which admin commands use too, and texts answers share
+- `languages`: `words_of`, the language an answer is in (the feed's setting, else the
+  sender's)
 """
 
 from bot.commands.catalogue import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, bot_commands

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.translations import Words
 from storage import Store
 
 TOPICS_PER_PAGE = 8
@@ -26,7 +27,9 @@ class Keyboards:
         """Whether the feed follows this topic by name."""
         return topic.casefold() in self.store.feeds.subscriptions(feed_id)[1]
 
-    def topics(self, feed_id: int, page: int, scope: str = "") -> InlineKeyboardMarkup | None:
+    def topics(
+        self, words: Words, feed_id: int, page: int, scope: str = ""
+    ) -> InlineKeyboardMarkup | None:
         """One page of known topics, the followed ones marked; none when no topic is known."""
         counts = self.store.topics.counts()
         if not counts:
@@ -44,18 +47,29 @@ class Keyboards:
         turns = []
         if page > 0:
             turns.append(
-                InlineKeyboardButton("« Previous", callback_data=f"{scope}page:{page - 1}")
+                InlineKeyboardButton(
+                    words.gettext("« Previous"), callback_data=f"{scope}page:{page - 1}"
+                )
             )
         if page + 1 < pages:
-            turns.append(InlineKeyboardButton("Next »", callback_data=f"{scope}page:{page + 1}"))
+            turns.append(
+                InlineKeyboardButton(
+                    words.gettext("Next »"), callback_data=f"{scope}page:{page + 1}"
+                )
+            )
         if turns:
             rows.append(turns)
         return InlineKeyboardMarkup(rows)
 
-    def topic(self, feed_id: int, topic: str, scope: str = "") -> InlineKeyboardMarkup | None:
+    def topic(
+        self, words: Words, feed_id: int, topic: str, scope: str = ""
+    ) -> InlineKeyboardMarkup | None:
         """Subscribe to (or unsubscribe from) one topic; none when its name is too long."""
         data = f"{scope}one::{topic}"
         if len(data.encode()) > CALLBACK_LIMIT:
             return None
-        label = ("Unsubscribe from " if self.follows(feed_id, topic) else "Subscribe to ") + topic
+        if self.follows(feed_id, topic):
+            label = words.gettext("Unsubscribe from {topic}").format(topic=topic)
+        else:
+            label = words.gettext("Subscribe to {topic}").format(topic=topic)
         return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])

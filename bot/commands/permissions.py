@@ -16,10 +16,13 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.commands.replies import reply_html
+from bot.translations import N_, Words
 
 ANONYMOUS_ADMIN = 1087968824  # telegram.constants.ChatID.ANONYMOUS_ADMIN
 ADMIN_CACHE_SECONDS = 60.0
 ADMINS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+ADMINS_ONLY = N_("Only this group's administrators can change that.")
+STALE_BUTTON = N_("This button is no longer valid.")
 
 
 class Permissions:
@@ -49,18 +52,23 @@ class Permissions:
         self._members[key] = (self.clock(), member)
         return member
 
-    async def refusal(self, bot: Bot, chat_id: int, user_id: int) -> str | None:
-        """Why the user may not manage another chat from here; None when they may."""
+    async def refusal(self, bot: Bot, chat_id: int, user_id: int, words: Words) -> str | None:
+        """Why the user may not manage another chat from here (in `words`); None when they
+        may."""
         member = await self.member(bot, chat_id, user_id)
         own = await self.member(bot, chat_id, bot.id)
-        missing = []
-        if member is None or member.status not in ADMINS:
-            missing.append("you are not an administrator there")
-        if own is None or not may_post(own):
-            missing.append("I am not there with the right to post")
-        if not missing:
-            return None
-        return "Sorry: " + " and ".join(missing) + "."
+        not_admin = member is None or member.status not in ADMINS
+        cannot_post = own is None or not may_post(own)
+        if not_admin and cannot_post:
+            return words.gettext(
+                "Sorry: you are not an administrator there and I am not there with the right "
+                "to post."
+            )
+        if not_admin:
+            return words.gettext("Sorry: you are not an administrator there.")
+        if cannot_post:
+            return words.gettext("Sorry: I am not there with the right to post.")
+        return None
 
     async def may_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """Anyone in private; in groups, administrators, the creator and anonymous admins;
@@ -77,12 +85,14 @@ class Permissions:
         return member is not None and member.status in ADMINS
 
     async def refuse_unless_allowed(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
     ) -> bool:
-        """True when the sender may change this chat; else says so politely."""
+        """True when the sender may change this chat; else says so politely, in `words`."""
         if await self.may_change(update, context):
             return True
-        await reply_html(update, "Sorry, only this group's administrators can change that.")
+        await reply_html(
+            update, words.gettext("Sorry, only this group's administrators can change that.")
+        )
         return False
 
 

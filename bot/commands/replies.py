@@ -6,6 +6,8 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
+from bot.translations import Words
+
 
 async def reply_html(
     update: Update, html: str, markup: InlineKeyboardMarkup | None = None
@@ -17,18 +19,23 @@ async def reply_html(
     return await message.reply_html(html, reply_markup=markup, do_quote=False)
 
 
-def topics_text(counts: list[tuple[str, int]]) -> str:
-    lines = ["<b>Topics</b> (articles):"]
+def topics_text(words: Words, counts: list[tuple[str, int]]) -> str:
+    lines = [words.gettext("<b>Topics</b> (articles):")]
     lines += [f"{escape(name, quote=False)} ({count})" for name, count in counts[:50]]
     if len(counts) > 50:
-        lines.append(f"… and {len(counts) - 50} more")
+        more = len(counts) - 50
+        lines.append(
+            words.ngettext("… and {count} more", "… and {count} more", more).format(count=more)
+        )
     return "\n".join(lines)
 
 
-def nothing_about(topic: str, close: list[str]) -> str:
-    text = (
-        f"No articles about “{escape(topic, quote=False)}” yet; you will get them when they come."
-    )
+def nothing_about(words: Words, topic: str, close: list[str]) -> str:
+    text = words.gettext(
+        "No articles about “{topic}” yet; you will get them when they come."
+    ).format(topic=escape(topic, quote=False))
     if close:
-        text += " Did you mean: " + escape(", ".join(close), quote=False) + "?"
+        text += " " + words.gettext("Did you mean: {names}?").format(
+            names=escape(", ".join(close), quote=False)
+        )
     return text

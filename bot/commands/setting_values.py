@@ -1,7 +1,8 @@
 """A feed's settings as people write them (`/set`, buttons, exported YAML) and show them.
 
 Pure: text in, `FeedSettings` out, or a `SettingError` whose message is the reason to
-show the user. The bot's own words are the constants and messages of this module.
+show the user (a `Refusal`: said in the user's language). The bot's own words are the
+constants and messages of this module, English message ids marked with `N_`.
 """
 
 from __future__ import annotations
@@ -12,26 +13,27 @@ import zoneinfo
 from dataclasses import replace
 
 from bot.schedule import ScheduleError, format_clock, parse_clock, parse_window
+from bot.translations import N_, Refusal
 from storage.settings import DIGESTS, FORMATS, LANGUAGES, FeedSettings
 
 KEYS = ("format", "silent", "quiet", "timezone", "digest", "language")
-USAGE = (
+USAGE = N_(
     "Usage: /set format photo|text|compact · /set silent on|off · "
     "/set quiet 22:00-07:00|off · /set timezone Europe/Berlin · "
     "/set digest off|hourly|daily 08:00 · /set language en|de|es|ru"
 )
 LABELS = {
-    "format": "Format",
-    "silent": "Silent",
-    "quiet": "Quiet hours",
-    "timezone": "Time zone",
-    "digest": "Digest",
-    "language": "Language",
+    "format": N_("Format"),
+    "silent": N_("Silent"),
+    "quiet": N_("Quiet hours"),
+    "timezone": N_("Time zone"),
+    "digest": N_("Digest"),
+    "language": N_("Language"),
 }
 AUTOMATIC = "automatic"
 
 
-class SettingError(ValueError):
+class SettingError(Refusal):
     """A setting name or value that cannot be used; the message says why."""
 
 
@@ -41,11 +43,11 @@ def apply_setting(current: FeedSettings, key: str, value: str) -> FeedSettings:
     word = value.casefold()
     if key == "format":
         if word not in FORMATS:
-            raise SettingError("format is one of: " + ", ".join(FORMATS))
+            raise SettingError(N_("format is one of: {values}"), values=", ".join(FORMATS))
         return replace(current, format=word)
     if key == "silent":
         if word not in ("on", "off"):
-            raise SettingError("silent is on or off")
+            raise SettingError(N_("silent is on or off"))
         return replace(current, silent=word == "on")
     if key == "quiet":
         if word == "off":
@@ -53,7 +55,7 @@ def apply_setting(current: FeedSettings, key: str, value: str) -> FeedSettings:
         try:
             window = parse_window(value)
         except ScheduleError as error:
-            raise SettingError(f"quiet hours: {error}") from None
+            raise SettingError(N_("quiet hours: {reason}"), reason=error) from None
         return replace(current, quiet_start=window.start, quiet_end=window.end)
     if key == "timezone":
         return replace(current, timezone=zone_named(value))
@@ -63,19 +65,22 @@ def apply_setting(current: FeedSettings, key: str, value: str) -> FeedSettings:
         if word == AUTOMATIC:  # from each user's Telegram language
             return replace(current, language=None)
         if word not in LANGUAGES:
-            raise SettingError("language is one of: " + ", ".join((*LANGUAGES, AUTOMATIC)))
+            choices = ", ".join((*LANGUAGES, AUTOMATIC))
+            raise SettingError(N_("language is one of: {values}"), values=choices)
         return replace(current, language=word)
-    raise SettingError(f"there is no setting “{key}”; settings are " + ", ".join(KEYS))
+    raise SettingError(
+        N_("there is no setting “{key}”; settings are {keys}"), key=key, keys=", ".join(KEYS)
+    )
 
 
 def _digest(current: FeedSettings, word: str) -> FeedSettings:
     kind, _, at = word.partition(" ")
     if kind not in DIGESTS or (kind == "daily") != bool(at):
-        raise SettingError("digest is off, hourly, or daily HH:MM (for example daily 08:00)")
+        raise SettingError(N_("digest is off, hourly, or daily HH:MM (for example daily 08:00)"))
     try:
         minute = parse_clock(at) if at else 0
     except ScheduleError as error:
-        raise SettingError(f"digest: {error}") from None
+        raise SettingError(N_("digest: {reason}"), reason=error) from None
     return replace(current, digest=kind, digest_at=minute)
 
 
@@ -86,12 +91,18 @@ def zone_named(name: str) -> str:
     if found is not None:
         return found
     close = difflib.get_close_matches(name.strip().casefold(), list(zones), n=3, cutoff=0.6)
-    hint = (
-        " Did you mean " + ", ".join(zones[key] for key in close) + "?"
-        if close
-        else " Use a name like Europe/Berlin or America/New_York."
+    if close:
+        raise SettingError(
+            N_("“{name}” is not a time zone I know. Did you mean {zones}?"),
+            name=name,
+            zones=", ".join(zones[key] for key in close),
+        )
+    raise SettingError(
+        N_(
+            "“{name}” is not a time zone I know. Use a name like Europe/Berlin or America/New_York."
+        ),
+        name=name,
     )
-    raise SettingError(f"“{name}” is not a time zone I know.{hint}")
 
 
 @functools.cache
@@ -117,4 +128,4 @@ def shown(settings: FeedSettings, key: str) -> str:
         return settings.digest
     if key == "language":
         return settings.language or AUTOMATIC
-    raise SettingError(f"there is no setting “{key}”")
+    raise SettingError(N_("there is no setting “{key}”"), key=key)

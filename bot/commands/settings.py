@@ -15,8 +15,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.commands.languages import words_of
+from bot.commands.permissions import ADMINS_ONLY, STALE_BUTTON
 from bot.commands.replies import reply_html
 from bot.commands.setting_values import (
+    AUTOMATIC,
     KEYS,
     LABELS,
     USAGE,
@@ -26,20 +29,29 @@ from bot.commands.setting_values import (
 )
 from bot.commands.targets import Targets, feed_of
 from bot.rendering import render_listing
+from bot.schedule import format_clock
+from bot.translations import LANGUAGE_NAMES, N_, Words
 from storage import Store
 from storage.settings import FORMATS, LANGUAGES, FeedSettings
 
-# the bot's own words here, in one place for translation
-TITLE = "Settings of {name}"  # "This chat", or the @chat named
-HINT = "Tap to change, or use /set (see /help). Required words: /filter require &lt;word&gt;."
-REQUIRED = "Required words"
-NONE = "none"
-CHANGED = "{label} is now {value}."
-REFUSED_BUTTON = "Only this group's administrators can change that."
-STALE_BUTTON = "This button is no longer valid."
-TOP_USAGE = "Usage: /top [hours], hours from 1 to {most}"
-TOP_HEADING = "Hottest of the last {hours} hours"
-TOP_EMPTY = "No articles in the last {hours} hours."
+# the bot's own words here, in one place for translation (English message ids)
+TITLE = N_("Settings of {name}")  # "This chat", or the @chat named
+HINT = N_("Tap to change, or use /set (see /help). Required words: /filter require &lt;word&gt;.")
+REQUIRED = N_("Required words")
+NONE = N_("none")
+CHANGED = N_("{label} is now {value}.")
+TOP_USAGE = N_("Usage: /top [hours], hours from 1 to {most}")
+# setting values as the settings message and its buttons show them (`/set` takes English)
+VALUES = {
+    "photo": N_("photo"),
+    "text": N_("text"),
+    "compact": N_("compact"),
+    "on": N_("on"),
+    "off": N_("off"),
+    "hourly": N_("hourly"),
+    AUTOMATIC: N_("automatic"),
+}
+DAILY = N_("daily {time}")
 QUIET_PRESET = "22:00-07:00"
 DAILY_PRESET = "daily 08:00"
 TOP_SIZE = 10
@@ -62,64 +74,69 @@ class SettingsCommands:
 
     async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every setting of this chat (or of the @chat named), with buttons that change them."""
-        target = await self.targets.of_command(update, context)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
         if target is None:
             return
         settings = self.store.settings.get(target.feed.id)
         await reply_html(
             update,
-            self.describe(target.feed.id, settings, target.name),
-            keyboard(settings, target.scope),
+            self.describe(words, target.feed.id, settings, target.called(words)),
+            keyboard(words, settings, target.scope),
         )
 
     async def set_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/set [@chat] <setting> <value>`: the text form of each button."""
-        target = await self.targets.of_command(update, context)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
         if target is None:
             return
         feed, args = target.feed, target.args
         if len(args) < 2 or args[0].casefold() not in KEYS:
-            await reply_html(update, escape(USAGE, quote=False))
+            await reply_html(update, escape(words.gettext(USAGE), quote=False))
             return
-        if not await self.targets.may_change(update, context, target):
+        if not await self.targets.may_change(update, context, target, words):
             return
         key = args[0].casefold()
         try:
             settings = apply_setting(self.store.settings.get(feed.id), key, " ".join(args[1:]))
         except SettingError as error:
-            await reply_html(update, escape(f"Cannot set that: {error}", quote=False))
+            text = words.gettext("Cannot set that: {reason}").format(reason=error.said(words))
+            await reply_html(update, escape(text, quote=False))
             return
         self.save(feed.id, settings)
-        text = CHANGED.format(label=LABELS[key], value=shown(settings, key))
-        await reply_html(update, escape(text, quote=False))
+        words = words_of(self.store, update)  # a new language answers in itself
+        await reply_html(update, escape(changed(words, settings, key), quote=False))
 
     async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A settings button: change the setting, then edit the message to show it."""
         query = update.callback_query
         assert query is not None
-        target = await self.targets.of_button(update, context)
+        words = words_of(self.store, update)
+        target = await self.targets.of_button(update, context, words)
         if target is None:
             return
         feed, data = target.feed, target.args[0]
         _, key, value = data.split(":", 2) if data.count(":") >= 2 else ("", "", "")
         if key not in KEYS:
-            await query.answer(STALE_BUTTON)
+            await query.answer(words.gettext(STALE_BUTTON))
             return
         if not target.remote and not await self.permissions.may_change(update, context):
-            await query.answer(REFUSED_BUTTON)
+            await query.answer(words.gettext(ADMINS_ONLY))
             return
         try:
             settings = apply_setting(self.store.settings.get(feed.id), key, value)
         except SettingError as error:
-            await query.answer(str(error)[:200])
+            await query.answer(error.said(words)[:200])
             return
         self.save(feed.id, settings)
-        await query.answer(CHANGED.format(label=LABELS[key], value=shown(settings, key)))
+        words = words_of(self.store, update)  # a new language answers in itself
+        await query.answer(changed(words, settings, key))
         try:
             await query.edit_message_text(
-                self.describe(feed.id, settings, target.name),
+                self.describe(words, feed.id, settings, target.called(words)),
                 parse_mode="HTML",
-                reply_markup=keyboard(settings, target.scope),
+                reply_markup=keyboard(words, settings, target.scope),
             )
         except BadRequest as error:  # pressed twice: "message is not modified"
             if "not modified" not in str(error).lower():
@@ -127,62 +144,88 @@ class SettingsCommands:
 
     async def top_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The feed's hottest articles of the last 24 hours, or of the given hours."""
+        words = words_of(self.store, update)
         feed = feed_of(self.store, update)
         args = context.args or []
         if len(args) > 1 or (
             args and not (args[0].isdigit() and 1 <= int(args[0]) <= TOP_MOST_HOURS)
         ):
-            await reply_html(update, TOP_USAGE.format(most=TOP_MOST_HOURS))
+            await reply_html(update, words.gettext(TOP_USAGE).format(most=TOP_MOST_HOURS))
             return
         hours = int(args[0]) if args else 24
         since = datetime.now(UTC) - timedelta(hours=hours)
         everything, topics = self.store.feeds.subscriptions(feed.id)
         items = self.store.listing.hottest(since, TOP_SIZE, [] if everything else topics)
         if not items:
-            await reply_html(update, TOP_EMPTY.format(hours=hours))
+            empty = words.ngettext(
+                "No articles in the last {hours} hour.",
+                "No articles in the last {hours} hours.",
+                hours,
+            )
+            await reply_html(update, empty.format(hours=hours))
             return
-        await reply_html(update, render_listing(items, TOP_HEADING.format(hours=hours)))
+        heading = words.ngettext(
+            "Hottest of the last {hours} hour", "Hottest of the last {hours} hours", hours
+        ).format(hours=hours)
+        await reply_html(update, render_listing(items, heading))
 
     def save(self, feed_id: int, settings: FeedSettings) -> None:
         self.store.settings.save(feed_id, settings)
         self.changed(feed_id, time.time())
 
-    def describe(self, feed_id: int, settings: FeedSettings, name: str) -> str:
+    def describe(self, words: Words, feed_id: int, settings: FeedSettings, name: str) -> str:
         """The settings message: one line per setting, then the required words."""
-        lines = [f"<b>{TITLE.format(name=name)}</b>"]
+        lines = [f"<b>{words.gettext(TITLE).format(name=name)}</b>"]
         for key in KEYS:
-            lines.append(f"{LABELS[key]}: {escape(shown(settings, key), quote=False)}")
-        required = self.store.settings.required(feed_id)
-        lines.append(f"{REQUIRED}: " + escape(", ".join(required) or NONE, quote=False))
-        lines.append(HINT)
+            value = escape(displayed(words, settings, key), quote=False)
+            lines.append(f"{words.gettext(LABELS[key])}: {value}")
+        required = escape(", ".join(self.store.settings.required(feed_id)), quote=False)
+        lines.append(f"{words.gettext(REQUIRED)}: " + (required or words.gettext(NONE)))
+        lines.append(words.gettext(HINT))
         return "\n".join(lines)
 
 
-def keyboard(settings: FeedSettings, scope: str = "") -> InlineKeyboardMarkup:
+def displayed(words: Words, settings: FeedSettings, key: str) -> str:
+    """A setting's value as the settings message shows it, in the language of `words`."""
+    if key == "language" and settings.language is not None:
+        return LANGUAGE_NAMES[settings.language]
+    if key == "digest" and settings.digest == "daily":
+        return words.gettext(DAILY).format(time=format_clock(settings.digest_at))
+    value = shown(settings, key)
+    return words.gettext(VALUES[value]) if value in VALUES else value
+
+
+def changed(words: Words, settings: FeedSettings, key: str) -> str:
+    """What a changed setting is now, as an answer says it."""
+    label, value = words.gettext(LABELS[key]), displayed(words, settings, key)
+    return words.gettext(CHANGED).format(label=label, value=value)
+
+
+def keyboard(words: Words, settings: FeedSettings, scope: str = "") -> InlineKeyboardMarkup:
     """One row per setting that buttons change; the current value marked. `scope` says
     which chat and thread they act on (`Target.scope`)."""
 
     def button(key: str, value: str, label: str | None = None) -> InlineKeyboardButton:
         mark = "✅ " if shown(settings, key) == value else ""
         data = f"{scope}cfg:{key}:{value}"
-        return InlineKeyboardButton(mark + (label or value), callback_data=data)
+        shown_value = words.gettext(VALUES[value]) if value in VALUES else value
+        return InlineKeyboardButton(mark + (label or shown_value), callback_data=data)
 
     silent = "off" if settings.silent else "on"
+    silent_label = words.gettext("Silent: {value} (tap for {other})").format(
+        value=displayed(words, settings, "silent"), other=words.gettext(VALUES[silent])
+    )
+    daily = words.gettext(DAILY).format(time=DAILY_PRESET.partition(" ")[2])
     return InlineKeyboardMarkup(
         [
             [button("format", value) for value in FORMATS],
+            [InlineKeyboardButton(silent_label, callback_data=f"{scope}cfg:silent:{silent}")],
             [
-                InlineKeyboardButton(
-                    f"Silent: {shown(settings, 'silent')} (tap for {silent})",
-                    callback_data=f"{scope}cfg:silent:{silent}",
-                )
-            ],
-            [
-                button("digest", "off", "Digest off"),
+                button("digest", "off", words.gettext("Digest off")),
                 button("digest", "hourly"),
-                button("digest", DAILY_PRESET),
+                button("digest", DAILY_PRESET, daily),
             ],
-            [button("quiet", "off", "Quiet off"), button("quiet", QUIET_PRESET)],
-            [button("language", value) for value in LANGUAGES],
+            [button("quiet", "off", words.gettext("Quiet off")), button("quiet", QUIET_PRESET)],
+            [button("language", value, LANGUAGE_NAMES[value]) for value in LANGUAGES],
         ]
     )

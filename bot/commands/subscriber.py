@@ -11,7 +11,8 @@ from telegram.ext import ContextTypes
 
 from bot.commands.catalogue import SUBSCRIBER_COMMANDS
 from bot.commands.keyboards import Keyboards
-from bot.commands.permissions import Permissions
+from bot.commands.languages import words_of
+from bot.commands.permissions import ADMINS_ONLY, STALE_BUTTON, Permissions
 from bot.commands.replies import nothing_about, reply_html, topics_text
 from bot.commands.targets import Targets, feed_of, here
 from bot.rendering import render_listing
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 LISTING_SIZE = 10
 MAX_TOPICS = 20  # topics in one /subscribe or /unsubscribe
-MAX_NAME = 64  # characters in a topic name or a muted word
+MAX_NAME = 64  # characters in a topic name
 MAX_SEARCH = 200  # characters of /search words
 
 
@@ -37,231 +38,218 @@ class Commands:
 
     async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Register the chat, greet, and offer topic buttons."""
+        words = words_of(self.store, update)
         target = here(self.store, update)
-        text = (
+        text = words.gettext(
             "Hello! I send you news articles from the topics you follow.\n"
             "Tap a topic below, or send /subscribe &lt;topic&gt;. /help lists every command."
         )
-        await reply_html(update, text, self.keyboards.topics(target.feed.id, 0, target.scope))
+        markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
+        await reply_html(update, text, markup)
 
     async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every command with one line each."""
+        words = words_of(self.store, update)
         feed_of(self.store, update)
-        lines = [f"/{name} {escape(text, quote=False)}" for name, text in SUBSCRIBER_COMMANDS]
+        lines = [
+            f"/{name} {escape(words.gettext(text), quote=False)}"
+            for name, text in SUBSCRIBER_COMMANDS
+        ]
         await reply_html(update, "\n".join(lines))
 
     async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Known topics with counts; buttons toggle the chat's subscription."""
-        target = await self.targets.of_command(update, context)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
         if target is None:
             return
         counts = self.store.topics.counts()
         if not counts:
             await reply_html(
-                update, "No articles yet, so no topics. /subscribe &lt;topic&gt; works."
+                update,
+                words.gettext("No articles yet, so no topics. /subscribe &lt;topic&gt; works."),
             )
             return
-        markup = self.keyboards.topics(target.feed.id, 0, target.scope)
-        await reply_html(update, topics_text(counts), markup)
+        markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
+        await reply_html(update, topics_text(words, counts), markup)
 
     async def topic_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
+        words = words_of(self.store, update)
         target = here(self.store, update)
         name = " ".join(context.args or []).strip()
         if not name or len(name) > MAX_NAME:
-            await reply_html(update, "Usage: /topic &lt;name&gt;, for example /topic AI")
+            await reply_html(
+                update, words.gettext("Usage: /topic &lt;name&gt;, for example /topic AI")
+            )
             return
         items = self.store.listing.latest(LISTING_SIZE, [name])
         text = (
-            render_listing(items, f"Newest in {name}")
+            render_listing(items, words.gettext("Newest in {topic}").format(topic=name))
             if items
-            else nothing_about(name, self._close_topics(name))
+            else nothing_about(words, name, self._close_topics(name))
         )
-        await reply_html(update, text, self.keyboards.topic(target.feed.id, name, target.scope))
+        markup = self.keyboards.topic(words, target.feed.id, name, target.scope)
+        await reply_html(update, text, markup)
 
     async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Follow one or several comma-separated topics, or all."""
-        target = await self.targets.of_command(update, context)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        feed = target.feed
+        topics = _topic_args(target.args)
+        if not topics:
+            usage = words.gettext(
+                "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
+                "(at most {topics} topics of {characters} characters)"
+            )
+            await reply_html(update, usage.format(topics=MAX_TOPICS, characters=MAX_NAME))
+            return
+        if not await self.targets.may_change(update, context, target, words):
+            return
+        chat = target.called(words)
+        if [topic.casefold() for topic in topics] == ["all"]:
+            self.store.feeds.set_all_topics(feed.id, True)
+            _log_follow(feed, "subscribed to", ["all"])
+            text = words.gettext("{chat} now follows every topic.")
+            await reply_html(update, text.format(chat=chat))
+            return
+        self.store.feeds.subscribe(feed.id, topics)
+        _log_follow(feed, "subscribed to", topics)
+        known = {name.casefold() for name, _ in self.store.topics.counts()}
+        names = escape(", ".join(topics), quote=False)
+        if target.remote:
+            lines = [
+                words.gettext("Subscribed {chat} to {topics}.").format(chat=chat, topics=names)
+            ]
+        else:
+            lines = [words.gettext("Subscribed to {topics}.").format(topics=names)]
+        for topic in topics:
+            if topic.casefold() not in known:
+                lines.append(nothing_about(words, topic, self._close_topics(topic)))
+        await reply_html(update, "\n".join(lines))
+
+    async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop following topics, or all."""
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
         if target is None:
             return
         feed = target.feed
         topics = _topic_args(target.args)
         if not topics:
             await reply_html(
-                update,
-                "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
-                f"(at most {MAX_TOPICS} topics of {MAX_NAME} characters)",
+                update, words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
             )
             return
-        if not await self.targets.may_change(update, context, target):
+        if not await self.targets.may_change(update, context, target, words):
             return
-        if [topic.casefold() for topic in topics] == ["all"]:
-            self.store.feeds.set_all_topics(feed.id, True)
-            _log_follow(feed, "subscribed to", ["all"])
-            await reply_html(update, f"{target.name} now follows every topic.")
-            return
-        self.store.feeds.subscribe(feed.id, topics)
-        _log_follow(feed, "subscribed to", topics)
-        known = {name.casefold() for name, _ in self.store.topics.counts()}
-        whom = "" if target.name == "This chat" else f"{target.name} "
-        lines = [f"Subscribed {whom}to " + escape(", ".join(topics), quote=False) + "."]
-        for topic in topics:
-            if topic.casefold() not in known:
-                lines.append(nothing_about(topic, self._close_topics(topic)))
-        await reply_html(update, "\n".join(lines))
-
-    async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stop following topics, or all."""
-        target = await self.targets.of_command(update, context)
-        if target is None:
-            return
-        feed = target.feed
-        topics = _topic_args(target.args)
-        if not topics:
-            await reply_html(update, "Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
-            return
-        if not await self.targets.may_change(update, context, target):
-            return
+        chat = target.called(words)
         if [topic.casefold() for topic in topics] == ["all"]:
             self.store.feeds.set_all_topics(feed.id, False)
             _log_follow(feed, "unsubscribed from", ["all"])
-            await reply_html(update, f"{target.name} follows nothing now.")
+            await reply_html(update, words.gettext("{chat} follows nothing now.").format(chat=chat))
             return
         removed = self.store.feeds.unsubscribe(feed.id, topics)
         if removed:
             _log_follow(feed, "unsubscribed from", topics)
         names = escape(", ".join(topics), quote=False)
         if removed:
-            await reply_html(update, f"Unsubscribed from {names}.")
+            text = words.gettext("Unsubscribed from {topics}.")
         else:
-            await reply_html(update, f"{target.name} did not follow {names}. See /subscriptions.")
+            text = words.gettext("{chat} did not follow {topics}. See /subscriptions.")
+        await reply_html(update, text.format(chat=chat, topics=names))
 
     async def subscriptions_command(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         """What this chat follows, and its filters."""
-        target = await self.targets.of_command(update, context)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
         if target is None:
             return
         feed = target.feed
         everything, topics = self.store.feeds.subscriptions(feed.id)
         if everything:
-            follows = "every topic"
+            follows = words.gettext("every topic")
         elif topics:
             names = self._display_names(topics)
-            follows = ", ".join(names[:50]) + (
-                f" and {len(names) - 50} more" if len(names) > 50 else ""
-            )
+            follows = ", ".join(names[:50])
+            if len(names) > 50:
+                more = len(names) - 50
+                follows += words.ngettext(" and {count} more", " and {count} more", more).format(
+                    count=more
+                )
         else:
-            follows = "nothing yet (try /topics)"
-        lines = [f"{target.name} follows: {escape(follows, quote=False)}"]
+            follows = words.gettext("nothing yet (try /topics)")
+        text = words.gettext("{chat} follows: {topics}")
+        lines = [text.format(chat=target.called(words), topics=escape(follows, quote=False))]
         if feed.min_quality is not None:
-            lines.append(f"Minimum quality: {feed.min_quality}")
+            text = words.gettext("Minimum quality: {quality}")
+            lines.append(text.format(quality=feed.min_quality))
         if feed.muted:
-            lines.append("Muted words: " + escape(", ".join(feed.muted), quote=False))
+            muted = escape(", ".join(feed.muted), quote=False)
+            lines.append(words.gettext("Muted words: {words}").format(words=muted))
         required = self.store.settings.required(feed.id)
         if required:
-            lines.append("Required words: " + escape(", ".join(required), quote=False))
+            needed = escape(", ".join(required), quote=False)
+            lines.append(words.gettext("Required words: {words}").format(words=needed))
         await reply_html(update, "\n".join(lines))
-
-    async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Per-chat filters: minimum quality, muted words, clear."""
-        target = await self.targets.of_command(update, context)
-        if target is None:
-            return
-        feed, args = target.feed, target.args
-        action = args[0].lower() if args else ""
-        rest = " ".join(args[1:]).strip()
-        usage = (
-            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | "
-            "require &lt;word&gt; | unrequire &lt;word&gt; | clear"
-        )
-        if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
-            if await self.targets.may_change(update, context, target):
-                self.store.feeds.set_min_quality(feed.id, int(rest) or None)
-                await reply_html(update, f"Only articles of quality {int(rest)} or more will come.")
-        elif action in ("mute", "unmute") and rest and len(rest) <= MAX_NAME:
-            if await self.targets.may_change(update, context, target):
-                await self._mute(update, feed.id, action, rest)
-        elif action in ("require", "unrequire") and rest and len(rest) <= MAX_NAME:
-            if await self.targets.may_change(update, context, target):
-                await self._require(update, feed.id, action, rest)
-        elif action == "clear" and not rest:
-            if await self.targets.may_change(update, context, target):
-                self.store.feeds.clear_filters(feed.id)
-                self.store.settings.clear_required(feed.id)
-                await reply_html(update, "Filters cleared.")
-        else:
-            await reply_html(update, usage)
-
-    async def _mute(self, update: Update, feed_id: int, action: str, word: str) -> None:
-        shown = escape(word, quote=False)
-        if action == "mute":
-            self.store.feeds.mute(feed_id, word)
-            await reply_html(update, f"Articles mentioning “{shown}” will not be pushed here.")
-        elif self.store.feeds.unmute(feed_id, word):
-            await reply_html(update, f"“{shown}” is no longer muted.")
-        else:
-            await reply_html(update, f"“{shown}” was not muted.")
-
-    async def _require(self, update: Update, feed_id: int, action: str, word: str) -> None:
-        shown = escape(word, quote=False)
-        if action == "require":
-            self.store.settings.require(feed_id, word)
-            await reply_html(
-                update, f"Only articles mentioning “{shown}” (or another required word) will come."
-            )
-        elif self.store.settings.unrequire(feed_id, word):
-            await reply_html(update, f"“{shown}” is no longer required.")
-        else:
-            await reply_html(update, f"“{shown}” was not required.")
 
     async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
-        target = await self.targets.of_command(update, context)
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
         if target is None:
             return
         feed, args = target.feed, target.args
         if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 20)):
-            await reply_html(update, "Usage: /latest [n], n from 1 to 20")
+            await reply_html(update, words.gettext("Usage: /latest [n], n from 1 to 20"))
             return
         count = int(args[0]) if args else 5
         everything, topics = self.store.feeds.subscriptions(feed.id)
         items = self.store.listing.latest(count, [] if everything else topics)
         if not items:
-            await reply_html(update, "No articles yet.")
+            await reply_html(update, words.gettext("No articles yet."))
             return
-        await reply_html(update, render_listing(items, "Latest"))
+        await reply_html(update, render_listing(items, words.gettext("Latest")))
 
     async def search_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Full-text search over titles and excerpts, newest first."""
+        words = words_of(self.store, update)
         feed_of(self.store, update)
-        words = " ".join(context.args or []).strip()
-        if not words or len(words) > MAX_SEARCH:
-            await reply_html(
-                update, f"Usage: /search &lt;words&gt; (at most {MAX_SEARCH} characters)"
-            )
+        query = " ".join(context.args or []).strip()
+        if not query or len(query) > MAX_SEARCH:
+            usage = words.gettext("Usage: /search &lt;words&gt; (at most {characters} characters)")
+            await reply_html(update, usage.format(characters=MAX_SEARCH))
             return
-        items = self.store.listing.search(words, LISTING_SIZE)
+        items = self.store.listing.search(query, LISTING_SIZE)
         if not items:
-            await reply_html(update, f"Nothing found for “{escape(words, quote=False)}”.")
+            text = words.gettext("Nothing found for “{query}”.")
+            await reply_html(update, text.format(query=escape(query, quote=False)))
             return
-        await reply_html(update, render_listing(items, f"Found for “{words}”"))
+        heading = words.gettext("Found for “{query}”").format(query=query)
+        await reply_html(update, render_listing(items, heading))
 
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all pushes to this chat."""
-        target = await self.targets.of_command(update, context)
-        if target is None or not await self.targets.may_change(update, context, target):
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None or not await self.targets.may_change(update, context, target, words):
             return
         self.store.feeds.stop(target.feed.id)
         _log_follow(target.feed, "stopped: unsubscribed from", ["all"])
-        await reply_html(
-            update, f"Stopped: {target.name} follows nothing now. /subscribe to start again."
-        )
+        text = words.gettext("Stopped: {chat} follows nothing now. /subscribe to start again.")
+        await reply_html(update, text.format(chat=target.called(words)))
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pointer to /help for commands we do not know."""
-        await reply_html(update, "I don't know that command. /help lists what I can do.")
+        words = words_of(self.store, update)
+        await reply_html(
+            update, words.gettext("I don't know that command. /help lists what I can do.")
+        )
 
     # --- buttons ----------------------------------------------------------------------
 
@@ -269,34 +257,37 @@ class Commands:
         """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
         query = update.callback_query
         assert query is not None
-        target = await self.targets.of_button(update, context)
+        words = words_of(self.store, update)
+        target = await self.targets.of_button(update, context, words)
         if target is None:
             return
         feed, scope = target.feed, target.scope
         kind, _, rest = target.args[0].partition(":")
         if kind == "page" and rest.isdigit():
             await query.answer()
-            markup = self.keyboards.topics(feed.id, int(rest), scope)
+            markup = self.keyboards.topics(words, feed.id, int(rest), scope)
             await query.edit_message_reply_markup(markup)
             return
         if kind not in ("sub", "one"):
-            await query.answer("This button is no longer valid.")
+            await query.answer(words.gettext(STALE_BUTTON))
             return
         if not target.remote and not await self.permissions.may_change(update, context):
-            await query.answer("Only this group's administrators can change that.")
+            await query.answer(words.gettext(ADMINS_ONLY))
             return
         page, _, topic = rest.partition(":")
         following = self.keyboards.follows(feed.id, topic)
         if following:
             self.store.feeds.unsubscribe(feed.id, [topic])
+            answer = words.gettext("Unsubscribed from {topic}")
         else:
             self.store.feeds.subscribe(feed.id, [topic])
+            answer = words.gettext("Subscribed to {topic}")
         _log_follow(feed, "unsubscribed from" if following else "subscribed to", [topic])
-        await query.answer(("Unsubscribed from " if following else "Subscribed to ") + topic)
+        await query.answer(answer.format(topic=topic))
         markup = (
-            self.keyboards.topic(feed.id, topic, scope)
+            self.keyboards.topic(words, feed.id, topic, scope)
             if kind == "one"
-            else self.keyboards.topics(feed.id, int(page or 0), scope)
+            else self.keyboards.topics(words, feed.id, int(page or 0), scope)
         )
         await query.edit_message_reply_markup(markup)
 

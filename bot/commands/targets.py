@@ -17,13 +17,15 @@ from telegram import Chat, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.commands.permissions import Permissions
+from bot.commands.permissions import STALE_BUTTON, Permissions
 from bot.commands.replies import reply_html
+from bot.translations import N_, Words
 from storage import Feed, Store
 from storage.feeds import GENERAL
 
 CHAT_ARGUMENT = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-\d{1,20}")
 SCOPE_MARK = ">"
+THIS_CHAT = N_("This chat")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +34,13 @@ class Target:
 
     feed: Feed
     args: tuple[str, ...]
-    name: str  # "This chat", or the other chat as its @username or title (HTML-escaped)
+    name: str  # THIS_CHAT, or the other chat as its @username or title (HTML-escaped)
     remote: bool  # another chat, named in the command: its permission is checked already
+
+    def called(self, words: Words) -> str:
+        """The feed's name in an answer: "This chat" in the answer's language, or the
+        other chat's own name."""
+        return self.name if self.remote else words.gettext(self.name)
 
     @property
     def scope(self) -> str:
@@ -63,7 +70,7 @@ def feed_of(store: Store, update: Update) -> Feed:
 
 def here(store: Store, update: Update) -> Target:
     """The feed of the chat (and topic) an update came from, as a target."""
-    return Target(feed_of(store, update), (), "This chat", remote=False)
+    return Target(feed_of(store, update), (), THIS_CHAT, remote=False)
 
 
 def chat_argument(args: tuple[str, ...]) -> str | None:
@@ -80,26 +87,31 @@ class Targets:
         self.store = store
         self.permissions = permissions
 
-    async def of_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Target | None:
-        """This chat's feed, or the named chat's; None (after a one-line refusal) when the
-        named chat cannot be found or the sender may not manage it."""
+    async def of_command(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
+    ) -> Target | None:
+        """This chat's feed, or the named chat's; None (after a one-line refusal in `words`)
+        when the named chat cannot be found or the sender may not manage it."""
         args = tuple(context.args or ())
         named = chat_argument(args)
         if named is None:
-            return Target(feed_of(self.store, update), args, "This chat", remote=False)
+            return Target(feed_of(self.store, update), args, THIS_CHAT, remote=False)
         user = update.effective_user
         if user is None:
-            await reply_html(update, "Name another chat from a private chat with me.")
+            await reply_html(
+                update, words.gettext("Name another chat from a private chat with me.")
+            )
             return None
         try:
             chat = await context.bot.get_chat(named)
         except (BadRequest, Forbidden):
-            await reply_html(update, f"I cannot find {escape(named)}: check the name.")
+            text = words.gettext("I cannot find {chat}: check the name.")
+            await reply_html(update, text.format(chat=escape(named)))
             return None
         if chat.type == Chat.PRIVATE:
-            await reply_html(update, "Only groups and channels can be named.")
+            await reply_html(update, words.gettext("Only groups and channels can be named."))
             return None
-        refusal = await self.permissions.refusal(context.bot, chat.id, user.id)
+        refusal = await self.permissions.refusal(context.bot, chat.id, user.id, words)
         if refusal is not None:
             await reply_html(update, escape(refusal, quote=False))
             return None
@@ -108,31 +120,34 @@ class Targets:
         name = f"@{chat.username}" if chat.username else escape(title or str(chat.id))
         return Target(self.store.feeds.ensure(chat.id), args[1:], name, remote=True)
 
-    async def of_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Target | None:
+    async def of_button(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
+    ) -> Target | None:
         """The feed a pressed button acts on, its own data as the one argument; None (after
-        answering the press) when the button is broken or the sender lost the right."""
+        answering the press in `words`) when the button is broken or the sender lost the
+        right."""
         query = update.callback_query
         assert query is not None and query.data is not None
         data = query.data
         if not data.startswith(SCOPE_MARK):
-            return Target(feed_of(self.store, update), (data,), "This chat", remote=False)
+            return Target(feed_of(self.store, update), (data,), THIS_CHAT, remote=False)
         head, _, data = data[len(SCOPE_MARK) :].partition("|")
         chat_text, _, thread_text = head.partition(".")
         try:
             chat_id, thread_id = int(chat_text), int(thread_text)
         except ValueError:
-            await query.answer("This button is no longer valid.")
+            await query.answer(words.gettext(STALE_BUTTON))
             return None
         here = update.effective_chat
         if here is not None and here.id == chat_id:
             feed_of(self.store, update)  # remember (or reactivate) this chat
             feed = self.store.feeds.ensure(chat_id, thread_id)
-            return Target(feed, (data,), "This chat", remote=False)
+            return Target(feed, (data,), THIS_CHAT, remote=False)
         known = self.store.chats.get(chat_id)
         if known is None:
-            await query.answer("This button is no longer valid.")
+            await query.answer(words.gettext(STALE_BUTTON))
             return None
-        refusal = await self.permissions.refusal(context.bot, chat_id, query.from_user.id)
+        refusal = await self.permissions.refusal(context.bot, chat_id, query.from_user.id, words)
         if refusal is not None:
             await query.answer(refusal)
             return None
@@ -140,7 +155,9 @@ class Targets:
         return Target(self.store.feeds.ensure(chat_id, thread_id), (data,), name, remote=True)
 
     async def may_change(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, target: Target
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, target: Target, words: Words
     ) -> bool:
-        """Whether the sender may change the target's feed, saying so when not."""
-        return target.remote or await self.permissions.refuse_unless_allowed(update, context)
+        """Whether the sender may change the target's feed, saying so (in `words`) when not."""
+        if target.remote:
+            return True
+        return await self.permissions.refuse_unless_allowed(update, context, words)

@@ -17,12 +17,14 @@ import yaml
 from telegram import Document, Update
 from telegram.ext import ContextTypes
 
+from bot.commands.languages import words_of
 from bot.commands.permissions import Permissions
 from bot.commands.replies import reply_html
 from bot.commands.setting_values import KEYS, SettingError, apply_setting, shown
 from bot.commands.targets import feed_of
 from bot.errors import ArticleError
 from bot.parsing import StrictLoader
+from bot.translations import N_, Refusal
 from storage import Store
 from storage.settings import FeedSettings
 
@@ -30,14 +32,17 @@ MAX_IMPORT_BYTES = 64 * 1024
 MAX_WORDS = 200  # topics, muted or required words in one import
 MAX_NAME = 64
 FILE_NAME = "newsbot-settings.yaml"
-# the bot's own words here, in one place for translation
-EXPORT_CAPTION = "This chat's topics, filters and settings. Send it back with the caption /import."
-IMPORT_USAGE = (
+# the bot's own words here, in one place for translation (English message ids)
+EXPORT_CAPTION = N_(
+    "This chat's topics, filters and settings. Send it back with the caption /import."
+)
+IMPORT_USAGE = N_(
     "Send an exported document with the caption /import, or reply /import to that document."
 )
-IMPORT_TOO_LARGE = "the document is too large to be a newsbot export (at most {kib} KiB)."
-IMPORT_REFUSED = "Nothing was imported: {reason}"
-IMPORT_DONE = "Imported: {topics} topics, {filters} filters, settings of this chat."
+IMPORT_TOO_LARGE = N_("the document is too large to be a newsbot export (at most {kib} KiB).")
+IMPORT_REFUSED = N_("Nothing was imported: {reason}")
+IMPORT_DONE = N_("Imported: {topics} topics, {filters} filters, settings of this chat.")
+ALL_TOPICS = N_("all")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +57,7 @@ class FeedExport:
     settings: FeedSettings
 
 
-class ImportRefused(ValueError):
+class ImportRefused(Refusal):
     """The document cannot be imported; the message says why."""
 
 
@@ -77,27 +82,32 @@ def parse_import(text: str) -> FeedExport:
         # the articles' loader: safe, and refuses tags and aliases (ArticleError)
         document = yaml.load(text, Loader=StrictLoader)  # noqa: S506
     except yaml.YAMLError as error:
-        raise ImportRefused(f"it is not valid YAML ({str(error).splitlines()[0]})") from None
+        detail = str(error).splitlines()[0]
+        raise ImportRefused(N_("it is not valid YAML ({detail})"), detail=detail) from None
     except (ArticleError, ValueError, OverflowError) as error:
-        raise ImportRefused(str(error)) from None
+        raise ImportRefused.verbatim(str(error)) from None
     if not isinstance(document, dict):
-        raise ImportRefused("it is not a newsbot export (a mapping of topics, filters, settings)")
-    _only_keys(document, {"topics", "filters", "settings"}, "the document")
+        raise ImportRefused(
+            N_("it is not a newsbot export (a mapping of topics, filters, settings)")
+        )
+    _only_keys(document, {"topics", "filters", "settings"}, None)
     topics = document.get("topics", [])
     every = topics == "all"
     filters = document.get("filters") or {}
     if not isinstance(filters, dict):
-        raise ImportRefused("filters must be a mapping")
+        raise ImportRefused(N_("{key} must be a mapping"), key="filters")
     _only_keys(filters, {"quality", "mute", "require"}, "filters")
     quality = filters.get("quality")
     if quality is not None and not (
         isinstance(quality, int) and not isinstance(quality, bool) and 0 <= quality <= 100
     ):
-        raise ImportRefused("filters.quality must be a whole number from 0 to 100, or null")
+        raise ImportRefused(
+            N_("{key} must be a whole number from 0 to 100, or null"), key="filters.quality"
+        )
     settings = FeedSettings()
     values = document.get("settings") or {}
     if not isinstance(values, dict):
-        raise ImportRefused("settings must be a mapping")
+        raise ImportRefused(N_("{key} must be a mapping"), key="settings")
     _only_keys(values, set(KEYS), "settings")
     for key, value in values.items():
         if isinstance(value, bool):  # YAML reads a bare on/off as a boolean
@@ -105,7 +115,9 @@ def parse_import(text: str) -> FeedExport:
         try:
             settings = apply_setting(settings, key, str(value))
         except SettingError as error:
-            raise ImportRefused(f"settings.{key}: {error}") from None
+            raise ImportRefused(
+                N_("{key}: {reason}"), key=f"settings.{key}", reason=error
+            ) from None
     return FeedExport(
         all_topics=every,
         topics=() if every else _words(topics, "topics"),
@@ -116,20 +128,30 @@ def parse_import(text: str) -> FeedExport:
     )
 
 
-def _only_keys(mapping: dict[Any, Any], allowed: set[str], where: str) -> None:
+def _only_keys(mapping: dict[Any, Any], allowed: set[str], where: str | None) -> None:
+    """Refuse keys other than `allowed` in the document (`where` None) or one of its parts."""
     unknown = sorted(str(key) for key in mapping if key not in allowed)
-    if unknown:
-        raise ImportRefused(
-            f"unknown key {', '.join(unknown)} in {where} (known: {', '.join(sorted(allowed))})"
-        )
+    if not unknown:
+        return
+    keys, known = ", ".join(unknown), ", ".join(sorted(allowed))
+    if where is None:
+        text = N_("unknown key {keys} in the document (known: {known})")
+    else:
+        text = N_("unknown key {keys} in {where} (known: {known})")
+    raise ImportRefused(text, keys=keys, where=where, known=known)
 
 
 def _words(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ImportRefused(f"{where} must be a list of words")
+        raise ImportRefused(N_("{key} must be a list of words"), key=where)
     words = tuple(dict.fromkeys(item.strip() for item in value if item.strip()))
     if len(words) > MAX_WORDS or any(len(word) > MAX_NAME for word in words):
-        raise ImportRefused(f"{where}: at most {MAX_WORDS} words of {MAX_NAME} characters")
+        raise ImportRefused(
+            N_("{key}: at most {count} words of {characters} characters"),
+            key=where,
+            count=MAX_WORDS,
+            characters=MAX_NAME,
+        )
     return words
 
 
@@ -145,6 +167,7 @@ class TransferCommands:
 
     async def export_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """This chat's topics, filters and settings as a YAML document."""
+        words = words_of(self.store, update)
         feed = feed_of(self.store, update)
         everything, topics = self.store.feeds.subscriptions(feed.id)
         export = FeedExport(
@@ -160,12 +183,13 @@ class TransferCommands:
         await message.reply_document(
             io.BytesIO(export_yaml(export).encode()),
             filename=FILE_NAME,
-            caption=EXPORT_CAPTION,
+            caption=words.gettext(EXPORT_CAPTION),
             do_quote=False,
         )
 
     async def import_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Apply an exported document sent with the caption /import, or replied to."""
+        words = words_of(self.store, update)
         feed = feed_of(self.store, update)
         message = update.effective_message
         assert message is not None
@@ -173,19 +197,21 @@ class TransferCommands:
             message.reply_to_message.document if message.reply_to_message else None
         )
         if document is None:
-            await reply_html(update, IMPORT_USAGE)
+            await reply_html(update, words.gettext(IMPORT_USAGE))
             return
-        if not await self.permissions.refuse_unless_allowed(update, context):
+        if not await self.permissions.refuse_unless_allowed(update, context, words):
             return
         try:
             export = parse_import(await _download(document))
         except ImportRefused as error:
-            await reply_html(update, escape(IMPORT_REFUSED.format(reason=error), quote=False))
+            text = words.gettext(IMPORT_REFUSED).format(reason=error.said(words))
+            await reply_html(update, escape(text, quote=False))
             return
         self._apply(feed.id, export)
+        words = words_of(self.store, update)  # the imported language, if it has one
         filters = len(export.mute) + len(export.require) + (export.quality is not None)
-        topics = "all" if export.all_topics else len(export.topics)
-        await reply_html(update, IMPORT_DONE.format(topics=topics, filters=filters))
+        topics = words.gettext(ALL_TOPICS) if export.all_topics else len(export.topics)
+        await reply_html(update, words.gettext(IMPORT_DONE).format(topics=topics, filters=filters))
 
     def _apply(self, feed_id: int, export: FeedExport) -> None:
         feeds = self.store.feeds
@@ -209,14 +235,14 @@ async def _download(document: Document) -> str:
     """The document's text, refused when too large or not UTF-8."""
     kib = MAX_IMPORT_BYTES // 1024
     if document.file_size is not None and document.file_size > MAX_IMPORT_BYTES:
-        raise ImportRefused(IMPORT_TOO_LARGE.format(kib=kib))
+        raise ImportRefused(IMPORT_TOO_LARGE, kib=kib)
     file = await document.get_file()
     if file.file_size is not None and file.file_size > MAX_IMPORT_BYTES:
-        raise ImportRefused(IMPORT_TOO_LARGE.format(kib=kib))
+        raise ImportRefused(IMPORT_TOO_LARGE, kib=kib)
     data = bytes(await file.download_as_bytearray())
     if len(data) > MAX_IMPORT_BYTES:
-        raise ImportRefused(IMPORT_TOO_LARGE.format(kib=kib))
+        raise ImportRefused(IMPORT_TOO_LARGE, kib=kib)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ImportRefused("it is not UTF-8 text") from None
+        raise ImportRefused(N_("it is not UTF-8 text")) from None

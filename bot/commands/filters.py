@@ -1,0 +1,82 @@
+"""`/filter`: a feed's minimum quality, muted words and required words."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.commands.languages import words_of
+from bot.commands.replies import reply_html
+from bot.commands.targets import Targets
+from bot.translations import Words
+from storage import Store
+
+MAX_WORD = 64  # characters in a muted or required word
+
+
+class FilterCommands:
+    """The handler of `/filter [@chat] ...`; one instance per running bot."""
+
+    def __init__(self, store: Store, targets: Targets) -> None:
+        self.store = store
+        self.targets = targets
+
+    async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Per-chat filters: minimum quality, muted words, clear."""
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        feed, args = target.feed, target.args
+        action = args[0].lower() if args else ""
+        rest = " ".join(args[1:]).strip()
+        usage = words.gettext(
+            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | "
+            "require &lt;word&gt; | unrequire &lt;word&gt; | clear"
+        )
+        if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
+            if await self.targets.may_change(update, context, target, words):
+                self.store.feeds.set_min_quality(feed.id, int(rest) or None)
+                text = words.gettext("Only articles of quality {quality} or more will come.")
+                await reply_html(update, text.format(quality=int(rest)))
+        elif action in ("mute", "unmute") and rest and len(rest) <= MAX_WORD:
+            if await self.targets.may_change(update, context, target, words):
+                await self._mute(update, words, feed.id, action, rest)
+        elif action in ("require", "unrequire") and rest and len(rest) <= MAX_WORD:
+            if await self.targets.may_change(update, context, target, words):
+                await self._require(update, words, feed.id, action, rest)
+        elif action == "clear" and not rest:
+            if await self.targets.may_change(update, context, target, words):
+                self.store.feeds.clear_filters(feed.id)
+                self.store.settings.clear_required(feed.id)
+                await reply_html(update, words.gettext("Filters cleared."))
+        else:
+            await reply_html(update, usage)
+
+    async def _mute(
+        self, update: Update, words: Words, feed_id: int, action: str, word: str
+    ) -> None:
+        if action == "mute":
+            self.store.feeds.mute(feed_id, word)
+            text = words.gettext("Articles mentioning “{word}” will not be pushed here.")
+        elif self.store.feeds.unmute(feed_id, word):
+            text = words.gettext("“{word}” is no longer muted.")
+        else:
+            text = words.gettext("“{word}” was not muted.")
+        await reply_html(update, text.format(word=escape(word, quote=False)))
+
+    async def _require(
+        self, update: Update, words: Words, feed_id: int, action: str, word: str
+    ) -> None:
+        if action == "require":
+            self.store.settings.require(feed_id, word)
+            text = words.gettext(
+                "Only articles mentioning “{word}” (or another required word) will come."
+            )
+        elif self.store.settings.unrequire(feed_id, word):
+            text = words.gettext("“{word}” is no longer required.")
+        else:
+            text = words.gettext("“{word}” was not required.")
+        await reply_html(update, text.format(word=escape(word, quote=False)))
