@@ -65,6 +65,10 @@ class StoreWriter:
         if store is None:
             store = self._local.store = open_store(self._path, create=False)
             store.db.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            # what a Store holds in memory, set by wiring on the loop's store: whether
+            # storing an edited article queues edits and retractions of its pushes
+            main = self._main.followups
+            store.followups.set_switches(edits=main.edits, retractions=main.retractions)
         return _within(store, job, atomic=atomic)
 
     def _close_store(self) -> None:
