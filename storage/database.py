@@ -41,7 +41,7 @@ def open_store(path: str | Path, *, exclusive: bool = False, create: bool = True
         # grows and shows as RSS. At 100,000 articles the indexes that commands walk are
         # 8 MB (listing 3.9, topics 4.2) and the full-text index 15 MB: 32 MiB keeps them,
         # and /search and /latest answered as fast as with 64 MiB, while 16 MiB made
-        # their p95 slower (bench/README.md). The article rows (450 MB) stay one copy
+        # /search's p95 slower (bench/README.md). The article rows (450 MB) stay one copy
         # away in the kernel's page cache, shared and reclaimable.
         db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         db.execute("PRAGMA foreign_keys = ON")
