@@ -5,6 +5,10 @@ python-telegram-bot, against the local Bot API stand-in enforcing 30 msg/s overa
 1/s per private chat and 20/min per group with real 429 replies. Run with our
 FloodPacer, then with PTB's stock AIORateLimiter as the baseline, in the same
 process. Then times queueing one article for 100,000 subscribed chats.
+
+With `--edits`, a first article goes to every chat, then is edited (its edits due at
+once) as the measured article is published: every chat gets an edit and a push, mixed
+in one queue under the same limits.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -48,31 +53,53 @@ def subscribe_all(store: Store, private: int, groups: int) -> None:
     add_chats(store, chats + [(-i, "group") for i in range(1, groups + 1)], lambda _: ["ai"])
 
 
+EARLIER = replace(ARTICLE, url="https://news.example.com/earlier", title="An earlier story")
+
+
 async def fan_out(
-    name: str, limiter: BaseRateLimiter, args_for_sends: object, private: int, groups: int
-) -> dict[str, float]:  # type: ignore[type-arg]
+    name: str,
+    limiter: BaseRateLimiter,  # type: ignore[type-arg]
+    args_for_sends: object,
+    private: int,
+    groups: int,
+    edits: bool = False,
+) -> dict[str, float]:
     rules = FloodRules(per_second=30, private_per_second=1, group_per_minute=20, retry_after=2)
     standin = StandIn(flood=rules).start()
     folder = Path(tempfile.mkdtemp())
     store = open_store(folder / "fanout.db")
     subscribe_all(store, private, groups)
+    store.followups.set_switches(edits=True, retractions=True)
     app = ApplicationBuilder().token(TOKEN).base_url(standin.base_url).rate_limiter(limiter).build()
     await app.initialize()
     pacer = limiter if isinstance(limiter, FloodPacer) else None
     sender = Sender(
-        store, app.bot, pacer, window=8, metrics=Metrics(), rate_limit_args=args_for_sends
+        store,
+        app.bot,
+        pacer,
+        window=8,
+        metrics=Metrics(),
+        story_threads=True,
+        rate_limit_args=args_for_sends,
     )
-    change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
     task = asyncio.create_task(sender.run())
-    started = time.monotonic()
-    while store.outbox.pending_count() and time.monotonic() - started < 600:
-        await asyncio.sleep(0.05)
+    if edits:
+        store.files.store_article("e.txt", FileState(1, 1, "e"), EARLIER, queue=True)
+        sender.wake()
+        await drained(store)
+        standin.sent.clear()
+        edited = replace(EARLIER, title="An earlier story, corrected")
+        store.files.store_article("e.txt", FileState(1, 1, "e2"), edited, queue=True)
+        store.db.execute("UPDATE deliveries SET not_before = 0 WHERE kind = 'edit'")
+    change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+    sender.wake()
+    await drained(store)
     await sender.stop(5)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await app.shutdown()
     standin.stop()
-    times = sorted(m.at for m in standin.sent)
+    times = sorted(m.at for m in standin.sent + standin.edits)
     per_chat = Counter(m.chat_id for m in standin.sent)
     duration = times[-1] - times[0]
     rate = (len(times) - 1) / duration if duration else float("inf")
@@ -89,7 +116,14 @@ async def fan_out(
         "flood_replies": standin.stats.flood_replies,
         "sends_in_ban": standin.stats.sends_in_ban,
         "worst_second": worst_second,
+        "edits": len(standin.edits),
     }  # type: ignore[return-value]
+
+
+async def drained(store: Store) -> None:
+    started = time.monotonic()
+    while store.outbox.pending_count() and time.monotonic() - started < 600:
+        await asyncio.sleep(0.05)
 
 
 def time_queueing(chats: int) -> tuple[float, int]:
@@ -116,13 +150,14 @@ async def main_async(args: argparse.Namespace) -> None:
         # max_retries 0 as with ours: a 429 goes back to the outbox, which retries the row
         runs.append(("PTB AIORateLimiter", AIORateLimiter(), 0))
     for name, limiter, extra in runs:
-        result = await fan_out(name, limiter, extra, args.private, args.groups)
+        result = await fan_out(name, limiter, extra, args.private, args.groups, args.edits)
         print(
             f"{result['name']:<20} delivered {result['delivered']}/{result['queued']} in "
             f"{result['seconds']:.1f}s: {result['rate']:.2f} msg/s = {result['share']:.1%} of 30/s | "
             f"429s {result['flood_replies']} | sends inside a retry_after window "
             f"{result['sends_in_ban']} | duplicates {result['duplicates']} | "
             f"most sends in any 1 s {result['worst_second']}"
+            + (f" | edits {result['edits']} (counted in the rate)" if args.edits else "")
         )
     elapsed, queued = time_queueing(args.queue_chats)
     print(f"queueing one article for {queued} subscribed chats: {elapsed:.3f}s")
@@ -135,6 +170,9 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=10)
     parser.add_argument("--queue-chats", type=int, default=100_000)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--edits", action="store_true", help="edit an earlier article of every chat meanwhile"
+    )
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -173,7 +173,9 @@ async def newsbot_pushes(
         pacer = FloodPacer(args.rate, 1.0, 20.0, clock=time.monotonic)
         app = ApplicationBuilder().token(TOKEN).base_url(base_url).rate_limiter(pacer).build()
         await app.initialize()
-        sender = Sender(store, app.bot, pacer, window=args.window, metrics=Metrics())
+        sender = Sender(
+            store, app.bot, pacer, window=args.window, metrics=Metrics(), story_threads=True
+        )
         sent = sender.metrics.sent
 
         def count() -> int:

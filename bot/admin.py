@@ -40,6 +40,11 @@ def format_stats(figures: dict[str, int], words: Words = ENGLISH) -> str:
                 failed=figures["pushes_failed"],
                 cancelled=figures["pushes_cancelled"],
             ),
+            # not in the catalogs yet: English in every language
+            f"Edits of sent pushes: {figures['edits_sent']} sent, "
+            f"{figures['edits_pending'] + figures['edits_sending']} pending",
+            f"Retractions: {figures['retractions_sent']} sent, "
+            f"{figures['retractions_pending'] + figures['retractions_sending']} pending",
             words.gettext("Ingest errors: {count}").format(count=figures["ingest_errors"]),
             *_flood_line(figures, words),
         ]

@@ -44,6 +44,9 @@ class Config:
     stop_timeout: float = 10.0
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    follow_edits: bool = True
+    retract: bool = True
+    story_threads: bool = True
 
     @property
     def base_file_url(self) -> str:
@@ -160,6 +163,13 @@ def _read(values: _Values, *, require_token: bool) -> Config:
         ),
         # any text may be an address: only binding the port can tell, so no parse error here
         metrics_host=values.get("NEWSBOT_METRICS_HOST", "").strip() or defaults.metrics_host,
+        follow_edits=get(
+            "NEWSBOT_FOLLOW_EDITS", _bool, defaults.follow_edits, "expected true or false"
+        ),
+        retract=get("NEWSBOT_RETRACT", _bool, defaults.retract, "expected true or false"),
+        story_threads=get(
+            "NEWSBOT_STORY_THREADS", _bool, defaults.story_threads, "expected true or false"
+        ),
     )
 
 

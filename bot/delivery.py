@@ -27,6 +27,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import ExtBot
 
 from bot.digests import FeedDelivery
+from bot.following import Follower, Unneeded
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.posting import MARKUP_RETRY, Poster, Withdrawn, matches
@@ -62,6 +63,7 @@ class Sender:
         *,
         window: int,
         metrics: Metrics,
+        story_threads: bool,
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
         backoff: tuple[float, float] = (1.0, 300.0),
@@ -78,7 +80,17 @@ class Sender:
         self.metrics = metrics
         self.backoff_first, self.backoff_cap = backoff
         self.pruner = pruner
-        self.poster = Poster(store, bot, rate_limit_args, self.feeds, paid_broadcast=paid_broadcast)
+        self.following = Follower(
+            store, bot, story_threads=story_threads, rate_limit_args=rate_limit_args, clock=clock
+        )
+        self.poster = Poster(
+            store,
+            bot,
+            rate_limit_args,
+            self.feeds,
+            paid_broadcast=paid_broadcast,
+            following=self.following,
+        )
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
@@ -95,10 +107,11 @@ class Sender:
         self.poster.forget_article(article_id)
 
     def withdraw(self, article_id: int) -> None:
-        """The article was unpublished or deleted: stop its sends that have not gone yet."""
+        """The article was unpublished or deleted: stop its sends that have not gone yet
+        (not its retractions)."""
         self.poster.forget_article(article_id)
         for delivery, task in list(self._in_flight.values()):
-            if delivery.article_id == article_id:
+            if delivery.article_id == article_id and delivery.kind != "retract":
                 task.cancel()
 
     def problems(self) -> list[str]:
@@ -208,7 +221,7 @@ class Sender:
         except asyncio.CancelledError:
             self._cancelled(row)
             raise
-        except Withdrawn:
+        except (Withdrawn, Unneeded):
             self._cancelled(row)
         except RetryAfter as error:
             seconds = retry_seconds(error)
@@ -234,9 +247,16 @@ class Sender:
                 self._retry(row, f"unexpected: {error!r}", self._backoff(row))
         else:
             now = self.clock()
-            self._write(functools.partial(self.store.outbox.mark_sent, row.id, message_id, now))
-            self.metrics.sent.inc()
-            self.metrics.send_latency.observe(now - started)
+            self._write(functools.partial(self._mark_sent, row, message_id, now))
+            if row.target_id is None:  # edits and retractions are not pushes
+                self.metrics.sent.inc()
+                self.metrics.send_latency.observe(now - started)
+
+    def _mark_sent(self, row: Delivery, message_id: int | None, now: float) -> None:
+        """Sent, with what its message shows (for later edits), in one commit."""
+        with self.store.db.atomic():
+            self.store.outbox.mark_sent(row.id, message_id, now)
+            self.following.record(row)
 
     def _refused(self, row: Delivery, error: BadRequest) -> None:
         if matches(error, GONE_CHAT):

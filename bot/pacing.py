@@ -33,6 +33,8 @@ PACED_ENDPOINTS = frozenset(
         "sendMessage", "sendPhoto", "sendMediaGroup", "sendDocument", "sendVideo",
         "sendAnimation", "sendAudio", "sendVoice", "sendSticker", "sendPoll", "sendLocation",
         "copyMessage", "forwardMessage", "copyMessages", "forwardMessages",
+        # edits and deletions of sent messages count like sends (TELEGRAM.md)
+        "editMessageText", "editMessageCaption", "editMessageMedia", "deleteMessage",
     }
 )  # fmt: skip
 MARGIN = 1.03  # 3% under the global limit: room for jitter between our clock and Telegram's
@@ -125,7 +127,8 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         chat_id = data.get("chat_id")
         if endpoint not in PACED_ENDPOINTS or chat_id is None:
             return await callback(*args, **kwargs)
-        weight = len(data.get("media") or ()) or 1  # a media group counts each item
+        # a media group counts each item (editMessageMedia's `media` is one item)
+        weight = max(1, len(data.get("media") or ())) if endpoint == "sendMediaGroup" else 1
         retries = (rate_limit_args or {}).get("retries", 2)
         while True:
             await self._wait_turn(chat_id, weight)

@@ -13,12 +13,13 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from telegram import LinkPreviewOptions, Message
+from telegram import LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.digests import FeedDelivery
+from bot.following import Follower
 from bot.rendering import Push, render_compact, render_push, visible_text
 from storage import Delivery, Store
 from storage.digests import DIGEST
@@ -54,8 +55,10 @@ class Poster:
         feeds: FeedDelivery,
         *,
         paid_broadcast: bool,
+        following: Follower,
     ) -> None:
         self.store = store
+        self.following = following  # edits, retractions; what a push showed; story replies
         self.bot = bot
         self.rate_limit_args = rate_limit_args
         self.feeds = feeds
@@ -69,6 +72,8 @@ class Poster:
 
     async def post(self, row: Delivery) -> int | None:
         """Send the row's message; its message id. Raises PTB's errors, or `Withdrawn`."""
+        if row.target_id is not None:
+            return await self.following.send(row)
         if row.kind == DIGEST:
             message_id = await self.feeds.send_digest(
                 self.bot, row, self.rate_limit_args, paid=self.allow_paid_broadcast
@@ -99,57 +104,74 @@ class Poster:
                 allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
+            self.following.remember(row, None)
             return message.message_id
+        reply = self.following.reply_to(row, stored.article)
         if look == "compact":
+            html = render_compact(stored.article)
             message = await self.bot.send_message(
                 row.chat_id,
-                render_compact(stored.article),
+                html,
                 message_thread_id=_thread(row),
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
                 disable_notification=self._silent(row),
+                reply_parameters=reply,
                 allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
+            self.following.remember(row, Push(html), compact=True)
             return message.message_id
         push = render_push(stored.article, with_image=look == "photo")
         if push.photo_url is not None:
             try:
-                return (await self._send_push(row, push, stored)).message_id
+                return (await self._send_push(row, push, stored, reply)).message_id
             except BadRequest as error:
                 if not matches(error, IMAGE_REFUSALS):
                     raise
                 log.info("image refused for %s (%s); sending as text", stored.article.url, error)
                 push = render_push(stored.article, with_image=False)
-        return (await self._send_push(row, push, stored, large=look == "text")).message_id
+        message = await self._send_push(row, push, stored, reply, large=look == "text")
+        return message.message_id
 
     async def _send_push(
-        self, row: Delivery, push: Push, stored: StoredArticle, *, large: bool = False
+        self,
+        row: Delivery,
+        push: Push,
+        stored: StoredArticle,
+        reply: ReplyParameters | None,
+        *,
+        large: bool = False,
     ) -> Message:
         if push.photo_url is not None:
-            return await self.bot.send_photo(
+            message = await self.bot.send_photo(
                 row.chat_id,
                 push.photo_url,
                 message_thread_id=_thread(row),
                 caption=push.html,
                 parse_mode=ParseMode.HTML,
                 disable_notification=self._silent(row),
+                reply_parameters=reply,
                 read_timeout=PHOTO_READ_TIMEOUT,
                 allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
-        return await self.bot.send_message(
-            row.chat_id,
-            push.html,
-            message_thread_id=_thread(row),
-            parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(
-                url=stored.article.url, prefer_large_media=True if large else None
-            ),
-            disable_notification=self._silent(row),
-            allow_paid_broadcast=self.allow_paid_broadcast,
-            rate_limit_args=self.rate_limit_args,
-        )
+        else:
+            message = await self.bot.send_message(
+                row.chat_id,
+                push.html,
+                message_thread_id=_thread(row),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(
+                    url=stored.article.url, prefer_large_media=True if large else None
+                ),
+                disable_notification=self._silent(row),
+                reply_parameters=reply,
+                allow_paid_broadcast=self.allow_paid_broadcast,
+                rate_limit_args=self.rate_limit_args,
+            )
+        self.following.remember(row, push)
+        return message
 
     def _silent(self, row: Delivery) -> bool | None:
         """`disable_notification` for the row's feed (left out of the request when off)."""

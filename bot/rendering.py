@@ -56,10 +56,14 @@ def _aspect_ok(image: Image) -> bool:
     return max(image.width, image.height) <= 20 * min(image.width, image.height)
 
 
-def render_push(article: Article, *, with_image: bool = True) -> Push:
-    """The push of PRODUCT.md: linked title, provider and date, excerpt, hashtags, related."""
+def render_push(article: Article, *, with_image: bool = True, caption: bool = False) -> Push:
+    """The push of PRODUCT.md: linked title, provider and date, excerpt, hashtags, related.
+
+    `caption`: fit a photo's caption even without an image (a photo push that lost its
+    image keeps its photo and gets a new caption).
+    """
     image = best_image(article.images) if with_image else None
-    limit = CAPTION_LIMIT if image else TEXT_LIMIT
+    limit = CAPTION_LIMIT if image or caption else TEXT_LIMIT
     title = article.title
     tags = _hashtags(article.topics)
     related = _related(article)
@@ -78,6 +82,12 @@ def render_push(article: Article, *, with_image: bool = True) -> Push:
     excerpt = _trim(article.excerpt or "", max(room, 0))
     html = _compose(article, title, excerpt, tags, related)
     return Push(html=html, photo_url=image.url if image else None)
+
+
+def render_withdrawn(article: Article) -> str:
+    """The notice a sent push becomes when its article is withdrawn too late to delete."""
+    title = escape(_trim(article.title, 300), quote=False)
+    return f"<s>{title}</s>\n\n<i>This article was withdrawn.</i>"
 
 
 def visible_text(html: str) -> str:

@@ -99,6 +99,7 @@ def build_newsbot(
     polling = PollingHealth()
     application = build_application(config, pacer, polling)
     metrics = Metrics()
+    store.followups.set_switches(edits=config.follow_edits, retractions=config.retract)
     fan_outs = FanOuts(store.figures)
     sender = Sender(
         store,
@@ -106,6 +107,7 @@ def build_newsbot(
         pacer,
         window=config.send_window,
         metrics=metrics,
+        story_threads=config.story_threads,
         pruner=Pruner(store, config.retention_days),
         paid_broadcast=config.paid_broadcast,
         clock=clock,
@@ -141,10 +143,10 @@ def changes_to_sender(
                 sender.withdraw(change.article_id)
             elif change.kind != "unchanged":
                 sender.forget_article(change.article_id)
-        if change.queued:
+        if change.queued or change.followups:
             sender.wake()
-            if change.article_id is not None:
-                fan_outs.queued(change.article_id)
+        if change.queued and change.article_id is not None:
+            fan_outs.queued(change.article_id)
         if change.kind == "error":
             metrics.ingest_errors.inc()
         elif change.kind not in ("unchanged", "duplicate"):

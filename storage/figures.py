@@ -30,7 +30,10 @@ class Figures:
     def fan_out(self, article_id: int) -> dict[str, int]:
         """How the pushes of one article stand: a count per delivery state."""
         rows = self.db.execute(
-            "SELECT state, COUNT(*) FROM deliveries WHERE article_id = ? GROUP BY 1", [article_id]
+            # its edits and retractions are not part of the fan-out
+            "SELECT state, COUNT(*) FROM deliveries WHERE article_id = ? AND target_id IS NULL "
+            "GROUP BY 1",
+            [article_id],
         )
         return dict(rows.fetchall())
 
@@ -52,14 +55,18 @@ class Figures:
         ).fetchone()
         names = ["articles", "drafts", "ingest_errors", "chats", "inactive_chats", "subscribers"]
         figures = dict(zip(names, one, strict=True))
-        # rows that retention removed still count, through their running totals
-        for state, count in self.db.execute(
-            "SELECT state, SUM(n) FROM (SELECT state, COUNT(*) AS n FROM deliveries GROUP BY 1 "
-            "UNION ALL SELECT state, count FROM pruned_deliveries) GROUP BY 1"
+        # rows that retention removed still count, through their running totals (as pushes)
+        prefix = {"edit": "edits", "retract": "retractions"}
+        for kind, state, count in self.db.execute(
+            "SELECT kind, state, SUM(n) FROM (SELECT kind, state, COUNT(*) AS n "
+            "FROM deliveries GROUP BY 1, 2 "
+            "UNION ALL SELECT 'push', state, count FROM pruned_deliveries) GROUP BY 1, 2"
         ):
-            figures[f"pushes_{state}"] = count
-        for state in ("pending", "sending", "sent", "failed", "cancelled"):
-            figures.setdefault(f"pushes_{state}", 0)
+            key = f"{prefix.get(kind, 'pushes')}_{state}"
+            figures[key] = figures.get(key, 0) + count
+        for what in ("pushes", "edits", "retractions"):
+            for state in ("pending", "sending", "sent", "failed", "cancelled"):
+                figures.setdefault(f"{what}_{state}", 0)
         held, until = self.flood_held(time.time())
         figures["flood_held_chats"] = held
         figures["flood_held_until"] = int(until or 0)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from storage.followups import Followups
 from storage.models import Article
 from storage.outbox import Outbox
 from storage.rows import ArticleRow
@@ -37,15 +38,19 @@ class Change:
     queued: int = 0
     cancelled: int = 0
     other_path: str | None = None
+    followups: int = 0  # edits or retractions of sent messages queued
 
 
 class Files:
     """Files and articles; a change that makes an article visible or not moves the outbox."""
 
-    def __init__(self, db: Database, outbox: Outbox, topics: TopicCounts) -> None:
+    def __init__(
+        self, db: Database, outbox: Outbox, topics: TopicCounts, followups: Followups
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.topics = topics
+        self.followups = followups
 
     def file_states(self, paths: Sequence[str] | None = None) -> dict[str, FileState]:
         """Every known file (or those of `paths`) with the size, mtime and hash last seen."""
@@ -87,7 +92,7 @@ class Files:
         self.topics.mark_stale()
         with self.db.atomic():
             row = self.db.execute(
-                "SELECT id, path, visible, first_seen_at FROM articles WHERE url = ?",
+                "SELECT id, path, visible, first_seen_at, data FROM articles WHERE url = ?",
                 [article.url],
             ).fetchone()
             if row is not None and row[1] != path and self._file_holds(row[1], article.url):
@@ -105,11 +110,19 @@ class Files:
             visible = article.published
             if visible and not was_visible:
                 queued = self.outbox.queue_push(article_id, article, now) if queue else 0
+                if row is not None:
+                    self.followups.on_republished(article_id, now)
                 return Change("new" if row is None else "published", article_id, queued)
             if was_visible and not visible:
                 cancelled = self.outbox.cancel_article(article_id, now)
-                return Change("unpublished", article_id, cancelled=cancelled)
-            return Change("edited" if row is not None else "new", article_id)
+                followed = self.followups.on_withdrawn(article_id, now) if queue else 0
+                return Change("unpublished", article_id, cancelled=cancelled, followups=followed)
+            if row is None:
+                return Change("new", article_id)
+            followed = 0
+            if visible and queue:
+                followed = self.followups.on_edited(article_id, row[4], article, now)
+            return Change("edited", article_id, followups=followed)
 
     def record_error(self, path: str, state: FileState | None, reason: str) -> Change:
         """Remember a bad file and why; the article it held before, if any, stays as it was."""
@@ -155,8 +168,11 @@ class Files:
             "UPDATE articles SET present = 0, visible = 0, updated_at = ? WHERE id = ?",
             [now, row[0]],
         )
-        cancelled = self.outbox.cancel_article(row[0], now) if row[1] else 0
-        return Change("removed", row[0], cancelled=cancelled)
+        if not row[1]:
+            return Change("removed", row[0])
+        cancelled = self.outbox.cancel_article(row[0], now)
+        followed = self.followups.on_withdrawn(row[0], now)
+        return Change("removed", row[0], cancelled=cancelled, followups=followed)
 
     def _upsert_article(
         self, path: str, article: Article, row: Any, now: float, data_json: str | None

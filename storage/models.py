@@ -88,7 +88,7 @@ class Feed:
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One row of the outbox: a push of an article, a broadcast text, or a digest of
-    articles (`kind`), to one feed."""
+    articles (`kind`), to one feed; or an edit or retraction of the sent push `target_id`."""
 
     id: int
     feed_id: int
@@ -99,6 +99,7 @@ class Delivery:
     attempts: int
     last_error: str | None = None
     kind: str = "push"
+    target_id: int | None = None
 
 
 def article_to_json(article: Article) -> str:

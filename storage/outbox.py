@@ -10,6 +10,15 @@ from sqlite_utils import Database
 from storage.models import Article, Delivery
 from storage.settings import feeds_lacking_required, mentions, searchable
 
+# which rows `ready` hands out, and which open rows of the same chat hold one back:
+# pushes (and broadcasts, digests) wait for the chat's older ones; edits and retractions
+# wait for every push of the chat and for the older ones of their own that are due
+FIRST = ("d.target_id IS NULL", "(o.target_id IS NULL AND o.id < d.id)")
+FOLLOWING = (
+    "d.target_id IS NOT NULL",
+    "(o.target_id IS NULL OR (o.id < d.id AND o.not_before <= :now))",
+)
+
 
 class Outbox:
     """Delivery rows: pending -> sending -> sent | failed | cancelled.
@@ -112,25 +121,38 @@ class Outbox:
         return cursor.rowcount
 
     def ready(self, limit: int, now: float, skip_chats: Iterable[int] = ()) -> list[Delivery]:
-        """The oldest open row of each chat, when it is pending and due, oldest first.
+        """The oldest open row of each chat, when it is pending and due, oldest first;
+        edits and retractions of sent messages after the chat's new messages.
 
         One row per chat at a time (all threads of a chat share it): a chat's next row
         waits until the one before it is settled, which keeps each chat's order and never
-        hands out a chat id that a migration or deactivation may change meanwhile.
+        hands out a chat id that a migration or deactivation may change meanwhile. An
+        edit or retraction goes when its chat has no push waiting, and an edit still
+        waiting out its coalescing minute holds up nothing.
         """
+        skip = json.dumps(sorted(skip_chats))
+        rows = self._ready(FIRST, limit, now, skip)
+        if len(rows) < limit:
+            rows += self._ready(FOLLOWING, limit - len(rows), now, skip)
+        return rows
+
+    def _ready(self, which: tuple[str, str], limit: int, now: float, skip: str) -> list[Delivery]:
+        kinds, blocked_by = which
         rows = self.db.execute(
-            """
+            # `which` is FIRST or FOLLOWING, constants of this module
+            f"""
             SELECT d.id, d.feed_id, f.chat_id, f.thread_id, d.article_id, d.text,
-                   d.attempts, d.last_error, d.kind
+                   d.attempts, d.last_error, d.kind, d.target_id
             FROM deliveries d JOIN feeds f ON f.id = d.feed_id
-            WHERE d.state = 'pending' AND d.not_before <= ?
-              AND f.chat_id NOT IN (SELECT value FROM json_each(?))
-              AND d.id = (
-                SELECT MIN(o.id) FROM feeds g JOIN deliveries o ON o.feed_id = g.id
-                WHERE g.chat_id = f.chat_id AND o.state IN ('pending', 'sending'))
-            ORDER BY d.id LIMIT ?
-            """,
-            [now, json.dumps(sorted(skip_chats)), limit],
+            WHERE d.state = 'pending' AND d.not_before <= :now AND {kinds}
+              AND f.chat_id NOT IN (SELECT value FROM json_each(:skip))
+              AND NOT EXISTS (
+                SELECT 1 FROM feeds g JOIN deliveries o ON o.feed_id = g.id
+                WHERE g.chat_id = f.chat_id AND o.state IN ('pending', 'sending')
+                  AND o.id <> d.id AND (o.state = 'sending' OR {blocked_by}))
+            ORDER BY d.id LIMIT :limit
+            """,  # noqa: S608
+            {"now": now, "skip": skip, "limit": limit},
         )
         return [Delivery(*row) for row in rows]
 

@@ -270,3 +270,18 @@ def add_outbox_retention(db: Database) -> None:
     )
     db.execute("CREATE INDEX processed_updates_at ON processed_updates(at)")
     db.execute("CREATE TABLE pruned_deliveries (state TEXT PRIMARY KEY, count INTEGER NOT NULL)")
+
+
+@migrations(name="0004_follow")
+def add_follow_columns(db: Database) -> None:
+    """Edits and retractions of sent pushes are outbox rows that name the push they follow.
+
+    `target_id` is the push row an 'edit' or 'retract' row acts on; `shown` is what a sent
+    push shows now (JSON: sent as photo or text, the photo, the HTML), so that an edit
+    matches the format the push went out in and is skipped when nothing visible changed.
+    """
+    db.execute("ALTER TABLE deliveries ADD COLUMN target_id INTEGER")
+    db.execute("ALTER TABLE deliveries ADD COLUMN shown TEXT")
+    db.execute(
+        "CREATE INDEX deliveries_target ON deliveries(target_id, state) WHERE target_id IS NOT NULL"
+    )

@@ -14,6 +14,7 @@ from storage.feeds import Feeds
 from storage.figures import Figures, IngestError
 from storage.files import Change, ChangeKind, Files, FileState
 from storage.flags import Flags
+from storage.followups import Followups
 from storage.listing import Listing
 from storage.outbox import Outbox
 from storage.retention import Retention
@@ -28,8 +29,8 @@ class Store:
     """One connection to the newsbot database; use it from the thread that opened it.
 
     Each concern is a repository (`chats`, `feeds`, `outbox`, `files`, `listing`,
-    `topics`, `figures`, `flags`, `settings`, `digests`, `retention`, `search`); callers
-    use the one they need.
+    `topics`, `figures`, `flags`, `settings`, `digests`, `retention`, `search`, `followups`);
+    callers use the one they need.
     """
 
     def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
@@ -38,7 +39,8 @@ class Store:
         self.chats = Chats(db, self.outbox)
         self.feeds = Feeds(db, self.outbox)
         self.topics = TopicCounts(db)
-        self.files = Files(db, self.outbox, self.topics)
+        self.followups = Followups(db)
+        self.files = Files(db, self.outbox, self.topics, self.followups)
         self.listing = Listing(db)
         self.figures = Figures(db)
         self.flags = Flags(db)

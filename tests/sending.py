@@ -37,6 +37,7 @@ async def sending(
         .read_timeout(read_timeout).build()
     )  # fmt: skip
     await app.initialize()
+    options.setdefault("story_threads", True)
     sender = Sender(store, app.bot, pacer, window=8, metrics=Metrics(), **options)
     task = asyncio.create_task(sender.run())
     try:

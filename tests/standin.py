@@ -23,7 +23,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
@@ -44,6 +44,13 @@ SEND_METHODS = {
     "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage",
 }  # fmt: skip
 CAPTIONED = {"sendPhoto", "sendDocument"}
+EDIT_METHODS = {"editMessageText", "editMessageCaption", "editMessageMedia", "deleteMessage"}
+DELETE_WINDOW = 48 * 3600  # Telegram deletes a bot's message up to 48 hours after sending it
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "of the specified message are exactly the same as a current content and reply markup "
+    "of the message"
+)
 BAD_IMAGE_MARK = "bad-image"
 JSON_FIELDS = {
     "reply_markup", "link_preview_options", "entities", "caption_entities", "commands",
@@ -100,6 +107,8 @@ class StandIn:
         self.token = token
         self.flood = None if unlimited else flood or FloodRules()
         self.sent: list[Sent] = []
+        self.edits: list[Sent] = []  # accepted edits and deletions, `method` says which
+        self.bot_messages: dict[tuple[int, int], Sent] = {}  # what each message shows now
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.stats = Stats()
         self.blocked: dict[int, str] = {}
@@ -321,6 +330,13 @@ class StandIn:
         """A user presses an inline button carrying `data` (in an app speaking
         `language_code`, when given)."""
         user_id = chat_id if user_id is None else user_id
+        with self._cond:  # the buttons are on a message of the bot's
+            self.bot_messages.setdefault(
+                (chat_id, message_id),
+                Sent(
+                    chat_id, "sendMessage", "buttons", "buttons", None, {}, time.time(), message_id
+                ),
+            )
         return self.push_update(
             {
                 "callback_query": {
@@ -394,6 +410,16 @@ class StandIn:
         self.failures.append((predicate, status, description))
 
     # --- what tests read --------------------------------------------------------------
+
+    def age(self, chat_id: int, message_id: int, seconds: float) -> None:
+        """Make a message of the bot's look `seconds` older (the 48-hour rule of deletes)."""
+        with self._cond:
+            sent = self.bot_messages[(chat_id, message_id)]
+            self.bot_messages[(chat_id, message_id)] = replace(sent, at=sent.at - seconds)
+
+    def edits_to(self, chat_id: int) -> list[Sent]:
+        with self._cond:
+            return [edit for edit in self.edits if edit.chat_id == chat_id]
 
     def messages_to(self, chat_id: int) -> list[Sent]:
         with self._cond:
@@ -498,15 +524,14 @@ class StandIn:
             return self._members(method, params)
         if method == "getChat":
             return self._get_chat(str(params["chat_id"]))
-        if method in {"editMessageText", "editMessageReplyMarkup"}:
+        if method == "editMessageReplyMarkup":
             return _ok(
                 self._message(
-                    int(params["chat_id"]),
-                    params.get("text"),
-                    None,
-                    int(params.get("message_id") or 1),
+                    int(params["chat_id"]), None, None, int(params.get("message_id") or 1)
                 )
             )
+        if method in EDIT_METHODS:
+            return self._edit(method, params)
         if method in SEND_METHODS:
             return self._send(method, params)
         if method == "getFile":
@@ -568,8 +593,8 @@ class StandIn:
             return _ok(_member(user_id, "creator"))
         return _ok(_member(user_id, "administrator" if user_id in admins else "member"))
 
-    def _send(self, method: str, params: dict[str, Any]) -> web.Response:
-        chat_id = int(params["chat_id"])
+    def _refusal(self, chat_id: int) -> web.Response | None:
+        """Why a message to this chat (a send, an edit, a deletion) is refused, if it is."""
         if chat_id in self.blocked:
             return _error(403, self.blocked[chat_id])
         if chat_id in self.missing:
@@ -580,12 +605,16 @@ class StandIn:
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 {"migrate_to_chat_id": self.migrated[chat_id]},
             )
+        return self._flood_check(chat_id, 1)
+
+    def _send(self, method: str, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
         thread = params.get("message_thread_id")
         if thread is not None and (chat_id, int(thread)) in self.gone_threads:
             return _error(400, "Bad Request: message thread not found")
-        limited = self._flood_check(chat_id, 1)
-        if limited is not None:
-            return limited
+        refused = self._refusal(chat_id)
+        if refused is not None:
+            return refused
         photo = params.get("photo")
         if photo is not None and BAD_IMAGE_MARK in str(photo):
             return _error(400, "Bad Request: failed to get HTTP URL content")
@@ -601,9 +630,71 @@ class StandIn:
         if isinstance(document, bytes):
             self.files[f"sent{message_id}"] = document
         shown = visible_text(body) if body and params.get("parse_mode") == "HTML" else body
-        self.sent.append(Sent(chat_id, method, shown, body, photo, params, time.time(), message_id))
+        sent = Sent(chat_id, method, shown, body, photo, params, time.time(), message_id)
+        self.sent.append(sent)
+        self.bot_messages[(chat_id, message_id)] = sent
         self.stats.accepted += 1
         return _ok(self._message(chat_id, body, photo, message_id))
+
+    def _edit(self, method: str, params: dict[str, Any]) -> web.Response:
+        """editMessageText/Caption/Media and deleteMessage, on the bot's own messages only."""
+        chat_id = int(params["chat_id"])
+        refused = self._refusal(chat_id)
+        if refused is not None:
+            return refused
+        key = (chat_id, int(params["message_id"]))
+        current = self.bot_messages.get(key)
+        if method == "deleteMessage":
+            if current is None:
+                return _error(400, "Bad Request: message to delete not found")
+            if time.time() - current.at >= DELETE_WINDOW:
+                return _error(400, "Bad Request: message can't be deleted for everyone")
+            del self.bot_messages[key]
+            return self._accept_edit(method, current, None, None, current.photo, params, True)
+        if current is None:
+            return _error(400, "Bad Request: message to edit not found")
+        if method == "editMessageText" and current.photo is not None:
+            return _error(400, "Bad Request: there is no text in the message to edit")
+        if method != "editMessageText" and current.photo is None:
+            return _error(400, "Bad Request: there is no caption in the message to edit")
+        fields = params.get("media") if method == "editMessageMedia" else params
+        assert isinstance(fields, dict)
+        body = fields.get("text" if method == "editMessageText" else "caption")
+        photo = fields.get("media") if method == "editMessageMedia" else current.photo
+        if photo is not None and BAD_IMAGE_MARK in str(photo):
+            return _error(400, "Bad Request: failed to get HTTP URL content")
+        limit = 4096 if method == "editMessageText" else 1024
+        kind = "sendMessage" if method == "editMessageText" else "sendPhoto"
+        problem = _check_body(body or "", fields.get("parse_mode"), limit, kind)
+        if problem is not None:
+            return problem
+        if body == current.html and photo == current.photo:
+            return _error(400, NOT_MODIFIED)
+        shown = visible_text(body) if body and fields.get("parse_mode") == "HTML" else body
+        message = self._message(chat_id, body, photo, key[1])
+        return self._accept_edit(method, current, shown, body, photo, params, message)
+
+    def _accept_edit(
+        self,
+        method: str,
+        current: Sent,
+        shown: str | None,
+        body: str | None,
+        photo: str | None,
+        params: dict[str, Any],
+        result: Any,
+    ) -> web.Response:
+        self._note_sent(current.chat_id)
+        edit = Sent(
+            current.chat_id, method, shown, body, photo, params, time.time(), current.message_id
+        )
+        self.edits.append(edit)
+        if method != "deleteMessage":
+            self.bot_messages[(current.chat_id, current.message_id)] = replace(
+                current, text=shown, html=body, photo=photo
+            )
+        self.stats.accepted += 1
+        return _ok(result)
 
     def _flood_check(self, chat_id: int, weight: int) -> web.Response | None:
         rules = self.flood

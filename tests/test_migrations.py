@@ -16,6 +16,7 @@ ALL_MIGRATIONS = [
     "0003_feeds",
     "0004_feed_settings",
     "0004_retention",
+    "0004_follow",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,

@@ -1,0 +1,196 @@
+"""Messages follow their article: the sender's side of edits, retractions and story threads.
+
+An 'edit' row renders its article when it goes (so it carries the latest version) in the
+format its push went out in: a photo push gets `editMessageCaption`, or
+`editMessageMedia` when the image changed (one that lost its image keeps its photo); a
+text push gets `editMessageText`. Nothing visible changed: no request. A 'retract' row
+deletes the message while Telegram allows (48 hours after the send), else edits it to
+a withdrawn notice. Replies that say the work is done or cannot be done end the row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import InputMediaPhoto, LinkPreviewOptions, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ExtBot
+
+from bot.rendering import Push, render_compact, render_push, render_withdrawn
+from storage import Article, Delivery, Store
+from storage.followups import FollowTarget, Shown
+
+log = logging.getLogger(__name__)
+
+# Telegram deletes a bot's message up to 48 hours after it was sent; keep 10 minutes for
+# the queue and for clocks that disagree
+DELETE_WINDOW = 48 * 3600.0 - 600.0
+NOT_MODIFIED = ("message is not modified",)
+MESSAGE_GONE = (
+    "message to edit not found",
+    "message can't be deleted",
+    "message to delete not found",
+    "message can't be edited",
+)
+
+
+class Unneeded(Exception):
+    """The row has nothing to do: its message is gone or already shows this version."""
+
+
+class Follower:
+    """Sends edit and retract rows; picks the message a story's new push replies to."""
+
+    def __init__(
+        self,
+        store: Store,
+        bot: ExtBot[Any],
+        *,
+        story_threads: bool,
+        rate_limit_args: Any,
+        clock: Callable[[], float],
+    ) -> None:
+        self.store = store
+        self.bot = bot
+        self.story_threads = story_threads
+        self.rate_limit_args = rate_limit_args
+        self.clock = clock
+        self._shown: dict[int, Shown] = {}  # sent, not yet recorded: push row -> shown
+
+    def reply_to(self, row: Delivery, article: Article) -> ReplyParameters | None:
+        """A new push of a developing story answers the feed's message of an earlier one."""
+        if not self.story_threads or not article.related:
+            return None
+        anchor = self.store.followups.reply_anchor(row.feed_id, [r.url for r in article.related])
+        if anchor is None:
+            return None
+        return ReplyParameters(anchor, allow_sending_without_reply=True)
+
+    def remember(self, row: Delivery, push: Push | None, *, compact: bool = False) -> None:
+        """What a push's message shows once sent (None: the plain-text fallback)."""
+        if push is None:
+            self._shown[row.id] = Shown(False, None, None)
+        else:
+            shown = Shown(push.photo_url is not None, push.photo_url, push.html, compact)
+            self._shown[row.id] = shown
+
+    def record(self, row: Delivery) -> None:
+        """Store what `remember` kept of a sent push (in the transaction that marks it sent)."""
+        shown = self._shown.pop(row.id, None)
+        if shown is not None:
+            self.store.followups.record_shown(row.id, shown)
+
+    async def send(self, row: Delivery) -> int:
+        """Edit or retract the message of the push `row.target_id`; its message id."""
+        assert row.target_id is not None and row.article_id is not None
+        target = self.store.followups.target(row.target_id)
+        stored = self.store.listing.article(row.article_id)
+        if target is None or stored is None:
+            raise Unneeded
+        try:
+            if row.kind == "retract":
+                await self._retract(row, target, stored.article)
+            elif stored.visible:
+                await self._edit(row, target, stored.article)
+            else:
+                raise Unneeded  # withdrawn meanwhile: its retraction is queued
+        except BadRequest as error:
+            text = str(error).lower()
+            if any(phrase in text for phrase in NOT_MODIFIED):
+                return target.message_id
+            if any(phrase in text for phrase in MESSAGE_GONE):
+                log.info(
+                    "%s of message %d in chat %d not done: %s",
+                    row.kind,
+                    target.message_id,
+                    row.chat_id,
+                    error,
+                )
+                return target.message_id
+            raise
+        return target.message_id
+
+    async def _edit(self, row: Delivery, target: FollowTarget, article: Article) -> None:
+        shown = target.shown or _guess_shown(article)
+        if not shown.as_photo:
+            # the look it was sent in: the compact line without a preview, or the full text
+            html = (
+                render_compact(article)
+                if shown.compact
+                else render_push(article, with_image=False).html
+            )
+            if html == shown.html:
+                raise Unneeded
+            preview = (
+                LinkPreviewOptions(is_disabled=True)
+                if shown.compact
+                else LinkPreviewOptions(url=article.url)
+            )
+            await self.bot.edit_message_text(
+                html,
+                row.chat_id,
+                target.message_id,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=preview,
+                rate_limit_args=self.rate_limit_args,
+            )
+            self.store.followups.record_shown(
+                target.push_id, Shown(False, None, html, shown.compact)
+            )
+            return
+        push = render_push(article, caption=True)
+        photo = push.photo_url or shown.photo  # an article that lost its image keeps the photo
+        if photo == shown.photo and push.html == shown.html:
+            raise Unneeded
+        if push.photo_url is not None and push.photo_url != shown.photo:
+            media = InputMediaPhoto(push.photo_url, caption=push.html, parse_mode=ParseMode.HTML)
+            await self.bot.edit_message_media(
+                media,
+                row.chat_id,
+                target.message_id,
+                rate_limit_args=self.rate_limit_args,
+            )
+        else:
+            await self._edit_caption(row, target, push.html)
+        self.store.followups.record_shown(target.push_id, Shown(True, photo, push.html))
+
+    async def _retract(self, row: Delivery, target: FollowTarget, article: Article) -> None:
+        if self.clock() - target.sent_at < DELETE_WINDOW:
+            await self.bot.delete_message(
+                row.chat_id, target.message_id, rate_limit_args=self.rate_limit_args
+            )
+            return
+        notice = render_withdrawn(article)
+        shown = target.shown or _guess_shown(article)
+        if shown.as_photo:
+            # a photo cannot become a text: the photo stays, under the notice
+            await self._edit_caption(row, target, notice)
+        else:
+            await self.bot.edit_message_text(
+                notice,
+                row.chat_id,
+                target.message_id,
+                parse_mode=ParseMode.HTML,
+                rate_limit_args=self.rate_limit_args,
+            )
+        self.store.followups.record_shown(
+            target.push_id, Shown(shown.as_photo, shown.photo, notice, shown.compact)
+        )
+
+    async def _edit_caption(self, row: Delivery, target: FollowTarget, html: str) -> None:
+        await self.bot.edit_message_caption(
+            row.chat_id,
+            target.message_id,
+            caption=html,
+            parse_mode=ParseMode.HTML,
+            rate_limit_args=self.rate_limit_args,
+        )
+
+
+def _guess_shown(article: Article) -> Shown:
+    """A push sent before sends were recorded: as it most likely went (photo if it had one)."""
+    push = render_push(article)
+    return Shown(push.photo_url is not None, push.photo_url, None)

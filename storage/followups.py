@@ -1,0 +1,170 @@
+"""Messages follow their article: edits and retractions of sent pushes, as outbox rows.
+
+An article edited after it was pushed gets one 'edit' row per sent push message; one
+unpublished or deleted gets one 'retract' row per message. Each row names the push row
+it acts on (`target_id`) and is sent by the same sender, pacer and window as pushes.
+Edits are coalesced: an edit waits `EDIT_INTERVAL` seconds after the change that made it
+(and after the message's previous edit), and later changes ride on the waiting row (a
+message has at most one waiting row; one more may be queued while one is in flight),
+which is rendered only when it goes, so a message gets at most one edit a minute and
+always the latest version. Only pushes are followed: broadcasts and digests never are.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from storage.models import Article, article_from_json
+
+EDIT_INTERVAL = 60.0
+FOLLOW_KINDS = ("edit", "retract")
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a sent push shows: a photo with an HTML caption, or a text (html None: plain;
+    `compact`: the one-line look, without a link preview)."""
+
+    as_photo: bool
+    photo: str | None
+    html: str | None
+    compact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FollowTarget:
+    """The sent push an edit or retraction acts on."""
+
+    push_id: int
+    message_id: int
+    sent_at: float
+    shown: Shown | None
+
+
+class Followups:
+    """Queues edits and retractions of sent pushes; off until `set_switches` turns them on."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.edits = False
+        self.retractions = False
+
+    def set_switches(self, *, edits: bool, retractions: bool) -> None:
+        self.edits = edits
+        self.retractions = retractions
+
+    def on_edited(self, article_id: int, before_json: str, after: Article, now: float) -> int:
+        """An article still visible changed: queue edits when something its push shows did."""
+        if not self.edits or not shows_differently(article_from_json(before_json), after):
+            return 0
+        cursor = self.db.execute(
+            """
+            INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, not_before,
+                                    created_at, updated_at)
+            SELECT 'edit', d.article_id, d.feed_id, d.id, 'pending',
+                   MAX(:now, COALESCE((SELECT MAX(e.updated_at) FROM deliveries e
+                                       WHERE e.target_id = d.id AND e.kind = 'edit'
+                                         AND e.state = 'sent'), 0)) + :interval,
+                   :now, :now
+            FROM deliveries d
+            WHERE d.article_id = :article AND d.kind = 'push' AND d.state = 'sent'
+              AND d.message_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM deliveries w WHERE w.target_id = d.id
+                              AND w.state = 'pending')
+            """,
+            {"article": article_id, "now": now, "interval": EDIT_INTERVAL},
+        )
+        return cursor.rowcount
+
+    def on_withdrawn(self, article_id: int, now: float) -> int:
+        """An article was unpublished or deleted: retract every message of it.
+
+        Its pending pushes and edits were cancelled by the caller (`Outbox.cancel_article`).
+        """
+        if not self.retractions:
+            return 0
+        cursor = self.db.execute(
+            """
+            INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, created_at,
+                                    updated_at)
+            SELECT 'retract', d.article_id, d.feed_id, d.id, 'pending', :now, :now
+            FROM deliveries d
+            WHERE d.article_id = :article AND d.kind = 'push' AND d.state = 'sent'
+              AND d.message_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.target_id = d.id
+                              AND r.kind = 'retract' AND r.state IN ('pending', 'sent'))
+            """,
+            {"article": article_id, "now": now},
+        )
+        return cursor.rowcount
+
+    def on_republished(self, article_id: int, now: float) -> int:
+        """Visible again before its retractions went: they need not go."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
+            "WHERE article_id = ? AND kind = 'retract' AND state = 'pending'",
+            [now, article_id],
+        )
+        return cursor.rowcount
+
+    def target(self, push_id: int) -> FollowTarget | None:
+        """The sent push row `push_id`, or None when it has no message (any more)."""
+        row = self.db.execute(
+            "SELECT id, message_id, updated_at, shown FROM deliveries "
+            "WHERE id = ? AND kind = 'push' AND state = 'sent' AND message_id IS NOT NULL",
+            [push_id],
+        ).fetchone()
+        if row is None:
+            return None
+        return FollowTarget(row[0], row[1], row[2], _shown_from_json(row[3]))
+
+    def record_shown(self, push_id: int, shown: Shown) -> None:
+        """What the push's message shows now (after its send, or an edit)."""
+        self.db.execute(
+            "UPDATE deliveries SET shown = ? WHERE id = ?",
+            [json.dumps([shown.as_photo, shown.photo, shown.html, shown.compact]), push_id],
+        )
+
+    def reply_anchor(self, feed_id: int, urls: list[str]) -> int | None:
+        """The newest message in this feed of an article among `urls` (a story's thread)."""
+        if not urls:
+            return None
+        row = self.db.execute(
+            """
+            SELECT d.message_id FROM articles a
+            JOIN deliveries d ON d.article_id = a.id AND d.kind = 'push' AND d.feed_id = ?
+            WHERE a.url IN (SELECT value FROM json_each(?)) AND d.state = 'sent'
+              AND d.message_id IS NOT NULL
+            ORDER BY d.updated_at DESC LIMIT 1
+            """,
+            [feed_id, json.dumps(urls)],
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+
+def shows_differently(before: Article, after: Article) -> bool:
+    """Whether a field that a push shows changed (rendering decides what really differs)."""
+    return _shown_fields(before) != _shown_fields(after)
+
+
+def _shown_fields(article: Article) -> tuple[object, ...]:
+    return (
+        article.title,
+        article.excerpt,
+        article.url,
+        article.published_at,
+        article.topics,
+        article.images,
+        article.provider,
+        article.related,
+    )
+
+
+def _shown_from_json(text: str | None) -> Shown | None:
+    if text is None:
+        return None
+    as_photo, photo, html, *compact = json.loads(text)
+    return Shown(bool(as_photo), photo, html, bool(compact and compact[0]))
