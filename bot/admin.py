@@ -40,11 +40,14 @@ def format_stats(figures: dict[str, int], words: Words = ENGLISH) -> str:
                 failed=figures["pushes_failed"],
                 cancelled=figures["pushes_cancelled"],
             ),
-            # not in the catalogs yet: English in every language
-            f"Edits of sent pushes: {figures['edits_sent']} sent, "
-            f"{figures['edits_pending'] + figures['edits_sending']} pending",
-            f"Retractions: {figures['retractions_sent']} sent, "
-            f"{figures['retractions_pending'] + figures['retractions_sending']} pending",
+            words.gettext("Edits of sent pushes: {sent} sent, {pending} pending").format(
+                sent=figures["edits_sent"],
+                pending=figures["edits_pending"] + figures["edits_sending"],
+            ),
+            words.gettext("Retractions: {sent} sent, {pending} pending").format(
+                sent=figures["retractions_sent"],
+                pending=figures["retractions_pending"] + figures["retractions_sending"],
+            ),
             words.gettext("Ingest errors: {count}").format(count=figures["ingest_errors"]),
             *_flood_line(figures, words),
         ]

@@ -20,7 +20,7 @@ from telegram.ext import ExtBot
 
 from bot.rendering import render_digest
 from bot.schedule import Plan, Window, release_at
-from bot.translations import N_, language_of, words_in
+from bot.translations import N_, feed_words
 from storage import Delivery, Store
 from storage.settings import FeedSettings
 
@@ -84,7 +84,7 @@ class FeedDelivery:
             return None
         settings = self.settings_of(row.feed_id)
         silent = settings.silent
-        words = words_in(language_of(settings.language, None))
+        words = feed_words(settings.language)
         heading = words.ngettext(
             "Digest: {count} new article", "Digest: {count} new articles", len(items)
         ).format(count=len(items))

@@ -20,6 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.rendering import Push, render_compact, render_push, render_withdrawn
+from bot.translations import feed_words
 from storage import Article, Delivery, Store
 from storage.followups import FollowTarget, Shown
 
@@ -163,7 +164,8 @@ class Follower:
                 row.chat_id, target.message_id, rate_limit_args=self.rate_limit_args
             )
             return
-        notice = render_withdrawn(article)
+        language = self.store.settings.get(row.feed_id).language
+        notice = render_withdrawn(article, feed_words(language))
         shown = target.shown or _guess_shown(article)
         if shown.as_photo:
             # a photo cannot become a text: the photo stays, under the notice

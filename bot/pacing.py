@@ -7,9 +7,12 @@ chat one send every `CHAT_MARGIN / private_per_second` s (private) or every
 `CHAT_MARGIN * 60 / group_per_minute` s (groups and channels: negative ids), counted
 from when a send really starts.
 
-A 429 blocks the scope it hit for `retry_after`: the chat when we wrote to it moments
-before (its own limit), else every chat (the global limit). Nothing is sent into a
-blocked scope; other chats keep moving when only one is blocked.
+A 429 does not say which limit it enforces. When nothing went to that chat lately it is
+the global limit: every chat waits `retry_after`. When we wrote to the chat moments
+before, it may be either: that chat waits `retry_after`, and every chat waits too, but at
+most `SHARED_HOLD_CAP` seconds, so a short global ban is not sent into while an hours-long
+wait for one chat stalls the others for only a few seconds. Nothing is sent into a
+blocked scope.
 
 The sender asks which chats are held on every wake-up, so that answer costs what the
 chats held right now number (about rate x chat spacing), not every chat of the last
@@ -47,6 +50,9 @@ MARGIN = 1.03  # 3% under the global limit: room for jitter between our clock an
 # way (a connection pool, a busy server) shortens the gap Telegram sees: keep 15%
 CHAT_MARGIN = 1.15
 RECENT = 60.0  # seconds a send is remembered: a group's 429 within it is that group's own
+# a 429 for a chat we just wrote to may still be the global limit (bursts reach Telegram
+# bunched when the machine is busy): hold every chat this long at most, to be safe
+SHARED_HOLD_CAP = 5.0
 
 
 class PaceArgs(TypedDict, total=False):
@@ -174,7 +180,9 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         if last is not None and now - last < recent_window:
             self._blocked_chat[chat_id] = max(self._blocked_chat.get(chat_id, 0.0), until)
             self._hold(chat_id)
-            scope = f"chat {chat_id}"
+            shared = min(seconds, SHARED_HOLD_CAP)
+            self._blocked_all = max(self._blocked_all, now + shared)
+            scope = f"chat {chat_id} (and every chat for {shared:.0f} s)"
         else:
             self._blocked_all = max(self._blocked_all, until)
             scope = "all chats"

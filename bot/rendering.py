@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape, unescape
 
+from bot.translations import Words
 from storage.models import Article, Image, StoredArticle
 
 CAPTION_LIMIT = 1024  # telegram.constants.MessageLimit.CAPTION_LENGTH
@@ -84,10 +85,12 @@ def render_push(article: Article, *, with_image: bool = True, caption: bool = Fa
     return Push(html=html, photo_url=image.url if image else None)
 
 
-def render_withdrawn(article: Article) -> str:
-    """The notice a sent push becomes when its article is withdrawn too late to delete."""
+def render_withdrawn(article: Article, words: Words) -> str:
+    """The notice a sent push becomes when its article is withdrawn too late to delete,
+    in the language of `words` (the feed's)."""
     title = escape(_trim(article.title, 300), quote=False)
-    return f"<s>{title}</s>\n\n<i>This article was withdrawn.</i>"
+    notice = words.gettext("This article was withdrawn.")
+    return f"<s>{title}</s>\n\n<i>{notice}</i>"
 
 
 def visible_text(html: str) -> str:

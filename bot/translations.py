@@ -62,6 +62,12 @@ def words_in(language: str) -> Words:
     return gettext.translation(DOMAIN, LOCALES, languages=[language])
 
 
+def feed_words(setting: str | None) -> Words:
+    """The words of a message that no user asked for (a digest, a withdrawn notice): the
+    feed's setting, or English."""
+    return words_in(language_of(setting, None))
+
+
 def words_for(update: Update, setting: str | None) -> Words:
     """The words for answering an update, given its feed's language setting (if any)."""
     user = update.effective_user

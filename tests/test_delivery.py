@@ -44,6 +44,11 @@ def states(running: Running) -> dict[int, str]:
     return {row[0]: row[1] for row in rows}
 
 
+def retracted(running: Running) -> set[int]:
+    """Chats whose push the bot deleted again."""
+    return {edit.chat_id for edit in running.standin.edits if edit.method == "deleteMessage"}
+
+
 async def settled(running: Running) -> None:
     """Wait until no row is pending or in flight."""
     await eventually(lambda: running.store.outbox.pending_count() == 0)
@@ -206,6 +211,8 @@ async def test_edit_during_a_fan_out_cancels_nothing(running: Running) -> None:
 
 
 async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Running) -> None:
+    """Pushes not yet sent are cancelled; every message that did arrive, including those
+    in flight at that moment, is recorded as sent and retracted."""
     follow(running, *range(400, 430))
     publish(running)
     await eventually(lambda: len(running.standin.sent) >= 3)
@@ -218,10 +225,26 @@ async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Runni
     assert 3 <= len(received) < 30
     rows = states(running)
     assert {rows[chat] for chat in range(400, 430) if chat not in received} == {"cancelled"}
-    # a request already on the wire when the cancel came may still arrive, and is then
-    # recorded as cancelled (issue 10: to be recorded as sent); never more than in flight
-    on_the_wire = [chat for chat in received if rows[chat] != "sent"]
-    assert len(on_the_wire) <= running.bot.config.send_window
+    # a push in flight when the article went is finished, recorded as sent, and taken back
+    assert {rows[chat] for chat in received} == {"sent"}
+    await eventually(lambda: retracted(running) == received)
+
+
+async def test_a_push_on_the_wire_when_its_article_goes_is_recorded_sent_and_retracted(
+    running: Running,
+) -> None:
+    """A push whose request already reached Telegram when the article was unpublished is
+    not recorded as cancelled (its message arrived): it is marked sent, then deleted."""
+    follow(running, 450)
+    running.standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
+    publish(running)
+    await eventually(lambda: len(running.standin.messages_to(450)) == 1)  # on the wire
+    change = running.store.files.store_article(
+        "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
+    )
+    running.bot.watcher.on_change(change)
+    await eventually(lambda: retracted(running) == {450})
+    assert states(running) == {450: "sent"}
 
 
 async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one(

@@ -221,6 +221,24 @@ async def test_message_older_than_48_hours_becomes_a_withdrawn_notice(live: Foll
     assert "folds shirts" not in edit.html
 
 
+async def test_withdrawn_notice_is_in_the_feeds_language(live: Following) -> None:
+    """The notice has no user to take a language from: it speaks the feed's setting."""
+    sent = await pushed(live, 5)
+    store = live.running.store
+    feed = store.feeds.ensure(5)
+    store.settings.save(feed.id, replace(store.settings.get(feed.id), language="de"))
+    store.db.execute(
+        "UPDATE deliveries SET updated_at = updated_at - ? WHERE kind = 'push'",
+        [DELETE_WINDOW + 3600],
+    )
+    live.standin.age(5, sent[5], DELETE_WINDOW + 3600)
+    (live.running.articles / "a.txt").unlink()
+    await live.standin.until(lambda: len(live.standin.edits) == 1)
+    [edit] = live.standin.edits
+    assert edit.html is not None
+    assert edit.html.endswith("<i>Dieser Artikel wurde zurückgezogen.</i>")
+
+
 async def test_pending_edits_are_cancelled_by_a_retraction(live: Following) -> None:
     """An edit still waiting when the article is withdrawn never goes."""
     await pushed(live, 5)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from telegram.ext import ApplicationBuilder
 
 from bot.config import Config
-from bot.pacing import FloodPacer
+from bot.pacing import SHARED_HOLD_CAP, FloodPacer
 from bot.wiring import build_pacer
 from tests.standin import TOKEN, FloodRules, StandIn
 
@@ -25,14 +25,27 @@ class FakeClock:
         return self.now
 
 
-def test_flood_reply_right_after_a_send_holds_only_that_chat() -> None:
+def test_flood_reply_right_after_a_send_holds_that_chat_and_briefly_every_chat() -> None:
+    """It may be the chat's limit or the global one: the chat waits it all, the others at
+    most SHARED_HOLD_CAP seconds."""
     clock = FakeClock()
     pacer = build_pacer(DEFAULTS, clock)
     pacer._last_sent[5] = clock.now - 0.5
     pacer.note_flood(5, 7)
     assert pacer.blocked_until(5) == clock.now + 7
-    assert pacer.blocked_until(6) == 0
+    assert pacer.blocked_until(6) == clock.now + SHARED_HOLD_CAP
+    clock.now += SHARED_HOLD_CAP + 0.1
+    assert pacer.blocked_until(6) < clock.now
     assert pacer.held_chats(lookahead=0.05) == {5}
+
+
+def test_a_short_flood_reply_after_a_send_holds_every_chat_for_all_of_it() -> None:
+    """A 2 s ban right after a send: no chat is sent to for those 2 s (it may be global)."""
+    clock = FakeClock()
+    pacer = build_pacer(DEFAULTS, clock)
+    pacer._last_sent[5] = clock.now - 0.5
+    pacer.note_flood(5, 2)
+    assert pacer.blocked_until(6) == clock.now + 2
 
 
 def test_flood_reply_for_a_quiet_chat_holds_every_chat() -> None:
