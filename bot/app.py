@@ -1,4 +1,4 @@
-"""The running bot: Telegram handlers, the update guard, and starting and stopping its parts.
+"""The running bot: Telegram handlers, and starting and stopping its parts.
 
 The parts are built from `Config` in `bot.wiring`.
 """
@@ -8,13 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import Update
 from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -29,7 +27,8 @@ from telegram.ext import (
 )
 
 from bot.admin import AdminCommands
-from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, Commands, bot_commands
+from bot.commands import Commands
+from bot.commands.catalogue import register_menus
 from bot.commands.filters import FilterCommands
 from bot.commands.languages import words_of
 from bot.commands.permissions import may_post
@@ -39,9 +38,10 @@ from bot.config import Config
 from bot.connection import PollingHealth, is_transient, refusal, retry_delays
 from bot.delivery import Sender
 from bot.fanouts import FanOuts
+from bot.guard import UpdateGuard
 from bot.health import HealthServer
 from bot.metrics import Metrics
-from bot.translations import LANGUAGES, N_, SOURCE_LANGUAGE, words_for, words_in
+from bot.translations import N_, words_for
 from bot.watcher import Watcher
 from storage import NewsbotError, Store
 from storage.errors import database_busy
@@ -49,61 +49,10 @@ from storage.errors import database_busy
 log = logging.getLogger(__name__)
 
 CommandCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-USER_BURST = 5  # commands a user may send at once ...
-USER_REFILL_SECONDS = 3.0  # ... and one more every this many seconds
 BUSY_REPLY = N_("The database is busy right now; please send that again in a minute.")
 # CommandHandler's default takes messages and their edits; commands posted in a channel
 # count too, but an edit never runs a command again (editing /broadcast would resend it)
 COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
-    warned: bool = False
-
-
-@dataclass
-class UpdateGuard:
-    """Acts on each update once (Telegram re-delivers a batch after a crash) and slows
-    down a user who floods the bot with commands."""
-
-    store: Store
-    buckets: dict[int, _Bucket] = field(default_factory=dict)
-
-    async def check(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Runs before every handler; raises ApplicationHandlerStop to drop an update."""
-        if not isinstance(update, Update):
-            return
-        if update.update_id % 1000 == 0:  # Telegram re-delivers only the last batch
-            self.store.chats.forget_updates_before(time.time() - 86400)
-        if not self.store.chats.claim_update(update.update_id):
-            log.info("update %d was handled before; ignoring the repeat", update.update_id)
-            raise ApplicationHandlerStop
-        user = update.effective_user
-        if user is None or update.message is None:
-            return
-        # when the user sent it, not when we got to it: our own replies are paced, and a
-        # backlog of commands must not refill the bucket while it waits
-        now = update.message.date.timestamp()
-        if len(self.buckets) > 10_000:  # forget users whose bucket has long been full again
-            horizon = now - USER_BURST * USER_REFILL_SECONDS
-            self.buckets = {k: b for k, b in self.buckets.items() if b.at > horizon}
-        bucket = self.buckets.setdefault(user.id, _Bucket(USER_BURST, now))
-        bucket.tokens = min(USER_BURST, bucket.tokens + (now - bucket.at) / USER_REFILL_SECONDS)
-        bucket.at = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            bucket.warned = False
-            return
-        if not bucket.warned:
-            bucket.warned = True
-            words = words_of(self.store, update)
-            await update.message.reply_text(
-                words.gettext("Slow down a little, please: too many commands.")
-            )
-        raise ApplicationHandlerStop
 
 
 class NewsBot:
@@ -266,29 +215,6 @@ class NewsBot:
         elif update.message is not None:
             await update.message.reply_text(busy)
 
-    async def register_commands(self) -> None:
-        """The command menu for everyone, and the admin commands where admins see them,
-        in each of our languages (the English one is every other language's menu)."""
-        bot = self.application.bot
-        menus = [
-            (
-                None if language == SOURCE_LANGUAGE else language,
-                bot_commands(SUBSCRIBER_COMMANDS, words_in(language)),
-                bot_commands(ADMIN_COMMANDS, words_in(language)),
-            )
-            for language in LANGUAGES
-        ]
-        for code, everyone, _ in menus:
-            await bot.set_my_commands(everyone, scope=BotCommandScopeDefault(), language_code=code)
-        for admin_id in sorted(self.config.admin_ids):
-            try:
-                for code, everyone, admin in menus:
-                    await bot.set_my_commands(
-                        everyone + admin, scope=BotCommandScopeChat(admin_id), language_code=code
-                    )
-            except TelegramError as error:  # an admin who never talked to the bot
-                log.warning("cannot set the admin menu for %d: %s", admin_id, error)
-
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set, then stop cleanly within the stop timeout."""
         app = self.application
@@ -309,7 +235,7 @@ class NewsBot:
 
     async def _greet(self) -> None:
         await self.application.initialize()  # getMe
-        await self.register_commands()
+        await register_menus(self.application.bot, self.config.admin_ids)
 
     async def _start_polling(self) -> None:
         assert self.application.updater is not None

@@ -159,6 +159,8 @@ class StandIn:
         return self
 
     def stop(self) -> None:
+        if self._stopped.is_set():
+            return  # a test stopped it already (an outage); the fixture stops it again
         self._stopped.set()
         if self._loop is not None and self._new_update is not None:
             self._loop.call_soon_threadsafe(self._new_update.set)

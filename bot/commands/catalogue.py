@@ -6,9 +6,15 @@ The help texts are English message ids, translated where they are shown.
 
 from __future__ import annotations
 
-from telegram import BotCommand
+import logging
+from collections.abc import Iterable
 
-from bot.translations import N_, Words
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.translations import LANGUAGES, N_, SOURCE_LANGUAGE, Words, words_in
+
+log = logging.getLogger(__name__)
 
 SUBSCRIBER_COMMANDS = [
     ("start", N_("register this chat and pick topics")),
@@ -43,3 +49,26 @@ ADMIN_COMMANDS = [
 def bot_commands(entries: list[tuple[str, str]], words: Words) -> list[BotCommand]:
     """The menu entries of these commands, described in the language of `words`."""
     return [BotCommand(name, words.gettext(text)[:256]) for name, text in entries]
+
+
+async def register_menus(bot: Bot, admin_ids: Iterable[int]) -> None:
+    """The command menu for everyone, and the admin commands where admins see them, in
+    each of our languages (the English one is every other language's menu)."""
+    menus = [
+        (
+            None if language == SOURCE_LANGUAGE else language,
+            bot_commands(SUBSCRIBER_COMMANDS, words_in(language)),
+            bot_commands(ADMIN_COMMANDS, words_in(language)),
+        )
+        for language in LANGUAGES
+    ]
+    for code, everyone, _ in menus:
+        await bot.set_my_commands(everyone, scope=BotCommandScopeDefault(), language_code=code)
+    for admin_id in sorted(admin_ids):
+        try:
+            for code, everyone, admin in menus:
+                await bot.set_my_commands(
+                    everyone + admin, scope=BotCommandScopeChat(admin_id), language_code=code
+                )
+        except TelegramError as error:  # an admin who never talked to the bot
+            log.warning("cannot set the admin menu for %d: %s", admin_id, error)
