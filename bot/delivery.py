@@ -32,6 +32,7 @@ from bot.metrics import Metrics
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.posting import MARKUP_RETRY, Poster, Withdrawn, matches
 from bot.retention import Pruner
+from bot.settlements import Settlements
 from storage import Delivery, Store
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,6 @@ GONE_CHAT = ("chat not found",)
 GONE_THREAD = ("message thread not found",)
 # a flood wait this long is worth an operator's attention (health, /stats)
 LONG_FLOOD_WAIT = 60.0
-
-Write = Callable[[], object]
 
 
 class Sender:
@@ -95,8 +94,7 @@ class Sender:
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
         self._withdrawn_in_flight: set[int] = set()  # articles withdrawn while being sent
-        self._unwritten: list[Write] = []  # settlements the database refused, in order
-        self._storage_error: str | None = None
+        self.settlements = Settlements()  # row states, kept in order while writes fail
         self.alive = False
 
     def wake(self) -> None:
@@ -118,8 +116,8 @@ class Sender:
     def problems(self) -> list[str]:
         """What an operator should know about delivery; empty when all is well."""
         found = []
-        if self._storage_error is not None:
-            found.append(f"the database refuses writes ({self._storage_error}); retrying")
+        if self.settlements.error is not None:
+            found.append(f"the database refuses writes ({self.settlements.error}); retrying")
         now = self.clock()
         everywhere = 0.0 if self.pacer is None else self.pacer.global_hold()
         if everywhere > LONG_FLOOD_WAIT:
@@ -132,17 +130,17 @@ class Sender:
 
     async def run(self) -> None:
         """Send until `stop()`; resumes rows left `sending` by a crash."""
-        self._write(self._recover)
+        self.settlements.write(self._recover)
         pruning = asyncio.create_task(self.pruner.run()) if self.pruner is not None else None
         self.alive = True
         try:
             while not self._stopping:
                 try:
-                    if self._write_pending():
+                    if self.settlements.flush():
                         await self._fill_window()
                         continue
                 except sqlite3.OperationalError as error:  # disk full, locked: wait, go on
-                    self._storage_failed(error)
+                    self.settlements.failed(error)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 1.0)
                 self._wake.clear()
@@ -170,7 +168,7 @@ class Sender:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-        self._write_pending()
+        self.settlements.flush()
 
     async def _fill_window(self) -> None:
         self._wake.clear()
@@ -236,7 +234,9 @@ class Sender:
             self._chat_gone(row, str(error))
         except ChatMigrated as error:
             log.info("chat %s became supergroup %s; moving it", row.chat_id, error.new_chat_id)
-            self._write(functools.partial(self.store.chats.migrate, row.chat_id, error.new_chat_id))
+            self.settlements.write(
+                functools.partial(self.store.chats.migrate, row.chat_id, error.new_chat_id)
+            )
             self._retry(row, "chat migrated", 0.0, count=False)
         except BadRequest as error:
             self._refused(row, error)
@@ -251,7 +251,7 @@ class Sender:
                 self._retry(row, f"unexpected: {error!r}", self._backoff(row))
         else:
             now = self.clock()
-            self._write(functools.partial(self._mark_sent, row, message_id, now))
+            self.settlements.write(functools.partial(self._mark_sent, row, message_id, now))
             if row.target_id is None:  # edits and retractions are not pushes
                 self.metrics.sent.inc()
                 self.metrics.send_latency.observe(now - started)
@@ -284,11 +284,11 @@ class Sender:
     def _chat_gone(self, row: Delivery, reason: str) -> None:
         log.info("chat %d is gone (%s); no more pushes to it", row.chat_id, reason)
         self._fail(row, f"chat gone: {reason}", "chat gone")
-        self._write(functools.partial(self.store.chats.deactivate, row.chat_id))
+        self.settlements.write(functools.partial(self.store.chats.deactivate, row.chat_id))
 
     def _thread_gone(self, row: Delivery) -> None:
         """The forum topic was deleted: its feed moves to General and the row goes there."""
-        self._write(functools.partial(self._move_to_general, row))
+        self.settlements.write(functools.partial(self._move_to_general, row))
         # the row itself moved too, unless General had this push already: then it is gone
         self._retry(row, "thread gone: moved to General", 0.0, count=False)
 
@@ -302,49 +302,27 @@ class Sender:
         )
 
     def _fail(self, row: Delivery, error: str, reason: str) -> None:
-        self._write(functools.partial(self.store.outbox.mark_failed, row.id, error, self.clock()))
+        self.settlements.write(
+            functools.partial(self.store.outbox.mark_failed, row.id, error, self.clock())
+        )
         self.metrics.failed.labels(reason).inc()
 
     def _cancelled(self, row: Delivery) -> None:
         settle = self.store.outbox.release_if_sending
         if not self._stopping:
             settle = self.store.outbox.cancel_if_sending
-        self._write(functools.partial(settle, row.id, self.clock()))
+        self.settlements.write(functools.partial(settle, row.id, self.clock()))
 
     def _retry(self, row: Delivery, reason: str, not_before: float, *, count: bool = True) -> None:
         mark = self.store.outbox.mark_retry
-        self._write(functools.partial(mark, row.id, reason, not_before, self.clock(), count=count))
+        self.settlements.write(
+            functools.partial(mark, row.id, reason, not_before, self.clock(), count=count)
+        )
 
     def _backoff(self, row: Delivery) -> float:
         """1, 2, 4 ... seconds after each failed attempt, at most `backoff_cap`."""
         delay = self.backoff_first * 2.0**row.attempts
         return self.clock() + min(delay, self.backoff_cap)
-
-    # --- writes the database may refuse for a while ------------------------------------
-
-    def _write(self, write: Write) -> None:
-        """Settle now, or after the writes already waiting, when the database takes them."""
-        self._unwritten.append(write)
-        self._write_pending()
-
-    def _write_pending(self) -> bool:
-        """Try the waiting writes in order; True when none is left."""
-        while self._unwritten:
-            try:
-                self._unwritten[0]()
-            except sqlite3.OperationalError as error:
-                self._storage_failed(error)
-                return False
-            self._unwritten.pop(0)
-        if self._storage_error is not None:
-            log.warning("the database takes writes again; delivery goes on")
-            self._storage_error = None
-        return True
-
-    def _storage_failed(self, error: sqlite3.OperationalError) -> None:
-        if self._storage_error is None:  # once per episode, not once a second
-            log.error("the database refused a write (%s); holding sends and retrying", error)
-        self._storage_error = str(error)
 
 
 def anchored(wall: Callable[[], float], monotonic: Callable[[], float]) -> Callable[[], float]:
