@@ -37,7 +37,15 @@ class StrictLoader(_BaseLoader):
             raise ArticleError("YAML anchors and aliases are not allowed")
         if node.tag not in _PLAIN_TAGS:
             raise ArticleError(f"YAML tag {node.tag} is not allowed")
-        return super().construct_object(node, deep=deep)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (LookupError, AttributeError):
+            # a plain tag written out on a value it cannot read (`!!bool maybe`,
+            # `!!timestamp soon`): SafeConstructor fails there with these, not a YAMLError
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise ArticleError(
+                f"invalid YAML value: {node.value!r} cannot be read as {kind}"
+            ) from None
 
 
 def parse_article_bytes(data: bytes) -> Article:
