@@ -86,12 +86,12 @@ async def test_an_edit_is_not_modified_only_when_text_and_keyboard_both_stay(
     async with bot:
         sent = await bot.send_message(-1, "text", reply_markup=first)
         await bot.edit_message_text("text", -1, sent.message_id, reply_markup=second)
-        with pytest.raises(BadRequest, match="(?i)message is not modified"):
+        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
             await bot.edit_message_text("text", -1, sent.message_id, reply_markup=second)
-        with pytest.raises(BadRequest, match="(?i)message is not modified"):
+        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
             await bot.edit_message_reply_markup(-1, sent.message_id, reply_markup=second)
         await bot.edit_message_reply_markup(-1, sent.message_id, reply_markup=first)
-        with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+        with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
             await bot.edit_message_reply_markup(-1, 424242, reply_markup=first)
 
 
@@ -107,7 +107,7 @@ async def test_a_bot_kicked_or_without_the_post_right_is_refused(
             await bot.send_message(-5, "hi")
         with pytest.raises(Forbidden, match="bot was blocked by the user"):
             await bot.send_message(6, "hi")
-        with pytest.raises(BadRequest, match="(?i)need administrator rights in the channel chat"):
+        with pytest.raises(BadRequest, match=r"(?i)need administrator rights in the channel chat"):
             await bot.send_message(-1007, "hi")
         standin.membership(-1007, "administrator", chat_type="channel")
         await bot.send_message(-1007, "hi")
