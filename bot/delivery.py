@@ -30,7 +30,8 @@ from bot.digests import FeedDelivery
 from bot.following import Follower, Unneeded
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
-from bot.posting import MARKUP_RETRY, Poster, Withdrawn, matches
+from bot.posting import MARKUP_RETRY, Poster, Withdrawn
+from bot.refusals import matches
 from bot.retention import Pruner
 from bot.settlements import Settlements
 from storage import Delivery, Store

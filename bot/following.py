@@ -3,9 +3,10 @@
 An 'edit' row renders its article when it goes (so it carries the latest version) in the
 format its push went out in: a photo push gets `editMessageCaption`, or
 `editMessageMedia` when the image changed (one that lost its image keeps its photo); a
-text push gets `editMessageText`. Nothing visible changed: no request. A 'retract' row
-deletes the message while Telegram allows (48 hours after the send), else edits it to
-a withdrawn notice. Replies that say the work is done or cannot be done end the row.
+text push gets `editMessageText`. A new image that Telegram refuses leaves the photo as
+it is and edits the caption alone (as a refused image sends a first push as text).
+Nothing visible changed: no request. A 'retract' row deletes the message while Telegram
+allows (48 hours after the send), else edits it to a withdrawn notice. Replies that say the work is done or cannot be done end the row.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot.refusals import IMAGE_REFUSALS, matches
 from bot.rendering import Push, render_compact, render_push, render_withdrawn
 from bot.translations import feed_words
 from storage import Article, Delivery, Store
@@ -99,10 +101,9 @@ class Follower:
             else:
                 raise Unneeded  # withdrawn meanwhile: its retraction is queued
         except BadRequest as error:
-            text = str(error).lower()
-            if any(phrase in text for phrase in NOT_MODIFIED):
+            if matches(error, NOT_MODIFIED):
                 return target.message_id
-            if any(phrase in text for phrase in MESSAGE_GONE):
+            if matches(error, MESSAGE_GONE):
                 log.info(
                     "%s of message %d in chat %d not done: %s",
                     row.kind,
@@ -147,13 +148,17 @@ class Follower:
         if photo == shown.photo and push.html == shown.html:
             raise Unneeded
         if push.photo_url is not None and push.photo_url != shown.photo:
-            media = InputMediaPhoto(push.photo_url, caption=push.html, parse_mode=ParseMode.HTML)
-            await self.bot.edit_message_media(
-                media,
-                row.chat_id,
-                target.message_id,
-                rate_limit_args=self.rate_limit_args,
-            )
+            try:
+                await self._edit_media(row, target, push)
+            except BadRequest as error:
+                if not matches(error, IMAGE_REFUSALS):
+                    raise
+                # as a first push goes as text: the new words, under the photo it has
+                log.info("image refused for %s (%s); editing the caption", article.url, error)
+                photo = shown.photo
+                if push.html == shown.html:
+                    raise Unneeded from None
+                await self._edit_caption(row, target, push.html)
         else:
             await self._edit_caption(row, target, push.html)
         self.store.followups.record_shown(target.push_id, Shown(True, photo, push.html))
@@ -180,6 +185,13 @@ class Follower:
             )
         self.store.followups.record_shown(
             target.push_id, Shown(shown.as_photo, shown.photo, notice, shown.compact)
+        )
+
+    async def _edit_media(self, row: Delivery, target: FollowTarget, push: Push) -> None:
+        assert push.photo_url is not None
+        media = InputMediaPhoto(push.photo_url, caption=push.html, parse_mode=ParseMode.HTML)
+        await self.bot.edit_message_media(
+            media, row.chat_id, target.message_id, rate_limit_args=self.rate_limit_args
         )
 
     async def _edit_caption(self, row: Delivery, target: FollowTarget, html: str) -> None:

@@ -169,6 +169,22 @@ async def test_new_image_replaces_the_photo_and_a_lost_one_keeps_it(live: Follow
     assert caption.text is not None and caption.text.startswith("Robots, no picture")
 
 
+async def test_refused_new_image_falls_back_to_a_caption_edit(live: Following) -> None:
+    """A new image Telegram cannot fetch: the photo stays, the caption gets the new words."""
+    sent = await pushed(live, 5)
+    live.write(images=[{**IMAGE, "url": "https://img.example.com/bad-image.jpg"}], title="New")
+    await eventually(lambda: live.rows("edit") == [(5, "pending")])
+    await live.edits_due()
+    assert [m for m, _ in live.standin.calls if m.startswith("edit")] == [
+        "editMessageMedia",
+        "editMessageCaption",
+    ]
+    [edit] = live.standin.edits_to(5)
+    assert edit.method == "editMessageCaption" and edit.message_id == sent[5]
+    assert edit.photo == IMAGE["url"] and edit.text is not None and edit.text.startswith("New")
+    assert live.rows("edit") == [(5, "sent")]
+
+
 async def test_text_push_is_edited_as_text(live: Following) -> None:
     """A push sent as text (no image) is edited with editMessageText and its link preview."""
     await pushed(live, 5, images=None)
