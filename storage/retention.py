@@ -4,12 +4,16 @@ Rows go in small batches, one transaction each, so that a prune never holds the 
 lock for long. What `/stats` counts survives: each removed row adds to a running total
 per state (`pruned_deliveries`). Open and held rows (pending, sending, held) are never removed, nor a
 sent row younger than the cutoff: edits and retractions of recent pushes need its
-message id.
+message id. This is the only place that forgets either (the update guard only adds ids).
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
+
+# Telegram re-delivers the last batch of updates after a crash: a handled update id is
+# kept at least this long, whatever the retention, so that a repeat is recognised
+UPDATE_WINDOW = 86400.0
 
 
 class Retention:

@@ -3,10 +3,15 @@ in batches, while /stats keeps its totals and recent pushes keep their message i
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
 from bot.config import load_config
 from bot.errors import ConfigError
+from bot.guard import UpdateGuard
 from bot.retention import DAY, Pruner
 from storage import Store
 from tests.feeds import follow
@@ -64,6 +69,29 @@ async def test_nothing_younger_than_the_retention_is_touched(store: Store) -> No
     age_rows(store, 29.9)
     assert await Pruner(store, 30, clock=lambda: NOW).prune() == 0
     assert store.figures.counts()["pushes_sent"] == 1
+
+
+async def test_update_ids_are_kept_at_least_a_day_whatever_the_retention(store: Store) -> None:
+    """Retention alone forgets handled update ids, never those of the last day."""
+    store.db.execute(
+        "INSERT INTO processed_updates (update_id, at) VALUES (1, ?), (2, ?)",
+        [NOW - 1.2 * DAY, NOW - 0.9 * DAY],
+    )
+    await Pruner(store, 0.5, clock=lambda: NOW).prune()
+    remaining = store.db.execute("SELECT update_id FROM processed_updates").fetchall()
+    assert remaining == [(2,)]
+
+
+async def test_the_update_guard_forgets_nothing_and_still_drops_repeats(store: Store) -> None:
+    """The guard only records ids (retention prunes them); a repeated id is dropped."""
+    guard = UpdateGuard(store)
+    store.db.execute("INSERT INTO processed_updates (update_id, at) VALUES (7, 0)")
+    context: Any = None  # the guard reads nothing of it for an update without a message
+    await guard.check(Update(update_id=1000), context)  # once the guard's pruning moment
+    with pytest.raises(ApplicationHandlerStop):
+        await guard.check(Update(update_id=1000), context)
+    with pytest.raises(ApplicationHandlerStop):
+        await guard.check(Update(update_id=7), context)  # weeks old, not yet pruned
 
 
 def test_retention_days_is_a_setting_with_a_checked_value() -> None:
