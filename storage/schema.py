@@ -250,3 +250,16 @@ def add_queueing_marks(db: Database) -> None:
         )
         """
     )
+
+
+@migrations(name="0005_pruned_kinds")
+def count_pruned_by_kind(db: Database) -> None:
+    """Retention's totals by kind and state, so that `/stats` counts a removed edit as an
+    edit, not as a push; the totals kept so far had no kind and stay pushes, as shown."""
+    db.execute(
+        "CREATE TABLE pruned_by_kind (kind TEXT NOT NULL, state TEXT NOT NULL, "
+        "count INTEGER NOT NULL, PRIMARY KEY (kind, state)) WITHOUT ROWID"
+    )
+    db.execute("INSERT INTO pruned_by_kind SELECT 'push', state, count FROM pruned_deliveries")
+    db.execute("DROP TABLE pruned_deliveries")
+    db.execute("ALTER TABLE pruned_by_kind RENAME TO pruned_deliveries")

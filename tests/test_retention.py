@@ -9,6 +9,8 @@ import pytest
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.admin import format_stats
+from bot.cli import main
 from bot.config import load_config
 from bot.errors import ConfigError
 from bot.guard import UpdateGuard
@@ -50,6 +52,40 @@ async def test_old_settled_rows_go_and_stats_still_count_them(store: Store) -> N
     left = store.db.execute("SELECT id, state, message_id FROM deliveries ORDER BY id")
     assert left.fetchall() == [(6, "pending", None), (7, "sent", 7)]
     assert store.figures.counts() == before
+
+
+async def test_stats_count_each_kind_of_row_as_before_after_pruning(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits, retractions, digests and broadcasts removed by retention are not counted as
+    pushes: /stats and `newsbot stats` show the same lines before and after."""
+    for chat in range(1, 6):
+        follow(store, chat, ["AI"])
+    publish(store, "a")
+    settle(store, ["sent", "sent", "failed", "cancelled", "digested"])
+    rows = [("edit", 1, "sent"), ("retract", 2, "sent"), ("digest", None, "sent")]
+    rows += [("broadcast", None, "sent"), ("edit", 1, "cancelled")]
+    for kind, target, state in rows:
+        store.db.execute(
+            "INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, created_at, "
+            "updated_at) VALUES (?, 1, 1, ?, ?, 0, 0)",
+            [kind, target, state],
+        )
+    age_rows(store, 31)
+    monkeypatch.setenv("NEWSBOT_DB", str(store.path()))
+
+    def shown() -> tuple[str, str]:
+        assert main(["stats"]) == 0
+        return format_stats(store.figures.counts()), capsys.readouterr().out
+
+    before = shown()
+    assert "Pushes: 3 sent, 0 pending, 1 failed, 1 cancelled" in before[0]
+    assert "Edits of sent pushes: 1 sent" in before[0] and "Retractions: 1 sent" in before[0]
+    assert "Digests: 1 sent, 0 pending" in before[0]
+    assert await Pruner(store, 30, clock=lambda: NOW).prune() == 10
+    assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+    assert shown() == before
+    assert before[1] == before[0] + "\n"
 
 
 async def test_handled_update_ids_past_the_retention_are_forgotten(store: Store) -> None:
