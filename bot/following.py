@@ -24,7 +24,7 @@ from bot.refusals import IMAGE_REFUSALS, matches
 from bot.rendering import Push, render_compact, render_push, render_withdrawn
 from bot.translations import feed_words
 from storage import Article, Delivery, Store
-from storage.followups import FollowTarget, Shown
+from storage.followups import DELETED, NOTICE, FollowTarget, Shown
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,8 @@ log = logging.getLogger(__name__)
 # the queue and for clocks that disagree
 DELETE_WINDOW = 48 * 3600.0 - 600.0
 NOT_MODIFIED = ("message is not modified",)
-MESSAGE_GONE = (
-    "message to edit not found",
-    "message can't be deleted",
-    "message to delete not found",
-    "message can't be edited",
-)
+MESSAGE_GONE = ("message to edit not found", "message to delete not found")
+MESSAGE_KEPT = ("message can't be deleted", "message can't be edited")
 
 
 class Unneeded(Exception):
@@ -62,6 +58,7 @@ class Follower:
         self.rate_limit_args = rate_limit_args
         self.clock = clock
         self._shown: dict[int, Shown] = {}  # sent, not yet recorded: push row -> shown
+        self._left: dict[int, tuple[int, str]] = {}  # retraction row -> (push row, left)
 
     def reply_to(self, row: Delivery, article: Article) -> ReplyParameters | None:
         """A new push of a developing story answers the feed's message of an earlier one."""
@@ -80,11 +77,15 @@ class Follower:
             shown = Shown(push.photo_url is not None, push.photo_url, push.html, compact)
             self._shown[row.id] = shown
 
-    def record(self, row: Delivery) -> None:
-        """Store what `remember` kept of a sent push (in the transaction that marks it sent)."""
+    def record(self, row: Delivery, now: float) -> None:
+        """Store what `remember` kept of a sent push, or what a retraction left of its
+        message (in the transaction that marks the row sent)."""
         shown = self._shown.pop(row.id, None)
         if shown is not None:
             self.store.followups.record_shown(row.id, shown)
+        left = self._left.pop(row.id, None)
+        if left is not None:
+            self.store.followups.record_withdrawn(*left, now)
 
     async def send(self, row: Delivery) -> int:
         """Edit or retract the message of the push `row.target_id`; its message id."""
@@ -93,17 +94,18 @@ class Follower:
         stored = self.store.listing.article(row.article_id)
         if target is None or stored is None:
             raise Unneeded
+        left: str | None = None  # what a retraction leaves of the message
         try:
-            if row.kind == "retract":
-                await self._retract(row, target, stored.article)
-            elif stored.visible:
+            if row.kind == "edit" and stored.visible:
                 await self._edit(row, target, stored.article)
+            elif row.kind == "retract" and not stored.visible:
+                left = await self._retract(row, target, stored.article)
             else:
-                raise Unneeded  # withdrawn meanwhile: its retraction is queued
+                raise Unneeded  # withdrawn or published again meanwhile: the other is queued
         except BadRequest as error:
             if matches(error, NOT_MODIFIED):
-                return target.message_id
-            if matches(error, MESSAGE_GONE):
+                left = NOTICE  # (for an edit, `left` is not used)
+            elif matches(error, MESSAGE_GONE + MESSAGE_KEPT):
                 log.info(
                     "%s of message %d in chat %d not done: %s",
                     row.kind,
@@ -111,8 +113,11 @@ class Follower:
                     row.chat_id,
                     error,
                 )
-                return target.message_id
-            raise
+                left = DELETED if matches(error, MESSAGE_GONE) else None
+            else:
+                raise
+        if row.kind == "retract" and left is not None:
+            self._left[row.id] = (target.push_id, left)
         return target.message_id
 
     async def _edit(self, row: Delivery, target: FollowTarget, article: Article) -> None:
@@ -163,12 +168,13 @@ class Follower:
             await self._edit_caption(row, target, push.html)
         self.store.followups.record_shown(target.push_id, Shown(True, photo, push.html))
 
-    async def _retract(self, row: Delivery, target: FollowTarget, article: Article) -> None:
+    async def _retract(self, row: Delivery, target: FollowTarget, article: Article) -> str:
+        """Delete the message, or edit it to the withdrawn notice; which of the two."""
         if self.clock() - target.sent_at < DELETE_WINDOW:
             await self.bot.delete_message(
                 row.chat_id, target.message_id, rate_limit_args=self.rate_limit_args
             )
-            return
+            return DELETED
         language = self.store.settings.get(row.feed_id).language
         notice = render_withdrawn(article, feed_words(language))
         shown = target.shown or _guess_shown(article)
@@ -186,6 +192,7 @@ class Follower:
         self.store.followups.record_shown(
             target.push_id, Shown(shown.as_photo, shown.photo, notice, shown.compact)
         )
+        return NOTICE
 
     async def _edit_media(self, row: Delivery, target: FollowTarget, push: Push) -> None:
         assert push.photo_url is not None

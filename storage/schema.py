@@ -263,3 +263,10 @@ def count_pruned_by_kind(db: Database) -> None:
     db.execute("INSERT INTO pruned_by_kind SELECT 'push', state, count FROM pruned_deliveries")
     db.execute("DROP TABLE pruned_deliveries")
     db.execute("ALTER TABLE pruned_by_kind RENAME TO pruned_deliveries")
+
+
+@migrations(name="0005_withdrawn_pushes")
+def add_withdrawn_column(db: Database) -> None:
+    """What a sent retraction left of a push's message (`storage.followups`): 'deleted'
+    (its message_id is then NULL) or 'notice', so that publishing again restores it."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN withdrawn TEXT")

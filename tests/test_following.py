@@ -237,6 +237,39 @@ async def test_message_older_than_48_hours_becomes_a_withdrawn_notice(live: Foll
     assert "folds shirts" not in edit.html
 
 
+async def test_published_again_it_returns_once_to_each_chat_it_was_withdrawn_from(
+    live: Following,
+) -> None:
+    """A deleted message: a fresh push, once. A withdrawn notice: edited back, once. And
+    withdrawn again, the fresh message is deleted in its turn."""
+    sent = await pushed(live, 5, 6)
+    live.running.store.db.execute(
+        "UPDATE deliveries SET updated_at = updated_at - ? WHERE kind = 'push' "
+        "AND feed_id = (SELECT id FROM feeds WHERE chat_id = 6)",
+        [DELETE_WINDOW + 3600],
+    )
+    live.standin.age(6, sent[6], DELETE_WINDOW + 3600)
+    live.write(published=False)
+    await eventually(lambda: live.rows("retract") == [(5, "sent"), (6, "sent")])
+    assert [e.method for e in live.standin.edits] == ["deleteMessage", "editMessageCaption"]
+    live.write(published=True)
+    await live.standin.until(lambda: len(live.standin.messages_to(5)) == 2)
+    await live.edits_due()
+    again = live.standin.messages_to(5)[1]
+    assert again.method == "sendPhoto" and again.message_id != sent[5]
+    assert again.text is not None and again.text.startswith("Robots learn to fold laundry")
+    notice, restored = live.standin.edits_to(6)
+    assert notice.html is not None and notice.html.startswith("<s>")
+    assert restored.method == "editMessageCaption" and restored.message_id == sent[6]
+    assert restored.text == live.standin.messages_to(6)[0].text
+    assert len(live.standin.messages_to(6)) == 1 and live.rows("edit") == [(6, "sent")]
+    assert live.rows("push") == [(5, "sent"), (6, "sent")]
+    live.write(published=False)
+    await live.standin.until(lambda: len(live.standin.edits_to(5)) == 2)
+    assert live.standin.edits_to(5)[1].method == "deleteMessage"
+    assert live.standin.edits_to(5)[1].message_id == again.message_id
+
+
 async def test_withdrawn_notice_is_in_the_feeds_language(live: Following) -> None:
     """The notice has no user to take a language from: it speaks the feed's setting."""
     sent = await pushed(live, 5)
