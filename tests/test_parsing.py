@@ -165,6 +165,21 @@ def test_impossible_timestamp_is_an_article_error() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("!!bool maybe", "'maybe' cannot be read as bool"),
+        ('!!bool ""', "'' cannot be read as bool"),
+        ("!!timestamp soon", "'soon' cannot be read as timestamp"),
+        ('!!int ""', "'' cannot be read as int"),
+    ],
+)
+def test_a_plain_tag_on_a_value_it_cannot_read_is_an_article_error(value: str, reason: str) -> None:
+    """`!!bool maybe` is a reason, not a KeyError that stops the import or the watcher."""
+    with pytest.raises(ArticleError, match=_literal(f"invalid YAML value: {reason}")):
+        parse_article(f"---\ntitle: {value}\nwebUrl: https://a.example/x\n---\n")
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(front=st.text(max_size=400))
 def test_any_front_matter_is_an_article_or_a_reason(front: str) -> None:
