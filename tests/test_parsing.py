@@ -18,6 +18,7 @@ from bot.rendering import render_push
 from storage import open_store
 from storage.store import FileState
 from tests.articles import SAMPLE, article_text
+from tests.conftest import fresh_database
 
 
 def test_sample_parses_into_the_right_values() -> None:
@@ -238,7 +239,7 @@ def front_matter_fields(draw: st.DrawFn) -> dict[str, object]:
     return fields
 
 
-def test_any_field_values_are_an_article_or_a_reason() -> None:
+def test_any_field_values_are_an_article_or_a_reason(migrated_database: Path) -> None:
     """Wrong types anywhere give an ArticleError; what parses, the database stores."""
     outcomes = {"article": 0, "reason": 0}
 
@@ -252,7 +253,7 @@ def test_any_field_values_are_an_article_or_a_reason() -> None:
             return
         outcomes["article"] += 1
         with tempfile.TemporaryDirectory() as folder:
-            store = open_store(Path(folder) / "db")
+            store = open_store(fresh_database(migrated_database, Path(folder) / "db"))
             change = store.files.store_article("a.txt", FileState(1, 1, "h"), article, queue=True)
             assert change.article_id is not None
             stored = store.listing.article(change.article_id)  # drafts included
