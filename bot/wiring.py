@@ -15,8 +15,8 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import NewsBot
 from bot.config import Config
-from bot.connection import ObservedRequest, PollingHealth
-from bot.delivery import Sender, anchored
+from bot.connection import ObservedRequest, PollingHealth, Revocation
+from bot.delivery import Sender
 from bot.errors import ConfigError
 from bot.fanouts import FanOuts
 from bot.ingest import Ingestor
@@ -28,15 +28,23 @@ from storage import Store
 from storage.store import Change
 
 
+def anchored(wall: Callable[[], float], monotonic: Callable[[], float]) -> Callable[[], float]:
+    """A wall clock that reads `wall` once and then moves only with `monotonic`."""
+    offset = wall() - monotonic()
+    return lambda: offset + monotonic()
+
+
 def build_pacer(config: Config, clock: Callable[[], float] = time.monotonic) -> FloodPacer:
     return FloodPacer(
         config.rate_global, config.rate_private, config.rate_group_per_minute, clock=clock
     )
 
 
-def build_application(config: Config, pacer: FloodPacer, polling: PollingHealth) -> Application:  # type: ignore[type-arg]
+def build_application(
+    config: Config, pacer: FloodPacer, polling: PollingHealth, revocation: Revocation
+) -> Application:  # type: ignore[type-arg]
     """python-telegram-bot's Application with our base URL and flood pacer; each
-    getUpdates answer is told to `polling`."""
+    getUpdates answer is told to `polling`, a refused token to `revocation`."""
     if config.token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
     return (
@@ -45,7 +53,7 @@ def build_application(config: Config, pacer: FloodPacer, polling: PollingHealth)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .rate_limiter(pacer)
-        .get_updates_request(ObservedRequest(polling, connection_pool_size=1))
+        .get_updates_request(ObservedRequest(polling, revocation, connection_pool_size=1))
         .concurrent_updates(False)
         .build()
     )
@@ -96,8 +104,8 @@ def build_newsbot(
     """
     clock = clock or anchored(time.time, time.monotonic)
     pacer = build_pacer(config)
-    polling = PollingHealth()
-    application = build_application(config, pacer, polling)
+    polling, revocation = PollingHealth(), Revocation()
+    application = build_application(config, pacer, polling, revocation)
     metrics = Metrics()
     store.followups.set_switches(edits=config.follow_edits, retractions=config.retract)
     fan_outs = FanOuts(store.figures)
@@ -111,6 +119,7 @@ def build_newsbot(
         pruner=Pruner(store, config.retention_days),
         paid_broadcast=config.paid_broadcast,
         clock=clock,
+        token_refused=revocation.refused,
     )
     watcher = build_watcher(
         config,
@@ -128,6 +137,7 @@ def build_newsbot(
         metrics=metrics,
         polling=polling,
         fan_outs=fan_outs,
+        revocation=revocation,
     )
 
 
