@@ -1,0 +1,166 @@
+"""Sending and editing: sendMessage, sendPhoto and the other sends; editMessageText,
+editMessageCaption, editMessageMedia and deleteMessage on the bot's own messages, with
+Telegram's refusals (blocked, missing and migrated chats, bad markup, lengths, images)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+
+from tests.standin.flood import Flood
+from tests.standin.state import Sent
+from tests.standin.wire import error, ok
+from tests.telegram_html import EntityError, utf16_len, visible_text
+
+SEND_METHODS = {
+    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage",
+}  # fmt: skip
+CAPTIONED = {"sendPhoto", "sendDocument"}
+EDIT_METHODS = {"editMessageText", "editMessageCaption", "editMessageMedia", "deleteMessage"}
+DELETE_WINDOW = 48 * 3600  # Telegram deletes a bot's message up to 48 hours after sending it
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "of the specified message are exactly the same as a current content and reply markup "
+    "of the message"
+)
+BAD_IMAGE_MARK = "bad-image"
+
+
+class Messages(Flood):
+    def _refusal(self, chat_id: int) -> web.Response | None:
+        """Why a message to this chat (a send, an edit, a deletion) is refused, if it is."""
+        if chat_id in self.blocked:
+            return error(403, self.blocked[chat_id])
+        if chat_id in self.missing:
+            return error(400, "Bad Request: chat not found")
+        if chat_id in self.migrated:
+            return error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[chat_id]},
+            )
+        return self._flood_check(chat_id, 1)
+
+    def _send(self, method: str, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        thread = params.get("message_thread_id")
+        if thread is not None and (chat_id, int(thread)) in self.gone_threads:
+            return error(400, "Bad Request: message thread not found")
+        refused = self._refusal(chat_id)
+        if refused is not None:
+            return refused
+        photo = params.get("photo")
+        if photo is not None and BAD_IMAGE_MARK in str(photo):
+            return error(400, "Bad Request: failed to get HTTP URL content")
+        body = params.get("caption") if method in CAPTIONED else params.get("text")
+        limit = 1024 if method in CAPTIONED else 4096
+        if body is not None or method == "sendMessage":
+            problem = check_body(body or "", params.get("parse_mode"), limit, method)
+            if problem is not None:
+                return problem
+        self._note_sent(chat_id)
+        message_id = next(self._message_ids)
+        document = params.get("document")
+        if isinstance(document, bytes):
+            self.files[f"sent{message_id}"] = document
+        shown = visible_text(body) if body and params.get("parse_mode") == "HTML" else body
+        sent = Sent(chat_id, method, shown, body, photo, params, time.time(), message_id)
+        self.sent.append(sent)
+        self.bot_messages[(chat_id, message_id)] = sent
+        self.stats.accepted += 1
+        return ok(self._message(chat_id, body, photo, message_id))
+
+    def _edit(self, method: str, params: dict[str, Any]) -> web.Response:
+        """editMessageText/Caption/Media and deleteMessage, on the bot's own messages only."""
+        chat_id = int(params["chat_id"])
+        refused = self._refusal(chat_id)
+        if refused is not None:
+            return refused
+        key = (chat_id, int(params["message_id"]))
+        current = self.bot_messages.get(key)
+        if method == "deleteMessage":
+            if current is None:
+                return error(400, "Bad Request: message to delete not found")
+            if time.time() - current.at >= DELETE_WINDOW:
+                return error(400, "Bad Request: message can't be deleted for everyone")
+            del self.bot_messages[key]
+            return self._accept_edit(method, current, None, None, current.photo, params, True)
+        if current is None:
+            return error(400, "Bad Request: message to edit not found")
+        if method == "editMessageText" and current.photo is not None:
+            return error(400, "Bad Request: there is no text in the message to edit")
+        if method != "editMessageText" and current.photo is None:
+            return error(400, "Bad Request: there is no caption in the message to edit")
+        fields = params.get("media") if method == "editMessageMedia" else params
+        assert isinstance(fields, dict)
+        body = fields.get("text" if method == "editMessageText" else "caption")
+        photo = fields.get("media") if method == "editMessageMedia" else current.photo
+        if photo is not None and BAD_IMAGE_MARK in str(photo):
+            return error(400, "Bad Request: failed to get HTTP URL content")
+        limit = 4096 if method == "editMessageText" else 1024
+        kind = "sendMessage" if method == "editMessageText" else "sendPhoto"
+        problem = check_body(body or "", fields.get("parse_mode"), limit, kind)
+        if problem is not None:
+            return problem
+        if body == current.html and photo == current.photo:
+            return error(400, NOT_MODIFIED)
+        shown = visible_text(body) if body and fields.get("parse_mode") == "HTML" else body
+        message = self._message(chat_id, body, photo, key[1])
+        return self._accept_edit(method, current, shown, body, photo, params, message)
+
+    def _accept_edit(
+        self,
+        method: str,
+        current: Sent,
+        shown: str | None,
+        body: str | None,
+        photo: str | None,
+        params: dict[str, Any],
+        result: Any,
+    ) -> web.Response:
+        self._note_sent(current.chat_id)
+        edit = Sent(
+            current.chat_id, method, shown, body, photo, params, time.time(), current.message_id
+        )
+        self.edits.append(edit)
+        if method != "deleteMessage":
+            self.bot_messages[(current.chat_id, current.message_id)] = replace(
+                current, text=shown, html=body, photo=photo
+            )
+        self.stats.accepted += 1
+        return ok(result)
+
+    def _message(
+        self, chat_id: int, text: str | None, photo: str | None, message_id: int
+    ) -> dict[str, Any]:
+        chat_type = "private" if chat_id > 0 else "supergroup"
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type, "title": "chat"},
+        }
+        if photo is not None:
+            message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
+            message["caption"] = text
+        else:
+            message["text"] = text or ""
+        return message
+
+
+def check_body(body: str, parse_mode: str | None, limit: int, method: str) -> web.Response | None:
+    if parse_mode == "HTML":
+        try:
+            text = visible_text(body)
+        except EntityError as exc:
+            return error(400, f"Bad Request: can't parse entities: {exc}")
+    else:
+        text = body
+    if method == "sendMessage" and not text.strip():
+        return error(400, "Bad Request: message text is empty")
+    if utf16_len(text) > limit:
+        what = "message caption is too long" if limit == 1024 else "message is too long"
+        return error(400, f"Bad Request: {what}")
+    return None

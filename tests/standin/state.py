@@ -1,0 +1,109 @@
+"""What the stand-in holds: its rules, what it accepted, the chats it knows, its queues.
+
+Every part of the server (updates, chats, messages, flood limits) reads and changes this
+one state, under `_cond` while a request is answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.standin.wire import TOKEN
+
+
+@dataclass
+class FloodRules:
+    """Limits enforced like Telegram's: sliding windows, 429 with retry_after."""
+
+    per_second: int = 30
+    private_per_second: int = 1
+    group_per_minute: int = 20
+    retry_after: int = 1
+
+
+@dataclass
+class Sent:
+    """A message Telegram accepted: `text` as the user sees it, `html` as it was sent."""
+
+    chat_id: int
+    method: str
+    text: str | None
+    html: str | None
+    photo: str | None
+    params: dict[str, Any]
+    at: float
+    message_id: int
+
+
+@dataclass
+class Stats:
+    accepted: int = 0
+    flood_replies: int = 0
+    sends_in_ban: int = 0
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    floods: list[tuple[float, int, str]] = field(default_factory=list)  # (when, chat, scope)
+
+
+class State:
+    """The stand-in's state; `StandIn` adds the parts that answer requests."""
+
+    def __init__(
+        self,
+        token: str = TOKEN,
+        flood: FloodRules | None = None,
+        *,
+        unlimited: bool = False,
+        port: int = 0,
+    ) -> None:
+        """Flood limits are Telegram's (`FloodRules()`) unless `flood` says otherwise;
+        `unlimited` turns them off, for a test that says why."""
+        self.token = token
+        self.flood = None if unlimited else flood or FloodRules()
+        self.sent: list[Sent] = []
+        self.edits: list[Sent] = []  # accepted edits and deletions, `method` says which
+        self.bot_messages: dict[tuple[int, int], Sent] = {}  # what each message shows now
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.stats = Stats()
+        self.blocked: dict[int, str] = {}
+        self.missing: set[int] = set()
+        self.migrated: dict[int, int] = {}
+        self.admins: dict[int, set[int]] = defaultdict(set)
+        self.chats: dict[int, dict[str, Any]] = {}  # what getChat knows, by id
+        self.creators: dict[int, int] = {}  # chat -> its creator's user id
+        self.bot_members: dict[int, dict[str, Any]] = {}  # chat -> the bot's own member
+        self.gone_threads: set[tuple[int, int]] = set()  # (chat, thread) deleted topics
+        self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
+        self.commands: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}  # file_id -> content, sent or uploaded
+        self.polls = 0
+        self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
+        self.conflict = False  # answer getUpdates with 409, as when another process polls
+        # answer getUpdates with this (status, description) until cleared: 409, 502, 401...
+        self.poll_error: tuple[int, str] | None = None
+        self.outage: int | None = None  # answer every send with this status (502: an outage)
+        self._updates: list[dict[str, Any]] = []
+        self._delivered: list[dict[str, Any]] = []
+        self._again: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._cond = threading.Condition()
+        self._recent: deque[float] = deque()
+        self._recent_chat: dict[int, deque[float]] = defaultdict(deque)
+        self._ban_global = 0.0
+        self._ban_chat: dict[int, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._new_update: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self.port = port
+
+    def _wake_pollers(self) -> None:
+        """Let a long poll waiting in the server's loop look at the updates again."""
+        if self._loop is not None and self._new_update is not None:
+            self._loop.call_soon_threadsafe(self._new_update.set)
