@@ -83,6 +83,15 @@ async def test_trimmer_stops_where_the_c_library_cannot_trim() -> None:
     assert waits == []
 
 
-async def test_the_running_bot_trims_its_heap(running: Running) -> None:
-    names = {task.get_name() for task in asyncio.all_tasks()}
-    assert "heap-trim" in names
+async def test_the_running_bot_trims_its_heap_and_gathers_no_ids(running: Running) -> None:
+    assert "heap-trim" in {task.get_name() for task in asyncio.all_tasks()}
+    # PTB notes every update's chat and user for a persistence to save; without one,
+    # nothing ever empties those sets: a bot that runs for months must not keep them
+    users = range(5001, 5006)
+    for user in users:
+        await running.command(user, "/help")
+    app = running.bot.application
+    # updates are handled one at a time: the last reply came after the earlier ones were done
+    earlier = set(users[:-1])
+    assert not earlier & app._user_ids_to_be_updated_in_persistence
+    assert not earlier & app._chat_ids_to_be_updated_in_persistence
