@@ -5,8 +5,11 @@ stand-in running in a process of its own (`python -m tests.standin`, enforcing t
 raised limits), so that its CPU is not counted as the bot's:
 
 1. pushes: one article queued for N private chats (N pending rows); newsbot's Sender
-   sends `--sample` of them, measured after `--warmup` sends: msg/s, bot CPU per push
-   (`time.process_time`, all threads of this process), queue size and RSS. In the same
+   sends `--sample` of them, measured after `--warmup` sends (when N is smaller than
+   that, more articles, each for 100 other chats, are queued whenever the queue falls
+   below N, so that it stays at N: every N is a sustained rate over as many sends):
+   msg/s, bot CPU per push (`time.process_time`, all threads of this process), queue
+   size and RSS. In the same
    run, for every N, bare python-telegram-bot `send_message` with 16 concurrent tasks
    sends the same rendered message to as many other chats: msg/s and CPU per push.
 2. commands: `/subscribe <topic>` from new chats, each update handed to
@@ -68,6 +71,7 @@ ARTICLE = Article(
     topics=("AI",),
 )
 CONCURRENCY = 16  # bare PTB: this many send_message calls at once
+TOP_UP = 100  # chats per article that keeps a queue smaller than the sample at its size
 
 
 @dataclass
@@ -164,9 +168,22 @@ def scratch() -> Iterator[Path]:
 async def newsbot_pushes(
     base_url: str, args: argparse.Namespace, chats: range, profile: cProfile.Profile | None
 ) -> dict[str, Any]:
+    """One article queued for `chats`; while the sender works, a queue smaller than the
+    sends measured is kept at its size: each time it falls below, another article is
+    stored and queued for the next TOP_UP chats (each block follows a topic of its own),
+    as articles arriving keep a busy bot's queue filled. So every size is measured over
+    the same `--sample` sends."""
+    sends = args.warmup + args.sample + args.window
+    # articles needed to keep the queue at its size to the end: every send is replaced
+    blocks = -(-sends // TOP_UP) if len(chats) < sends else 0
+    more = range(chats.stop, chats.stop + blocks * TOP_UP)
     with scratch() as folder:
         store = open_store(folder / "scale.db")
-        add_chats(store, [(chat, "private") for chat in chats], lambda _: ["ai"])
+        add_chats(
+            store,
+            [(chat, "private") for chat in (*chats, *more)],
+            lambda chat: ["ai"] if chat < chats.stop else [f"more{(chat - chats.stop) // TOP_UP}"],
+        )
         started = time.perf_counter()
         change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
         queueing = time.perf_counter() - started
@@ -177,20 +194,35 @@ async def newsbot_pushes(
             store, app.bot, pacer, window=args.window, metrics=Metrics(), story_threads=True
         )
         sent = sender.metrics.sent
+        queued = change.queued
 
         def count() -> int:
             return int(sent._value.get())  # the Prometheus counter the sender keeps
 
+        async def top_up() -> None:
+            nonlocal queued
+            for block in range(blocks):
+                while queued - count() >= len(chats):
+                    await asyncio.sleep(0.01)
+                article = Article(url=f"{ARTICLE.url}/{block}", title=f"{ARTICLE.title} {block}",
+                                  excerpt=ARTICLE.excerpt, topics=(f"More{block}",))  # fmt: skip
+                queued += store.files.store_article(
+                    f"{block}.txt", FileState(1, 1, str(block)), article, queue=True
+                ).queued
+                sender.wake()
+
         task = asyncio.create_task(sender.run())
-        window = await measure(count, args.warmup, args.sample, [task], len(chats), profile)
+        filling = asyncio.create_task(top_up())
+        window = await measure(count, args.warmup, args.sample, [task, filling], None, profile)
         pending, rss = store.outbox.pending_count(), rss_mb()
+        filling.cancel()
         await sender.stop(5)
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(task, filling, return_exceptions=True)
         await app.shutdown()
         store.close()
     return {"window": window, "queued": change.queued, "queueing": queueing,
-            "pending_after": pending, "rss": rss}  # fmt: skip
+            "pending_after": pending, "rss": rss, "topped_up": blocks}  # fmt: skip
 
 
 async def bare_ptb(base_url: str, args: argparse.Namespace, chats: range) -> Window:
@@ -336,11 +368,12 @@ async def main_async(args: argparse.Namespace) -> None:
             bare = await bare_ptb(standin.base_url, args, range(base + 5_000_001, base + 6_000_000))
             results.append((n, ours, bare))
             w = ours["window"]
+            kept = f" (kept by {ours['topped_up']} more articles)" if ours["topped_up"] else ""
             print(
                 f"{n:>7} pending | newsbot {w.rate:6.1f} msg/s, {w.cpu_ms:5.2f} ms CPU/push "
                 f"({w.count} pushes in {w.seconds:.1f}s) | bare PTB {bare.rate:6.1f} msg/s, "
                 f"{bare.cpu_ms:5.2f} ms CPU/push, {bare.floods} 429s | ratio {w.rate / bare.rate:6.1%} | "
-                f"queue {ours['queued']} -> {ours['pending_after']} | "
+                f"queue {ours['queued']} -> {ours['pending_after']}{kept} | "
                 f"queued in {ours['queueing']:.3f}s | RSS {ours['rss']:.0f} MB",
                 flush=True,
             )

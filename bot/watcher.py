@@ -144,12 +144,12 @@ class Watcher:
             # a folder that vanished lists as empty: its files are not gone, it is
             return 0
         for change in await self.writer.run(lambda _: reconciliation.remove_gone()):
-            self.on_change(change)
+            self.on_change(change)  # removals queue nothing
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
             for first in range(0, len(batch), STORE_CHUNK):
                 part = functools.partial(_store, reconciliation, batch[first : first + STORE_CHUNK])
                 for change in await self.writer.run(part):
-                    self.on_change(change)
+                    self.on_change(self.writer.completed(change))
         for path in reconciliation.stale:  # stored live while the scan read it: read again
             self._enqueue(path)
         if found.changed or found.gone:
@@ -254,10 +254,11 @@ class Watcher:
                 return None
             return ingestor.apply(loaded, queue=self.queue_pushes)
 
-        change = await self.writer.run(apply)
-        if change is None:
+        stored = await self.writer.run(apply)
+        if stored is None:
             self._enqueue(path)  # a scan stored the file while we read it: read it again
             return
+        change = self.writer.completed(stored)
         seen = self._first_seen.pop(path, None)
         if seen is not None and change.queued:
             self.metrics.detection_latency.observe(time.monotonic() - seen)

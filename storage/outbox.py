@@ -10,14 +10,21 @@ from sqlite_utils import Database
 from storage.models import Article, Delivery
 from storage.settings import feeds_lacking_required, mentions, searchable
 
-# which rows `ready` hands out, and which open rows of the same chat hold one back:
-# pushes (and broadcasts, digests) wait for the chat's older ones; edits and retractions
-# wait for every push of the chat and for the older ones of their own that are due
-FIRST = ("d.target_id IS NULL", "(o.target_id IS NULL AND o.id < d.id)")
+# which rows `ready` hands out (through which index), and which open rows of the same
+# chat hold one back: pushes (and broadcasts, digests) wait for the chat's older ones;
+# edits and retractions wait for every push of the chat and for the older ones of their
+# own that are due
+FIRST = ("deliveries_pending", "d.target_id IS NULL", "(o.target_id IS NULL AND o.id < d.id)")
 FOLLOWING = (
+    "deliveries_following",
     "d.target_id IS NOT NULL",
     "(o.target_id IS NULL OR (o.id < d.id AND o.not_before <= :now))",
 )
+
+
+# feeds per transaction when an article is queued in chunks: ~15 ms of write lock each
+CHUNK_FEEDS = 5000
+LAST_ID = 2**63 - 1
 
 
 class Outbox:
@@ -29,6 +36,8 @@ class Outbox:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # feeds per queueing transaction; None: an article is queued in one statement
+        self.chunk_feeds: int | None = None
 
     def queue_push(self, article_id: int, article: Article, now: float) -> int:
         """Queue the article for every feed of an active chat that follows one of its topics.
@@ -36,19 +45,81 @@ class Outbox:
         A feed whose earlier row was cancelled (the article was unpublished) gets it
         again; a feed that already has a row for it in any other state does not. Every
         feed's mutes are read: few feeds mute words, and a regex says it best.
+
+        With `chunk_feeds` set (the watcher's writer thread), this transaction writes the
+        article's queueing mark and queues its first chunk of feeds, unless an earlier
+        article is still being queued; `queue_chunk` queues the rest, one transaction a
+        chunk. Returns the rows queued here.
         """
+        muted = json.dumps(self._muted_feeds(article))
+        lacking = json.dumps(feeds_lacking_required(self.db, article))
+        if self.chunk_feeds is None:
+            return self._queue_feeds(article_id, article.quality, muted, lacking, now)
+        self.db.execute(
+            "INSERT OR REPLACE INTO queueing "
+            "(article_id, after_feed, quality, muted, lacking, created_at) "
+            "VALUES (?, 0, ?, ?, ?, ?)",
+            [article_id, article.quality, muted, lacking, now],
+        )
+        oldest = self.db.execute("SELECT article_id FROM queueing ORDER BY id LIMIT 1").fetchone()
+        if oldest[0] != article_id:
+            return 0  # after the articles still being queued (a scan's batch: one chunk a job)
+        chunk = self.queue_chunk(now)
+        return 0 if chunk is None else chunk[1]
+
+    def queue_chunk(self, now: float) -> tuple[int, int] | None:
+        """Queue the next chunk of feeds of the oldest queueing mark, and advance the mark
+        (or delete it with the last chunk): the article and the rows queued, or None when
+        nothing is left to queue. Marks are finished oldest first, one at a time, so a
+        chat's pushes stay in the order their articles came. Run it in a transaction."""
+        mark = self.db.execute(
+            "SELECT id, article_id, after_feed, quality, muted, lacking "
+            "FROM queueing ORDER BY id LIMIT 1"
+        ).fetchone()
+        if mark is None:
+            return None
+        mark_id, article_id, after, quality, muted, lacking = mark
+        last = self.db.execute(
+            "SELECT id FROM feeds WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
+            [after, (self.chunk_feeds or CHUNK_FEEDS) - 1],
+        ).fetchone()
+        upto = None if last is None else int(last[0])
+        queued = self._queue_feeds(article_id, quality, muted, lacking, now, after, upto)
+        if upto is None:
+            self.db.execute("DELETE FROM queueing WHERE id = ?", [mark_id])
+        else:
+            self.db.execute("UPDATE queueing SET after_feed = ? WHERE id = ?", [upto, mark_id])
+        return article_id, queued
+
+    def queueing_left(self) -> bool:
+        """Whether an article is still being queued (chunks to go)."""
+        return self.db.execute("SELECT 1 FROM queueing LIMIT 1").fetchone() is not None
+
+    def _queue_feeds(
+        self,
+        article_id: int,
+        quality: int | None,
+        muted: str,
+        lacking: str,
+        now: float,
+        after: int = 0,
+        upto: int | None = None,
+    ) -> int:
+        """Queue the article for the matching feeds with ids in (after, upto]."""
         cursor = self.db.execute(
             """
             INSERT INTO deliveries (kind, article_id, feed_id, state, created_at, updated_at)
             SELECT 'push', :article, f.id, 'pending', :now, :now
             FROM feeds f JOIN chats c ON c.id = f.chat_id
-            WHERE c.active = 1
-              AND (f.all_topics = 1 OR f.id IN (
-                    SELECT s.feed_id FROM subscriptions s WHERE s.topic IN (
-                        SELECT topic FROM article_topics WHERE article_id = :article)))
+            WHERE f.id > :after AND f.id <= :upto AND c.active = 1
+              AND (f.all_topics = 1 OR EXISTS (
+                    SELECT 1 FROM article_topics t JOIN subscriptions s
+                      ON s.topic = t.topic AND s.feed_id = f.id
+                    WHERE t.article_id = :article))
               AND (f.min_quality IS NULL OR :quality IS NULL OR :quality >= f.min_quality)
               AND f.id NOT IN (SELECT value FROM json_each(:muted))
               AND f.id NOT IN (SELECT value FROM json_each(:lacking))
+            ORDER BY f.id
             ON CONFLICT (article_id, feed_id) WHERE kind = 'push'
             DO UPDATE SET state = 'pending', attempts = 0, not_before = 0,
                           last_error = NULL, updated_at = excluded.updated_at
@@ -57,9 +128,11 @@ class Outbox:
             {
                 "article": article_id,
                 "now": now,
-                "quality": article.quality,
-                "muted": json.dumps(self._muted_feeds(article)),
-                "lacking": json.dumps(feeds_lacking_required(self.db, article)),
+                "quality": quality,
+                "muted": muted,
+                "lacking": lacking,
+                "after": after,
+                "upto": LAST_ID if upto is None else upto,
             },
         )
         return cursor.rowcount
@@ -85,6 +158,8 @@ class Outbox:
         return cursor.rowcount
 
     def cancel_article(self, article_id: int, now: float) -> int:
+        """Drop the article's waiting pushes, and queue it for no more feeds."""
+        self.db.execute("DELETE FROM queueing WHERE article_id = ?", [article_id])
         cursor = self.db.execute(
             "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
             "WHERE article_id = ? AND state IN ('pending', 'held')",
@@ -130,8 +205,10 @@ class Outbox:
         edit or retraction goes when its chat has no push waiting, and an edit still
         waiting out its coalescing minute holds up nothing.
 
-        Pending rows are read in id order (deliveries_pending: `+not_before` keeps the
-        planner off deliveries_due, which would sort every due row) and each is checked
+        Pending rows are read in id order: pushes through deliveries_pending (not
+        deliveries_due, which would sort every due row), edits and retractions through
+        deliveries_following, so that the second pass does not walk a fan-out's 100,000
+        pending pushes whenever the first finds fewer than `limit`. Each is checked
         against its chat's open rows only (CROSS JOIN: the chat's feeds first, then their
         open rows, not every open row of the outbox), so a queue of one push per chat
         costs the same at any size.
@@ -142,14 +219,16 @@ class Outbox:
             rows += self._ready(FOLLOWING, limit - len(rows), now, skip)
         return rows
 
-    def _ready(self, which: tuple[str, str], limit: int, now: float, skip: str) -> list[Delivery]:
-        kinds, blocked_by = which
+    def _ready(
+        self, which: tuple[str, str, str], limit: int, now: float, skip: str
+    ) -> list[Delivery]:
+        index, kinds, blocked_by = which
         rows = self.db.execute(
             # `which` is FIRST or FOLLOWING, constants of this module
             f"""
             SELECT d.id, d.feed_id, f.chat_id, f.thread_id, d.article_id, d.text,
                    d.attempts, d.last_error, d.kind, d.target_id
-            FROM deliveries d JOIN feeds f ON f.id = d.feed_id
+            FROM deliveries d INDEXED BY {index} JOIN feeds f ON f.id = d.feed_id
             WHERE d.state = 'pending' AND +d.not_before <= :now AND {kinds}
               AND f.chat_id NOT IN (SELECT value FROM json_each(:skip))
               AND NOT EXISTS (

@@ -314,3 +314,35 @@ def add_sender_indexes(db: Database) -> None:
     too, until retention removes them)."""
     db.execute("CREATE INDEX deliveries_pending ON deliveries(id) WHERE state = 'pending'")
     db.execute("CREATE INDEX deliveries_due ON deliveries(not_before) WHERE state = 'pending'")
+
+
+@migrations(name="0005_pending_edits")
+def add_pending_edits_index(db: Database) -> None:
+    """Pending edits and retractions in id order, apart from pending pushes: the sender's
+    second pass (`Outbox.ready`) reads only them, not every pending push of a fan-out."""
+    db.execute(
+        "CREATE INDEX deliveries_following ON deliveries(id) "
+        "WHERE state = 'pending' AND target_id IS NOT NULL"
+    )
+
+
+@migrations(name="0005_queueing")
+def add_queueing_marks(db: Database) -> None:
+    """An article queued for many feeds is queued in chunks of feeds, one transaction
+    each (`Outbox.queue_push`), so that no transaction holds the write lock for long. Its
+    mark, written in the article's own transaction, says up to which feed it is queued and
+    what the rest is filtered by; the last chunk deletes it, and a crash between chunks
+    resumes from it."""
+    db.execute(
+        """
+        CREATE TABLE queueing (
+            id INTEGER PRIMARY KEY, -- the order marks are finished in
+            article_id INTEGER NOT NULL UNIQUE REFERENCES articles(id) ON DELETE CASCADE,
+            after_feed INTEGER NOT NULL, -- feeds up to this id are queued
+            quality INTEGER,
+            muted TEXT NOT NULL, -- JSON: feeds that muted a word of the article
+            lacking TEXT NOT NULL, -- JSON: feeds whose required words it lacks
+            created_at REAL NOT NULL
+        )
+        """
+    )

@@ -19,6 +19,8 @@ ALL_MIGRATIONS = [
     "0004_follow",
     "0004_topic_counts",
     "0004_sender_indexes",
+    "0005_pending_edits",
+    "0005_queueing",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,

@@ -32,7 +32,8 @@ def test_each_wake_up_query_reads_only_through_partial_indexes(store: Store) -> 
     outbox = [line for line in reads if line.split()[1] in ("d", "o", "deliveries")]
     # ready() asks twice (new pushes, then edits), each row checked against its chat's
     # open rows by feed; then next_due() and the digests' release
-    expected = ["deliveries_pending", "deliveries_feed_open"] * 2
+    expected = ["deliveries_pending", "deliveries_feed_open"]
+    expected += ["deliveries_following", "deliveries_feed_open"]
     expected += ["deliveries_due", "deliveries_held"]
     assert len(outbox) == len(expected), steps
     assert all(index in line for line, index in zip(outbox, expected, strict=True)), outbox
