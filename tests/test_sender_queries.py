@@ -45,10 +45,12 @@ def test_the_fan_out_figures_search_the_articles_pushes(store: Store) -> None:
     for chat in (1, 2, 3):
         follow(store, chat, ["AI"])
     change = store.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=True)
-    assert store.figures.fan_out(change.article_id) == {"pending": 3}
+    article_id = change.article_id
+    assert article_id is not None
+    assert store.figures.fan_out(article_id) == {"pending": 3}
     traced: list[str] = []
     store.db.conn.set_trace_callback(traced.append)
-    store.figures.fan_out(change.article_id)
+    store.figures.fan_out(article_id)
     store.db.conn.set_trace_callback(None)
     steps = [line for sql in traced for line in plan(store, sql)]
     assert [line for line in steps if line.startswith(("SCAN", "SEARCH"))] == [
