@@ -93,6 +93,12 @@ def main() -> None:
     parser.add_argument("--phase", choices=["parse", "ingest", "scan"])
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--db", type=Path)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="where the generated folders and databases go (default bench/data)",
+    )
     args = parser.parse_args()
     if args.phase:
         result = {"parse": lambda: parse_only(args.dir), "ingest": lambda: ingest(args.dir, args.db),
@@ -103,14 +109,14 @@ def main() -> None:
         return
     print(machine_line())
     for count in args.files:
-        folder = DATA / f"articles-{count}"
+        folder = args.data / f"articles-{count}"
         if not folder.is_dir() or sum(1 for _ in folder.iterdir()) != count:
             from bench.generate import generate
 
             started = time.perf_counter()
             generate(folder, count)
             print(f"generated {count} files in {time.perf_counter() - started:.1f}s")
-        db = DATA / f"ingest-{count}.db"
+        db = args.data / f"ingest-{count}.db"
         for path in folder.iterdir():  # warm the page cache: both phases read from memory
             path.read_bytes()
         parsed = run_phase("parse", folder, db)

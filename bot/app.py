@@ -81,8 +81,8 @@ class NewsBot:
         self.fan_outs = fan_outs
         self.commands = Commands(store)
         self.filters = FilterCommands(store, self.commands.targets)
-        self.settings = SettingsCommands(store, self.commands.targets, sender.feeds.changed)
-        self.transfer = TransferCommands(store, self.commands.permissions, sender.feeds.changed)
+        self.settings = SettingsCommands(store, self.commands.targets, sender.feed_changed)
+        self.transfer = TransferCommands(store, self.commands.permissions, sender.feed_changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
         self.telegram_polling = False

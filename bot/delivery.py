@@ -101,6 +101,11 @@ class Sender:
         """New rows may be ready (queued, resumed): look now instead of at the next timer."""
         self._wake.set()
 
+    def feed_changed(self, feed_id: int, now: float) -> None:
+        """A feed's settings changed: what it held is decided again, and may go now."""
+        self.feeds.changed(feed_id, now)
+        self.wake()
+
     def forget_article(self, article_id: int) -> None:
         """The article was edited: read it afresh for the pushes still to go."""
         self.poster.forget_article(article_id)

@@ -14,30 +14,11 @@ from typing import Any
 import yaml
 
 from bot.errors import ArticleError
+from bot.strict_yaml import load_strict
 from storage.models import Article, Image, Provider, Related
-
-try:  # the C loader is several times faster; the pure one behaves the same
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 # scheme, a host, then anything but white space (the same test as urlsplit, cheaper)
 _HTTP_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
-_PLAIN_TAGS = frozenset(
-    "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
-)
-
-
-class StrictLoader(_BaseLoader):
-    """Safe loading, and no aliases or unusual tags: a file is plain data or it is refused."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise ArticleError("YAML anchors and aliases are not allowed")
-        if node.tag not in _PLAIN_TAGS:
-            raise ArticleError(f"YAML tag {node.tag} is not allowed")
-        return super().construct_object(node, deep=deep)
 
 
 def parse_article_bytes(data: bytes) -> Article:
@@ -57,8 +38,8 @@ def parse_article(text: str) -> Article:
     """Parse a file's text (YAML front matter between `---` lines) into an Article."""
     front = _front_matter(text)
     try:
-        # our loader raises ArticleError itself for tags and aliases
-        data = yaml.load(front, Loader=StrictLoader)  # noqa: S506
+        # ArticleError itself for tags and aliases
+        data = load_strict(front)
     except yaml.YAMLError as exc:
         raise ArticleError(f"invalid YAML: {_yaml_reason(exc)}") from None
     except (ValueError, OverflowError) as exc:  # a timestamp like 2020-13-45 or year 99999

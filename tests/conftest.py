@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -23,9 +24,16 @@ from bot.config import Config
 from bot.wiring import build_newsbot
 from storage import Store, open_store
 from tests.articles import write_article
-from tests.standin import TOKEN, StandIn
+from tests.standin import TOKEN, FloodRules, StandIn
 
 ADMIN_ID = 4242
+# Telegram lets a bot send one message a second to a private chat and 20 a minute to a
+# group: a test that exchanges a few messages with one chat would wait seconds for each.
+# Tests with the `config` fixture scale both sides alike: the bot paces at these rates and
+# the stand-in enforces them with 429s, as it enforces Telegram's. The global limit stays
+# Telegram's; tests of the limits themselves (test_pacing, bench/) keep Telegram's, and a
+# test marked `telegram_pace` gets Telegram's too (say why).
+CHAT_PACE = FloodRules(private_per_second=10, group_per_minute=600)
 
 
 @pytest.fixture(autouse=True)
@@ -54,9 +62,24 @@ def restore_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database created and migrated once: a copy of it opens in a few milliseconds,
+    where creating one takes 50-100 ms (the fsyncs of its migrations)."""
+    path = tmp_path_factory.mktemp("migrated") / "newsbot.db"
+    open_store(path).close()
+    return path
+
+
+def fresh_database(migrated: Path, path: Path) -> Path:
+    """A new database at `path`, as open_store leaves one it created and closed."""
+    shutil.copyfile(migrated, path)
+    return path
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "newsbot.db")
+def store(tmp_path: Path, migrated_database: Path) -> Iterator[Store]:
+    opened = open_store(fresh_database(migrated_database, tmp_path / "newsbot.db"))
     yield opened
     opened.close()
 
@@ -76,16 +99,31 @@ def standin() -> Iterator[StandIn]:
 
 
 @pytest.fixture
-def config(tmp_path: Path, articles: Path, standin: StandIn) -> Config:
+def config(
+    tmp_path: Path,
+    articles: Path,
+    standin: StandIn,
+    migrated_database: Path,
+    request: pytest.FixtureRequest,
+) -> Config:
+    """The bot's settings for tests, with the stand-in enforcing the same `CHAT_PACE`,
+    and a new database (the `store` fixture's, when a test has both)."""
+    pace = FloodRules() if request.node.get_closest_marker("telegram_pace") else CHAT_PACE
+    standin.flood = replace(pace)
+    database = tmp_path / "newsbot.db"
+    if not database.exists():
+        fresh_database(migrated_database, database)
     return Config(
         token=TOKEN,
         base_url=standin.base_url,
         articles_dir=articles,
-        db_path=tmp_path / "newsbot.db",
+        db_path=database,
         admin_ids=frozenset({ADMIN_ID}),
         settle_seconds=0.1,
         scan_interval=3600,
         stop_timeout=3,
+        rate_private=pace.private_per_second,
+        rate_group_per_minute=pace.group_per_minute,
     )
 
 

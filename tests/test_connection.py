@@ -67,6 +67,7 @@ async def test_health_follows_getupdates_failing_and_recovering(running: Running
     standin.poll_error = (502, "Bad Gateway")
     await eventually(lambda: any("502 Bad Gateway" in p for p in bot.problems()))
     standin.poll_error = None
+    standin.say(5, "hello")  # so that the next long poll answers at once, not in 10 s
     await eventually(lambda: bot.problems() == [], timeout=20)
 
 

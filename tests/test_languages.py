@@ -113,6 +113,9 @@ async def test_command_menu_is_registered_in_every_language(running: Running) ->
     assert german["help"] == "alle Befehle, je eine Zeile"
 
 
+# six commands from one user, each after the last one's reply: at Telegram's pace, as a
+# person types them; at the tests' faster pace the update guard would rightly slow them down
+@pytest.mark.telegram_pace
 async def test_set_language_overrides_the_users_language_until_automatic(
     running: Running,
 ) -> None:

@@ -101,6 +101,7 @@ def test_health_turns_503_on_conflict_and_200_when_it_clears(
     standin.poll_error = (409, "Conflict: terminated by other getUpdates request")
     until_health(port, 503, "another process is polling Telegram with this bot token")
     standin.poll_error = None
+    standin.say(5, "hello")  # so that the next long poll answers at once, not in 10 s
     until_health(port, 200, "ok")
     assert bot.stop() == 0
 

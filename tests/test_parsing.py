@@ -18,6 +18,7 @@ from bot.rendering import render_push
 from storage import open_store
 from storage.store import FileState
 from tests.articles import SAMPLE, article_text
+from tests.conftest import fresh_database
 
 
 def test_sample_parses_into_the_right_values() -> None:
@@ -165,6 +166,21 @@ def test_impossible_timestamp_is_an_article_error() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("!!bool maybe", "'maybe' cannot be read as bool"),
+        ('!!bool ""', "'' cannot be read as bool"),
+        ("!!timestamp soon", "'soon' cannot be read as timestamp"),
+        ('!!int ""', "'' cannot be read as int"),
+    ],
+)
+def test_a_plain_tag_on_a_value_it_cannot_read_is_an_article_error(value: str, reason: str) -> None:
+    """`!!bool maybe` is a reason, not a KeyError that stops the import or the watcher."""
+    with pytest.raises(ArticleError, match=_literal(f"invalid YAML value: {reason}")):
+        parse_article(f"---\ntitle: {value}\nwebUrl: https://a.example/x\n---\n")
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(front=st.text(max_size=400))
 def test_any_front_matter_is_an_article_or_a_reason(front: str) -> None:
@@ -223,7 +239,7 @@ def front_matter_fields(draw: st.DrawFn) -> dict[str, object]:
     return fields
 
 
-def test_any_field_values_are_an_article_or_a_reason() -> None:
+def test_any_field_values_are_an_article_or_a_reason(migrated_database: Path) -> None:
     """Wrong types anywhere give an ArticleError; what parses, the database stores."""
     outcomes = {"article": 0, "reason": 0}
 
@@ -237,7 +253,7 @@ def test_any_field_values_are_an_article_or_a_reason() -> None:
             return
         outcomes["article"] += 1
         with tempfile.TemporaryDirectory() as folder:
-            store = open_store(Path(folder) / "db")
+            store = open_store(fresh_database(migrated_database, Path(folder) / "db"))
             change = store.files.store_article("a.txt", FileState(1, 1, "h"), article, queue=True)
             assert change.article_id is not None
             stored = store.listing.article(change.article_id)  # drafts included

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from storage import Article, Image, Provider
 from storage.store import FileState
 from tests.conftest import Running, eventually
@@ -113,6 +115,9 @@ async def test_settings_shows_every_setting_and_a_button_edits_it_in_place(
     assert running.store.settings.get(feed.id).format == "compact"
 
 
+# six commands from one user, each after the last one's reply: at Telegram's pace, as a
+# person types them; at the tests' faster pace the update guard would rightly slow them down
+@pytest.mark.telegram_pace
 async def test_set_stores_every_setting_and_settings_shows_it(running: Running) -> None:
     """Each /set text form is stored and shown by /settings."""
     for text, answer in [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from telegram import Bot
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest, Conflict, NetworkError, RetryAfter
 
 from tests.standin import TOKEN, StandIn
 
@@ -48,3 +50,27 @@ async def test_the_group_creator_is_the_creator_and_listed_among_admins(
         assert (await bot.get_chat_member(-5, 10)).status == "member"
         listed = await bot.get_chat_administrators(-5)
     assert [(m.user.id, m.status) for m in listed] == [(8, "creator"), (9, "administrator")]
+
+
+async def test_a_second_poller_ends_the_long_poll_in_flight_with_409(
+    bot: Bot, standin: StandIn
+) -> None:
+    """Telegram answers the older of two getUpdates with 409 at once, not when it times out."""
+    async with bot:
+        poll = asyncio.create_task(bot.get_updates(timeout=10))
+        await standin.until(lambda: standin.polls == 1)
+        standin.conflict = True
+        with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+            await asyncio.wait_for(poll, 3)
+
+
+async def test_a_poll_error_ends_the_long_poll_in_flight(bot: Bot, standin: StandIn) -> None:
+    async with bot:
+        poll = asyncio.create_task(bot.get_updates(timeout=10))
+        await standin.until(lambda: standin.polls == 1)
+        standin.poll_error = (502, "Bad Gateway")
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await asyncio.wait_for(poll, 3)
+        standin.poll_error = None
+        standin.say(1, "hello")
+        assert [u.message.text for u in await bot.get_updates(timeout=3) if u.message] == ["hello"]

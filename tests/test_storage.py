@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -301,19 +301,24 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
     single.close()
 
 
+@pytest.fixture(scope="module")
+def one_article(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A database holding one article, for examples that only read it."""
+    store = open_store(tmp_path_factory.mktemp("search") / "newsbot.db")
+    store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+    yield store
+    store.close()
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(words=st.text(max_size=60))
-def test_any_search_text_is_a_search_not_an_error(words: str) -> None:
+def test_any_search_text_is_a_search_not_an_error(one_article: Store, words: str) -> None:
     """Whatever a user types after /search, SQLite's full-text syntax never sees it raw."""
-    with tempfile.TemporaryDirectory() as folder:
-        store = open_store(Path(folder) / "db")
-        store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
-        found = [stored.path for stored in store.listing.search(words, 10)]
-        # the one article or nothing, never an error; white space alone finds nothing
-        assert found in ([], ["a.txt"])
-        if not words.split():
-            assert found == []
-        store.close()
+    found = [stored.path for stored in one_article.listing.search(words, 10)]
+    # the one article or nothing, never an error; white space alone finds nothing
+    assert found in ([], ["a.txt"])
+    if not words.split():
+        assert found == []
 
 
 def test_group_moving_into_a_known_supergroup_merges_follows_and_queue(store: Store) -> None:

@@ -23,7 +23,7 @@ from bot.commands.replies import reply_html
 from bot.commands.setting_values import KEYS, SettingError, apply_setting, shown
 from bot.commands.targets import feed_of
 from bot.errors import ArticleError
-from bot.parsing import StrictLoader
+from bot.strict_yaml import StrictLoader
 from bot.translations import N_, Refusal
 from storage import Store
 from storage.settings import FeedSettings

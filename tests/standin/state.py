@@ -83,9 +83,8 @@ class State:
         self.files: dict[str, bytes] = {}  # file_id -> content, sent or uploaded
         self.polls = 0
         self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
-        self.conflict = False  # answer getUpdates with 409, as when another process polls
-        # answer getUpdates with this (status, description) until cleared: 409, 502, 401...
-        self.poll_error: tuple[int, str] | None = None
+        self._conflict = False
+        self._poll_error: tuple[int, str] | None = None
         self.outage: int | None = None  # answer every send with this status (502: an outage)
         self._updates: list[dict[str, Any]] = []
         self._delivered: list[dict[str, Any]] = []
@@ -103,7 +102,31 @@ class State:
         self._stopped = threading.Event()
         self.port = port
 
+    @property
+    def conflict(self) -> bool:
+        """getUpdates is answered 409, as when another process polls with the token; a
+        long poll in flight gets it at once, as Telegram ends the older of two polls."""
+        return self._conflict
+
+    @conflict.setter
+    def conflict(self, on: bool) -> None:
+        self._conflict = on
+        self._wake_pollers()
+
+    @property
+    def poll_error(self) -> tuple[int, str] | None:
+        """getUpdates is answered with this (status, description) until cleared: 409,
+        502, 401...; a long poll in flight gets it at once (a front end that goes down
+        drops the requests it holds, and a second poller ends the first one's)."""
+        return self._poll_error
+
+    @poll_error.setter
+    def poll_error(self, error: tuple[int, str] | None) -> None:
+        self._poll_error = error
+        self._wake_pollers()
+
     def _wake_pollers(self) -> None:
         """Let a long poll waiting in the server's loop look at the updates again."""
-        if self._loop is not None and self._new_update is not None:
-            self._loop.call_soon_threadsafe(self._new_update.set)
+        loop = self._loop
+        if loop is not None and not loop.is_closed() and self._new_update is not None:
+            loop.call_soon_threadsafe(self._new_update.set)

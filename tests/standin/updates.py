@@ -162,19 +162,14 @@ class Updates(State):
         with self._cond:
             self.polls += 1
             self._cond.notify_all()
-        if self.poll_error is not None:
-            return error(*self.poll_error)
-        if self.conflict:
-            return error(
-                409,
-                "Conflict: terminated by other getUpdates request; make sure that only one "
-                "bot instance is running",
-            )
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout
         assert self._new_update is not None
         while True:
+            refused = self._poll_refusal()
+            if refused is not None:
+                return refused
             with self._cond:
                 if offset:
                     # an offset confirms every update before it: Telegram forgets them
@@ -188,6 +183,18 @@ class Updates(State):
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
+
+    def _poll_refusal(self) -> web.Response | None:
+        """The error a poll gets now instead of updates, if any."""
+        if self.poll_error is not None:
+            return error(*self.poll_error)
+        if self.conflict:
+            return error(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one "
+                "bot instance is running",
+            )
+        return None
 
 
 def mark_command(message: dict[str, Any]) -> None:
