@@ -9,18 +9,24 @@ process. Then times queueing one article for 100,000 subscribed chats.
 With `--edits`, a first article goes to every chat, then is edited (its edits due at
 once) as the measured article is published: every chat gets an edit and a push, mixed
 in one queue under the same limits.
+
+With `--burners N`, N processes spin on the CPU for the whole run (a loaded machine:
+the event loop and the stand-in are late, requests reach it bunched).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,7 +35,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 
 from bench.generate import add_chats
-from bench.report import peak_rss_mb
+from bench.report import machine_line, peak_rss_mb
 from bot.config import Config
 from bot.delivery import Sender
 from bot.metrics import Metrics
@@ -114,6 +120,7 @@ async def fan_out(
         "rate": rate,
         "share": rate / rules.per_second,
         "flood_replies": standin.stats.flood_replies,
+        "global_floods": sum(1 for _, _, scope in standin.stats.floods if scope == "global"),
         "sends_in_ban": standin.stats.sends_in_ban,
         "worst_second": worst_second,
         "edits": len(standin.edits),
@@ -140,7 +147,7 @@ def time_queueing(chats: int) -> tuple[float, int]:
 async def main_async(args: argparse.Namespace) -> None:
     # the baseline logs every 429 with a traceback: keep the figures readable
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(machine_line() + (f"; {args.burners} CPU burners running" if args.burners else ""))
     print(
         f"fan-out of one article to {args.private} private chats and {args.groups} groups;"
         " stand-in limits 30/s, 1/s per private chat, 20/min per group, retry_after 2 s"
@@ -154,7 +161,8 @@ async def main_async(args: argparse.Namespace) -> None:
         print(
             f"{result['name']:<20} delivered {result['delivered']}/{result['queued']} in "
             f"{result['seconds']:.1f}s: {result['rate']:.2f} msg/s = {result['share']:.1%} of 30/s | "
-            f"429s {result['flood_replies']} | sends inside a retry_after window "
+            f"429s {result['flood_replies']} ({result['global_floods']} global) | "
+            f"sends inside a retry_after window "
             f"{result['sends_in_ban']} | duplicates {result['duplicates']} | "
             f"most sends in any 1 s {result['worst_second']}"
             + (f" | edits {result['edits']} (counted in the rate)" if args.edits else "")
@@ -162,6 +170,7 @@ async def main_async(args: argparse.Namespace) -> None:
     elapsed, queued = time_queueing(args.queue_chats)
     print(f"queueing one article for {queued} subscribed chats: {elapsed:.3f}s")
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
+    print("at the end: " + machine_line())
 
 
 def main() -> None:
@@ -173,7 +182,22 @@ def main() -> None:
     parser.add_argument(
         "--edits", action="store_true", help="edit an earlier article of every chat meanwhile"
     )
-    asyncio.run(main_async(parser.parse_args()))
+    parser.add_argument("--burners", type=int, default=0, help="CPU-bound processes meanwhile")
+    args = parser.parse_args()
+    with burning(args.burners):
+        asyncio.run(main_async(args))
+
+
+@contextlib.contextmanager
+def burning(count: int) -> Iterator[None]:
+    """`count` processes spinning on the CPU until the block ends."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,19 @@
 """Pacing every request to Telegram's flood limits, as a python-telegram-bot rate limiter.
 
 Sends are spread evenly instead of burst and backed off: one global slot every
-`MARGIN / per_second` seconds, a guard that never lets more than `per_second` sends
-start in any `MARGIN` seconds (so a stall on our side cannot bunch them up), and per
-chat one send every `CHAT_MARGIN / private_per_second` s (private) or every
-`CHAT_MARGIN * 60 / group_per_minute` s (groups and channels: negative ids), counted
-from when a send really starts.
+`MARGIN / per_second` seconds, and per chat one send every `CHAT_MARGIN /
+private_per_second` s (private) or every `CHAT_MARGIN * 60 / group_per_minute` s (groups
+and channels: negative ids), counted from when a send really starts.
+
+Telegram counts a request when it arrives, and that may be well after the pacer let it
+go: the event loop is late, the request waits on its way, a busy machine or network holds
+it. Sends that left on time then bunch with late ones, over the limit. So a send is known
+only to have arrived between its start and its answer, and the limits are kept for the
+worst case: a send occupies one of `per_second` places in the global window from its start
+until `MARGIN` seconds after its answer, and a chat's next send waits a whole gap after the
+answer too. What every round trip spends on the wire (the shortest of the last minute) is
+taken off the answer time (see `_RoundTrips`), so a constant latency costs no throughput;
+only the jitter does.
 
 A 429 does not say which limit it enforces. When nothing went to that chat lately it is
 the global limit: every chat waits `retry_after`. When we wrote to the chat moments
@@ -30,7 +38,7 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, TypedDict
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -45,7 +53,8 @@ PACED_ENDPOINTS = frozenset(
         "editMessageText", "editMessageCaption", "editMessageMedia", "deleteMessage",
     }
 )  # fmt: skip
-MARGIN = 1.03  # 3% under the global limit: room for jitter between our clock and Telegram's
+# the global window is taken 1% longer than Telegram's second (clocks differ by that much)
+MARGIN = 1.01
 # per chat the limit rarely bounds throughput, and a request that waits in a queue on its
 # way (a connection pool, a busy server) shortens the gap Telegram sees: keep 15%
 CHAT_MARGIN = 1.15
@@ -53,6 +62,10 @@ RECENT = 60.0  # seconds a send is remembered: a group's 429 within it is that g
 # a 429 for a chat we just wrote to may still be the global limit (bursts reach Telegram
 # bunched when the machine is busy): hold every chat this long at most, to be safe
 SHARED_HOLD_CAP = 5.0
+WIRE_MEMORY = 60.0  # seconds a round trip counts towards the shortest one
+# the wire to Telegram and back takes well under this from anywhere: a shortest round
+# trip longer than that is waiting too (every request of the minute held up), not wire
+WIRE_CAP = 0.5
 
 
 class PaceArgs(TypedDict, total=False):
@@ -65,6 +78,39 @@ def retry_seconds(error: RetryAfter) -> float:
     """RetryAfter's wait in seconds, without PTB's int/timedelta deprecation warning."""
     value: Any = error._retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class _RoundTrips:
+    """The shortest round trip of the last `WIRE_MEMORY` seconds: the time on the wire.
+
+    A request that left at `start` and was answered at `answer` reached Telegram between
+    the two. Of two sends, the earlier one arrived at the latest at its answer less its
+    answer's way down, the later one at the earliest at its start plus its way up; a way
+    up and a way down together take at least the shortest round trip seen (the wire both
+    ways, nothing waiting), so that much is taken off answer times. The first answers
+    after a quiet spell may all have paid for opening connections (TCP, TLS): nothing is
+    taken off until `trusted` round trips are known, and never more than `WIRE_CAP`.
+    Kept as a deque of (when, seconds) with rising seconds: the front is the shortest
+    (amortised O(1))."""
+
+    def __init__(self, trusted: int) -> None:
+        self._samples: deque[tuple[float, float]] = deque()
+        self._trusted = trusted
+        self._known = 0  # round trips since the deque was last empty
+
+    def add(self, now: float, seconds: float) -> None:
+        self.shortest(now)  # forget the old first
+        while self._samples and self._samples[-1][1] >= seconds:
+            self._samples.pop()
+        self._samples.append((now, seconds))
+        self._known += 1
+
+    def shortest(self, now: float) -> float:
+        while self._samples and self._samples[0][0] < now - WIRE_MEMORY:
+            self._samples.popleft()
+        if not self._samples:
+            self._known = 0
+        return min(self._samples[0][1], WIRE_CAP) if self._known >= self._trusted else 0.0
 
 
 class FloodPacer(BaseRateLimiter[PaceArgs]):
@@ -83,9 +129,16 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         self._spacing = MARGIN / per_second
         self._private_spacing = CHAT_MARGIN / private_per_second
         self._group_spacing = CHAT_MARGIN * 60.0 / group_per_minute
+        # the least gap between two arrivals in one chat: Telegram's own, and a margin
+        self._private_gap = MARGIN / private_per_second
+        self._group_gap = MARGIN * 60.0 / group_per_minute
         self._clock = clock
         self._next_slot = 0.0
-        self._started: deque[float] = deque(maxlen=self._burst)
+        # places in the global window: sends in flight, and when each answered one leaves
+        self._in_flight = 0
+        self._window_ends: list[float] = []  # a heap
+        self._answer = asyncio.Event()  # set (and replaced) whenever a send leaves flight
+        self._round_trips = _RoundTrips(trusted=self._burst)
         self._chat_next: dict[int | str, float] = {}
         self._last_sent: dict[int | str, float] = {}
         self._blocked_all = 0.0
@@ -162,14 +215,43 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         weight = max(1, len(data.get("media") or ())) if endpoint == "sendMediaGroup" else 1
         retries = (rate_limit_args or {}).get("retries", 2)
         while True:
-            await self._wait_turn(chat_id, weight)
+            started = await self._wait_turn(chat_id, weight)
             try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as error:
+                result = await callback(*args, **kwargs)
+            except BaseException as error:
+                self._leave_window(chat_id, weight, started, answered=_is_answer(error))
+                if not isinstance(error, RetryAfter):
+                    raise
                 self.note_flood(chat_id, retry_seconds(error))
                 if retries <= 0:
                     raise
                 retries -= 1
+            else:
+                self._leave_window(chat_id, weight, started, answered=True)
+                return result
+
+    def _leave_window(
+        self, chat_id: int | str, weight: int, started: float, answered: bool
+    ) -> None:
+        """A send is over: it stays in the global window until `MARGIN` s after it can have
+        reached Telegram at the latest, and its chat waits a whole gap after that too."""
+        now = self._clock()
+        self._give_back(weight)
+        if answered:
+            self._round_trips.add(now, now - started)
+        arrived_by = now - self._round_trips.shortest(now) if answered else now
+        for _ in range(weight):
+            heapq.heappush(self._window_ends, arrived_by + MARGIN)
+        gap = self._group_gap if _is_group(chat_id) else self._private_gap
+        if chat_id in self._chat_next:  # else forgotten meanwhile (a send longer than RECENT)
+            self._chat_next[chat_id] = max(self._chat_next[chat_id], arrived_by + gap * weight)
+            self._hold(chat_id)
+
+    def _give_back(self, weight: int) -> None:
+        """A send is no longer in flight: wake whoever waits for that."""
+        self._in_flight -= weight
+        self._answer.set()
+        self._answer = asyncio.Event()
 
     def note_flood(self, chat_id: int | str, seconds: float) -> None:
         """Block the scope a 429 came from."""
@@ -188,7 +270,8 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
             scope = "all chats"
         log.warning("Telegram flood limit: holding %s for %.0f s", scope, seconds)
 
-    async def _wait_turn(self, chat_id: int | str, weight: int) -> None:
+    async def _wait_turn(self, chat_id: int | str, weight: int) -> float:
+        """Waits until a send may start; returns when it starts, its place in the window taken."""
         spacing = self._group_spacing if _is_group(chat_id) else self._private_spacing
         while True:
             now = self._clock()
@@ -202,10 +285,11 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
             self._hold(chat_id)
             if slot > now:
                 await asyncio.sleep(slot - now)
-            await self._guard_burst()
+            await self._take_place(weight)
             now = self._clock()
             if now < self.blocked_until(chat_id):
-                continue  # a 429 arrived while we waited: this slot is lost, wait again
+                self._give_back(weight)  # a 429 arrived while we waited: this slot is lost,
+                continue  # wait again
             self._last_sent[chat_id] = now
             # the chat's next turn counts from when this send really starts: a late
             # start (a busy loop) must not shorten the gap Telegram sees
@@ -213,17 +297,32 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
             self._hold(chat_id)
             self._sends.append((now, chat_id))
             self._forget_old_sends(now)
-            for _ in range(weight):
-                self._started.append(now)
-            return
+            return now
 
-    async def _guard_burst(self) -> None:
-        """Never start more than `per_second` sends inside one `MARGIN` second window."""
-        while len(self._started) == self._burst:
-            wait = self._started[0] + MARGIN - self._clock()
-            if wait <= 0:
+    async def _take_place(self, weight: int) -> None:
+        """Waits for a place in the global window: fewer than `per_second` sends in flight
+        or answered too recently to be sure Telegram's window has let them go."""
+        ends = self._window_ends
+        while True:
+            now = self._clock()
+            while ends and ends[0] <= now:
+                heapq.heappop(ends)
+            taken = self._in_flight + len(ends)
+            if taken + weight <= self._burst or taken == 0:
+                self._in_flight += weight
                 return
-            await asyncio.sleep(wait)
+            if ends:
+                await asyncio.sleep(ends[0] - now)
+            else:  # every place is a send in flight: the next answer changes that
+                await self._answer.wait()
+
+
+def _is_answer(error: BaseException) -> bool:
+    """Whether a failed request was answered by Telegram (an error reply, a round trip)
+    rather than not at all (a timeout, no connection, cancelled)."""
+    return isinstance(error, TelegramError) and (
+        isinstance(error, BadRequest) or not isinstance(error, NetworkError)
+    )
 
 
 def _is_group(chat_id: int | str) -> bool:
