@@ -222,6 +222,10 @@ async def test_demoted_bot_stops_being_sent_to_and_its_queue_is_cancelled(
     await settled(running)
     assert len(pushes(running, OWNER)) == 1
     assert pushes(running, CHANNEL) == []
+    # not even tried (the stand-in would refuse it, as Telegram does)
+    assert not [
+        p for m, p in running.standin.calls if m.startswith("send") and int(p["chat_id"]) == CHANNEL
+    ]
     reply = await running.command(OWNER, "/subscriptions @robonews")
     assert reply == "Sorry: I am not there with the right to post."
     running.standin.membership(CHANNEL, "administrator", chat_type="channel")

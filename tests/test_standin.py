@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from telegram import Bot
-from telegram.error import BadRequest, Conflict, NetworkError, RetryAfter
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 
 from tests.standin import TOKEN, StandIn
 
@@ -74,3 +74,41 @@ async def test_a_poll_error_ends_the_long_poll_in_flight(bot: Bot, standin: Stan
         standin.poll_error = None
         standin.say(1, "hello")
         assert [u.message.text for u in await bot.get_updates(timeout=3) if u.message] == ["hello"]
+
+
+async def test_an_edit_is_not_modified_only_when_text_and_keyboard_both_stay(
+    bot: Bot, standin: StandIn
+) -> None:
+    """Telegram compares the keyboard too; editMessageReplyMarkup wants a message of the
+    bot's and another keyboard than it shows. (In a group: a burst of edits is no flood.)"""
+    first = InlineKeyboardMarkup([[InlineKeyboardButton("a", callback_data="a")]])
+    second = InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data="b")]])
+    async with bot:
+        sent = await bot.send_message(-1, "text", reply_markup=first)
+        await bot.edit_message_text("text", -1, sent.message_id, reply_markup=second)
+        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+            await bot.edit_message_text("text", -1, sent.message_id, reply_markup=second)
+        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+            await bot.edit_message_reply_markup(-1, sent.message_id, reply_markup=second)
+        await bot.edit_message_reply_markup(-1, sent.message_id, reply_markup=first)
+        with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+            await bot.edit_message_reply_markup(-1, 424242, reply_markup=first)
+
+
+async def test_a_bot_kicked_or_without_the_post_right_is_refused(
+    bot: Bot, standin: StandIn
+) -> None:
+    """As Telegram answers a bot that was removed, blocked, or may not post."""
+    standin.membership(-5, "kicked", chat_type="supergroup")
+    standin.membership(6, "kicked", chat_type="private")
+    standin.add_chat(-1007, "channel", bot_may_post=False)
+    async with bot:
+        with pytest.raises(Forbidden, match="bot was kicked from the supergroup chat"):
+            await bot.send_message(-5, "hi")
+        with pytest.raises(Forbidden, match="bot was blocked by the user"):
+            await bot.send_message(6, "hi")
+        with pytest.raises(BadRequest, match=r"(?i)need administrator rights in the channel chat"):
+            await bot.send_message(-1007, "hi")
+        standin.membership(-1007, "administrator", chat_type="channel")
+        await bot.send_message(-1007, "hi")
+    assert [m.text for m in standin.messages_to(-1007)] == ["hi"]

@@ -24,36 +24,29 @@ class FilterCommands:
         self.targets = targets
 
     async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Per-chat filters: minimum quality, muted words, clear."""
+        """Per-chat filters: minimum quality, muted words, required words, clear."""
         words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
-        feed, args = target.feed, target.args
-        action = args[0].lower() if args else ""
-        rest = " ".join(args[1:]).strip()
         usage = words.gettext(
             "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | "
             "require &lt;word&gt; | unrequire &lt;word&gt; | clear"
         )
-        if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
-            if await self.targets.may_change(update, context, target, words):
-                self.store.feeds.set_min_quality(feed.id, int(rest) or None)
-                text = words.gettext("Only articles of quality {quality} or more will come.")
-                await reply_html(update, text.format(quality=int(rest)))
-        elif action in ("mute", "unmute") and rest and len(rest) <= MAX_WORD:
-            if await self.targets.may_change(update, context, target, words):
-                await self._mute(update, words, feed.id, action, rest)
-        elif action in ("require", "unrequire") and rest and len(rest) <= MAX_WORD:
-            if await self.targets.may_change(update, context, target, words):
-                await self._require(update, words, feed.id, action, rest)
-        elif action == "clear" and not rest:
-            if await self.targets.may_change(update, context, target, words):
-                self.store.feeds.clear_filters(feed.id)
-                self.store.settings.clear_required(feed.id)
-                await reply_html(update, words.gettext("Filters cleared."))
+        asked = await self.targets.asked(update, context, words, _action, usage, changes=True)
+        if asked is None:
+            return
+        target, (action, rest) = asked
+        feed = target.feed
+        if action == "quality":
+            self.store.feeds.set_min_quality(feed.id, int(rest) or None)
+            text = words.gettext("Only articles of quality {quality} or more will come.")
+            await reply_html(update, text.format(quality=int(rest)))
+        elif action in ("mute", "unmute"):
+            await self._mute(update, words, feed.id, action, rest)
+        elif action in ("require", "unrequire"):
+            await self._require(update, words, feed.id, action, rest)
         else:
-            await reply_html(update, usage)
+            self.store.feeds.clear_filters(feed.id)
+            self.store.settings.clear_required(feed.id)
+            await reply_html(update, words.gettext("Filters cleared."))
 
     async def _mute(
         self, update: Update, words: Words, feed_id: int, action: str, word: str
@@ -80,3 +73,17 @@ class FilterCommands:
         else:
             text = words.gettext("“{word}” was not required.")
         await reply_html(update, text.format(word=escape(word, quote=False)))
+
+
+def _action(args: tuple[str, ...]) -> tuple[str, str] | None:
+    """`/filter`'s action (lower case) and the rest of its words; None when they make no
+    valid filter command."""
+    action = args[0].lower() if args else ""
+    rest = " ".join(args[1:]).strip()
+    if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
+        return action, rest
+    if action in ("mute", "unmute", "require", "unrequire") and rest and len(rest) <= MAX_WORD:
+        return action, rest
+    if action == "clear" and not rest:
+        return action, rest
+    return None

@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.commands.languages import words_of
-from bot.commands.permissions import ADMINS_ONLY, STALE_BUTTON
+from bot.commands.permissions import STALE_BUTTON
 from bot.commands.replies import reply_html
 from bot.commands.setting_values import (
     AUTOMATIC,
@@ -69,7 +69,6 @@ class SettingsCommands:
     ) -> None:
         self.store = store
         self.targets = targets
-        self.permissions = targets.permissions
         self.changed = changed  # tells the sender (bot.digests.FeedDelivery.changed)
 
     async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -88,18 +87,14 @@ class SettingsCommands:
     async def set_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/set [@chat] <setting> <value>`: the text form of each button."""
         words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
+        usage = escape(words.gettext(USAGE), quote=False)
+        asked = await self.targets.asked(update, context, words, _setting, usage, changes=True)
+        if asked is None:
             return
-        feed, args = target.feed, target.args
-        if len(args) < 2 or args[0].casefold() not in KEYS:
-            await reply_html(update, escape(words.gettext(USAGE), quote=False))
-            return
-        if not await self.targets.may_change(update, context, target, words):
-            return
-        key = args[0].casefold()
+        target, (key, value) = asked
+        feed = target.feed
         try:
-            settings = apply_setting(self.store.settings.get(feed.id), key, " ".join(args[1:]))
+            settings = apply_setting(self.store.settings.get(feed.id), key, value)
         except SettingError as error:
             text = words.gettext("Cannot set that: {reason}").format(reason=error.said(words))
             await reply_html(update, escape(text, quote=False))
@@ -110,19 +105,17 @@ class SettingsCommands:
 
     async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A settings button: change the setting, then edit the message to show it."""
-        query = update.callback_query
-        assert query is not None
         words = words_of(self.store, update)
-        target = await self.targets.of_button(update, context, words)
-        if target is None:
+        pressed = await self.targets.of_button(update, context, words)
+        if pressed is None:
             return
-        feed, data = target.feed, target.args[0]
+        target, query = pressed
+        data, feed = target.args[0], target.feed
         _, key, value = data.split(":", 2) if data.count(":") >= 2 else ("", "", "")
         if key not in KEYS:
             await query.answer(words.gettext(STALE_BUTTON))
             return
-        if not target.remote and not await self.permissions.may_change(update, context):
-            await query.answer(words.gettext(ADMINS_ONLY))
+        if not await self.targets.may_press(update, context, target, words):
             return
         try:
             settings = apply_setting(self.store.settings.get(feed.id), key, value)
@@ -183,6 +176,13 @@ class SettingsCommands:
         lines.append(f"{words.gettext(REQUIRED)}: " + (required or words.gettext(NONE)))
         lines.append(words.gettext(HINT))
         return "\n".join(lines)
+
+
+def _setting(args: tuple[str, ...]) -> tuple[str, str] | None:
+    """The setting `/set` names (lower case) and the value it gives; None without both."""
+    if len(args) < 2 or args[0].casefold() not in KEYS:
+        return None
+    return args[0].casefold(), " ".join(args[1:])
 
 
 def displayed(words: Words, settings: FeedSettings, key: str) -> str:

@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 from bot.commands.catalogue import SUBSCRIBER_COMMANDS
 from bot.commands.keyboards import Keyboards
 from bot.commands.languages import words_of
-from bot.commands.permissions import ADMINS_ONLY, STALE_BUTTON, Permissions
+from bot.commands.permissions import STALE_BUTTON, Permissions
 from bot.commands.replies import nothing_about, reply_html, topics_text
 from bot.commands.targets import Targets, feed_of, here
 from bot.rendering import render_listing
@@ -95,24 +95,16 @@ class Commands:
     async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Follow one or several comma-separated topics, or all."""
         words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
+        usage = words.gettext(
+            "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
+            "(at most {topics} topics of {characters} characters)"
+        ).format(topics=MAX_TOPICS, characters=MAX_NAME)
+        asked = await self.targets.asked(update, context, words, _topic_args, usage, changes=True)
+        if asked is None:
             return
-        feed = target.feed
-        topics = _topic_args(target.args)
-        if not topics:
-            usage = words.gettext(
-                "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
-                "(at most {topics} topics of {characters} characters)"
-            )
-            await reply_html(update, usage.format(topics=MAX_TOPICS, characters=MAX_NAME))
-            return
-        if not await self.targets.may_change(update, context, target, words):
-            return
-        chat = target.called(words)
-        if [topic.casefold() for topic in topics] == ["all"]:
-            self.store.feeds.set_all_topics(feed.id, True)
-            _log_follow(feed, "subscribed to", ["all"])
+        target, topics = asked
+        feed, chat = target.feed, target.called(words)
+        if self._all_topics(feed, topics, follow=True):
             text = words.gettext("{chat} now follows every topic.")
             await reply_html(update, text.format(chat=chat))
             return
@@ -134,22 +126,13 @@ class Commands:
     async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop following topics, or all."""
         words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
+        usage = words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
+        asked = await self.targets.asked(update, context, words, _topic_args, usage, changes=True)
+        if asked is None:
             return
-        feed = target.feed
-        topics = _topic_args(target.args)
-        if not topics:
-            await reply_html(
-                update, words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
-            )
-            return
-        if not await self.targets.may_change(update, context, target, words):
-            return
-        chat = target.called(words)
-        if [topic.casefold() for topic in topics] == ["all"]:
-            self.store.feeds.set_all_topics(feed.id, False)
-            _log_follow(feed, "unsubscribed from", ["all"])
+        target, topics = asked
+        feed, chat = target.feed, target.called(words)
+        if self._all_topics(feed, topics, follow=False):
             await reply_html(update, words.gettext("{chat} follows nothing now.").format(chat=chat))
             return
         removed = self.store.feeds.unsubscribe(feed.id, topics)
@@ -201,15 +184,12 @@ class Commands:
     async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
         words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
+        usage = words.gettext("Usage: /latest [n], n from 1 to 20")
+        asked = await self.targets.asked(update, context, words, _count, usage)
+        if asked is None:
             return
-        feed, args = target.feed, target.args
-        if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 20)):
-            await reply_html(update, words.gettext("Usage: /latest [n], n from 1 to 20"))
-            return
-        count = int(args[0]) if args else 5
-        everything, topics = self.store.feeds.subscriptions(feed.id)
+        target, count = asked
+        everything, topics = self.store.feeds.subscriptions(target.feed.id)
         items = self.store.listing.latest(count, [] if everything else topics)
         if not items:
             await reply_html(update, words.gettext("No articles yet."))
@@ -236,8 +216,8 @@ class Commands:
     async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop all pushes to this chat."""
         words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None or not await self.targets.may_change(update, context, target, words):
+        target = await self.targets.of_command(update, context, words, changes=True)
+        if target is None:
             return
         self.store.feeds.stop(target.feed.id)
         _log_follow(target.feed, "stopped: unsubscribed from", ["all"])
@@ -255,12 +235,11 @@ class Commands:
 
     async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
-        query = update.callback_query
-        assert query is not None
         words = words_of(self.store, update)
-        target = await self.targets.of_button(update, context, words)
-        if target is None:
+        pressed = await self.targets.of_button(update, context, words)
+        if pressed is None:
             return
+        target, query = pressed
         feed, scope = target.feed, target.scope
         kind, _, rest = target.args[0].partition(":")
         if kind == "page" and rest.isdigit():
@@ -271,8 +250,7 @@ class Commands:
         if kind not in ("sub", "one"):
             await query.answer(words.gettext(STALE_BUTTON))
             return
-        if not target.remote and not await self.permissions.may_change(update, context):
-            await query.answer(words.gettext(ADMINS_ONLY))
+        if not await self.targets.may_press(update, context, target, words):
             return
         page, _, topic = rest.partition(":")
         following = self.keyboards.follows(feed.id, topic)
@@ -291,6 +269,14 @@ class Commands:
         )
         await query.edit_message_reply_markup(markup)
 
+    def _all_topics(self, feed: Feed, topics: list[str], *, follow: bool) -> bool:
+        """`all` alone: follow (or drop) every topic; whether the topics said that."""
+        if [topic.casefold() for topic in topics] != ["all"]:
+            return False
+        self.store.feeds.set_all_topics(feed.id, follow)
+        _log_follow(feed, "subscribed to" if follow else "unsubscribed from", ["all"])
+        return True
+
     def _close_topics(self, topic: str) -> list[str]:
         names = {name.casefold(): name for name, _ in self.store.topics.counts()}
         close = difflib.get_close_matches(topic.casefold(), list(names), n=3, cutoff=0.6)
@@ -301,13 +287,22 @@ class Commands:
         return [names.get(key, key) for key in keys]
 
 
-def _topic_args(args: tuple[str, ...]) -> list[str]:
-    """Comma-separated topic names; none at all when there are too many or too long ones."""
+def _topic_args(args: tuple[str, ...]) -> list[str] | None:
+    """Comma-separated topic names; None when there are none, too many or too long ones."""
     joined = " ".join(args)
     topics = list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
-    if len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
-        return []
+    if not topics or len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
+        return None
     return topics
+
+
+def _count(args: tuple[str, ...]) -> int | None:
+    """The n of `/latest [n]`: 5 when not given; None when it is not one number 1-20."""
+    if not args:
+        return 5
+    if len(args) > 1 or not (args[0].isdigit() and 1 <= int(args[0]) <= 20):
+        return None
+    return int(args[0])
 
 
 def _log_follow(feed: Feed, change: str, topics: list[str]) -> None:

@@ -10,14 +10,16 @@ chat, or for a forum topic, carry that chat and thread in their callback data
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
+from typing import TypeVar
 
-from telegram import Chat, Update
+from telegram import CallbackQuery, Chat, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.commands.permissions import STALE_BUTTON, Permissions
+from bot.commands.permissions import ADMINS_ONLY, STALE_BUTTON, Permissions
 from bot.commands.replies import reply_html
 from bot.translations import N_, Words
 from storage import Feed, Store
@@ -26,6 +28,7 @@ from storage.feeds import GENERAL
 CHAT_ARGUMENT = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-\d{1,20}")
 SCOPE_MARK = ">"
 THIS_CHAT = N_("This chat")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,10 @@ def here(store: Store, update: Update) -> Target:
     return Target(feed_of(store, update), (), THIS_CHAT, remote=False)
 
 
+def _as_given(args: tuple[str, ...]) -> tuple[str, ...]:
+    return args
+
+
 def chat_argument(args: tuple[str, ...]) -> str | None:
     """The `@chat` or numeric chat id a command's arguments start with, if any."""
     if args and CHAT_ARGUMENT.fullmatch(args[0]):
@@ -87,11 +94,49 @@ class Targets:
         self.store = store
         self.permissions = permissions
 
+    async def asked(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        read: Callable[[tuple[str, ...]], T | None],
+        usage: str,
+        *,
+        changes: bool = False,
+    ) -> tuple[Target, T] | None:
+        """The feed a command acts on and what `read` makes of its words after the chat.
+        None, after one answer in `words`, when the named chat is refused (`_resolve`),
+        when `read` finds nothing in the words (the `usage` hint, HTML), or when the
+        command `changes` the feed and the sender may not (`may_change`), in that order."""
+        target = await self._resolve(update, context, words)
+        if target is None:
+            return None
+        value = read(target.args)
+        if value is None:
+            await reply_html(update, usage)
+            return None
+        if changes and not await self.may_change(update, context, target, words):
+            return None
+        return target, value
+
     async def of_command(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        *,
+        changes: bool = False,
     ) -> Target | None:
         """This chat's feed, or the named chat's; None (after a one-line refusal in `words`)
-        when the named chat cannot be found or the sender may not manage it."""
+        when the named chat cannot be found or the sender may not manage it, or when the
+        command `changes` the feed and the sender may not (`may_change`)."""
+        asked = await self.asked(update, context, words, _as_given, "", changes=changes)
+        return None if asked is None else asked[0]
+
+    async def _resolve(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
+    ) -> Target | None:
+        """This chat's feed, or the named chat's after its checks; None after a refusal."""
         args = tuple(context.args or ())
         named = chat_argument(args)
         if named is None:
@@ -122,15 +167,15 @@ class Targets:
 
     async def of_button(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
-    ) -> Target | None:
-        """The feed a pressed button acts on, its own data as the one argument; None (after
-        answering the press in `words`) when the button is broken or the sender lost the
-        right."""
+    ) -> tuple[Target, CallbackQuery] | None:
+        """The feed a pressed button acts on, its own data as the one argument, and the
+        press; None (after answering the press in `words`) when the button is broken or the
+        sender lost the right."""
         query = update.callback_query
         assert query is not None and query.data is not None
         data = query.data
         if not data.startswith(SCOPE_MARK):
-            return Target(feed_of(self.store, update), (data,), THIS_CHAT, remote=False)
+            return Target(feed_of(self.store, update), (data,), THIS_CHAT, remote=False), query
         head, _, data = data[len(SCOPE_MARK) :].partition("|")
         chat_text, _, thread_text = head.partition(".")
         try:
@@ -142,7 +187,7 @@ class Targets:
         if here is not None and here.id == chat_id:
             feed_of(self.store, update)  # remember (or reactivate) this chat
             feed = self.store.feeds.ensure(chat_id, thread_id)
-            return Target(feed, (data,), THIS_CHAT, remote=False)
+            return Target(feed, (data,), THIS_CHAT, remote=False), query
         known = self.store.chats.get(chat_id)
         if known is None:
             await query.answer(words.gettext(STALE_BUTTON))
@@ -152,7 +197,8 @@ class Targets:
             await query.answer(refusal)
             return None
         name = escape(known.title or str(chat_id))
-        return Target(self.store.feeds.ensure(chat_id, thread_id), (data,), name, remote=True)
+        feed = self.store.feeds.ensure(chat_id, thread_id)
+        return Target(feed, (data,), name, remote=True), query
 
     async def may_change(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, target: Target, words: Words
@@ -161,3 +207,14 @@ class Targets:
         if target.remote:
             return True
         return await self.permissions.refuse_unless_allowed(update, context, words)
+
+    async def may_press(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, target: Target, words: Words
+    ) -> bool:
+        """Whether the sender may change the feed of a pressed button, answering the press
+        (in `words`) when not."""
+        if target.remote or await self.permissions.may_change(update, context):
+            return True
+        assert update.callback_query is not None
+        await update.callback_query.answer(words.gettext(ADMINS_ONLY))
+        return False

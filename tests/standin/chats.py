@@ -35,6 +35,7 @@ class Chats(Updates):
         if creator is not None:
             self.creators[chat_id] = creator
         self.bot_members[chat_id] = bot_member(chat_type, bot_status, bot_may_post)
+        self.member_chat_types[chat_id] = chat_type
         return chat
 
     def membership(
@@ -44,6 +45,7 @@ class Chats(Updates):
         blocked); `may_post` is an administrator's `can_post_messages` in a channel."""
         member = bot_member(chat_type, status, may_post)
         self.bot_members[chat_id] = member
+        self.member_chat_types[chat_id] = chat_type
         was = "left" if status in ("member", "administrator") else "member"
         old = {"user": BOT_USER, "status": was}
         chat = self.chats.get(chat_id) or {

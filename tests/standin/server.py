@@ -163,11 +163,7 @@ class StandIn(Chats, Messages):
         if method == "getChat":
             return self._get_chat(str(params["chat_id"]))
         if method == "editMessageReplyMarkup":
-            return ok(
-                self._message(
-                    int(params["chat_id"]), None, None, int(params.get("message_id") or 1)
-                )
-            )
+            return self._edit_markup(params)
         if method in EDIT_METHODS:
             return self._edit(method, params)
         if method in SEND_METHODS:

@@ -77,6 +77,7 @@ class State:
         self.chats: dict[int, dict[str, Any]] = {}  # what getChat knows, by id
         self.creators: dict[int, int] = {}  # chat -> its creator's user id
         self.bot_members: dict[int, dict[str, Any]] = {}  # chat -> the bot's own member
+        self.member_chat_types: dict[int, str] = {}  # ... and that chat's type
         self.gone_threads: set[tuple[int, int]] = set()  # (chat, thread) deleted topics
         self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
         self.commands: list[dict[str, Any]] = []
