@@ -1,7 +1,8 @@
 """Ingest speed: `python -m bench.ingest` (sizes with --files 10000 100000).
 
 For each size, with the files in the page cache, in fresh processes: the parse-only
-rate (read + YAML load of the front matter with the C loader, nothing else), a cold `newsbot ingest` into a new database,
+rate (read + YAML load of the front matter with the C loader, nothing else; then again
+with newsbot's own loader), a cold `newsbot ingest` into a new database,
 and the start-up scan of the same, now unchanged, folder. Prints files/s, the ingest
 share of the parse-only rate, the scan time, and each phase's peak RSS; then the CPU
 time per file of each phase (all its processes), which a busy shared machine disturbs
@@ -32,6 +33,28 @@ def parse_only(folder: Path) -> dict[str, float]:
     for path in files:
         text = path.read_bytes().decode("utf-8")
         yaml.load(text.split("---\n", 2)[1], Loader=yaml.CSafeLoader)
+    elapsed = time.perf_counter() - started
+    return {"files": len(files), "seconds": elapsed, "rate": len(files) / elapsed}
+
+
+def parse_newsbot(folder: Path) -> dict[str, float]:
+    """`parse_only` with the loader `newsbot ingest` uses (faster than CSafeLoader since
+    bot/strict_yaml.py; StrictLoader before it), for the ratio against the same loader."""
+    try:
+        from bot.strict_yaml import load_strict
+    except ImportError:  # the code before bot/strict_yaml.py, as a baseline
+        import yaml
+
+        from bot.parsing import StrictLoader
+
+        def load_strict(text: str) -> object:
+            return yaml.load(text, Loader=StrictLoader)
+
+    files = sorted(folder.iterdir())
+    started = time.perf_counter()
+    for path in files:
+        text = path.read_bytes().decode("utf-8")
+        load_strict(text.split("---\n", 2)[1])
     elapsed = time.perf_counter() - started
     return {"files": len(files), "seconds": elapsed, "rate": len(files) / elapsed}
 
@@ -90,7 +113,7 @@ def run_phase(phase: str, folder: Path, db: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--phase", choices=["parse", "ingest", "scan"])
+    parser.add_argument("--phase", choices=["parse", "parse-newsbot", "ingest", "scan"])
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--db", type=Path)
     parser.add_argument(
@@ -102,6 +125,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.phase:
         result = {"parse": lambda: parse_only(args.dir), "ingest": lambda: ingest(args.dir, args.db),
+                  "parse-newsbot": lambda: parse_newsbot(args.dir),
                   "scan": lambda: scan(args.dir, args.db)}[args.phase]()  # fmt: skip
         result["rss_mb"] = peak_rss_mb(children=True)
         result["cpu_s"] = cpu_seconds()
@@ -120,6 +144,7 @@ def main() -> None:
         for path in folder.iterdir():  # warm the page cache: both phases read from memory
             path.read_bytes()
         parsed = run_phase("parse", folder, db)
+        ours = run_phase("parse-newsbot", folder, db)
         ingested = run_phase("ingest", folder, db)
         scanned = run_phase("scan", folder, db)
         share = ingested["rate"] / parsed["rate"]
@@ -134,6 +159,10 @@ def main() -> None:
         print(f"          CPU per file (all processes): parse-only {parse_us:.0f} us, ingest"
               f" {ingest_us:.0f} us; on {os.cpu_count()} free cores ingest could reach"
               f" {(os.cpu_count() or 1) * parse_us / ingest_us:.0%} of parse-only")  # fmt: skip
+        ours_us = 1e6 * ours["cpu_s"] / count
+        print(f"          parse-only with newsbot's YAML loader: {ours['rate']:.0f} files/s,"
+              f" {ours_us:.0f} us CPU a file; ingest = {ingested['rate'] / ours['rate']:.0%} of it,"
+              f" could reach {(os.cpu_count() or 1) * ours_us / ingest_us:.0%} on free cores")  # fmt: skip
         print(machine_line())
 
 

@@ -82,7 +82,7 @@ class NewsBot:
         self.commands = Commands(store)
         self.filters = FilterCommands(store, self.commands.targets)
         self.settings = SettingsCommands(store, self.commands.targets, sender.feed_changed)
-        self.transfer = TransferCommands(store, self.commands.permissions, sender.feed_changed)
+        self.transfer = TransferCommands(store, self.commands.targets, sender.feed_changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
         self.telegram_polling = False

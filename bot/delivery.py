@@ -89,6 +89,7 @@ class Sender:
             self.feeds,
             paid_broadcast=paid_broadcast,
             following=self.following,
+            clock=clock,
         )
         self._wake = asyncio.Event()
         self._stopping = False

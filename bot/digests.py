@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
 from bot.rendering import render_digest
-from bot.schedule import Plan, Window, release_at
+from bot.schedule import Plan, Window, quiet_end, release_at
 from bot.translations import N_, feed_words
 from storage import Delivery, Store
 from storage.settings import FeedSettings
@@ -68,6 +68,18 @@ class FeedDelivery:
             return False
         until = release_at(plan, datetime.fromtimestamp(now, UTC))
         return until is not None and self.store.digests.hold(row.id, until.timestamp(), now)
+
+    def hushed(self, feed_id: int, now: float) -> bool | None:
+        """`disable_notification` for an admin's broadcast (None: left out of the request).
+        A broadcast is urgent by intent, so it never waits for quiet hours; it goes without
+        a sound to a silent feed, and to one inside its quiet hours now."""
+        if self.settings_of(feed_id).silent:
+            return True
+        plan = self._plan(feed_id)
+        if plan is None or plan.quiet is None:
+            return None
+        inside = quiet_end(plan.quiet, plan.zone, datetime.fromtimestamp(now, UTC))
+        return True if inside is not None else None
 
     def release_due(self, now: float) -> int:
         return self.store.digests.release_due(now)

@@ -51,6 +51,11 @@ class Scan:
 
 
 LOAD_BATCH = 250
+# a bulk import's batches, read by worker processes and stored one transaction each: a
+# transaction rewrites every index page it touched (in the WAL, then the database), and
+# `sort_at` puts each article on a page of its own of `articles_listing`, so larger
+# transactions write fewer pages a file
+BULK_BATCH = 1000
 
 
 def load_file(path: Path, root: Path, max_bytes: int, known_hash: str | None) -> Loaded:
@@ -71,15 +76,16 @@ def load_file(path: Path, root: Path, max_bytes: int, known_hash: str | None) ->
     return Loaded(path, state, row=ArticleRow.of(article))
 
 
-Wire = tuple[str, int | None, int | None, str | None, str | None, bool, tuple[Any, ...] | None]
+Wire = tuple[int | None, int | None, str | None, str | None, bool, tuple[Any, ...] | None]
 
 
 def load_batch(root: Path, max_bytes: int, batch: list[tuple[Path, str | None]]) -> list[Wire]:
     """`load_file` over a batch, in a worker process.
 
-    The results travel back as plain tuples with the article as its row's fields:
-    unpickling dataclasses, or rebuilding the article from its JSON, cost the process
-    that writes SQLite more than making the row from a tuple.
+    The results travel back as plain tuples with the article as its row's fields, in
+    the batch's order and without their paths (the caller has them): unpickling
+    dataclasses or paths, or rebuilding the article from its JSON, cost the process that
+    writes SQLite more than making the row from a tuple.
     """
     wired: list[Wire] = []
     for path, known in batch:
@@ -87,7 +93,6 @@ def load_batch(root: Path, max_bytes: int, batch: list[tuple[Path, str | None]])
         state = loaded.state
         wired.append(
             (
-                str(path),
                 state.size if state else None,
                 state.mtime_ns if state else None,
                 state.hash if state else None,
@@ -99,14 +104,18 @@ def load_batch(root: Path, max_bytes: int, batch: list[tuple[Path, str | None]])
     return wired
 
 
-def unwire(wire: Wire) -> Loaded:
-    path, size, mtime_ns, digest, error, final, fields = wire
+def unwire(path: Path, wire: Wire) -> Loaded:
+    size, mtime_ns, digest, error, final, fields = wire
     state = (
         FileState(size, mtime_ns, digest or "")
         if size is not None and mtime_ns is not None
         else None
     )
-    return Loaded(Path(path), state, ArticleRow(*fields) if fields else None, error, final)
+    return Loaded(path, state, ArticleRow(*fields) if fields else None, error, final)
+
+
+def _unwired(paths: list[Path], loading: Future[list[Wire]]) -> list[Loaded]:
+    return [unwire(path, wire) for path, wire in zip(paths, loading.result(), strict=True)]
 
 
 def _hash(state: FileState | None) -> str | None:
@@ -161,22 +170,24 @@ class Ingestor:
         At most two batches per worker are under way at once, so memory stays flat
         however many files there are.
         """
+        size = LOAD_BATCH if workers <= 1 else BULK_BATCH
         batches = [
-            [(path, _hash(known.get(self.key(path)))) for path in paths[i : i + LOAD_BATCH]]
-            for i in range(0, len(paths), LOAD_BATCH)
+            [(path, _hash(known.get(self.key(path)))) for path in paths[i : i + size]]
+            for i in range(0, len(paths), size)
         ]
         if workers <= 1 or len(batches) < 2:
             for batch in batches:
                 yield [load_file(path, self.root, self.max_bytes, known) for path, known in batch]
             return
         with ProcessPoolExecutor(workers) as pool:
-            under_way: deque[Future[list[Wire]]] = deque()
+            under_way: deque[tuple[list[Path], Future[list[Wire]]]] = deque()
             for batch in batches:
-                under_way.append(pool.submit(load_batch, self.root, self.max_bytes, batch))
+                submitted = pool.submit(load_batch, self.root, self.max_bytes, batch)
+                under_way.append(([path for path, _ in batch], submitted))
                 if len(under_way) >= 2 * workers:
-                    yield [unwire(wire) for wire in under_way.popleft().result()]
+                    yield _unwired(*under_way.popleft())
             while under_way:
-                yield [unwire(wire) for wire in under_way.popleft().result()]
+                yield _unwired(*under_way.popleft())
 
     def file_state(self, path: Path) -> FileState | None:
         """What the database last stored of a file: size, mtime and hash."""

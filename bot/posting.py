@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from telegram import LinkPreviewOptions, Message, ReplyParameters
@@ -56,8 +57,10 @@ class Poster:
         *,
         paid_broadcast: bool,
         following: Follower,
+        clock: Callable[[], float],
     ) -> None:
         self.store = store
+        self.clock = clock  # the sender's: whether a broadcast's feed is in quiet hours
         self.following = following  # edits, retractions; what a push showed; story replies
         self.bot = bot
         self.rate_limit_args = rate_limit_args
@@ -86,6 +89,7 @@ class Poster:
                 row.chat_id,
                 row.text or "",
                 message_thread_id=_thread(row),
+                disable_notification=self.feeds.hushed(row.feed_id, self.clock()),
                 allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )

@@ -119,8 +119,11 @@ def article_to_json(article: Article) -> str:
         "quality": article.quality,
         "heat": article.heat,
     }
-    # raw_json is JSON already: splice it in rather than load and dump it again
-    return json.dumps(fields, ensure_ascii=False)[:-1] + ', "raw": ' + article.raw_json + "}"
+    # raw_json is JSON already: splice it in rather than load and dump it again (in one
+    # join: with an emoji in it, each copy of the text is four bytes a character)
+    return "".join(
+        (json.dumps(fields, ensure_ascii=False)[:-1], ', "raw": ', article.raw_json, "}")
+    )
 
 
 def article_from_json(text: str) -> Article:

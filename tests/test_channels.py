@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ from bot.commands.permissions import ADMIN_CACHE_SECONDS, Permissions
 from bot.config import Config
 from bot.translations import ENGLISH
 from storage import Article
+from storage.settings import FeedSettings
 from storage.store import FileState
 from tests.conftest import Running, eventually, start_bot, stop_bot
-from tests.feeds import follows
+from tests.feeds import follow, follows
 from tests.standin import TOKEN, StandIn
 
 CHANNEL = -1001234567890
@@ -271,3 +273,74 @@ async def test_admin_answers_are_asked_again_after_a_minute(standin: StandIn) ->
     assert refusal == "Sorry: you are not an administrator there."
     asked = [p for m, p in standin.calls if m == "getChatMember" and int(p["user_id"]) == OWNER]
     assert len(asked) == 2
+
+
+async def reply_to_document(running: Running, chat_id: int, content: bytes, caption: str) -> str:
+    """A user sends a document with a caption; the bot's answer in that chat."""
+    before = len(running.standin.messages_to(chat_id))
+    running.standin.send_document(chat_id, content, caption=caption)
+    await running.standin.until(lambda: len(running.standin.messages_to(chat_id)) > before)
+    return running.standin.messages_to(chat_id)[before].text or ""
+
+
+async def test_channel_admin_exports_and_imports_the_channels_settings_from_private(
+    running: Running,
+) -> None:
+    """`/export @channel` sends the channel's feed as a document to the private chat;
+    `/import @channel` as its caption, or replied to it, applies one to the channel; the
+    admin's own chat is untouched."""
+    running.standin.add_chat(CHANNEL, "channel", username="robonews", creator=OWNER)
+    await running.command(OWNER, "/subscribe @robonews AI")
+    running.store.settings.save(running.store.feeds.ensure(CHANNEL).id, FeedSettings(silent=True))
+    running.standin.say(OWNER, "/export @robonews")
+    await running.standin.until(
+        lambda: any(m.method == "sendDocument" for m in running.standin.messages_to(OWNER))
+    )
+    [export] = [m for m in running.standin.messages_to(OWNER) if m.method == "sendDocument"]
+    assert export.text is not None and "@robonews" in export.text
+    document = export.params["document"]
+    assert isinstance(document, bytes)
+    assert b"topics:\n- ai\n" in document and b"silent: 'on'" in document
+    other = b"topics: [Space]\nsettings: {format: compact}\n"
+    reply = await reply_to_document(running, OWNER, other, "/import @robonews")
+    assert reply == "Imported into @robonews: 1 topics, 0 filters, its settings."
+    assert follows(running.store, CHANNEL) == (False, ["space"])
+    channel = running.store.feeds.ensure(CHANNEL).id
+    assert running.store.settings.get(channel).format == "compact"
+    assert not running.store.settings.get(channel).silent
+    message = running.standin.send_document(OWNER, document)  # no caption: nothing happens
+    reply = await running.command(OWNER, "/import @robonews", reply_to=message)
+    assert reply.startswith("Imported into @robonews: 1 topics")
+    assert follows(running.store, CHANNEL) == (False, ["ai"])
+    assert running.store.settings.get(channel).silent
+    assert follows(running.store, OWNER) == (False, [])
+
+
+async def test_non_admin_cannot_export_import_or_top_a_channel(running: Running) -> None:
+    """/export, /import and /top name a channel only for its administrators: anyone else
+    gets the one-line reason, no document, and the channel is not changed."""
+    running.standin.add_chat(CHANNEL, "channel", username="robonews", creator=OWNER)
+    await running.command(OWNER, "/subscribe @robonews AI")
+    refused = "Sorry: you are not an administrator there."
+    assert await running.command(STRANGER, "/export @robonews") == refused
+    bad = b"topics: [Space]\n"
+    assert await reply_to_document(running, STRANGER, bad, "/import @robonews") == refused
+    assert await running.command(STRANGER, "/top @robonews") == refused
+    assert follows(running.store, CHANNEL) == (False, ["ai"])
+    assert not any(m.method == "sendDocument" for m in running.standin.messages_to(STRANGER))
+    assert not any(m == "getFile" for m, _ in running.standin.calls)
+
+
+async def test_top_of_a_channel_lists_its_topics_hottest_first(running: Running) -> None:
+    """`/top @channel [hours]` lists the articles of the channel's topics, not the admin's."""
+    running.standin.add_chat(CHANNEL, "channel", username="robonews", creator=OWNER)
+    await running.command(OWNER, "/subscribe @robonews AI")
+    follow(running.store, OWNER, ["Space"])
+    publish(running, replace(ARTICLE, published_at=datetime.now(UTC) - timedelta(hours=30)))
+    assert ARTICLE.title not in await running.command(OWNER, "/top @robonews")  # 24 hours
+    reply = await running.command(OWNER, "/top @robonews 48")
+    assert reply.startswith("Hottest of the last 48 hours") and ARTICLE.title in reply
+    assert ARTICLE.title not in await running.command(OWNER, "/top 48")  # the admin's own
+    assert (await running.command(OWNER, "/top @robonews 9999")).startswith(
+        "Usage: /top [@chat] [hours]"
+    )

@@ -14,9 +14,9 @@ from storage import Article, Provider
 from storage.models import StoredArticle
 from storage.settings import FeedSettings
 from storage.store import FileState
-from tests.conftest import eventually, start_bot, stop_bot
+from tests.conftest import ADMIN_ID, eventually, start_bot, stop_bot
 from tests.feeds import follow
-from tests.standin import StandIn
+from tests.standin import Sent, StandIn
 
 START = 1_800_000_000.0  # 2027-01-15 08:00 UTC: the moment the moved clock starts from
 HOUR = 3600.0
@@ -118,6 +118,37 @@ async def test_pushes_in_quiet_hours_arrive_as_one_digest_at_their_end(quiet_bot
     assert digest.params["link_preview_options"] == {"is_disabled": True}
     await eventually(lambda: quiet_bot.count("sent", "digest") == 1)
     assert quiet_bot.count("digested") == 3 and quiet_bot.count("held") == 0
+
+
+BROADCAST = "Maintenance tonight"
+
+
+async def test_a_broadcast_goes_at_once_but_silently_to_quiet_and_silent_feeds(
+    quiet_bot: Bot,
+) -> None:
+    """An admin's broadcast does not wait for quiet hours: at 08:00 it goes at once, without
+    a notification, to chat 1 (quiet 07:00-10:00) and to chat 2 (silent); with one to chat
+    3 (no settings) and chat 4 (quiet 01:00-02:00, over)."""
+    store, standin = quiet_bot.store, quiet_bot.standin
+    silent = follow(store, 2, ["AI"])
+    store.settings.save(silent, FeedSettings(silent=True))
+    follow(store, 3, ["AI"])
+    night = follow(store, 4, ["AI"])
+    store.settings.save(night, FeedSettings(quiet_start=60, quiet_end=120))
+    for feed in (silent, night):
+        quiet_bot.bot.sender.feeds.changed(feed, START)
+    standin.say(ADMIN_ID, f"/broadcast {BROADCAST}")
+
+    def broadcast_to(chat: int) -> list[Sent]:
+        return [m for m in standin.messages_to(chat) if m.text == BROADCAST]
+
+    await standin.until(lambda: all(broadcast_to(chat) for chat in (1, 2, 3, 4)))
+    hushed = {
+        chat: broadcast_to(chat)[0].params.get("disable_notification") for chat in range(1, 5)
+    }
+    assert hushed[1] in (True, "true", "True") and hushed[2] in (True, "true", "True")
+    assert hushed[3] is None and hushed[4] is None
+    assert quiet_bot.count("held", "broadcast") == 0
 
 
 async def test_hourly_digest_of_a_silent_feed_goes_on_the_full_hour(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ArticleError
-from bot.files import FileBytes, is_ignored_name, read_article_file
+from bot.files import FileBytes, _read_up_to, is_ignored_name, read_article_file
 from bot.ingest import Ingestor
 from storage import open_store
 from tests.articles import article_text, write_article
@@ -21,6 +21,21 @@ def test_oversized_file_is_refused(tmp_path: Path) -> None:
     path.write_text(article_text(excerpt="x" * 5000))
     with pytest.raises(ArticleError, match="too large"):
         read_article_file(path, tmp_path, max_bytes=1000)
+
+
+@pytest.mark.parametrize(("stale_size", "most", "read"), [(100, 20_000, 10_000), (100, 5_000, 5_000),
+                                                       (10_000, 20_000, 10_000), (0, 3, 3)])  # fmt: skip
+def test_a_file_that_grew_since_its_size_was_taken_is_read_to_its_end_or_the_limit(
+    tmp_path: Path, stale_size: int, most: int, read: int
+) -> None:
+    """Reading asks for the size fstat gave, and reads on if the file grew meanwhile."""
+    path = tmp_path / "growing.txt"
+    path.write_bytes(bytes(range(256)) * 39 + b"0123456789012345")  # 10,000 bytes
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_up_to(fd, stale_size, most) == path.read_bytes()[:read]
+    finally:
+        os.close(fd)
 
 
 def test_symlink_out_of_the_folder_is_refused(tmp_path: Path) -> None:

@@ -6,7 +6,11 @@ import io
 import os
 from pathlib import Path
 
+import pytest
+
+import bot.ingest
 from bot.config import Config
+from bot.ingest import Ingestor
 from bot.verbs import ingest_command
 from storage import Store, open_store
 from tests.articles import write_article
@@ -51,3 +55,34 @@ def test_duplicate_becomes_the_article_when_the_original_is_gone(
     summary = ingest(articles, db)
     assert "updated 1, unchanged 0" in summary and "removed 1" in summary
     assert visible_paths(db) == ["b.txt"]
+
+
+def test_worker_processes_load_what_one_process_loads_in_order(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, articles: Path
+) -> None:
+    """Rows, states, errors and unchanged files come back from the parser processes as
+    they come from reading in this process, each with its own path."""
+    monkeypatch.setattr(bot.ingest, "BULK_BATCH", 2)  # five files: three batches, two workers
+    for n in range(4):
+        write_article(articles / f"{n}.txt", webUrl=f"https://news.example.com/{n}")
+    (articles / "bad.txt").write_text("---\ntitle: !!bool maybe\n---\n")
+    paths = sorted(articles.iterdir())
+    store = open_store(tmp_path / "n.db")
+    try:
+        ingestor = Ingestor(store, articles, max_bytes=4096, recursive=False)
+        state = ingestor.load(articles / "1.txt", None).state
+        assert state is not None
+        known = {"1.txt": state}  # read before
+        alone = [loaded for batch in ingestor.load_many(paths, known, 1) for loaded in batch]
+        apart = list(ingestor.load_many(paths, known, 2))
+    finally:
+        store.close()
+    assert [len(batch) for batch in apart] == [2, 2, 1]
+    assert [loaded for batch in apart for loaded in batch] == alone
+    assert [(loaded.path.name, loaded.row is not None, loaded.error) for loaded in alone] == [
+        ("0.txt", True, None),
+        ("1.txt", False, None),  # the same bytes as known: not parsed again
+        ("2.txt", True, None),
+        ("3.txt", True, None),
+        ("bad.txt", False, "invalid YAML value: 'maybe' cannot be read as bool"),
+    ]

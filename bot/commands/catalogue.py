@@ -30,11 +30,11 @@ SUBSCRIBER_COMMANDS = [
     ),
     ("latest", N_("[@chat] [n]: the newest n articles of your topics (default 5, max 20)")),
     ("search", N_("<words>: find articles by title and excerpt")),
-    ("top", N_("[hours]: the hottest articles of the last 24 hours (or hours)")),
+    ("top", N_("[@chat] [hours]: the hottest articles of the last 24 hours (or hours)")),
     ("settings", N_("[@chat]: how and when pushes arrive here (or there), with buttons")),
     ("set", N_("[@chat] <setting> <value>: format, silent, quiet, timezone, digest, language")),
-    ("export", N_("this chat's topics, filters and settings as a file")),
-    ("import", N_("apply an exported file (send it with this caption, or reply)")),
+    ("export", N_("[@chat]: this chat's (or that one's) topics, filters and settings as a file")),
+    ("import", N_("[@chat]: apply an exported file here (or there): as its caption, or in reply")),
     ("stop", N_("[@chat]: stop all pushes to this chat (or that one)")),
 ]
 ADMIN_COMMANDS = [

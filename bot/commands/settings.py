@@ -27,7 +27,7 @@ from bot.commands.setting_values import (
     apply_setting,
     shown,
 )
-from bot.commands.targets import Targets, feed_of
+from bot.commands.targets import Targets, one_number
 from bot.rendering import render_listing
 from bot.schedule import format_clock
 from bot.translations import LANGUAGE_NAMES, N_, Words
@@ -40,7 +40,7 @@ HINT = N_("Tap to change, or use /set (see /help). Required words: /filter requi
 REQUIRED = N_("Required words")
 NONE = N_("none")
 CHANGED = N_("{label} is now {value}.")
-TOP_USAGE = N_("Usage: /top [hours], hours from 1 to {most}")
+TOP_USAGE = N_("Usage: /top [@chat] [hours], hours from 1 to {most}")
 # setting values as the settings message and its buttons show them (`/set` takes English)
 VALUES = {
     "photo": N_("photo"),
@@ -136,18 +136,17 @@ class SettingsCommands:
                 raise
 
     async def top_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The feed's hottest articles of the last 24 hours, or of the given hours."""
+        """The feed's hottest articles of the last 24 hours, or of the given hours; of this
+        chat's topics, or of the @chat's named."""
         words = words_of(self.store, update)
-        feed = feed_of(self.store, update)
-        args = context.args or []
-        if len(args) > 1 or (
-            args and not (args[0].isdigit() and 1 <= int(args[0]) <= TOP_MOST_HOURS)
-        ):
-            await reply_html(update, words.gettext(TOP_USAGE).format(most=TOP_MOST_HOURS))
+        usage = words.gettext(TOP_USAGE).format(most=TOP_MOST_HOURS)
+        hours_of = one_number(24, TOP_MOST_HOURS)
+        asked = await self.targets.asked(update, context, words, hours_of, usage)
+        if asked is None:
             return
-        hours = int(args[0]) if args else 24
+        target, hours = asked
         since = datetime.now(UTC) - timedelta(hours=hours)
-        everything, topics = self.store.feeds.subscriptions(feed.id)
+        everything, topics = self.store.feeds.subscriptions(target.feed.id)
         items = self.store.listing.hottest(since, TOP_SIZE, [] if everything else topics)
         if not items:
             empty = words.ngettext(

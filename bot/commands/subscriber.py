@@ -14,7 +14,7 @@ from bot.commands.keyboards import Keyboards
 from bot.commands.languages import words_of
 from bot.commands.permissions import STALE_BUTTON, Permissions
 from bot.commands.replies import nothing_about, reply_html, topics_text
-from bot.commands.targets import Targets, feed_of, here
+from bot.commands.targets import Targets, feed_of, here, one_number
 from bot.rendering import render_listing
 from storage import Store
 from storage.models import Feed
@@ -185,7 +185,7 @@ class Commands:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
         words = words_of(self.store, update)
         usage = words.gettext("Usage: /latest [n], n from 1 to 20")
-        asked = await self.targets.asked(update, context, words, _count, usage)
+        asked = await self.targets.asked(update, context, words, one_number(5, 20), usage)
         if asked is None:
             return
         target, count = asked
@@ -294,15 +294,6 @@ def _topic_args(args: tuple[str, ...]) -> list[str] | None:
     if not topics or len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
         return None
     return topics
-
-
-def _count(args: tuple[str, ...]) -> int | None:
-    """The n of `/latest [n]`: 5 when not given; None when it is not one number 1-20."""
-    if not args:
-        return 5
-    if len(args) > 1 or not (args[0].isdigit() and 1 <= int(args[0]) <= 20):
-        return None
-    return int(args[0])
 
 
 def _log_follow(feed: Feed, change: str, topics: list[str]) -> None:

@@ -87,6 +87,32 @@ def chat_argument(args: tuple[str, ...]) -> str | None:
     return None
 
 
+def command_args(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str, ...]:
+    """The words after the command: in its text, or in the caption of a document sent
+    with the command as its caption (which reaches us without `context.args`)."""
+    if context.args is not None:
+        return tuple(context.args)
+    message = update.effective_message
+    caption = message.caption if message is not None else None
+    if caption is None or not caption.startswith("/"):
+        return ()
+    return tuple(caption.split()[1:])
+
+
+def one_number(default: int, most: int) -> Callable[[tuple[str, ...]], int | None]:
+    """A reader for `asked`: an optional whole number from 1 to `most` (`default` when
+    there is none); None when the words are anything else."""
+
+    def read(args: tuple[str, ...]) -> int | None:
+        if not args:
+            return default
+        if len(args) > 1 or not (args[0].isdigit() and 1 <= int(args[0]) <= most):
+            return None
+        return int(args[0])
+
+    return read
+
+
 class Targets:
     """Resolves the feed each command or button acts on, checking rights for other chats."""
 
@@ -137,7 +163,7 @@ class Targets:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
     ) -> Target | None:
         """This chat's feed, or the named chat's after its checks; None after a refusal."""
-        args = tuple(context.args or ())
+        args = command_args(update, context)
         named = chat_argument(args)
         if named is None:
             return Target(feed_of(self.store, update), args, THIS_CHAT, remote=False)

@@ -10,7 +10,7 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 import yaml
@@ -18,13 +18,12 @@ from telegram import Document, Update
 from telegram.ext import ContextTypes
 
 from bot.commands.languages import words_of
-from bot.commands.permissions import Permissions
 from bot.commands.replies import reply_html
 from bot.commands.setting_values import KEYS, SettingError, apply_setting, shown
-from bot.commands.targets import feed_of
+from bot.commands.targets import Target, Targets
 from bot.errors import ArticleError
 from bot.strict_yaml import StrictLoader
-from bot.translations import N_, Refusal
+from bot.translations import N_, Refusal, Words
 from storage import Store
 from storage.settings import FeedSettings
 
@@ -36,12 +35,18 @@ FILE_NAME = "newsbot-settings.yaml"
 EXPORT_CAPTION = N_(
     "This chat's topics, filters and settings. Send it back with the caption /import."
 )
+EXPORT_CAPTION_OF = N_(
+    "The topics, filters and settings of {chat}. Send it back with the caption /import "
+    "(or /import {chat})."
+)
 IMPORT_USAGE = N_(
-    "Send an exported document with the caption /import, or reply /import to that document."
+    "Send an exported document with the caption /import (or /import @chat), or reply "
+    "/import to that document."
 )
 IMPORT_TOO_LARGE = N_("the document is too large to be a newsbot export (at most {kib} KiB).")
 IMPORT_REFUSED = N_("Nothing was imported: {reason}")
 IMPORT_DONE = N_("Imported: {topics} topics, {filters} filters, settings of this chat.")
+IMPORT_DONE_IN = N_("Imported into {chat}: {topics} topics, {filters} filters, its settings.")
 ALL_TOPICS = N_("all")
 
 
@@ -159,16 +164,19 @@ class TransferCommands:
     """Handlers for `/export` and `/import`."""
 
     def __init__(
-        self, store: Store, permissions: Permissions, changed: Callable[[int, float], None]
+        self, store: Store, targets: Targets, changed: Callable[[int, float], None]
     ) -> None:
         self.store = store
-        self.permissions = permissions
+        self.targets = targets
         self.changed = changed
 
     async def export_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """This chat's topics, filters and settings as a YAML document."""
+        """This chat's (or the @chat's) topics, filters and settings as a YAML document."""
         words = words_of(self.store, update)
-        feed = feed_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        feed = target.feed
         everything, topics = self.store.feeds.subscriptions(feed.id)
         export = FeedExport(
             all_topics=everything,
@@ -183,14 +191,17 @@ class TransferCommands:
         await message.reply_document(
             io.BytesIO(export_yaml(export).encode()),
             filename=FILE_NAME,
-            caption=words.gettext(EXPORT_CAPTION),
+            caption=_caption(words, target),
             do_quote=False,
         )
 
     async def import_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Apply an exported document sent with the caption /import, or replied to."""
+        """Apply an exported document sent with the caption /import [@chat], or replied to,
+        to this chat or the @chat named."""
         words = words_of(self.store, update)
-        feed = feed_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
         message = update.effective_message
         assert message is not None
         document = message.document or (
@@ -199,7 +210,7 @@ class TransferCommands:
         if document is None:
             await reply_html(update, words.gettext(IMPORT_USAGE))
             return
-        if not await self.permissions.refuse_unless_allowed(update, context, words):
+        if not await self.targets.may_change(update, context, target, words):
             return
         try:
             export = parse_import(await _download(document))
@@ -207,11 +218,12 @@ class TransferCommands:
             text = words.gettext(IMPORT_REFUSED).format(reason=error.said(words))
             await reply_html(update, escape(text, quote=False))
             return
-        self._apply(feed.id, export)
-        words = words_of(self.store, update)  # the imported language, if it has one
+        self._apply(target.feed.id, export)
+        words = words_of(self.store, update)  # the imported language, if it has one here
         filters = len(export.mute) + len(export.require) + (export.quality is not None)
         topics = words.gettext(ALL_TOPICS) if export.all_topics else len(export.topics)
-        await reply_html(update, words.gettext(IMPORT_DONE).format(topics=topics, filters=filters))
+        done = words.gettext(IMPORT_DONE_IN if target.remote else IMPORT_DONE)
+        await reply_html(update, done.format(chat=target.name, topics=topics, filters=filters))
 
     def _apply(self, feed_id: int, export: FeedExport) -> None:
         feeds = self.store.feeds
@@ -229,6 +241,13 @@ class TransferCommands:
                 self.store.settings.require(feed_id, word)
             self.store.settings.save(feed_id, export.settings)
         self.changed(feed_id, time.time())
+
+
+def _caption(words: Words, target: Target) -> str:
+    """The export's caption (plain text): what it holds, and how to send it back."""
+    if not target.remote:
+        return words.gettext(EXPORT_CAPTION)
+    return words.gettext(EXPORT_CAPTION_OF).format(chat=unescape(target.name))
 
 
 async def _download(document: Document) -> str:
