@@ -48,6 +48,10 @@ def format_stats(figures: dict[str, int], words: Words = ENGLISH) -> str:
                 sent=figures["retractions_sent"],
                 pending=figures["retractions_pending"] + figures["retractions_sending"],
             ),
+            words.gettext("Digests: {sent} sent, {pending} pending").format(
+                sent=figures["digests_sent"],
+                pending=figures["digests_pending"] + figures["digests_sending"],
+            ),
             words.gettext("Ingest errors: {count}").format(count=figures["ingest_errors"]),
             *_flood_line(figures, words),
         ]

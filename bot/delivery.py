@@ -30,7 +30,8 @@ from bot.digests import FeedDelivery
 from bot.following import Follower, Unneeded
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
-from bot.posting import MARKUP_RETRY, Poster, Withdrawn, matches
+from bot.posting import MARKUP_RETRY, Poster, Withdrawn
+from bot.refusals import matches
 from bot.retention import Pruner
 from bot.settlements import Settlements
 from storage import Delivery, Store
@@ -266,7 +267,7 @@ class Sender:
         """Sent, with what its message shows (for later edits), in one commit."""
         with self.store.db.atomic():
             self.store.outbox.mark_sent(row.id, message_id, now)
-            self.following.record(row)
+            self.following.record(row, now)
             if row.article_id in self._withdrawn_in_flight and row.target_id is None:
                 stored = self.store.listing.article(row.article_id)
                 if stored is None or not stored.visible:  # still withdrawn: take it back

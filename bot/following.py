@@ -3,9 +3,10 @@
 An 'edit' row renders its article when it goes (so it carries the latest version) in the
 format its push went out in: a photo push gets `editMessageCaption`, or
 `editMessageMedia` when the image changed (one that lost its image keeps its photo); a
-text push gets `editMessageText`. Nothing visible changed: no request. A 'retract' row
-deletes the message while Telegram allows (48 hours after the send), else edits it to
-a withdrawn notice. Replies that say the work is done or cannot be done end the row.
+text push gets `editMessageText`. A new image that Telegram refuses leaves the photo as
+it is and edits the caption alone (as a refused image sends a first push as text).
+Nothing visible changed: no request. A 'retract' row deletes the message while Telegram
+allows (48 hours after the send), else edits it to a withdrawn notice. Replies that say the work is done or cannot be done end the row.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot.refusals import IMAGE_REFUSALS, matches
 from bot.rendering import Push, render_compact, render_push, render_withdrawn
 from bot.translations import feed_words
 from storage import Article, Delivery, Store
-from storage.followups import FollowTarget, Shown
+from storage.followups import DELETED, NOTICE, FollowTarget, Shown
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +32,8 @@ log = logging.getLogger(__name__)
 # the queue and for clocks that disagree
 DELETE_WINDOW = 48 * 3600.0 - 600.0
 NOT_MODIFIED = ("message is not modified",)
-MESSAGE_GONE = (
-    "message to edit not found",
-    "message can't be deleted",
-    "message to delete not found",
-    "message can't be edited",
-)
+MESSAGE_GONE = ("message to edit not found", "message to delete not found")
+MESSAGE_KEPT = ("message can't be deleted", "message can't be edited")
 
 
 class Unneeded(Exception):
@@ -60,6 +58,7 @@ class Follower:
         self.rate_limit_args = rate_limit_args
         self.clock = clock
         self._shown: dict[int, Shown] = {}  # sent, not yet recorded: push row -> shown
+        self._left: dict[int, tuple[int, str]] = {}  # retraction row -> (push row, left)
 
     def reply_to(self, row: Delivery, article: Article) -> ReplyParameters | None:
         """A new push of a developing story answers the feed's message of an earlier one."""
@@ -78,11 +77,15 @@ class Follower:
             shown = Shown(push.photo_url is not None, push.photo_url, push.html, compact)
             self._shown[row.id] = shown
 
-    def record(self, row: Delivery) -> None:
-        """Store what `remember` kept of a sent push (in the transaction that marks it sent)."""
+    def record(self, row: Delivery, now: float) -> None:
+        """Store what `remember` kept of a sent push, or what a retraction left of its
+        message (in the transaction that marks the row sent)."""
         shown = self._shown.pop(row.id, None)
         if shown is not None:
             self.store.followups.record_shown(row.id, shown)
+        left = self._left.pop(row.id, None)
+        if left is not None:
+            self.store.followups.record_withdrawn(*left, now)
 
     async def send(self, row: Delivery) -> int:
         """Edit or retract the message of the push `row.target_id`; its message id."""
@@ -91,18 +94,18 @@ class Follower:
         stored = self.store.listing.article(row.article_id)
         if target is None or stored is None:
             raise Unneeded
+        left: str | None = None  # what a retraction leaves of the message
         try:
-            if row.kind == "retract":
-                await self._retract(row, target, stored.article)
-            elif stored.visible:
+            if row.kind == "edit" and stored.visible:
                 await self._edit(row, target, stored.article)
+            elif row.kind == "retract" and not stored.visible:
+                left = await self._retract(row, target, stored.article)
             else:
-                raise Unneeded  # withdrawn meanwhile: its retraction is queued
+                raise Unneeded  # withdrawn or published again meanwhile: the other is queued
         except BadRequest as error:
-            text = str(error).lower()
-            if any(phrase in text for phrase in NOT_MODIFIED):
-                return target.message_id
-            if any(phrase in text for phrase in MESSAGE_GONE):
+            if matches(error, NOT_MODIFIED):
+                left = NOTICE  # (for an edit, `left` is not used)
+            elif matches(error, MESSAGE_GONE + MESSAGE_KEPT):
                 log.info(
                     "%s of message %d in chat %d not done: %s",
                     row.kind,
@@ -110,8 +113,11 @@ class Follower:
                     row.chat_id,
                     error,
                 )
-                return target.message_id
-            raise
+                left = DELETED if matches(error, MESSAGE_GONE) else None
+            else:
+                raise
+        if row.kind == "retract" and left is not None:
+            self._left[row.id] = (target.push_id, left)
         return target.message_id
 
     async def _edit(self, row: Delivery, target: FollowTarget, article: Article) -> None:
@@ -147,23 +153,28 @@ class Follower:
         if photo == shown.photo and push.html == shown.html:
             raise Unneeded
         if push.photo_url is not None and push.photo_url != shown.photo:
-            media = InputMediaPhoto(push.photo_url, caption=push.html, parse_mode=ParseMode.HTML)
-            await self.bot.edit_message_media(
-                media,
-                row.chat_id,
-                target.message_id,
-                rate_limit_args=self.rate_limit_args,
-            )
+            try:
+                await self._edit_media(row, target, push)
+            except BadRequest as error:
+                if not matches(error, IMAGE_REFUSALS):
+                    raise
+                # as a first push goes as text: the new words, under the photo it has
+                log.info("image refused for %s (%s); editing the caption", article.url, error)
+                photo = shown.photo
+                if push.html == shown.html:
+                    raise Unneeded from None
+                await self._edit_caption(row, target, push.html)
         else:
             await self._edit_caption(row, target, push.html)
         self.store.followups.record_shown(target.push_id, Shown(True, photo, push.html))
 
-    async def _retract(self, row: Delivery, target: FollowTarget, article: Article) -> None:
+    async def _retract(self, row: Delivery, target: FollowTarget, article: Article) -> str:
+        """Delete the message, or edit it to the withdrawn notice; which of the two."""
         if self.clock() - target.sent_at < DELETE_WINDOW:
             await self.bot.delete_message(
                 row.chat_id, target.message_id, rate_limit_args=self.rate_limit_args
             )
-            return
+            return DELETED
         language = self.store.settings.get(row.feed_id).language
         notice = render_withdrawn(article, feed_words(language))
         shown = target.shown or _guess_shown(article)
@@ -180,6 +191,14 @@ class Follower:
             )
         self.store.followups.record_shown(
             target.push_id, Shown(shown.as_photo, shown.photo, notice, shown.compact)
+        )
+        return NOTICE
+
+    async def _edit_media(self, row: Delivery, target: FollowTarget, push: Push) -> None:
+        assert push.photo_url is not None
+        media = InputMediaPhoto(push.photo_url, caption=push.html, parse_mode=ParseMode.HTML)
+        await self.bot.edit_message_media(
+            media, row.chat_id, target.message_id, rate_limit_args=self.rate_limit_args
         )
 
     async def _edit_caption(self, row: Delivery, target: FollowTarget, html: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -28,7 +27,9 @@ class _Bucket:
 @dataclass
 class UpdateGuard:
     """Acts on each update once (Telegram re-delivers a batch after a crash) and slows
-    down a user who floods the bot with commands."""
+    down a user who floods the bot with commands. The handled update ids are kept for
+    `NEWSBOT_RETENTION_DAYS`, at least `storage.retention.UPDATE_WINDOW`: retention
+    forgets them, not the guard."""
 
     store: Store
     buckets: dict[int, _Bucket] = field(default_factory=dict)
@@ -37,8 +38,6 @@ class UpdateGuard:
         """Runs before every handler; raises ApplicationHandlerStop to drop an update."""
         if not isinstance(update, Update):
             return
-        if update.update_id % 1000 == 0:  # Telegram re-delivers only the last batch
-            self.store.chats.forget_updates_before(time.time() - 86400)
         if not self.store.chats.claim_update(update.update_id):
             log.info("update %d was handled before; ignoring the repeat", update.update_id)
             raise ApplicationHandlerStop

@@ -21,6 +21,7 @@ from telegram.ext import ExtBot
 
 from bot.digests import FeedDelivery
 from bot.following import Follower
+from bot.refusals import IMAGE_REFUSALS, matches
 from bot.rendering import Push, render_compact, render_push, visible_text
 from storage import Delivery, Store
 from storage.digests import DIGEST
@@ -29,14 +30,6 @@ from storage.models import StoredArticle
 log = logging.getLogger(__name__)
 
 PHOTO_READ_TIMEOUT = 60.0
-IMAGE_REFUSALS = (
-    "failed to get http url content",
-    "wrong type of the web page content",
-    "wrong file identifier",
-    "photo_invalid_dimensions",
-    "image_process_failed",
-    "wrong remote file identifier",
-)
 MARKUP_RETRY = "refused markup"
 
 
@@ -196,8 +189,3 @@ class Poster:
 def _thread(row: Delivery) -> int | None:
     """The forum thread to post in; None (not sent) for the chat itself."""
     return row.thread_id or None
-
-
-def matches(error: BadRequest, phrases: tuple[str, ...]) -> bool:
-    text = str(error).lower()
-    return any(phrase in text for phrase in phrases)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from storage import Store
+from storage.retention import UPDATE_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,13 @@ class Pruner:
 
     async def prune(self) -> int:
         """Prune everything past the retention now, batch by batch; how many rows went."""
-        before = self.clock() - self.days * DAY
+        now, kept = self.clock(), self.days * DAY
         retention = self.store.retention
         removed = 0
-        for prune in (retention.prune_deliveries, retention.prune_updates):
+        for prune, before in (
+            (retention.prune_deliveries, now - kept),
+            (retention.prune_updates, now - max(kept, UPDATE_WINDOW)),
+        ):
             while True:
                 count = prune(before, self.batch)
                 removed += count

@@ -82,6 +82,3 @@ class Chats:
             [update_id, time.time()],
         )
         return cursor.rowcount == 1
-
-    def forget_updates_before(self, moment: float) -> None:
-        self.db.execute("DELETE FROM processed_updates WHERE at < ?", [moment])

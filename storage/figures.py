@@ -7,6 +7,17 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+# the line of /stats each kind of outbox row counts in: a broadcast is a message of its
+# own, as a push is; a digest message is counted apart from the pushes it lists (those
+# end `digested`), and an edit or retraction changes a message already counted
+FIGURE_OF_KIND = {
+    "push": "pushes",
+    "broadcast": "pushes",
+    "digest": "digests",
+    "edit": "edits",
+    "retract": "retractions",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class IngestError:
@@ -57,16 +68,15 @@ class Figures:
         ).fetchone()
         names = ["articles", "drafts", "ingest_errors", "chats", "inactive_chats", "subscribers"]
         figures = dict(zip(names, one, strict=True))
-        # rows that retention removed still count, through their running totals (as pushes)
-        prefix = {"edit": "edits", "retract": "retractions"}
+        # rows that retention removed still count, through their running totals
         for kind, state, count in self.db.execute(
             "SELECT kind, state, SUM(n) FROM (SELECT kind, state, COUNT(*) AS n "
             "FROM deliveries GROUP BY 1, 2 "
-            "UNION ALL SELECT 'push', state, count FROM pruned_deliveries) GROUP BY 1, 2"
+            "UNION ALL SELECT kind, state, count FROM pruned_deliveries) GROUP BY 1, 2"
         ):
-            key = f"{prefix.get(kind, 'pushes')}_{state}"
+            key = f"{FIGURE_OF_KIND.get(kind, 'pushes')}_{state}"
             figures[key] = figures.get(key, 0) + count
-        for what in ("pushes", "edits", "retractions"):
+        for what in dict.fromkeys(FIGURE_OF_KIND.values()):
             for state in ("pending", "sending", "sent", "failed", "cancelled"):
                 figures.setdefault(f"{what}_{state}", 0)
         held, until = self.flood_held(time.time())

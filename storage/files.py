@@ -109,9 +109,11 @@ class Files:
             visible = article.published
             if visible and not was_visible:
                 queued = self.outbox.queue_push(article_id, article, now) if queue else 0
-                if row is not None:
-                    self.followups.on_republished(article_id, now)
-                return Change("new" if row is None else "published", article_id, queued)
+                followed = 0
+                if row is not None:  # its retracted messages come back (deleted: pushed again)
+                    followed = self.followups.on_republished(article_id, now, restore=queue)
+                kind: ChangeKind = "new" if row is None else "published"
+                return Change(kind, article_id, queued, followups=followed)
             if was_visible and not visible:
                 cancelled = self.outbox.cancel_article(article_id, now)
                 followed = self.followups.on_withdrawn(article_id, now) if queue else 0

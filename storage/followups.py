@@ -8,6 +8,12 @@ Edits are coalesced: an edit waits `EDIT_INTERVAL` seconds after the change that
 message has at most one waiting row; one more may be queued while one is in flight),
 which is rendered only when it goes, so a message gets at most one edit a minute and
 always the latest version. Only pushes are followed: broadcasts and digests never are.
+
+A sent retraction is recorded on its push (`withdrawn`): 'deleted' (the message is gone,
+its id forgotten) or 'notice' (the message shows the withdrawn notice). An article
+published again restores both: a deleted push is pending again, a fresh push of the
+same row, and a notice gets an edit back to the article; each at most once, since the
+restoration clears `withdrawn`.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from storage.models import Article, article_from_json
 
 EDIT_INTERVAL = 60.0
 FOLLOW_KINDS = ("edit", "retract")
+DELETED, NOTICE = "deleted", "notice"  # what a sent retraction left (`withdrawn`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,22 +100,77 @@ class Followups:
             SELECT 'retract', d.article_id, d.feed_id, d.id, 'pending', :now, :now
             FROM deliveries d
             WHERE d.article_id = :article AND d.kind = 'push' AND d.state = 'sent'
-              AND d.message_id IS NOT NULL
+              AND d.message_id IS NOT NULL AND d.withdrawn IS NULL
               AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.target_id = d.id
-                              AND r.kind = 'retract' AND r.state IN ('pending', 'sent'))
+                              AND r.kind = 'retract' AND r.state IN ('pending', 'sending'))
             """,
             {"article": article_id, "now": now},
         )
         return cursor.rowcount
 
-    def on_republished(self, article_id: int, now: float) -> int:
-        """Visible again before its retractions went: they need not go."""
-        cursor = self.db.execute(
+    def on_republished(self, article_id: int, now: float, *, restore: bool) -> int:
+        """Visible again: retractions not sent need not go; with `restore`, what the sent
+        ones did is undone. How many rows were queued."""
+        self.db.execute(
             "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
             "WHERE article_id = ? AND kind = 'retract' AND state = 'pending'",
             [now, article_id],
         )
-        return cursor.rowcount
+        return self._restore(article_id, None, now) if restore else 0
+
+    def record_withdrawn(self, push_id: int, left: str, now: float) -> None:
+        """A retraction of the push went and left its message `DELETED` or a `NOTICE`
+        (in the transaction that marks the retraction sent)."""
+        self.db.execute(
+            "UPDATE deliveries SET withdrawn = ?, "
+            "message_id = CASE WHEN ? = 'deleted' THEN NULL ELSE message_id END WHERE id = ?",
+            [left, left, push_id],
+        )
+        row = self.db.execute(
+            "SELECT a.id FROM deliveries d JOIN articles a ON a.id = d.article_id "
+            "WHERE d.id = ? AND a.visible = 1",
+            [push_id],
+        ).fetchone()
+        if row is not None:  # published again while the retraction was on the wire
+            self._restore(row[0], push_id, now)
+
+    def _restore(self, article_id: int, push_id: int | None, now: float) -> int:
+        """Undo the sent retractions of an article visible again (of one push, or all):
+        a notice is edited back to the article, a deleted message is pushed afresh (to
+        an active chat). How many rows were queued."""
+        withdrawn = self.db.execute(
+            "SELECT id, withdrawn FROM deliveries WHERE article_id = ? AND kind = 'push' "
+            "AND state = 'sent' AND withdrawn IS NOT NULL AND (? IS NULL OR id = ?)",
+            [article_id, push_id, push_id],
+        ).fetchall()
+        notices = json.dumps([push for push, left in withdrawn if left == NOTICE])
+        deleted = json.dumps([push for push, left in withdrawn if left == DELETED])
+        edits = self.db.execute(
+            """
+            INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, not_before,
+                                    created_at, updated_at)
+            SELECT 'edit', d.article_id, d.feed_id, d.id, 'pending',
+                   MAX(:now, COALESCE((SELECT MAX(e.updated_at) + :gap FROM deliveries e
+                                       WHERE e.target_id = d.id AND e.state = 'sent'), 0)),
+                   :now, :now
+            FROM deliveries d WHERE d.id IN (SELECT value FROM json_each(:notices))
+            """,
+            {"now": now, "gap": EDIT_INTERVAL, "notices": notices},
+        ).rowcount
+        pushes = self.db.execute(
+            """
+            UPDATE deliveries SET state = 'pending', message_id = NULL, shown = NULL,
+                   attempts = 0, not_before = 0, last_error = NULL, updated_at = :now
+            WHERE id IN (SELECT value FROM json_each(:deleted)) AND feed_id IN (
+                SELECT f.id FROM feeds f JOIN chats c ON c.id = f.chat_id WHERE c.active = 1)
+            """,
+            {"now": now, "deleted": deleted},
+        ).rowcount
+        self.db.execute(
+            "UPDATE deliveries SET withdrawn = NULL WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps([push for push, _ in withdrawn])],
+        )
+        return edits + pushes
 
     def target(self, push_id: int) -> FollowTarget | None:
         """The sent push row `push_id`, or None when it has no message (any more)."""

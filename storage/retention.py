@@ -2,14 +2,18 @@
 
 Rows go in small batches, one transaction each, so that a prune never holds the write
 lock for long. What `/stats` counts survives: each removed row adds to a running total
-per state (`pruned_deliveries`). Open and held rows (pending, sending, held) are never removed, nor a
+per kind and state (`pruned_deliveries`). Open and held rows (pending, sending, held) are never removed, nor a
 sent row younger than the cutoff: edits and retractions of recent pushes need its
-message id.
+message id. This is the only place that forgets either (the update guard only adds ids).
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
+
+# Telegram re-delivers the last batch of updates after a crash: a handled update id is
+# kept at least this long, whatever the retention, so that a repeat is recognised
+UPDATE_WINDOW = 86400.0
 
 
 class Retention:
@@ -22,18 +26,19 @@ class Retention:
         """Remove up to `limit` settled rows last changed before `before`; how many went."""
         with self.db.atomic():
             self.db.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS doomed (id INTEGER PRIMARY KEY, state TEXT)"
+                "CREATE TEMP TABLE IF NOT EXISTS doomed "
+                "(id INTEGER PRIMARY KEY, kind TEXT, state TEXT)"
             )
             self.db.execute("DELETE FROM temp.doomed")
             self.db.execute(
-                "INSERT INTO temp.doomed SELECT id, state FROM deliveries "
+                "INSERT INTO temp.doomed SELECT id, kind, state FROM deliveries "
                 "WHERE state IN ('sent', 'failed', 'cancelled', 'digested') AND updated_at < ? LIMIT ?",
                 [before, limit],
             )
             self.db.execute(
-                "INSERT INTO pruned_deliveries (state, count) "
-                "SELECT state, COUNT(*) FROM temp.doomed WHERE true GROUP BY state "
-                "ON CONFLICT (state) DO UPDATE SET count = count + excluded.count"
+                "INSERT INTO pruned_deliveries (kind, state, count) "
+                "SELECT kind, state, COUNT(*) FROM temp.doomed WHERE true GROUP BY 1, 2 "
+                "ON CONFLICT (kind, state) DO UPDATE SET count = count + excluded.count"
             )
             cursor = self.db.execute(
                 "DELETE FROM deliveries WHERE id IN (SELECT id FROM temp.doomed)"
@@ -49,7 +54,3 @@ class Retention:
                 [before, limit],
             )
             return cursor.rowcount
-
-    def pruned_totals(self) -> dict[str, int]:
-        """Rows removed so far, by the state they had."""
-        return dict(self.db.execute("SELECT state, count FROM pruned_deliveries").fetchall())

@@ -169,6 +169,22 @@ async def test_new_image_replaces_the_photo_and_a_lost_one_keeps_it(live: Follow
     assert caption.text is not None and caption.text.startswith("Robots, no picture")
 
 
+async def test_refused_new_image_falls_back_to_a_caption_edit(live: Following) -> None:
+    """A new image Telegram cannot fetch: the photo stays, the caption gets the new words."""
+    sent = await pushed(live, 5)
+    live.write(images=[{**IMAGE, "url": "https://img.example.com/bad-image.jpg"}], title="New")
+    await eventually(lambda: live.rows("edit") == [(5, "pending")])
+    await live.edits_due()
+    assert [m for m, _ in live.standin.calls if m.startswith("edit")] == [
+        "editMessageMedia",
+        "editMessageCaption",
+    ]
+    [edit] = live.standin.edits_to(5)
+    assert edit.method == "editMessageCaption" and edit.message_id == sent[5]
+    assert edit.photo == IMAGE["url"] and edit.text is not None and edit.text.startswith("New")
+    assert live.rows("edit") == [(5, "sent")]
+
+
 async def test_text_push_is_edited_as_text(live: Following) -> None:
     """A push sent as text (no image) is edited with editMessageText and its link preview."""
     await pushed(live, 5, images=None)
@@ -219,6 +235,39 @@ async def test_message_older_than_48_hours_becomes_a_withdrawn_notice(live: Foll
     assert edit.method == "editMessageCaption" and edit.message_id == sent[5]
     assert edit.html is not None and edit.html.startswith("<s>Robots learn to fold laundry</s>")
     assert "folds shirts" not in edit.html
+
+
+async def test_published_again_it_returns_once_to_each_chat_it_was_withdrawn_from(
+    live: Following,
+) -> None:
+    """A deleted message: a fresh push, once. A withdrawn notice: edited back, once. And
+    withdrawn again, the fresh message is deleted in its turn."""
+    sent = await pushed(live, 5, 6)
+    live.running.store.db.execute(
+        "UPDATE deliveries SET updated_at = updated_at - ? WHERE kind = 'push' "
+        "AND feed_id = (SELECT id FROM feeds WHERE chat_id = 6)",
+        [DELETE_WINDOW + 3600],
+    )
+    live.standin.age(6, sent[6], DELETE_WINDOW + 3600)
+    live.write(published=False)
+    await eventually(lambda: live.rows("retract") == [(5, "sent"), (6, "sent")])
+    assert [e.method for e in live.standin.edits] == ["deleteMessage", "editMessageCaption"]
+    live.write(published=True)
+    await live.standin.until(lambda: len(live.standin.messages_to(5)) == 2)
+    await live.edits_due()
+    again = live.standin.messages_to(5)[1]
+    assert again.method == "sendPhoto" and again.message_id != sent[5]
+    assert again.text is not None and again.text.startswith("Robots learn to fold laundry")
+    notice, restored = live.standin.edits_to(6)
+    assert notice.html is not None and notice.html.startswith("<s>")
+    assert restored.method == "editMessageCaption" and restored.message_id == sent[6]
+    assert restored.text == live.standin.messages_to(6)[0].text
+    assert len(live.standin.messages_to(6)) == 1 and live.rows("edit") == [(6, "sent")]
+    assert live.rows("push") == [(5, "sent"), (6, "sent")]
+    live.write(published=False)
+    await live.standin.until(lambda: len(live.standin.edits_to(5)) == 2)
+    assert live.standin.edits_to(5)[1].method == "deleteMessage"
+    assert live.standin.edits_to(5)[1].message_id == again.message_id
 
 
 async def test_withdrawn_notice_is_in_the_feeds_language(live: Following) -> None:

@@ -21,6 +21,8 @@ ALL_MIGRATIONS = [
     "0004_sender_indexes",
     "0005_pending_edits",
     "0005_queueing",
+    "0005_pruned_kinds",
+    "0005_withdrawn_pushes",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,
@@ -150,4 +152,17 @@ def test_migrated_outbox_still_sends_and_never_doubles_a_push(tmp_path: Path) ->
     ]
     article = Article(url="https://a.example/1", title="Robots", topics=("AI",))
     assert store.outbox.queue_push(1, article, 100.0) == 0  # chat 1 and -100 had it; 5 is gone
+    store.close()
+
+
+def test_retention_totals_kept_before_kinds_stay_pushes(tmp_path: Path) -> None:
+    """Totals that retention kept by state alone are counted as pushes, as they were shown."""
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0005_pruned_kinds")
+    db.execute("INSERT INTO pruned_deliveries (state, count) VALUES ('sent', 7), ('failed', 2)")
+    db.close()
+    store = open_store(path)
+    figures = store.figures.counts()
+    assert (figures["pushes_sent"], figures["pushes_failed"], figures["edits_sent"]) == (7, 2, 0)
     store.close()

@@ -3,10 +3,17 @@ in batches, while /stats keeps its totals and recent pushes keep their message i
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.admin import format_stats
+from bot.cli import main
 from bot.config import load_config
 from bot.errors import ConfigError
+from bot.guard import UpdateGuard
 from bot.retention import DAY, Pruner
 from storage import Store
 from tests.feeds import follow
@@ -47,6 +54,40 @@ async def test_old_settled_rows_go_and_stats_still_count_them(store: Store) -> N
     assert store.figures.counts() == before
 
 
+async def test_stats_count_each_kind_of_row_as_before_after_pruning(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits, retractions, digests and broadcasts removed by retention are not counted as
+    pushes: /stats and `newsbot stats` show the same lines before and after."""
+    for chat in range(1, 6):
+        follow(store, chat, ["AI"])
+    publish(store, "a")
+    settle(store, ["sent", "sent", "failed", "cancelled", "digested"])
+    rows = [("edit", 1, "sent"), ("retract", 2, "sent"), ("digest", None, "sent")]
+    rows += [("broadcast", None, "sent"), ("edit", 1, "cancelled")]
+    for kind, target, state in rows:
+        store.db.execute(
+            "INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, created_at, "
+            "updated_at) VALUES (?, 1, 1, ?, ?, 0, 0)",
+            [kind, target, state],
+        )
+    age_rows(store, 31)
+    monkeypatch.setenv("NEWSBOT_DB", str(store.path()))
+
+    def shown() -> tuple[str, str]:
+        assert main(["stats"]) == 0
+        return format_stats(store.figures.counts()), capsys.readouterr().out
+
+    before = shown()
+    assert "Pushes: 3 sent, 0 pending, 1 failed, 1 cancelled" in before[0]
+    assert "Edits of sent pushes: 1 sent" in before[0] and "Retractions: 1 sent" in before[0]
+    assert "Digests: 1 sent, 0 pending" in before[0]
+    assert await Pruner(store, 30, clock=lambda: NOW).prune() == 10
+    assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+    assert shown() == before
+    assert before[1] == before[0] + "\n"
+
+
 async def test_handled_update_ids_past_the_retention_are_forgotten(store: Store) -> None:
     store.db.execute(
         "INSERT INTO processed_updates (update_id, at) VALUES (1, ?), (2, ?), (3, ?)",
@@ -64,6 +105,29 @@ async def test_nothing_younger_than_the_retention_is_touched(store: Store) -> No
     age_rows(store, 29.9)
     assert await Pruner(store, 30, clock=lambda: NOW).prune() == 0
     assert store.figures.counts()["pushes_sent"] == 1
+
+
+async def test_update_ids_are_kept_at_least_a_day_whatever_the_retention(store: Store) -> None:
+    """Retention alone forgets handled update ids, never those of the last day."""
+    store.db.execute(
+        "INSERT INTO processed_updates (update_id, at) VALUES (1, ?), (2, ?)",
+        [NOW - 1.2 * DAY, NOW - 0.9 * DAY],
+    )
+    await Pruner(store, 0.5, clock=lambda: NOW).prune()
+    remaining = store.db.execute("SELECT update_id FROM processed_updates").fetchall()
+    assert remaining == [(2,)]
+
+
+async def test_the_update_guard_forgets_nothing_and_still_drops_repeats(store: Store) -> None:
+    """The guard only records ids (retention prunes them); a repeated id is dropped."""
+    guard = UpdateGuard(store)
+    store.db.execute("INSERT INTO processed_updates (update_id, at) VALUES (7, 0)")
+    context: Any = None  # the guard reads nothing of it for an update without a message
+    await guard.check(Update(update_id=1000), context)  # once the guard's pruning moment
+    with pytest.raises(ApplicationHandlerStop):
+        await guard.check(Update(update_id=1000), context)
+    with pytest.raises(ApplicationHandlerStop):
+        await guard.check(Update(update_id=7), context)  # weeks old, not yet pruned
 
 
 def test_retention_days_is_a_setting_with_a_checked_value() -> None:
