@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -35,7 +35,14 @@ from bot.commands.permissions import may_post
 from bot.commands.settings import SettingsCommands
 from bot.commands.transfer import TransferCommands
 from bot.config import Config
-from bot.connection import PollingHealth, is_transient, refusal, retry_delays
+from bot.connection import (
+    PollingHealth,
+    Revocation,
+    is_transient,
+    log_polling_error,
+    refusal,
+    retry_delays,
+)
 from bot.delivery import Sender
 from bot.fanouts import FanOuts
 from bot.guard import UpdateGuard
@@ -70,6 +77,7 @@ class NewsBot:
         metrics: Metrics,
         polling: PollingHealth,
         fan_outs: FanOuts,
+        revocation: Revocation,
     ) -> None:
         self.config = config
         self.store = store
@@ -79,6 +87,7 @@ class NewsBot:
         self.metrics = metrics
         self.polling = polling
         self.fan_outs = fan_outs
+        self.revocation = revocation  # the token refused while running: stop, exit 2
         self.commands = Commands(store)
         self.filters = FilterCommands(store, self.commands.targets)
         self.settings = SettingsCommands(store, self.commands.targets, sender.feed_changed)
@@ -196,6 +205,9 @@ class NewsBot:
     async def error_handler(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Everything unexpected in a handler ends here, logged with its traceback."""
         error = context.error
+        if isinstance(error, InvalidToken):  # revoked while running: the bot stops
+            self.revocation.refused(f"a reply: {error}")
+            return
         if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_chat:
             self.store.chats.deactivate(update.effective_chat.id)
             return
@@ -241,7 +253,7 @@ class NewsBot:
     async def _start_polling(self) -> None:
         assert self.application.updater is not None
         await self.application.updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, error_callback=self._polling_error
+            allowed_updates=Update.ALL_TYPES, error_callback=log_polling_error
         )
         self.telegram_polling = True
 
@@ -274,7 +286,8 @@ class NewsBot:
                     return False
 
     async def _serve(self, stop: asyncio.Event) -> None:
-        """The sender and watcher run until `stop`, or until one of them stops by itself."""
+        """The sender and watcher run until `stop`, until one of them stops by itself, or
+        until Telegram refuses the token (then a ConfigError: exit 2, as at start)."""
         sending = asyncio.create_task(self.sender.run(), name="sender")
         watching = asyncio.create_task(self.watcher.run(), name="watcher")
         following = asyncio.create_task(self.fan_outs.run(), name="fan-outs")
@@ -282,10 +295,12 @@ class NewsBot:
         trimming = asyncio.create_task(HeapTrimmer().run(), name="heap-trim")
         log.info("newsbot is running: watching %s", self.config.articles_dir)
         stopper = asyncio.create_task(stop.wait())
+        revoked = asyncio.create_task(self.revocation.happened.wait())
         done, _ = await asyncio.wait(
-            [stopper, sending, watching], return_when=asyncio.FIRST_COMPLETED
+            [stopper, revoked, sending, watching], return_when=asyncio.FIRST_COMPLETED
         )
-        broken = [task for task in done if task is not stopper]
+        revoked.cancel()
+        broken = [task for task in done if task in (sending, watching)]
         for task in broken:
             log.error("the %s stopped unexpectedly", task.get_name(), exc_info=task.exception())
         following.cancel()
@@ -293,6 +308,8 @@ class NewsBot:
         await self._stop(stopper, sending=sending, watching=watching)
         await asyncio.gather(following, trimming, return_exceptions=True)
         self.fan_outs.check()  # the fan-outs that the stop finished
+        if self.revocation.reason is not None:
+            raise self.revocation.error()
         if broken:  # exit non-zero, so that a supervisor restarts us
             raise NewsbotError(f"the {broken[0].get_name()} stopped unexpectedly; see the log")
 
@@ -331,12 +348,3 @@ class NewsBot:
             self.config.metrics_host,
             self.config.metrics_port,
         )
-
-    def _polling_error(self, error: TelegramError) -> None:
-        if isinstance(error, Conflict):
-            log.error(
-                "another process is polling Telegram with this bot token (409 Conflict); "
-                "stop the other instance"
-            )
-        else:
-            log.warning("polling Telegram failed: %s", error)

@@ -6,23 +6,31 @@ that cannot is one line and exit 2: 401 is a refused token, and 404 a malformed 
 `TELEGRAM_BASE_URL` that is no Bot API (Telegram answers 404 to a bad URL path).
 While running, every getUpdates answer is noted: 409 (another instance polls with our
 token) and 401/404 are problems at once; network errors and 5xx once they have lasted
-POLL_GRACE_SECONDS, since a few failed long polls in a row are ordinary.
+POLL_GRACE_SECONDS, since a few failed long polls in a row are ordinary. A 401 or 404
+while running (the token was revoked) to getUpdates, a send or a reply is a `Revocation`:
+the bot stops as at start-up (exit 2) rather than run on unable to do anything, and
+what was queued waits for the next start.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.errors import ConfigError
 from bot.logs import TOKEN_SHAPE
 
+log = logging.getLogger(__name__)
+
 POLL_GRACE_SECONDS = 30.0
+NO_UPDATES = b'{"ok": true, "result": []}'
 FIRST_RETRY_SECONDS = 1.0
 LAST_RETRY_SECONDS = 60.0
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -56,6 +64,26 @@ def refusal(error: InvalidToken, token: str | None, base_url: str) -> ConfigErro
         f"TELEGRAM_BASE_URL looks wrong: {base_url} answered 404 Not Found to getMe "
         f"(the default is {DEFAULT_BASE_URL})"
     )
+
+
+class Revocation:
+    """Telegram refused the token while the bot runs: `NewsBot` waits for `happened`,
+    stops cleanly and exits 2 with `error()`."""
+
+    def __init__(self) -> None:
+        self.happened = asyncio.Event()
+        self.reason: str | None = None
+
+    def refused(self, reason: str) -> None:
+        """Whoever meets the refusal first (getUpdates, a send, a reply) tells it here."""
+        self.reason = self.reason or reason
+        self.happened.set()
+
+    def error(self) -> ConfigError:
+        return ConfigError(
+            f"TELEGRAM_BOT_TOKEN was refused by Telegram while running ({self.reason}); "
+            "stopped with nothing queued lost"
+        )
 
 
 class PollingHealth:
@@ -97,14 +125,29 @@ class PollingHealth:
         return []
 
 
-class ObservedRequest(HTTPXRequest):
-    """PTB's HTTP client for getUpdates, telling `health` how each answer went."""
+def log_polling_error(error: TelegramError) -> None:
+    """PTB's `error_callback` for a failed getUpdates (it retries by itself)."""
+    if isinstance(error, Conflict):
+        log.error(
+            "another process is polling Telegram with this bot token (409 Conflict); "
+            "stop the other instance"
+        )
+    else:
+        log.warning("polling Telegram failed: %s", error)
 
-    def __init__(self, health: PollingHealth, **kwargs: Any) -> None:
+
+class ObservedRequest(HTTPXRequest):
+    """PTB's HTTP client for getUpdates, telling `health` how each answer went, and
+    `revocation` of a refused token."""
+
+    def __init__(self, health: PollingHealth, revocation: Revocation, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.health = health
+        self.revocation = revocation
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if self.revocation.reason is not None:  # PTB's last call as polling stops: no use
+            return 200, NO_UPDATES
         try:
             status, payload = await super().do_request(*args, **kwargs)
         except TelegramError as error:  # no answer at all: network, DNS, timeout
@@ -114,6 +157,11 @@ class ObservedRequest(HTTPXRequest):
             self.health.succeeded()
         else:
             self.health.failed(status, _description(payload))
+        if status in (401, 404):
+            self.revocation.refused(f"getUpdates: {status} {_description(payload)}")
+            # the bot is stopping: this poll waits for the stop to cancel it, rather than
+            # end polling with PTB's traceback for an invalid token
+            await asyncio.Future()
         return status, payload
 
 

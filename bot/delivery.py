@@ -23,7 +23,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import ExtBot
 
 from bot.digests import FeedDelivery
@@ -70,13 +77,15 @@ class Sender:
         pruner: Pruner | None = None,
         feeds: FeedDelivery | None = None,
         paid_broadcast: bool = False,
+        token_refused: Callable[[str], None] = lambda reason: None,
     ) -> None:
         self.store = store
+        self.token_refused = token_refused  # a 401 to a send: the bot stops (`Revocation`)
         # per-feed look, sound and timing (settings); digests go through here too
         self.feeds = feeds or FeedDelivery(store)
         self.pacer = pacer
         self.window = window
-        self.clock = clock  # the live bot's is `anchored`: NTP steps move no wait
+        self.clock = clock  # the live bot's is `wiring.anchored`: NTP steps move no wait
         self.metrics = metrics
         self.backoff_first, self.backoff_cap = backoff
         self.pruner = pruner
@@ -216,7 +225,8 @@ class Sender:
         return busy
 
     def _idle_timeout(self, now: float) -> float:
-        due = _earliest(self.store.outbox.next_due(), self.feeds.next_release())
+        moments = (self.store.outbox.next_due(), self.feeds.next_release())
+        due = min((moment for moment in moments if moment is not None), default=None)
         if due is None or due <= now:
             return 0.25 if self._in_flight or due is not None else 5.0
         return min(max(due - now, 0.01), 5.0)
@@ -247,6 +257,9 @@ class Sender:
             self._retry(row, "chat migrated", 0.0, count=False)
         except BadRequest as error:
             self._refused(row, error)
+        except InvalidToken as error:  # revoked: the bot stops; the row goes at the next start
+            self._retry(row, f"token refused: {error}", 0.0, count=False)
+            self.token_refused(f"{row.kind}: {error}")
         except NetworkError as error:  # also TimedOut, and 5xx answers
             # a send that timed out may have arrived: at-least-once means it goes again
             self._retry(row, f"network: {error}", self._backoff(row))
@@ -330,16 +343,6 @@ class Sender:
         """1, 2, 4 ... seconds after each failed attempt, at most `backoff_cap`."""
         delay = self.backoff_first * 2.0**row.attempts
         return self.clock() + min(delay, self.backoff_cap)
-
-
-def anchored(wall: Callable[[], float], monotonic: Callable[[], float]) -> Callable[[], float]:
-    """A wall clock that reads `wall` once and then moves only with `monotonic`."""
-    offset = wall() - monotonic()
-    return lambda: offset + monotonic()
-
-
-def _earliest(*moments: float | None) -> float | None:
-    return min((moment for moment in moments if moment is not None), default=None)
 
 
 def _utc(moment: float) -> str:

@@ -16,8 +16,8 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import NewsBot
 from bot.config import Config
-from bot.connection import ObservedRequest, PollingHealth
-from bot.delivery import Sender, anchored
+from bot.connection import ObservedRequest, PollingHealth, Revocation
+from bot.delivery import Sender
 from bot.errors import ConfigError
 from bot.fanouts import FanOuts
 from bot.ingest import Ingestor
@@ -27,6 +27,12 @@ from bot.retention import Pruner
 from bot.watcher import Watcher
 from storage import Store
 from storage.store import Change
+
+
+def anchored(wall: Callable[[], float], monotonic: Callable[[], float]) -> Callable[[], float]:
+    """A wall clock that reads `wall` once and then moves only with `monotonic`."""
+    offset = wall() - monotonic()
+    return lambda: offset + monotonic()
 
 
 def build_pacer(config: Config, clock: Callable[[], float] = time.monotonic) -> FloodPacer:
@@ -48,9 +54,11 @@ class _Application(Application):  # type: ignore[type-arg]
             super()._mark_for_persistence_update(update=update, job=job)
 
 
-def build_application(config: Config, pacer: FloodPacer, polling: PollingHealth) -> Application:  # type: ignore[type-arg]
+def build_application(
+    config: Config, pacer: FloodPacer, polling: PollingHealth, revocation: Revocation
+) -> Application:  # type: ignore[type-arg]
     """python-telegram-bot's Application with our base URL and flood pacer; each
-    getUpdates answer is told to `polling`."""
+    getUpdates answer is told to `polling`, a refused token to `revocation`."""
     if config.token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
     return (
@@ -60,7 +68,7 @@ def build_application(config: Config, pacer: FloodPacer, polling: PollingHealth)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .rate_limiter(pacer)
-        .get_updates_request(ObservedRequest(polling, connection_pool_size=1))
+        .get_updates_request(ObservedRequest(polling, revocation, connection_pool_size=1))
         .concurrent_updates(False)
         .build()
     )
@@ -111,8 +119,8 @@ def build_newsbot(
     """
     clock = clock or anchored(time.time, time.monotonic)
     pacer = build_pacer(config)
-    polling = PollingHealth()
-    application = build_application(config, pacer, polling)
+    polling, revocation = PollingHealth(), Revocation()
+    application = build_application(config, pacer, polling, revocation)
     metrics = Metrics()
     store.followups.set_switches(edits=config.follow_edits, retractions=config.retract)
     fan_outs = FanOuts(store.figures)
@@ -126,6 +134,7 @@ def build_newsbot(
         pruner=Pruner(store, config.retention_days),
         paid_broadcast=config.paid_broadcast,
         clock=clock,
+        token_refused=revocation.refused,
     )
     watcher = build_watcher(
         config,
@@ -143,6 +152,7 @@ def build_newsbot(
         metrics=metrics,
         polling=polling,
         fan_outs=fan_outs,
+        revocation=revocation,
     )
 
 

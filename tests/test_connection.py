@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
 from telegram.error import InvalidToken
 
+from bot.config import Config
 from bot.connection import PollingHealth, refusal, retry_delays
-from tests.conftest import Running, eventually
-from tests.standin import TOKEN
+from bot.errors import ConfigError
+from tests.articles import write_article
+from tests.conftest import Running, eventually, start_bot
+from tests.feeds import follow
+from tests.standin import TOKEN, StandIn
 from tests.test_pacing import FakeClock
 
 
@@ -71,9 +80,34 @@ async def test_health_follows_getupdates_failing_and_recovering(running: Running
     await eventually(lambda: bot.problems() == [], timeout=20)
 
 
-async def test_a_token_revoked_while_running_shows_in_health(running: Running) -> None:
-    """getUpdates answering 401 makes the bot unhealthy, with the reason."""
-    bot, standin = running.bot, running.standin
+async def test_a_token_revoked_for_getupdates_stops_the_bot_as_at_start(
+    config: Config, standin: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """getUpdates answering 401 while running: /healthz says so, and the bot stops cleanly
+    with the one-line ConfigError of exit code 2, no traceback or warning logged."""
+    caplog.set_level(logging.INFO)
+    bot, task, _ = await start_bot(config, standin)
     standin.poll_error = (401, "Unauthorized")
-    await eventually(lambda: any("refuses the bot token" in p for p in bot.problems()), 25)
-    standin.poll_error = None
+    standin.say(5, "/help")  # ends the long poll under way: the next one is refused
+    with pytest.raises(ConfigError, match=r"refused by Telegram while running \(getUpdates: 401"):
+        await asyncio.wait_for(task, 15)
+    assert any("refuses the bot token" in problem for problem in bot.problems())
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    bot.store.close()
+
+
+async def test_a_token_revoked_for_a_send_stops_the_bot_and_keeps_the_push(
+    config: Config, standin: StandIn, articles: Path
+) -> None:
+    """A push answered 401 is not failed: it waits, pending and not counted as an
+    attempt, for the next start, and the bot stops as at start (exit code 2)."""
+    bot, task, _ = await start_bot(config, standin)
+    follow(bot.store, 5, ["AI"])
+    standin.token = "revoked"  # every request is answered 401 Unauthorized from now
+    write_article(articles / "a.txt")
+    with pytest.raises(ConfigError, match=r"refused by Telegram while running \(push: "):
+        await asyncio.wait_for(task, 15)
+    rows = bot.store.db.execute("SELECT state, attempts, last_error FROM deliveries").fetchall()
+    assert [(state, attempts) for state, attempts, _ in rows] == [("pending", 0)]
+    assert rows[0][2].startswith("token refused")
+    bot.store.close()

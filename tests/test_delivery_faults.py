@@ -14,7 +14,7 @@ import pytest
 
 from bot.admin import format_stats
 from bot.config import Config
-from bot.delivery import anchored
+from bot.wiring import anchored
 from storage import Store
 from tests.conftest import eventually
 from tests.feeds import follow
