@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from storage import Article, Store
-from storage.followups import EDIT_INTERVAL
+from storage.followups import DELETED, EDIT_INTERVAL
 from storage.store import FileState
 from tests.feeds import follow
 
@@ -96,6 +96,26 @@ def test_republished_before_the_retraction_went_cancels_it(store: Store) -> None
     )
     store.files.store_article("a.txt", FileState(1, 1, "on"), ARTICLE, queue=True)
     assert [(kind, state) for kind, state, _ in rows(store)] == [("retract", "cancelled")]
+
+
+def test_a_deletion_on_the_wire_when_republished_is_undone_once_recorded(store: Store) -> None:
+    """Back on while its deleteMessage was in flight: the push goes again, once."""
+    sent_push(store, 5)
+    store.files.store_article(
+        "a.txt", FileState(1, 1, "off"), replace(ARTICLE, published=False), queue=True
+    )
+    [retract] = store.outbox.ready(10, 10**12)
+    store.outbox.claim(retract.id, 2000.0)  # its request is on the wire ...
+    store.files.store_article("a.txt", FileState(1, 1, "on"), ARTICLE, queue=True)
+    store.outbox.mark_sent(retract.id, 505, 2001.0)  # ... and the message is deleted
+    assert retract.target_id is not None
+    store.followups.record_withdrawn(retract.target_id, DELETED, 2001.0)
+    pushes = store.db.execute(
+        "SELECT state, message_id, withdrawn FROM deliveries WHERE id = ?", [retract.target_id]
+    )
+    assert pushes.fetchall() == [("pending", None, None)]
+    store.files.store_article("a.txt", FileState(1, 1, "on2"), ARTICLE, queue=True)
+    assert store.outbox.pending_count() == 1
 
 
 def test_broadcasts_and_switched_off_followups_queue_nothing(store: Store) -> None:
