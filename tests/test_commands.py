@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
+
+import pytest
 
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
 from bot.config import Config
@@ -368,3 +371,21 @@ def test_every_menu_command_has_its_handler_and_no_other(config: Config, store: 
     menus = [name for name, _ in SUBSCRIBER_COMMANDS + ADMIN_COMMANDS]
     assert sorted(handlers) == sorted(menus)
     assert all(handler.__name__ == f"{name}_command" for name, handler in handlers.items())
+
+
+async def test_a_page_button_pressed_twice_is_no_error(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    for index in range(12):
+        add(running, f"Story {index}", (f"Topic{index:02d}",))
+    await running.command(1, "/topics")
+
+    def edits() -> int:
+        return sum(method == "editMessageReplyMarkup" for method, _ in running.standin.calls)
+
+    running.standin.press(1, "page:1")
+    await running.standin.until(lambda: edits() == 1)
+    running.standin.press(1, "page:1")  # the same page again: Telegram says "not modified"
+    await running.standin.until(lambda: edits() == 2)
+    await running.command(1, "/help")  # handled after the second press
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

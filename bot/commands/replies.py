@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.translations import Words
 
@@ -17,6 +19,17 @@ async def reply_html(
     if message is None:
         return None
     return await message.reply_html(html, reply_markup=markup, do_quote=False)
+
+
+async def unless_unchanged(edit: Awaitable[object]) -> None:
+    """Run a message edit of a button press; a press that changes nothing (pressed twice,
+    or a page button of the page shown) is answered 400 "message is not modified", which
+    is no error."""
+    try:
+        await edit
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
 
 
 def topics_text(words: Words, counts: list[tuple[str, int]]) -> str:

@@ -12,12 +12,11 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.commands.languages import words_of
 from bot.commands.permissions import STALE_BUTTON
-from bot.commands.replies import reply_html
+from bot.commands.replies import reply_html, unless_unchanged
 from bot.commands.setting_values import (
     AUTOMATIC,
     KEYS,
@@ -125,15 +124,13 @@ class SettingsCommands:
         self.save(feed.id, settings)
         words = words_of(self.store, update)  # a new language answers in itself
         await query.answer(changed(words, settings, key))
-        try:
-            await query.edit_message_text(
+        await unless_unchanged(
+            query.edit_message_text(
                 self.describe(words, feed.id, settings, target.called(words)),
                 parse_mode="HTML",
                 reply_markup=keyboard(words, settings, target.scope),
             )
-        except BadRequest as error:  # pressed twice: "message is not modified"
-            if "not modified" not in str(error).lower():
-                raise
+        )
 
     async def top_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The feed's hottest articles of the last 24 hours, or of the given hours; of this

@@ -13,7 +13,7 @@ from bot.commands.catalogue import SUBSCRIBER_COMMANDS
 from bot.commands.keyboards import Keyboards
 from bot.commands.languages import words_of
 from bot.commands.permissions import STALE_BUTTON, Permissions
-from bot.commands.replies import nothing_about, reply_html, topics_text
+from bot.commands.replies import nothing_about, reply_html, topics_text, unless_unchanged
 from bot.commands.targets import Targets, feed_of, here, one_number
 from bot.rendering import render_listing
 from storage import Store
@@ -245,7 +245,7 @@ class Commands:
         if kind == "page" and rest.isdigit():
             await query.answer()
             markup = self.keyboards.topics(words, feed.id, int(rest), scope)
-            await query.edit_message_reply_markup(markup)
+            await unless_unchanged(query.edit_message_reply_markup(markup))
             return
         if kind not in ("sub", "one"):
             await query.answer(words.gettext(STALE_BUTTON))
@@ -267,7 +267,7 @@ class Commands:
             if kind == "one"
             else self.keyboards.topics(words, feed.id, int(page or 0), scope)
         )
-        await query.edit_message_reply_markup(markup)
+        await unless_unchanged(query.edit_message_reply_markup(markup))
 
     def _all_topics(self, feed: Feed, topics: list[str], *, follow: bool) -> bool:
         """`all` alone: follow (or drop) every topic; whether the topics said that."""
