@@ -63,7 +63,7 @@ def ingest(folder: Path, db: Path) -> dict[str, float]:
     import io
 
     from bot.config import Config
-    from bot.verbs import ingest_command
+    from bot.ingest_verb import ingest_command
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)

@@ -47,6 +47,7 @@ from bot.delivery import Sender
 from bot.fanouts import FanOuts
 from bot.guard import UpdateGuard
 from bot.health import HealthServer
+from bot.memory import HeapTrimmer
 from bot.metrics import Metrics
 from bot.translations import N_, words_for
 from bot.watcher import Watcher
@@ -290,6 +291,8 @@ class NewsBot:
         sending = asyncio.create_task(self.sender.run(), name="sender")
         watching = asyncio.create_task(self.watcher.run(), name="watcher")
         following = asyncio.create_task(self.fan_outs.run(), name="fan-outs")
+        # freed heap back to the system once a minute: RSS stays flat (bot/memory.py)
+        trimming = asyncio.create_task(HeapTrimmer().run(), name="heap-trim")
         log.info("newsbot is running: watching %s", self.config.articles_dir)
         stopper = asyncio.create_task(stop.wait())
         revoked = asyncio.create_task(self.revocation.happened.wait())
@@ -301,8 +304,9 @@ class NewsBot:
         for task in broken:
             log.error("the %s stopped unexpectedly", task.get_name(), exc_info=task.exception())
         following.cancel()
+        trimming.cancel()
         await self._stop(stopper, sending=sending, watching=watching)
-        await asyncio.gather(following, return_exceptions=True)
+        await asyncio.gather(following, trimming, return_exceptions=True)
         self.fan_outs.check()  # the fan-outs that the stop finished
         if self.revocation.reason is not None:
             raise self.revocation.error()

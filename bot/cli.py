@@ -1,22 +1,21 @@
-"""The `newsbot` command: the only place that reads the environment and sets up logging."""
+"""The `newsbot` command: the only place that reads the environment and sets up logging.
+
+Each verb imports what it needs when it runs: `newsbot check`, `stats` or `--help` start
+without loading Telegram's library, the watcher or the HTTP server."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 
 from bot import __version__
 from bot.config import Config, known_settings, load_config, unknown_settings
-from bot.database_verbs import db_backup_command, db_status_command
 from bot.errors import ConfigError
 from bot.logs import redact, setup_logging
-from bot.verbs import check_command, errors_command, ingest_command, preview_command, stats_command
-from storage import NewsbotError, open_store
+from storage import NewsbotError
 from storage.errors import DatabaseFolderUnusable, DatabaseRefused, NoDatabase
 
 log = logging.getLogger("newsbot")
@@ -135,22 +134,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def dispatch(args: argparse.Namespace, config: Config) -> int:
-    """Run the verb the arguments name."""
+    """Run the verb the arguments name, importing only what it needs."""
     if args.verb == "run":
         return run_command(config, dry_run=args.dry_run)
     if args.verb == "ingest":
+        from bot.ingest_verb import ingest_command
+
         return ingest_command(config, args.dir or config.articles_dir)
+    if args.verb == "db":
+        from bot.database_verbs import db_backup_command, db_status_command
+
+        if args.db_verb == "status":
+            return db_status_command(config)
+        return db_backup_command(config, args.file)
+    from bot import verbs
+
     if args.verb == "check":
-        return check_command(config, args.paths)
+        return verbs.check_command(config, args.paths)
     if args.verb == "preview":
-        return preview_command(config, args.file)
+        return verbs.preview_command(config, args.file)
     if args.verb == "stats":
-        return stats_command(config)
-    if args.verb == "errors":
-        return errors_command(config)
-    if args.db_verb == "status":
-        return db_status_command(config)
-    return db_backup_command(config, args.file)
+        return verbs.stats_command(config)
+    return verbs.errors_command(config)
 
 
 def database_refusal(error: DatabaseRefused) -> str:
@@ -165,8 +170,12 @@ def database_refusal(error: DatabaseRefused) -> str:
 def run_command(config: Config, *, dry_run: bool) -> int:
     """Run until SIGTERM or SIGINT."""
     # imported here: Telegram's library loads only for `run` and `ingest`
+    import asyncio
+    import signal
+
     from bot.dryrun import run_dry
     from bot.wiring import build_newsbot
+    from storage import open_store
 
     if not config.articles_dir.is_dir():
         raise ConfigError(f"NEWSBOT_ARTICLES_DIR is not a folder: {config.articles_dir}")

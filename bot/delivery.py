@@ -36,9 +36,9 @@ from telegram.ext import ExtBot
 from bot.digests import FeedDelivery
 from bot.following import Follower, Unneeded
 from bot.metrics import Metrics
+from bot.outcomes import Outcomes
 from bot.pacing import FloodPacer, PaceArgs, retry_seconds
-from bot.posting import MARKUP_RETRY, Poster, Withdrawn
-from bot.refusals import matches
+from bot.posting import Poster, Withdrawn
 from bot.retention import Pruner
 from bot.settlements import Settlements
 from storage import Delivery, Store
@@ -52,9 +52,6 @@ DEFAULT_PACE_ARGS: PaceArgs = {"retries": 0}
 # a row in flight at a crash may have reached its chat just before: resend after one
 # group interval (3 s at 20/min), so the resend does not break the chat's own limit
 RECOVERY_DELAY = 3.5
-MARKUP_REFUSALS = ("can't parse entities", "message is too long", "caption is too long")
-GONE_CHAT = ("chat not found",)
-GONE_THREAD = ("message thread not found",)
 # a flood wait this long is worth an operator's attention (health, /stats)
 LONG_FLOOD_WAIT = 60.0
 
@@ -87,7 +84,6 @@ class Sender:
         self.window = window
         self.clock = clock  # the live bot's is `wiring.anchored`: NTP steps move no wait
         self.metrics = metrics
-        self.backoff_first, self.backoff_cap = backoff
         self.pruner = pruner
         self.following = Follower(
             store, bot, story_threads=story_threads, rate_limit_args=rate_limit_args, clock=clock
@@ -106,6 +102,7 @@ class Sender:
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
         self._withdrawn_in_flight: set[int] = set()  # articles withdrawn while being sent
         self.settlements = Settlements()  # row states, kept in order while writes fail
+        self.outcomes = Outcomes(store, self.settlements, metrics, clock, backoff)
         self.alive = False
 
     def wake(self) -> None:
@@ -238,37 +235,37 @@ class Sender:
         try:
             message_id = await self.poster.post(row)
         except asyncio.CancelledError:
-            self._cancelled(row)
+            self.outcomes.cancelled(row, stopping=self._stopping)
             raise
         except (Withdrawn, Unneeded):
-            self._cancelled(row)
+            self.outcomes.cancelled(row, stopping=self._stopping)
         except RetryAfter as error:
             seconds = retry_seconds(error)
             self.metrics.flood_replies.inc()
             reason = f"flood limit: retry after {seconds:.0f}s"
-            self._retry(row, reason, self.clock() + seconds, count=False)
+            self.outcomes.retry(row, reason, self.clock() + seconds, count=False)
         except Forbidden as error:
-            self._chat_gone(row, str(error))
+            self.outcomes.chat_gone(row, str(error))
         except ChatMigrated as error:
             log.info("chat %s became supergroup %s; moving it", row.chat_id, error.new_chat_id)
             self.settlements.write(
                 functools.partial(self.store.chats.migrate, row.chat_id, error.new_chat_id)
             )
-            self._retry(row, "chat migrated", 0.0, count=False)
+            self.outcomes.retry(row, "chat migrated", 0.0, count=False)
         except BadRequest as error:
-            self._refused(row, error)
+            self.outcomes.refused(row, error)
         except InvalidToken as error:  # revoked: the bot stops; the row goes at the next start
-            self._retry(row, f"token refused: {error}", 0.0, count=False)
+            self.outcomes.retry(row, f"token refused: {error}", 0.0, count=False)
             self.token_refused(f"{row.kind}: {error}")
         except NetworkError as error:  # also TimedOut, and 5xx answers
             # a send that timed out may have arrived: at-least-once means it goes again
-            self._retry(row, f"network: {error}", self._backoff(row))
+            self.outcomes.retry(row, f"network: {error}", self.outcomes.backoff(row))
         except Exception as error:  # the top of a send task: a bug must not strand the row
             log.exception("delivery %d failed unexpectedly", row.id)
             if row.attempts >= MAX_UNEXPECTED_ATTEMPTS:
-                self._fail(row, f"gave up: {error!r}", "gave up")
+                self.outcomes.fail(row, f"gave up: {error!r}", "gave up")
             else:
-                self._retry(row, f"unexpected: {error!r}", self._backoff(row))
+                self.outcomes.retry(row, f"unexpected: {error!r}", self.outcomes.backoff(row))
         else:
             now = self.clock()
             self.settlements.write(functools.partial(self._mark_sent, row, message_id, now))
@@ -285,64 +282,6 @@ class Sender:
                 stored = self.store.listing.article(row.article_id)
                 if stored is None or not stored.visible:  # still withdrawn: take it back
                     self.store.followups.on_withdrawn(row.article_id, now)
-
-    def _refused(self, row: Delivery, error: BadRequest) -> None:
-        if matches(error, GONE_CHAT):
-            self._chat_gone(row, str(error))
-        elif matches(error, GONE_THREAD) and row.thread_id:
-            self._thread_gone(row)
-        elif matches(error, MARKUP_REFUSALS) and not (row.last_error or "").startswith(
-            MARKUP_RETRY
-        ):
-            # rendering guarantees valid, short HTML; if Telegram disagrees, it is our bug
-            log.error("Telegram refused our HTML for delivery %d: %s", row.id, error)
-            self._retry(row, f"{MARKUP_RETRY}: {error}", 0.0)
-        else:
-            log.error("delivery %d to chat %d refused: %s", row.id, row.chat_id, error)
-            self._fail(row, f"refused: {error}", "refused")
-
-    def _chat_gone(self, row: Delivery, reason: str) -> None:
-        log.info("chat %d is gone (%s); no more pushes to it", row.chat_id, reason)
-        self._fail(row, f"chat gone: {reason}", "chat gone")
-        self.settlements.write(functools.partial(self.store.chats.deactivate, row.chat_id))
-
-    def _thread_gone(self, row: Delivery) -> None:
-        """The forum topic was deleted: its feed moves to General and the row goes there."""
-        self.settlements.write(functools.partial(self._move_to_general, row))
-        # the row itself moved too, unless General had this push already: then it is gone
-        self._retry(row, "thread gone: moved to General", 0.0, count=False)
-
-    def _move_to_general(self, row: Delivery) -> None:
-        moved = self.store.feeds.move_to_general(row.feed_id)
-        log.warning(
-            "thread %d of chat %d is gone; its feed moved to General (%s queued pushes)",
-            row.thread_id,
-            row.chat_id,
-            moved,
-        )
-
-    def _fail(self, row: Delivery, error: str, reason: str) -> None:
-        self.settlements.write(
-            functools.partial(self.store.outbox.mark_failed, row.id, error, self.clock())
-        )
-        self.metrics.failed.labels(reason).inc()
-
-    def _cancelled(self, row: Delivery) -> None:
-        settle = self.store.outbox.release_if_sending
-        if not self._stopping:
-            settle = self.store.outbox.cancel_if_sending
-        self.settlements.write(functools.partial(settle, row.id, self.clock()))
-
-    def _retry(self, row: Delivery, reason: str, not_before: float, *, count: bool = True) -> None:
-        mark = self.store.outbox.mark_retry
-        self.settlements.write(
-            functools.partial(mark, row.id, reason, not_before, self.clock(), count=count)
-        )
-
-    def _backoff(self, row: Delivery) -> float:
-        """1, 2, 4 ... seconds after each failed attempt, at most `backoff_cap`."""
-        delay = self.backoff_first * 2.0**row.attempts
-        return self.clock() + min(delay, self.backoff_cap)
 
 
 def _utc(moment: float) -> str:

@@ -1,113 +1,21 @@
-"""The one-shot verbs over article files and the database: ingest, check, preview, stats,
-errors. Each prints its result and returns the exit code."""
+"""The one-shot verbs over article files and the database: check, preview, stats, errors
+(`newsbot ingest` is `bot.ingest_verb`). Each prints its result and returns the exit code.
+
+Light on purpose: none loads Telegram's library, and `check` and `preview` load no SQLite
+(`storage.open_store` loads it on first use)."""
 
 from __future__ import annotations
 
 import sys
-import time
-from collections import Counter
 from pathlib import Path
-from typing import TextIO
 
-from tqdm import tqdm
-
-from bot.admin import ERRORS_SHOWN, format_errors, format_stats
+import storage
 from bot.config import Config
-from bot.errors import ArticleError, ConfigError
+from bot.errors import ArticleError
 from bot.files import is_ignored_name, read_article_file
 from bot.parsing import parse_article_bytes
-from bot.reconcile import Reconciliation
 from bot.rendering import render_push
-from storage import open_store
-
-DUPLICATE = "duplicate webUrl"  # how storage names a file whose webUrl another file holds
-
-
-def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> int:
-    """Import a folder once, without queueing any push; print a summary.
-
-    The duplicates and errors are the files bad now, read in this pass or an earlier
-    one: a rerun over unchanged bad files still reports them.
-    """
-    from bot.wiring import build_ingestor  # here: Telegram's library loads only when needed
-
-    out = out or sys.stdout
-    if not folder.is_dir():
-        raise ConfigError(f"not a folder: {folder}")
-    store = open_store(config.db_path)
-    try:
-        ingestor = build_ingestor(config, store, folder)
-        started = time.perf_counter()
-        reconciliation = Reconciliation(ingestor, queue=False, parallel=True)
-        found = reconciliation.compare()
-        reconciliation.remove_gone()
-        outcome: Counter[str] = Counter()
-        progress = Progress(len(reconciliation.to_read), sys.stderr)
-        done = 0
-        with reconciliation.storing():
-            while (batch := reconciliation.read_next()) is not None:
-                outcome.update(change.kind for change in reconciliation.store(batch))
-                outcome["draft"] += sum(
-                    1
-                    for loaded in batch
-                    if loaded.error is None and loaded.row is not None and not loaded.row.published
-                )
-                done += len(batch)
-                progress.update(done)
-        progress.done()
-        elapsed = time.perf_counter() - started
-        reasons = store.figures.ingest_error_reasons()
-    finally:
-        store.close()
-    duplicates = sum(1 for reason in reasons if reason.startswith(DUPLICATE))
-    errors = Counter(reason.split(":")[0] for reason in reasons if not reason.startswith(DUPLICATE))
-    unchanged = outcome["unchanged"] + found.total - len(reconciliation.to_read)
-    print(
-        f"imported {outcome['new']}, updated "
-        f"{outcome['edited'] + outcome['published'] + outcome['unpublished']}, "
-        f"unchanged {unchanged}, drafts {outcome['draft']}, removed {len(found.gone)}, "
-        f"duplicates {duplicates}, errors {errors.total()} "
-        f"in {elapsed:.1f}s (no pushes queued)",
-        file=out,
-    )
-    for reason, count in errors.most_common():
-        print(f"  {count:6d}  {reason}", file=out)
-    if reasons:
-        print("`newsbot errors` lists the files", file=out)
-    return 0
-
-
-class _Bar(tqdm):  # type: ignore[type-arg]  # generic in the stubs only
-    # no monitor thread: the bar is redrawn after every batch anyway, and the
-    # monitor's thread would outlive the bar
-    monitor_interval = 0
-
-
-class Progress:
-    """tqdm's bar on a terminal; a plain line per tenth otherwise (logs, pipes, CI)."""
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total = total
-        self.stream = stream
-        self.bar = (
-            _Bar(total=total, file=stream, desc="ingest", unit=" files", dynamic_ncols=True)
-            if total and stream.isatty()
-            else None
-        )
-        self.last_tenth = 0
-
-    def update(self, done: int) -> None:
-        if not self.total:
-            return
-        if self.bar is not None:
-            self.bar.update(done - self.bar.n)
-        elif 10 * done // self.total > self.last_tenth:
-            self.last_tenth = 10 * done // self.total
-            print(f"ingest: {done}/{self.total} files", file=self.stream)
-
-    def done(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+from bot.reports import ERRORS_SHOWN, format_errors, format_stats
 
 
 def check_command(config: Config, paths: list[Path]) -> int:
@@ -168,7 +76,7 @@ def preview_command(config: Config, file: Path) -> int:
 
 def stats_command(config: Config) -> int:
     """The figures of /stats, from an existing database."""
-    store = open_store(config.db_path, create=False)
+    store = storage.open_store(config.db_path, create=False)
     try:
         print(format_stats(store.figures.counts()))
     finally:
@@ -178,7 +86,7 @@ def stats_command(config: Config) -> int:
 
 def errors_command(config: Config) -> int:
     """What /errors shows: the latest bad article files and why."""
-    store = open_store(config.db_path, create=False)
+    store = storage.open_store(config.db_path, create=False)
     try:
         print(format_errors(store.figures.ingest_errors(ERRORS_SHOWN), html=False))
     finally:

@@ -21,11 +21,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from watchdog.observers.api import BaseObserver
-
-from bot.folder_events import FileEvent, start_observer
+from bot.folder_events import FileEvent
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
+from bot.observing import ObservedFolder
 from bot.reconcile import Reconciliation
 from bot.writer import StoreWriter
 from storage import Store
@@ -79,10 +78,8 @@ class Watcher:
         self.queue_pushes = queue_pushes
         self.metrics = metrics
         self.poll_interval = poll_interval
-        self.observer: BaseObserver | None = None
-        self.restarts = 0
+        self.folder = ObservedFolder(ingestor.root, self._emit, recursive=ingestor.recursive)
         self.alive = False
-        self.folder_missing = False
         self.in_baseline = False  # the first start's scan: what it stores is not pushed
         self._queue: asyncio.Queue[Path] = asyncio.Queue()
         self._queued: set[Path] = set()
@@ -98,7 +95,7 @@ class Watcher:
     async def run(self) -> None:
         """Start watching, reconcile with a scan, then process events until cancelled."""
         self._loop = asyncio.get_running_loop()
-        self._start_observer()
+        self.folder.start(self._polling_every())
         baseline = not self.ingestor.store.flags.baseline_done
         self.in_baseline = baseline
         try:
@@ -123,12 +120,12 @@ class Watcher:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            self._stop_observer()
+            self.folder.stop()
             await self.writer.close()
 
     def problems(self) -> list[str]:
         """Why watching is not healthy, for /healthz; empty when it is."""
-        if self.folder_missing:
+        if self.folder.missing:
             return [f"the articles folder {self.ingestor.root} is missing"]
         return [] if self.alive else ["the folder watcher is not running"]
 
@@ -293,54 +290,24 @@ class Watcher:
 
     # --- the observer thread ----------------------------------------------------------
 
-    def _start_observer(self) -> None:
-        loop = self._loop
-        assert loop is not None
+    def _emit(self, event: FileEvent) -> None:
+        """On the observer thread: hand the event to the loop."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self.on_event, event)
 
-        def emit(event: FileEvent) -> None:
-            loop.call_soon_threadsafe(self.on_event, event)
-
-        self.observer = start_observer(
-            self.ingestor.root,
-            emit,
-            recursive=self.ingestor.recursive,
-            polling_every=self.poll_interval if self.use_polling_observer else None,
-        )
-
-    def _stop_observer(self) -> None:
-        if self.observer is not None:
-            self.observer.stop()
-            self.observer.join(5)
-            self.observer = None
+    def _polling_every(self) -> float | None:
+        return self.poll_interval if self.use_polling_observer else None
 
     async def _supervise(self) -> None:
-        """Restart a dead observer (and rescan: events were lost); scan periodically;
-        wait for a vanished folder and watch it again as soon as it is back."""
+        """Keep the observer running (`ObservedFolder.supervise`); rescan after it was
+        (re)started, since events were lost, and every `scan_interval` seconds."""
         next_scan = time.monotonic() + self.scan_interval
         while True:
             await asyncio.sleep(self.supervise_every)
-            if not await asyncio.to_thread(self.ingestor.root.is_dir):
-                if not self.folder_missing:
-                    self.folder_missing = True
-                    log.error(
-                        "the articles folder %s is missing; waiting for it", self.ingestor.root
-                    )
-                    self._stop_observer()
+            started = await self.folder.supervise(self._polling_every())
+            if started is None:
                 continue
-            if self.folder_missing:
-                self.folder_missing = False
-                log.info("the articles folder %s is back; watching it again", self.ingestor.root)
-                self._stop_observer()  # its watch was on the folder that was removed
-            elif self.observer is None or not self.observer.is_alive():
-                self.restarts += 1
-                log.error("the folder watcher stopped; restarting it (restart %d)", self.restarts)
-                self._stop_observer()
-            if self.observer is None:
-                try:
-                    self._start_observer()
-                except OSError as error:
-                    log.error("cannot watch %s: %s", self.ingestor.root, error)
-                    continue
+            if started:
                 next_scan = 0.0
             if time.monotonic() >= next_scan:
                 next_scan = time.monotonic() + self.scan_interval

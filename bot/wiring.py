@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder
 
@@ -40,6 +41,19 @@ def build_pacer(config: Config, clock: Callable[[], float] = time.monotonic) -> 
     )
 
 
+class _Application(Application):  # type: ignore[type-arg]
+    """PTB's Application without the ids it gathers for a persistence we do not have.
+
+    After each update PTB adds its chat's and user's ids to two sets that only saving
+    to a persistence empties: without one, they grow by every chat and user that ever
+    wrote to the bot, for as long as it runs.
+    """
+
+    def _mark_for_persistence_update(self, *, update: object = None, job: Any = None) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
+
+
 def build_application(
     config: Config, pacer: FloodPacer, polling: PollingHealth, revocation: Revocation
 ) -> Application:  # type: ignore[type-arg]
@@ -49,6 +63,7 @@ def build_application(
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
     return (
         ApplicationBuilder()
+        .application_class(_Application)
         .token(config.token)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)

@@ -27,6 +27,12 @@ CHUNK_FEEDS = 5000
 LAST_ID = 2**63 - 1
 
 
+# the edits and retractions of an article's pushes (they carry its article_id too)
+FOLLOWUPS_OF_ARTICLE = (
+    "target_id IN (SELECT id FROM deliveries WHERE kind = 'push' AND article_id = ?)"
+)
+
+
 class Outbox:
     """Delivery rows: pending -> sending -> sent | failed | cancelled.
 
@@ -160,12 +166,17 @@ class Outbox:
     def cancel_article(self, article_id: int, now: float) -> int:
         """Drop the article's waiting pushes, and queue it for no more feeds."""
         self.db.execute("DELETE FROM queueing WHERE article_id = ?", [article_id])
-        cursor = self.db.execute(
-            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
-            "WHERE article_id = ? AND state IN ('pending', 'held')",
-            [now, article_id],
-        )
-        return cursor.rowcount
+        # by index: its pushes (deliveries_push), then the edits and retractions of them
+        # (deliveries_target); `article_id = ?` alone read the whole outbox on every edit
+        cancelled = 0
+        for which in ("kind = 'push' AND article_id = ?", FOLLOWUPS_OF_ARTICLE):
+            cursor = self.db.execute(
+                "UPDATE deliveries SET state = 'cancelled', updated_at = ? "  # noqa: S608
+                f"WHERE {which} AND state IN ('pending', 'held')",
+                [now, article_id],
+            )
+            cancelled += cursor.rowcount
+        return cancelled
 
     def cancel_feed(self, feed_id: int, now: float) -> int:
         """Drop what was waiting for a feed that stopped."""

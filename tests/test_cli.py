@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import format_errors
 from bot.cli import VERB_SETTINGS, build_parser, main
 from bot.config import known_settings
-from bot.verbs import Progress
+from bot.ingest_verb import Progress
+from bot.reports import format_errors
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
 from tests.conftest import ADMIN_ID, Running, eventually

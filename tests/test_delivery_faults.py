@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.admin import format_stats
 from bot.config import Config
+from bot.reports import format_stats
 from bot.wiring import anchored
 from storage import Store
 from tests.conftest import eventually

@@ -1,11 +1,16 @@
-"""What importing a module loads: the parser and the error tree stay light."""
+"""What importing a module loads: the parser and the error tree stay light, and so does\nevery `newsbot` verb but `run` and `ingest`."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from storage import open_store
+from tests.articles import SAMPLE
 
 
 def modules_loaded_by(module: str) -> set[str]:
@@ -43,3 +48,40 @@ def test_store_still_loads_through_the_package() -> None:
 
     assert Store is DefinedStore
     assert callable(open_store)
+
+
+# what only `run` and `ingest` need: Telegram's library (and its HTTP stack), the watcher
+HEAVY = ("telegram", "watchdog", "aiohttp", "httpx")
+LIGHT_VERBS = ["--help", "check SAMPLE", "preview SAMPLE", "stats", "errors", "db status"]
+SHOW_MODULES = """
+import sys
+from bot.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("--modules--", *sys.modules, sep="\\n")
+"""
+
+
+@pytest.mark.parametrize("verb", LIGHT_VERBS)
+def test_light_verbs_start_without_telegram_or_the_watcher(verb: str, tmp_path: Path) -> None:
+    """Each `newsbot` start of these verbs imports only what it needs (tests/test_cli.py
+    starts about 30): no Telegram, no watchdog, and no SQLite where no database is read."""
+    open_store(tmp_path / "news.db").close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    argv = verb.replace("SAMPLE", str(SAMPLE)).split()
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_MODULES, *argv],
+        env={**env, "NEWSBOT_DB": str(tmp_path / "news.db")},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    loaded = set(result.stdout.split("--modules--")[1].split())
+    assert "bot.cli" in loaded
+    assert {name.split(".")[0] for name in loaded} & set(HEAVY) == set()
+    if "SAMPLE" in verb or verb == "--help":
+        assert "sqlite_utils" not in loaded

@@ -257,11 +257,13 @@ async def test_changes_while_down_are_handled_on_start_as_if_live(
 async def test_dead_observer_is_restarted_and_watching_goes_on(
     live: Watching, caplog: pytest.LogCaptureFixture
 ) -> None:
-    observer = live.watcher.observer
+    observer = live.watcher.folder.observer
     assert observer is not None
     observer.stop()
     observer.join(5)
-    await eventually(lambda: live.watcher.restarts == 1 and live.watcher.observer is not observer)
+    await eventually(
+        lambda: live.watcher.folder.restarts == 1 and live.watcher.folder.observer is not observer
+    )
     assert "the folder watcher stopped; restarting it" in caplog.text
     write_article(live.folder / "after.txt")
     await live.settled(1)

@@ -11,7 +11,7 @@ import pytest
 import bot.ingest
 from bot.config import Config
 from bot.ingest import Ingestor
-from bot.verbs import ingest_command
+from bot.ingest_verb import ingest_command
 from storage import Store, open_store
 from tests.articles import write_article
 

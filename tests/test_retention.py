@@ -9,11 +9,11 @@ import pytest
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.admin import format_stats
 from bot.cli import main
 from bot.config import load_config
 from bot.errors import ConfigError
 from bot.guard import UpdateGuard
+from bot.reports import format_stats
 from bot.retention import DAY, Pruner
 from storage import Store
 from tests.feeds import follow

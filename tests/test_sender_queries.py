@@ -37,3 +37,40 @@ def test_each_wake_up_query_reads_only_through_partial_indexes(store: Store) -> 
     expected += ["deliveries_due", "deliveries_held"]
     assert len(outbox) == len(expected), steps
     assert all(index in line for line, index in zip(outbox, expected, strict=True)), outbox
+
+
+def test_the_fan_out_figures_search_the_articles_pushes(store: Store) -> None:
+    """FanOuts asks every 2 s while a fan-out lasts: reading the whole outbox each time
+    cost CPU and filled the page cache with every row (RSS grew with the outbox)."""
+    for chat in (1, 2, 3):
+        follow(store, chat, ["AI"])
+    change = store.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=True)
+    article_id = change.article_id
+    assert article_id is not None
+    assert store.figures.fan_out(article_id) == {"pending": 3}
+    traced: list[str] = []
+    store.db.conn.set_trace_callback(traced.append)
+    store.figures.fan_out(article_id)
+    store.db.conn.set_trace_callback(None)
+    steps = [line for sql in traced for line in plan(store, sql)]
+    assert [line for line in steps if line.startswith(("SCAN", "SEARCH"))] == [
+        "SEARCH deliveries USING INDEX deliveries_push (article_id=?)"
+    ], steps
+
+
+def test_cancelling_an_articles_pushes_searches_them(store: Store) -> None:
+    """Every unpublish or edit of an article cancels its waiting pushes (in the writer's
+    transaction): reading the whole outbox each time held the write lock longer as the
+    outbox grew, and filled the writer's page cache with every row."""
+    for chat in (1, 2, 3):
+        follow(store, chat, ["AI"])
+    change = store.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=True)
+    article_id = change.article_id
+    assert article_id is not None
+    traced: list[str] = []
+    store.db.conn.set_trace_callback(traced.append)
+    assert store.outbox.cancel_article(article_id, time.time()) == 3
+    store.db.conn.set_trace_callback(None)
+    steps = [line for sql in traced for line in plan(store, sql)]
+    outbox = [line for line in steps if "deliveries" in line]
+    assert outbox and not [line for line in outbox if line.startswith("SCAN")], steps
