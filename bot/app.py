@@ -30,8 +30,6 @@ from bot.admin import AdminCommands
 from bot.commands import Commands
 from bot.commands.catalogue import register_menus
 from bot.commands.filters import FilterCommands
-from bot.commands.languages import words_of
-from bot.commands.permissions import may_post
 from bot.commands.settings import SettingsCommands
 from bot.commands.transfer import TransferCommands
 from bot.config import Config
@@ -47,6 +45,7 @@ from bot.delivery import Sender
 from bot.fanouts import FanOuts
 from bot.guard import UpdateGuard
 from bot.health import HealthServer
+from bot.membership import Membership
 from bot.memory import HeapTrimmer
 from bot.metrics import Metrics
 from bot.translations import N_, words_for
@@ -94,6 +93,7 @@ class NewsBot:
         self.transfer = TransferCommands(store, self.commands.targets, sender.feed_changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
+        self.membership = Membership(store, self.commands.permissions)
         self.telegram_polling = False
         self.connecting: str | None = "starting: connecting to Telegram"
         self._add_handlers()
@@ -155,9 +155,11 @@ class NewsBot:
             )
         )
         app.add_handler(
-            ChatMemberHandler(self.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+            ChatMemberHandler(self.membership.bot_changed, ChatMemberHandler.MY_CHAT_MEMBER)
         )
-        app.add_handler(ChatMemberHandler(self.member_changed, ChatMemberHandler.CHAT_MEMBER))
+        app.add_handler(
+            ChatMemberHandler(self.membership.member_changed, ChatMemberHandler.CHAT_MEMBER)
+        )
         # not in channels: the answer would reach every reader of the channel
         app.add_handler(
             MessageHandler(
@@ -166,41 +168,6 @@ class NewsBot:
             )
         )
         app.add_error_handler(self.error_handler)
-
-    async def membership_changed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The bot was added to, promoted or demoted in, removed from, or blocked in a chat:
-        it is sent to while it may post there."""
-        member = update.my_chat_member
-        assert member is not None
-        chat = member.chat
-        self.commands.permissions.forget_chat(chat.id)
-        status = member.new_chat_member.status
-        if not may_post(member.new_chat_member):
-            cancelled = self.store.chats.deactivate(chat.id)
-            log.info(
-                "may not post in chat %d any more (%s); %d pushes cancelled",
-                chat.id,
-                status,
-                cancelled,
-            )
-            return
-        new = self.store.chats.register(chat.id, chat.type, chat.title or chat.username)
-        # a greeting in a channel would reach every one of its subscribers: none there
-        if new and chat.type not in ("private", "channel"):
-            words = words_of(self.store, update)
-            await context.bot.send_message(
-                chat.id,
-                words.gettext(
-                    "Thanks for adding me! A group admin can /subscribe &lt;topic&gt; "
-                    "(or tap /topics) and I will post new articles here."
-                ),
-                parse_mode="HTML",
-            )
-
-    async def member_changed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Someone's rights in a chat changed: ask Telegram afresh who may manage it."""
-        if update.chat_member is not None:
-            self.commands.permissions.forget_chat(update.chat_member.chat.id)
 
     async def error_handler(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Everything unexpected in a handler ends here, logged with its traceback."""
