@@ -221,14 +221,21 @@ async def test_unpublish_deletes_the_sent_messages(live: Following) -> None:
     assert "Retractions: 2 sent, 0 pending" in reply and "Edits of sent pushes: 0 sent" in reply
 
 
+def past_deleting(live: Following, chat: int, message_id: int) -> None:
+    """The chat's push, in our records and at Telegram, an hour past the 48 hours in
+    which it could be deleted."""
+    live.running.store.db.execute(
+        "UPDATE deliveries SET updated_at = updated_at - ? WHERE kind = 'push' "
+        "AND feed_id = (SELECT id FROM feeds WHERE chat_id = ?)",
+        [DELETE_WINDOW + 3600, chat],
+    )
+    live.standin.age(chat, message_id, DELETE_WINDOW + 3600)
+
+
 async def test_message_older_than_48_hours_becomes_a_withdrawn_notice(live: Following) -> None:
     """Too old to delete: the message is edited to the struck-through title, no excerpt."""
     sent = await pushed(live, 5)
-    live.running.store.db.execute(
-        "UPDATE deliveries SET updated_at = updated_at - ? WHERE kind = 'push'",
-        [DELETE_WINDOW + 3600],
-    )
-    live.standin.age(5, sent[5], DELETE_WINDOW + 3600)
+    past_deleting(live, 5, sent[5])
     (live.running.articles / "a.txt").unlink()
     await live.standin.until(lambda: len(live.standin.edits) == 1)
     [edit] = live.standin.edits
@@ -243,12 +250,7 @@ async def test_published_again_it_returns_once_to_each_chat_it_was_withdrawn_fro
     """A deleted message: a fresh push, once. A withdrawn notice: edited back, once. And
     withdrawn again, the fresh message is deleted in its turn."""
     sent = await pushed(live, 5, 6)
-    live.running.store.db.execute(
-        "UPDATE deliveries SET updated_at = updated_at - ? WHERE kind = 'push' "
-        "AND feed_id = (SELECT id FROM feeds WHERE chat_id = 6)",
-        [DELETE_WINDOW + 3600],
-    )
-    live.standin.age(6, sent[6], DELETE_WINDOW + 3600)
+    past_deleting(live, 6, sent[6])
     live.write(published=False)
     await eventually(lambda: live.rows("retract") == [(5, "sent"), (6, "sent")])
     assert [e.method for e in live.standin.edits] == ["deleteMessage", "editMessageCaption"]
@@ -276,11 +278,7 @@ async def test_withdrawn_notice_is_in_the_feeds_language(live: Following) -> Non
     store = live.running.store
     feed = store.feeds.ensure(5)
     store.settings.save(feed.id, replace(store.settings.get(feed.id), language="de"))
-    store.db.execute(
-        "UPDATE deliveries SET updated_at = updated_at - ? WHERE kind = 'push'",
-        [DELETE_WINDOW + 3600],
-    )
-    live.standin.age(5, sent[5], DELETE_WINDOW + 3600)
+    past_deleting(live, 5, sent[5])
     (live.running.articles / "a.txt").unlink()
     await live.standin.until(lambda: len(live.standin.edits) == 1)
     [edit] = live.standin.edits
