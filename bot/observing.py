@@ -31,6 +31,19 @@ class ObservedFolder:
             self.root, self.emit, recursive=self.recursive, polling_every=polling_every
         )
 
+    def begin(self, polling_every: float | None) -> None:
+        """`start` at start-up: a folder gone since the settings were checked (an unmount
+        in between) is waited for as `supervise` waits for one gone later. Looked for
+        first: watchdog's inotify observer that fails to start leaves a thread behind."""
+        if not self.root.is_dir():
+            self.missing = True
+            log.error("the articles folder %s is missing; waiting for it", self.root)
+            return
+        try:
+            self.start(polling_every)
+        except OSError as error:  # gone in between, or out of inotify watches
+            log.error("cannot watch %s: %s; trying again", self.root, error)
+
     def stop(self) -> None:
         if self.observer is not None:
             self.observer.stop()

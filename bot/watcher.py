@@ -95,7 +95,7 @@ class Watcher:
     async def run(self) -> None:
         """Start watching, reconcile with a scan, then process events until cancelled."""
         self._loop = asyncio.get_running_loop()
-        self.folder.start(self._polling_every())
+        self.folder.begin(self._polling_every())
         baseline = not self.ingestor.store.flags.baseline_done
         self.in_baseline = baseline
         try:
@@ -135,6 +135,8 @@ class Watcher:
         def begin(store: Store) -> Reconciliation:
             return Reconciliation(self.ingestor.on(store), queue=queue, parallel=False)
 
+        if not await asyncio.to_thread(self.ingestor.root.is_dir):
+            return 0  # nothing to compare; `supervise` reports the folder missing
         reconciliation = await self.writer.read(begin)
         found = await asyncio.to_thread(reconciliation.compare)
         if not await asyncio.to_thread(self.ingestor.root.is_dir):

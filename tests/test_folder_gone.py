@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.conftest import Running, eventually
+import logging
+
+import pytest
+
+from bot.config import Config
+from tests.articles import write_article
+from tests.conftest import Running, eventually, start_bot, stop_bot
+from tests.standin import StandIn
 
 
 async def test_a_scan_of_a_vanished_folder_forgets_no_article(running: Running) -> None:
@@ -20,3 +27,26 @@ async def test_a_scan_of_a_vanished_folder_forgets_no_article(running: Running) 
     away.rename(running.articles)
     await eventually(lambda: bot.problems() == [])
     assert bot.store.figures.counts()["articles"] == 1
+
+
+async def test_a_folder_gone_before_watching_starts_is_waited_for(
+    config: Config, standin: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The folder checked at start-up and gone by the time the observer starts (an
+    unmount in between): reported like a folder gone later (one line, no other error),
+    watched once it is back."""
+    away = config.articles_dir.with_name("away")
+    config.articles_dir.rename(away)
+    bot, task, stop = await start_bot(config, standin)
+    try:
+        await eventually(lambda: bot.problems() != [])
+        assert bot.problems() == [f"the articles folder {config.articles_dir} is missing"]
+        assert not task.done()
+        away.rename(config.articles_dir)
+        await eventually(lambda: bot.problems() == [])
+        write_article(config.articles_dir / "a.txt")
+        await eventually(lambda: bot.store.figures.counts()["articles"] == 1)
+    finally:
+        await stop_bot(bot, task, stop)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [f"the articles folder {config.articles_dir} is missing; waiting for it"]
