@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.config import Config, known_settings, load_config, unknown_settings
 from bot.errors import ConfigError
 from bot.logs import redact, setup_logging
 from storage import NewsbotError
-from storage.errors import DatabaseFolderUnusable, DatabaseRefused, NoDatabase
+from storage.errors import DatabaseFolderUnusable, DatabaseRefused, NoDatabase, database_busy
 
 log = logging.getLogger("newsbot")
 
@@ -130,6 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except NewsbotError as error:
         print(f"newsbot: {redact(str(error), config.token)}", file=sys.stderr)
+        return 1
+    except sqlite3.OperationalError as error:
+        if not database_busy(error):
+            raise
+        print(
+            f"newsbot: the database {config.db_path} is locked by another process "
+            "(NEWSBOT_DB); try again once it lets go",
+            file=sys.stderr,
+        )
         return 1
 
 

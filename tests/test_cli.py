@@ -17,7 +17,7 @@ from bot.ingest_verb import Progress
 from bot.reports import format_errors
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
-from tests.conftest import ADMIN_ID, Running, eventually
+from tests.conftest import ADMIN_ID, Running, eventually, write_lock
 
 
 def newsbot(
@@ -285,3 +285,22 @@ def test_ingest_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> N
     progress.done()
     assert "\r" in terminal.getvalue() and "20/20" in terminal.getvalue()
     assert "ingest: 20/20 files" not in terminal.getvalue()
+
+
+def test_a_database_locked_by_another_process_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`newsbot ingest` while an operator's `sqlite3` shell holds the write lock says so."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_article(folder / "a.txt")
+    db = tmp_path / "newsbot.db"
+    open_store(db).close()
+    monkeypatch.setenv("NEWSBOT_DB", str(db))
+    monkeypatch.setattr("storage.database.BUSY_TIMEOUT_MS", 50)  # give up in 50 ms, not 5 s
+    with write_lock(db):
+        assert main(["ingest", str(folder)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"newsbot: the database {db} is locked by another process (NEWSBOT_DB); "
+        "try again once it lets go"
+    ]
