@@ -122,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     for warning in unknown_settings(os.environ, Path(".env")):
         log.warning("%s", warning)
     try:
-        return dispatch(args, config)
+        code = dispatch(args, config)
+        sys.stdout.flush()  # a reader that is gone shows here, below, not at exit
+        return code
     except ConfigError as error:
         print(f"newsbot: {redact(str(error), config.token)}", file=sys.stderr)
         return 2
@@ -140,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             "(NEWSBOT_DB); try again once it lets go",
             file=sys.stderr,
         )
+        return 1
+    except BrokenPipeError:
+        # the reader of our output has gone (`newsbot errors | head`): nothing to report,
+        # and nothing more to write; what is still buffered goes nowhere, not to a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 

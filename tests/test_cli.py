@@ -304,3 +304,20 @@ def test_a_database_locked_by_another_process_is_one_line_not_a_traceback(
         f"newsbot: the database {db} is locked by another process (NEWSBOT_DB); "
         "try again once it lets go"
     ]
+
+
+@pytest.mark.parametrize("verb", [["preview", str(SAMPLE)], ["check", str(SAMPLE)]])
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(verb: list[str]) -> None:
+    """`newsbot preview FILE | head -1`: the reader is gone, which is no error to report."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as `head` does once it has its line
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *verb],
+            env=base, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 1
