@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -321,3 +322,20 @@ def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(verb: list[
         os.close(write_end)
     assert result.stderr == ""
     assert result.returncode == 1
+
+
+def test_a_metrics_port_already_taken_stops_run_with_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A port conflict does not pass by itself: exit 2, so systemd does not restart-loop."""
+    (tmp_path / "articles").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("NEWSBOT_METRICS_PORT", str(port))
+        assert main(["run", "--dry-run"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"newsbot: NEWSBOT_METRICS_PORT: cannot listen on 127.0.0.1:{port}: address already in use"
+    ]
