@@ -105,6 +105,9 @@ class PollingHealth:
         self.at_once = False  # a failure that is a problem without waiting for the grace
 
     def succeeded(self) -> None:
+        if self.failing_since is not None:
+            lasted = self.clock() - self.failing_since
+            log.info("polling Telegram works again, after %.0f s of failures", lasted)
         self.failing_since = None
         self.failure = None
         self.at_once = False

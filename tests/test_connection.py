@@ -126,3 +126,22 @@ async def test_a_stop_while_polling_waits_out_a_failure_comes_within_the_stop_ti
     await asyncio.wait_for(task, 10)
     assert asyncio.get_running_loop().time() - stopped_at < 2.0
     bot.store.close()
+
+
+def test_polling_that_works_again_after_failing_says_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each failed poll is a warning; the first success after them is one INFO line, so
+    the log shows when an outage ended, not only that it began."""
+    caplog.set_level(logging.INFO, logger="bot.connection")
+    clock = FakeClock()
+    health = PollingHealth(clock, grace=30)
+    health.succeeded()
+    health.failed(None, "httpx.ConnectError: All connection attempts failed")
+    clock.now += 75
+    health.failed(502, "Bad Gateway")
+    health.succeeded()
+    health.succeeded()
+    assert [r.getMessage() for r in caplog.records] == [
+        "polling Telegram works again, after 75 s of failures"
+    ]
