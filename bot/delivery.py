@@ -100,7 +100,6 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
-        self._withdrawn_in_flight: set[int] = set()  # articles withdrawn while being sent
         self.settlements = Settlements()  # row states, kept in order while writes fail
         self.outcomes = Outcomes(store, self.settlements, metrics, clock, backoff)
         self.alive = False
@@ -121,10 +120,9 @@ class Sender:
     def withdraw(self, article_id: int) -> None:
         """The article was unpublished or deleted: pushes not yet claimed were cancelled
         with it; those in flight finish (a request on the wire may arrive, and only a sent
-        message can be retracted), then get a retraction when they are settled."""
+        message can be retracted), and the retraction queued with the withdrawal
+        (`Followups.on_withdrawn`) waits until they are settled."""
         self.poster.forget_article(article_id)
-        if any(row.article_id == article_id for row, _ in self._in_flight.values()):
-            self._withdrawn_in_flight.add(article_id)
 
     def problems(self) -> list[str]:
         """What an operator should know about delivery; empty when all is well."""
@@ -205,9 +203,6 @@ class Sender:
 
     def _settled(self, key: int, _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(key, None)
-        if self._withdrawn_in_flight:
-            sending = {row.article_id for row, _ in self._in_flight.values()}
-            self._withdrawn_in_flight &= sending
         self._wake.set()
 
     def _held_globally(self) -> bool:
@@ -278,10 +273,6 @@ class Sender:
         with self.store.db.atomic():
             self.store.outbox.mark_sent(row.id, message_id, now)
             self.following.record(row, now)
-            if row.article_id in self._withdrawn_in_flight and row.target_id is None:
-                stored = self.store.listing.article(row.article_id)
-                if stored is None or not stored.visible:  # still withdrawn: take it back
-                    self.store.followups.on_withdrawn(row.article_id, now)
 
 
 def _utc(moment: float) -> str:

@@ -403,3 +403,20 @@ async def test_compact_push_is_edited_in_its_compact_look(live: Following) -> No
     assert edit.method == "editMessageText" and edit.text is not None
     assert edit.text.startswith("Robots fold laundry, compact") and "\n" not in edit.text
     assert edit.params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_an_edit_while_the_push_is_on_the_wire_reaches_its_message(live: Following) -> None:
+    """The push went out with the old title while the article was edited: once it is
+    recorded as sent, its message gets the edit like every other."""
+    follow(live.running.store, 5, ["AI"])
+    live.standin.slow_next(lambda method, params: method == "sendPhoto", 1.5)
+    live.write()
+    await live.standin.until(lambda: len(live.standin.messages_to(5)) == 1)  # on the wire
+    live.write(title="Robots fold laundry, corrected")
+    await eventually(lambda: live.title() == "Robots fold laundry, corrected")
+    assert live.rows("push") == [(5, "sending")]  # the edit came while the push was out
+    await eventually(lambda: live.rows("push") == [(5, "sent")])
+    await live.edits_due()
+    [edit] = live.standin.edits_to(5)
+    assert edit.message_id == live.standin.messages_to(5)[0].message_id
+    assert edit.text is not None and edit.text.startswith("Robots fold laundry, corrected")
