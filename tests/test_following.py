@@ -420,3 +420,24 @@ async def test_an_edit_while_the_push_is_on_the_wire_reaches_its_message(live: F
     [edit] = live.standin.edits_to(5)
     assert edit.message_id == live.standin.messages_to(5)[0].message_id
     assert edit.text is not None and edit.text.startswith("Robots fold laundry, corrected")
+
+
+async def test_a_message_telegram_will_not_delete_becomes_a_withdrawn_notice(
+    live: Following,
+) -> None:
+    """By our clock the message is inside the 48 hours, by Telegram's it is past them (a
+    clock that lost time in a suspend, a skew): the refused deletion falls back to the
+    notice, rather than leave the withdrawn article showing."""
+    sent = await pushed(live, 5)
+    live.standin.age(5, sent[5], 48 * 3600 + 60)
+    (live.running.articles / "a.txt").unlink()
+    await live.standin.until(lambda: len(live.standin.edits) == 1)
+    assert [m for m, _ in live.standin.calls if m == "deleteMessage"] == ["deleteMessage"]
+    [notice] = live.standin.edits
+    assert notice.method == "editMessageCaption" and notice.message_id == sent[5]
+    assert notice.html is not None and notice.html.startswith("<s>Robots learn to fold laundry")
+    # published again, the notice is edited back (it was recorded as a notice)
+    live.write()
+    await eventually(lambda: live.rows("edit") == [(5, "pending")])
+    await live.edits_due()
+    assert live.standin.edits_to(5)[-1].text == live.standin.messages_to(5)[0].text
