@@ -88,6 +88,7 @@ class Sender:
         self.following = Follower(
             store, bot, story_threads=story_threads, rate_limit_args=rate_limit_args, clock=clock
         )
+        self.settlements = Settlements()  # row states, kept in order while writes fail
         self.poster = Poster(
             store,
             bot,
@@ -96,11 +97,11 @@ class Sender:
             paid_broadcast=paid_broadcast,
             following=self.following,
             clock=clock,
+            settlements=self.settlements,
         )
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
-        self.settlements = Settlements()  # row states, kept in order while writes fail
         self.outcomes = Outcomes(store, self.settlements, metrics, clock, backoff)
         self.alive = False
 
