@@ -82,7 +82,7 @@ class Sender:
         self.feeds = feeds or FeedDelivery(store)
         self.pacer = pacer
         self.window = window
-        self.clock = clock  # the live bot's is `wiring.anchored`: NTP steps move no wait
+        self.clock = clock  # the live bot's is `wiring.SteadyClock`: NTP steps move no wait
         self.metrics = metrics
         self.pruner = pruner
         self.following = Follower(
@@ -147,6 +147,7 @@ class Sender:
         self.alive = True
         try:
             while not self._stopping:
+                self._follow_system_clock()
                 try:
                     if self.settlements.flush():
                         await self._fill_window()
@@ -161,6 +162,17 @@ class Sender:
             if pruning is not None:
                 pruning.cancel()
                 await asyncio.gather(pruning, return_exceptions=True)
+
+    def _follow_system_clock(self) -> None:
+        """A step of the system clock is taken up (`SteadyClock.resync`): the schedules
+        follow it, and the retries waiting keep the wait they had left."""
+        resync = getattr(self.clock, "resync", None)
+        if resync is None:  # a test's clock
+            return
+        step = resync()
+        if step:
+            log.warning("the system clock moved by %+.1f s; delivery follows it", step)
+            self.settlements.write(functools.partial(self.store.outbox.shift_waits, step))
 
     def _recover(self) -> None:
         now = self.clock()

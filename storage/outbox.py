@@ -324,6 +324,18 @@ class Outbox:
         )
         return cursor.rowcount
 
+    def shift_waits(self, step: float) -> int:
+        """The sender's clock moved by `step` s: the waits it set (pending rows with an
+        error: retries, resends after a crash) move with it, so that each is as far from
+        its end as before (and one due stays due). Edits never tried wait on the
+        writer's system time, which the sender's clock now follows: they stay."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET not_before = not_before + ? "
+            "WHERE state = 'pending' AND not_before > 0 AND last_error IS NOT NULL",
+            [step],
+        )
+        return cursor.rowcount
+
     def pending_count(self) -> int:
         row = self.db.execute(
             "SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'sending')"
