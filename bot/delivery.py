@@ -82,12 +82,13 @@ class Sender:
         self.feeds = feeds or FeedDelivery(store)
         self.pacer = pacer
         self.window = window
-        self.clock = clock  # the live bot's is `wiring.anchored`: NTP steps move no wait
+        self.clock = clock  # the live bot's is `wiring.SteadyClock`: NTP steps move no wait
         self.metrics = metrics
         self.pruner = pruner
         self.following = Follower(
             store, bot, story_threads=story_threads, rate_limit_args=rate_limit_args, clock=clock
         )
+        self.settlements = Settlements()  # row states, kept in order while writes fail
         self.poster = Poster(
             store,
             bot,
@@ -96,12 +97,11 @@ class Sender:
             paid_broadcast=paid_broadcast,
             following=self.following,
             clock=clock,
+            settlements=self.settlements,
         )
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
-        self._withdrawn_in_flight: set[int] = set()  # articles withdrawn while being sent
-        self.settlements = Settlements()  # row states, kept in order while writes fail
         self.outcomes = Outcomes(store, self.settlements, metrics, clock, backoff)
         self.alive = False
 
@@ -121,10 +121,9 @@ class Sender:
     def withdraw(self, article_id: int) -> None:
         """The article was unpublished or deleted: pushes not yet claimed were cancelled
         with it; those in flight finish (a request on the wire may arrive, and only a sent
-        message can be retracted), then get a retraction when they are settled."""
+        message can be retracted), and the retraction queued with the withdrawal
+        (`Followups.on_withdrawn`) waits until they are settled."""
         self.poster.forget_article(article_id)
-        if any(row.article_id == article_id for row, _ in self._in_flight.values()):
-            self._withdrawn_in_flight.add(article_id)
 
     def problems(self) -> list[str]:
         """What an operator should know about delivery; empty when all is well."""
@@ -148,6 +147,7 @@ class Sender:
         self.alive = True
         try:
             while not self._stopping:
+                self._follow_system_clock()
                 try:
                     if self.settlements.flush():
                         await self._fill_window()
@@ -162,6 +162,17 @@ class Sender:
             if pruning is not None:
                 pruning.cancel()
                 await asyncio.gather(pruning, return_exceptions=True)
+
+    def _follow_system_clock(self) -> None:
+        """A step of the system clock is taken up (`SteadyClock.resync`): the schedules
+        follow it, and the retries waiting keep the wait they had left."""
+        resync = getattr(self.clock, "resync", None)
+        if resync is None:  # a test's clock
+            return
+        step = resync()
+        if step:
+            log.warning("the system clock moved by %+.1f s; delivery follows it", step)
+            self.settlements.write(functools.partial(self.store.outbox.shift_waits, step))
 
     def _recover(self) -> None:
         now = self.clock()
@@ -205,9 +216,6 @@ class Sender:
 
     def _settled(self, key: int, _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(key, None)
-        if self._withdrawn_in_flight:
-            sending = {row.article_id for row, _ in self._in_flight.values()}
-            self._withdrawn_in_flight &= sending
         self._wake.set()
 
     def _held_globally(self) -> bool:
@@ -278,10 +286,6 @@ class Sender:
         with self.store.db.atomic():
             self.store.outbox.mark_sent(row.id, message_id, now)
             self.following.record(row, now)
-            if row.article_id in self._withdrawn_in_flight and row.target_id is None:
-                stored = self.store.listing.article(row.article_id)
-                if stored is None or not stored.visible:  # still withdrawn: take it back
-                    self.store.followups.on_withdrawn(row.article_id, now)
 
 
 def _utc(moment: float) -> str:

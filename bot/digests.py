@@ -10,6 +10,8 @@ before its message goes is left out.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -88,9 +90,19 @@ class FeedDelivery:
         return self.store.digests.next_release()
 
     async def send_digest(
-        self, bot: ExtBot[Any], row: Delivery, pace: Any, *, paid: bool | None = None
+        self,
+        bot: ExtBot[Any],
+        row: Delivery,
+        pace: Any,
+        *,
+        paid: bool | None = None,
+        settle: Callable[[Callable[[], object]], None],
     ) -> int | None:
-        """Send what is left of a digest, message by message; None when nothing is left."""
+        """Send what is left of a digest, message by message; None when nothing is left.
+
+        Each message's mark of what it listed is written through `settle` (the sender's
+        `Settlements`): a database that refuses it for a while delays it, in order with
+        the row's own state, rather than fail a send that arrived and repeat it."""
         items = self.store.digests.unsent(row.id)
         if not items:
             return None
@@ -115,7 +127,7 @@ class FeedDelivery:
                 rate_limit_args=pace,
             )
             message_id = message.message_id
-            self.store.digests.mark_items_sent(row.id, ids, message_id)
+            settle(functools.partial(self.store.digests.mark_items_sent, row.id, ids, message_id))
         return message_id
 
     def _customised(self) -> dict[int, FeedSettings]:

@@ -6,7 +6,8 @@ format its push went out in: a photo push gets `editMessageCaption`, or
 text push gets `editMessageText`. A new image that Telegram refuses leaves the photo as
 it is and edits the caption alone (as a refused image sends a first push as text).
 Nothing visible changed: no request. A 'retract' row deletes the message while Telegram
-allows (48 hours after the send), else edits it to a withdrawn notice. Replies that say the work is done or cannot be done end the row.
+allows (48 hours after the send), else, or when Telegram says it can no longer be
+deleted, edits it to a withdrawn notice. Replies that say the work is done or cannot be done end the row.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ DELETE_WINDOW = 48 * 3600.0 - 600.0
 NOT_MODIFIED = ("message is not modified",)
 MESSAGE_GONE = ("message to edit not found", "message to delete not found")
 MESSAGE_KEPT = ("message can't be deleted", "message can't be edited")
+UNDELETABLE = ("message can't be deleted",)  # past Telegram's 48 hours: the notice instead
 
 
 class Unneeded(Exception):
@@ -171,10 +173,16 @@ class Follower:
     async def _retract(self, row: Delivery, target: FollowTarget, article: Article) -> str:
         """Delete the message, or edit it to the withdrawn notice; which of the two."""
         if self.clock() - target.sent_at < DELETE_WINDOW:
-            await self.bot.delete_message(
-                row.chat_id, target.message_id, rate_limit_args=self.rate_limit_args
-            )
-            return DELETED
+            try:
+                await self.bot.delete_message(
+                    row.chat_id, target.message_id, rate_limit_args=self.rate_limit_args
+                )
+                return DELETED
+            except BadRequest as error:
+                if not matches(error, UNDELETABLE):
+                    raise
+                # too old by Telegram's clock (ours lost time, or the two differ)
+                log.info("chat %d: %s; the withdrawn notice instead", row.chat_id, error)
         language = self.store.settings.get(row.feed_id).language
         notice = render_withdrawn(article, feed_words(language))
         shown = target.shown or _guess_shown(article)

@@ -23,6 +23,7 @@ from bot.digests import FeedDelivery
 from bot.following import Follower
 from bot.refusals import IMAGE_REFUSALS, matches
 from bot.rendering import Push, render_compact, render_push, visible_text
+from bot.settlements import Settlements
 from storage import Delivery, Store
 from storage.digests import DIGEST
 from storage.models import StoredArticle
@@ -51,8 +52,10 @@ class Poster:
         paid_broadcast: bool,
         following: Follower,
         clock: Callable[[], float],
+        settlements: Settlements,
     ) -> None:
         self.store = store
+        self.settlements = settlements  # the sender's: a digest's marks, in order
         self.clock = clock  # the sender's: whether a broadcast's feed is in quiet hours
         self.following = following  # edits, retractions; what a push showed; story replies
         self.bot = bot
@@ -72,7 +75,11 @@ class Poster:
             return await self.following.send(row)
         if row.kind == DIGEST:
             message_id = await self.feeds.send_digest(
-                self.bot, row, self.rate_limit_args, paid=self.allow_paid_broadcast
+                self.bot,
+                row,
+                self.rate_limit_args,
+                paid=self.allow_paid_broadcast,
+                settle=self.settlements.write,
             )
             if message_id is None:
                 raise Withdrawn  # every article of it was withdrawn

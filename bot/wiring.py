@@ -28,11 +28,39 @@ from bot.watcher import Watcher
 from storage import Store
 from storage.store import Change
 
+# how far the system clock may move away from the sender's before the sender follows it:
+# more than a slewing NTP ever leaves between them, less than anyone notices in a schedule
+CLOCK_STEP = 2.0
 
-def anchored(wall: Callable[[], float], monotonic: Callable[[], float]) -> Callable[[], float]:
-    """A wall clock that reads `wall` once and then moves only with `monotonic`."""
-    offset = wall() - monotonic()
-    return lambda: offset + monotonic()
+
+class SteadyClock:
+    """The sender's wall clock: `wall` read once, then moved by `monotonic`, so that no
+    wait is stretched or cut while the system clock is stepped; `resync` takes up a step
+    that stays (NTP setting right a clock that started wrong, a suspend the monotonic
+    clock did not count), so that quiet hours and digests follow the real time for the
+    months a run lasts, not the time read at its start."""
+
+    def __init__(self, wall: Callable[[], float], monotonic: Callable[[], float]) -> None:
+        self.wall = wall
+        self.monotonic = monotonic
+        self.offset = wall() - monotonic()
+
+    def __call__(self) -> float:
+        return self.offset + self.monotonic()
+
+    def resync(self) -> float:
+        """Follow the system clock when it is more than `CLOCK_STEP` s away; the step
+        taken (0 when none), by which the sender moves the waits it set."""
+        step = self.wall() - self()
+        if abs(step) <= CLOCK_STEP:
+            return 0.0
+        self.offset += step
+        return step
+
+
+def anchored(wall: Callable[[], float], monotonic: Callable[[], float]) -> SteadyClock:
+    """A wall clock that reads `wall` once and then moves with `monotonic` (SteadyClock)."""
+    return SteadyClock(wall, monotonic)
 
 
 def build_pacer(config: Config, clock: Callable[[], float] = time.monotonic) -> FloodPacer:
@@ -114,8 +142,9 @@ def build_newsbot(
 
     `clock` is the sender's wall clock (quiet hours, digests, retries); tests move it.
     By default it is the system time read at start and then advanced by the monotonic
-    clock, so that an NTP step during a run neither holds a retry for an hour nor
-    sends it early (a corrected clock is taken at the next start).
+    clock (`SteadyClock`); a step of the system clock is taken up within seconds, and
+    the sender moves its retries' waits by as much, so that an NTP step neither holds a
+    retry for an hour nor sends it early, nor leaves the schedules on the old time.
     """
     clock = clock or anchored(time.time, time.monotonic)
     pacer = build_pacer(config)

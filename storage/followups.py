@@ -7,7 +7,10 @@ Edits are coalesced: an edit waits `EDIT_INTERVAL` seconds after the change that
 (and after the message's previous edit), and later changes ride on the waiting row (a
 message has at most one waiting row; one more may be queued while one is in flight),
 which is rendered only when it goes, so a message gets at most one edit a minute and
-always the latest version. Only pushes are followed: broadcasts and digests never are.
+always the latest version. A push on the wire when its article changes or goes is
+followed too, in the transaction of the change: its row waits until the push is settled,
+then acts on its message (or ends, when none came of it). Only pushes are followed:
+broadcasts and digests never are.
 
 A sent retraction is recorded on its push (`withdrawn`): 'deleted' (the message is gone,
 its id forgotten) or 'notice' (the message shows the withdrawn notice). An article
@@ -28,6 +31,9 @@ from storage.models import Article, article_from_json
 EDIT_INTERVAL = 60.0
 FOLLOW_KINDS = ("edit", "retract")
 DELETED, NOTICE = "deleted", "notice"  # what a sent retraction left (`withdrawn`)
+# pushes whose message an edit or a retraction acts on: sent with a message, or on the
+# wire now (the row waits until the push is settled, then finds its message or ends)
+MESSAGED = "(d.state = 'sent' AND d.message_id IS NOT NULL OR d.state = 'sending')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,7 @@ class Followups:
         if not self.edits or not shows_differently(article_from_json(before_json), after):
             return 0
         cursor = self.db.execute(
-            """
+            f"""
             INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, not_before,
                                     created_at, updated_at)
             SELECT 'edit', d.article_id, d.feed_id, d.id, 'pending',
@@ -77,11 +83,10 @@ class Followups:
                                          AND e.state = 'sent'), 0)) + :interval,
                    :now, :now
             FROM deliveries d
-            WHERE d.article_id = :article AND d.kind = 'push' AND d.state = 'sent'
-              AND d.message_id IS NOT NULL
+            WHERE d.article_id = :article AND d.kind = 'push' AND {MESSAGED}
               AND NOT EXISTS (SELECT 1 FROM deliveries w WHERE w.target_id = d.id
                               AND w.state = 'pending')
-            """,
+            """,  # noqa: S608 (MESSAGED is a constant of this module)
             {"article": article_id, "now": now, "interval": EDIT_INTERVAL},
         )
         return cursor.rowcount
@@ -94,16 +99,16 @@ class Followups:
         if not self.retractions:
             return 0
         cursor = self.db.execute(
-            """
+            f"""
             INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, created_at,
                                     updated_at)
             SELECT 'retract', d.article_id, d.feed_id, d.id, 'pending', :now, :now
             FROM deliveries d
-            WHERE d.article_id = :article AND d.kind = 'push' AND d.state = 'sent'
-              AND d.message_id IS NOT NULL AND d.withdrawn IS NULL
+            WHERE d.article_id = :article AND d.kind = 'push' AND {MESSAGED}
+              AND d.withdrawn IS NULL
               AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.target_id = d.id
                               AND r.kind = 'retract' AND r.state IN ('pending', 'sending'))
-            """,
+            """,  # noqa: S608 (MESSAGED is a constant of this module)
             {"article": article_id, "now": now},
         )
         return cursor.rowcount

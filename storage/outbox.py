@@ -49,7 +49,9 @@ class Outbox:
         """Queue the article for every feed of an active chat that follows one of its topics.
 
         A feed whose earlier row was cancelled (the article was unpublished) gets it
-        again; a feed that already has a row for it in any other state does not. Every
+        again; a feed that already has a row for it in any other state does not, nor,
+        once retention removed rows of it that reached their feeds, a feed without a
+        row (it may have been one of those). Every
         feed's mutes are read: few feeds mute words, and a regex says it best.
 
         With `chunk_feeds` set (the watcher's writer thread), this transaction writes the
@@ -125,6 +127,9 @@ class Outbox:
               AND (f.min_quality IS NULL OR :quality IS NULL OR :quality >= f.min_quality)
               AND f.id NOT IN (SELECT value FROM json_each(:muted))
               AND f.id NOT IN (SELECT value FROM json_each(:lacking))
+              AND (NOT (SELECT pushes_pruned FROM articles WHERE id = :article)
+                   OR EXISTS (SELECT 1 FROM deliveries x WHERE x.kind = 'push'
+                              AND x.article_id = :article AND x.feed_id = f.id))
             ORDER BY f.id
             ON CONFLICT (article_id, feed_id) WHERE kind = 'push'
             DO UPDATE SET state = 'pending', attempts = 0, not_before = 0,
@@ -316,6 +321,18 @@ class Outbox:
             "last_error = 'interrupted while sending (may be a duplicate)', updated_at = ? "
             "WHERE state = 'sending'",
             [not_before, now],
+        )
+        return cursor.rowcount
+
+    def shift_waits(self, step: float) -> int:
+        """The sender's clock moved by `step` s: the waits it set (pending rows with an
+        error: retries, resends after a crash) move with it, so that each is as far from
+        its end as before (and one due stays due). Edits never tried wait on the
+        writer's system time, which the sender's clock now follows: they stay."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET not_before = not_before + ? "
+            "WHERE state = 'pending' AND not_before > 0 AND last_error IS NOT NULL",
+            [step],
         )
         return cursor.rowcount
 

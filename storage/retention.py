@@ -5,6 +5,8 @@ lock for long. What `/stats` counts survives: each removed row adds to a running
 per kind and state (`pruned_deliveries`). Open and held rows (pending, sending, held) are never removed, nor a
 sent row younger than the cutoff: edits and retractions of recent pushes need its
 message id. This is the only place that forgets either (the update guard only adds ids).
+An article whose push that reached its feed is removed is marked (`pushes_pruned`), so
+that published again it is not queued for feeds that may have had it (`Outbox.queue_push`).
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ class Retention:
         with self.db.atomic():
             self.db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS doomed "
-                "(id INTEGER PRIMARY KEY, kind TEXT, state TEXT)"
+                "(id INTEGER PRIMARY KEY, kind TEXT, state TEXT, article_id INTEGER)"
             )
             self.db.execute("DELETE FROM temp.doomed")
             self.db.execute(
-                "INSERT INTO temp.doomed SELECT id, kind, state FROM deliveries "
+                "INSERT INTO temp.doomed SELECT id, kind, state, article_id FROM deliveries "
                 "WHERE state IN ('sent', 'failed', 'cancelled', 'digested') AND updated_at < ? LIMIT ?",
                 [before, limit],
             )
@@ -39,6 +41,12 @@ class Retention:
                 "INSERT INTO pruned_deliveries (kind, state, count) "
                 "SELECT kind, state, COUNT(*) FROM temp.doomed WHERE true GROUP BY 1, 2 "
                 "ON CONFLICT (kind, state) DO UPDATE SET count = count + excluded.count"
+            )
+            # the article may have reached feeds the outbox no longer names
+            self.db.execute(
+                "UPDATE articles SET pushes_pruned = 1 WHERE pushes_pruned = 0 AND id IN "
+                "(SELECT article_id FROM temp.doomed "
+                "WHERE kind = 'push' AND state IN ('sent', 'digested'))"
             )
             cursor = self.db.execute(
                 "DELETE FROM deliveries WHERE id IN (SELECT id FROM temp.doomed)"

@@ -270,3 +270,11 @@ def add_withdrawn_column(db: Database) -> None:
     """What a sent retraction left of a push's message (`storage.followups`): 'deleted'
     (its message_id is then NULL) or 'notice', so that publishing again restores it."""
     db.execute("ALTER TABLE deliveries ADD COLUMN withdrawn TEXT")
+
+
+@migrations(name="0006_pruned_pushes")
+def add_pruned_pushes_flag(db: Database) -> None:
+    """Whether retention removed a push of the article that reached its feed (sent, or
+    listed in a digest): published again, it then goes only to the feeds whose rows are
+    still known, since the outbox no longer says which others had it."""
+    db.execute("ALTER TABLE articles ADD COLUMN pushes_pruned INTEGER NOT NULL DEFAULT 0")

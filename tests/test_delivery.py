@@ -248,6 +248,24 @@ async def test_a_push_on_the_wire_when_its_article_goes_is_recorded_sent_and_ret
     assert states(running) == {450: "sent"}
 
 
+async def test_a_push_settled_before_the_sender_hears_of_its_withdrawal_is_retracted(
+    running: Running,
+) -> None:
+    """The writer thread withdraws the article while its push is on the wire, and the
+    answer is settled before the loop runs the change's callback: the message is still
+    taken back (the retraction is queued with the withdrawal, not by the callback)."""
+    follow(running, 452)
+    running.standin.slow_next(lambda method, params: method == "sendPhoto", 0.5)
+    publish(running)
+    await eventually(lambda: len(running.standin.messages_to(452)) == 1)  # on the wire
+    change = running.store.files.store_article(
+        "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
+    )
+    await eventually(lambda: states(running) == {452: "sent"})
+    running.bot.watcher.on_change(change)  # the callback, late
+    await eventually(lambda: retracted(running) == {452})
+
+
 async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one(
     running: Running,
 ) -> None:

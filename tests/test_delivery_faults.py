@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.reports import format_stats
 from bot.wiring import anchored
 from storage import Store
+from storage.settings import FeedSettings
 from tests.conftest import eventually
 from tests.feeds import follow
 from tests.sending import sending
@@ -226,3 +227,42 @@ async def test_wall_clock_steps_during_a_fan_out_change_nothing(store: Store) ->
         assert standin.stats.flood_replies == 2  # only the two the test asked for
     finally:
         standin.stop()
+
+
+async def test_a_clock_set_right_after_the_start_is_followed_by_quiet_hours(
+    store: Store, standin: StandIn
+) -> None:
+    """The bot started before NTP set the clock (a board without a real-time clock, a
+    restored VM), six hours behind; then the clock is set right. Quiet hours follow the
+    corrected clock at once, not after the next restart: a push due outside them goes."""
+    minute = int(time.time() // 60) % (24 * 60)
+    feed = follow(store, 700, ["AI"])
+    # quiet from 7 to 5 hours ago: the wrong clock is inside, the right one is not
+    window = FeedSettings(quiet_start=(minute - 420) % 1440, quiet_end=(minute - 300) % 1440)
+    store.settings.save(feed, window)
+    clock = SteppedWallClock()
+    clock.offset = -6 * 3600.0
+    wall = anchored(clock, time.monotonic)  # the live bot's sender clock (wiring)
+    async with sending(store, standin, clock=wall) as sender:
+        clock.offset = 0.0  # NTP sets the clock right
+        publish(store, "a")
+        sender.wake()
+        await eventually(lambda: row_states(store)[0][0] != "pending")
+        await standin.until(lambda: len(standin.messages_to(700)) == 1, 2)
+
+
+async def test_a_flood_wait_keeps_what_it_had_left_when_the_clock_is_set_back(
+    store: Store, standin: StandIn
+) -> None:
+    """NTP sets the clock an hour back while a push waits out a retry_after: the sender
+    follows the clock and moves the wait with it, so the push goes after its 2 s, not an
+    hour and 2 s later."""
+    follow(store, 710, ["AI"])
+    standin.fail_next(to_chat(710), 429, "Too Many Requests: retry after 2")
+    clock = SteppedWallClock()
+    async with sending(store, standin, clock=anchored(clock, time.monotonic)):
+        publish(store, "a")
+        await eventually(lambda: (store.outbox.next_due() or 0) > time.time())  # waiting
+        clock.offset = -3600.0
+        await standin.until(lambda: len(standin.messages_to(710)) == 1, 5)
+    assert standin.stats.flood_replies == 1

@@ -3,6 +3,7 @@ crash between digest messages, withdrawn articles, the split at 4096, on a moved
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -226,6 +227,33 @@ async def test_a_long_digest_splits_between_articles_and_survives_a_crash(
     assert listed[0] == "30"  # hottest first
     assert all(utf16_len(text) <= TEXT_LIMIT for text in messages)
     assert messages[1].startswith("Digest (continued)")
+
+
+async def test_a_digest_message_sent_while_the_database_is_locked_is_not_sent_again(
+    quiet_bot: Bot,
+) -> None:
+    """Another process takes the write lock while a digest message is on the wire: the
+    mark of what it listed waits for the lock with the row's other writes, and the
+    digest is not sent a second time once the lock goes."""
+    for number in (1, 2):
+        quiet_bot.publish(article(number))
+    await eventually(lambda: quiet_bot.count("held") == 2)
+    standin, sender = quiet_bot.standin, quiet_bot.bot.sender
+    standin.slow_next(lambda method, params: method == "sendMessage", 0.3)
+    quiet_bot.store.db.execute("PRAGMA busy_timeout = 100")  # meet the lock quickly
+    quiet_bot.move(2 * HOUR + 1)
+    await standin.until(lambda: len(digests_to(standin, 1)) == 1)  # on the wire
+    other = sqlite3.connect(quiet_bot.config.db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        await eventually(lambda: bool(sender.problems()))
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    await eventually(lambda: not sender.problems())
+    quiet_bot.move(HOUR)  # any retry would be due by now
+    await eventually(lambda: quiet_bot.count("sent", "digest") == 1)
+    assert len(digests_to(standin, 1)) == 1
 
 
 def test_render_digest_splits_on_item_boundaries_within_the_limit() -> None:

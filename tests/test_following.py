@@ -403,3 +403,41 @@ async def test_compact_push_is_edited_in_its_compact_look(live: Following) -> No
     assert edit.method == "editMessageText" and edit.text is not None
     assert edit.text.startswith("Robots fold laundry, compact") and "\n" not in edit.text
     assert edit.params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_an_edit_while_the_push_is_on_the_wire_reaches_its_message(live: Following) -> None:
+    """The push went out with the old title while the article was edited: once it is
+    recorded as sent, its message gets the edit like every other."""
+    follow(live.running.store, 5, ["AI"])
+    live.standin.slow_next(lambda method, params: method == "sendPhoto", 1.5)
+    live.write()
+    await live.standin.until(lambda: len(live.standin.messages_to(5)) == 1)  # on the wire
+    live.write(title="Robots fold laundry, corrected")
+    await eventually(lambda: live.title() == "Robots fold laundry, corrected")
+    assert live.rows("push") == [(5, "sending")]  # the edit came while the push was out
+    await eventually(lambda: live.rows("push") == [(5, "sent")])
+    await live.edits_due()
+    [edit] = live.standin.edits_to(5)
+    assert edit.message_id == live.standin.messages_to(5)[0].message_id
+    assert edit.text is not None and edit.text.startswith("Robots fold laundry, corrected")
+
+
+async def test_a_message_telegram_will_not_delete_becomes_a_withdrawn_notice(
+    live: Following,
+) -> None:
+    """By our clock the message is inside the 48 hours, by Telegram's it is past them (a
+    clock that lost time in a suspend, a skew): the refused deletion falls back to the
+    notice, rather than leave the withdrawn article showing."""
+    sent = await pushed(live, 5)
+    live.standin.age(5, sent[5], 48 * 3600 + 60)
+    (live.running.articles / "a.txt").unlink()
+    await live.standin.until(lambda: len(live.standin.edits) == 1)
+    assert [m for m, _ in live.standin.calls if m == "deleteMessage"] == ["deleteMessage"]
+    [notice] = live.standin.edits
+    assert notice.method == "editMessageCaption" and notice.message_id == sent[5]
+    assert notice.html is not None and notice.html.startswith("<s>Robots learn to fold laundry")
+    # published again, the notice is edited back (it was recorded as a notice)
+    live.write()
+    await eventually(lambda: live.rows("edit") == [(5, "pending")])
+    await live.edits_due()
+    assert live.standin.edits_to(5)[-1].text == live.standin.messages_to(5)[0].text

@@ -23,6 +23,7 @@ ALL_MIGRATIONS = [
     "0005_queueing",
     "0005_pruned_kinds",
     "0005_withdrawn_pushes",
+    "0006_pruned_pushes",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,

@@ -3,6 +3,7 @@ in batches, while /stats keeps its totals and recent pushes keep their message i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ from bot.guard import UpdateGuard
 from bot.reports import format_stats
 from bot.retention import DAY, Pruner
 from storage import Store
+from storage.store import FileState
 from tests.feeds import follow
+from tests.test_delivery import ARTICLE
 from tests.test_delivery_order import publish
 
 NOW = 2_000_000_000.0
@@ -86,6 +89,30 @@ async def test_stats_count_each_kind_of_row_as_before_after_pruning(
     assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
     assert shown() == before
     assert before[1] == before[0] + "\n"
+
+
+async def test_an_article_published_again_after_its_pushes_were_pruned_is_not_pushed_twice(
+    store: Store,
+) -> None:
+    """Weeks after an article reached its chats, retention forgets those rows; withdrawn
+    and published again then (a folder restored from a backup), it must not reach them
+    a second time. A chat whose cancelled row is still known never had it: it gets it."""
+    for chat in (1, 2, 3):
+        follow(store, chat, ["AI"])
+    article = replace(ARTICLE, url="https://news.example.com/a", title="Article a")
+    publish(store, "a")
+    settle(store, ["sent", "digested", "cancelled"])
+    age_rows(store, 31)
+    store.db.execute("UPDATE deliveries SET updated_at = ? WHERE id = 3", [NOW - DAY])
+    assert await Pruner(store, 30, clock=lambda: NOW).prune() == 2
+    for version, published in ((2, False), (3, True)):
+        gone = replace(article, published=published)
+        store.files.store_article("a.txt", FileState(1, version, "a"), gone, queue=True)
+    pending = store.db.execute(
+        "SELECT f.chat_id FROM deliveries d JOIN feeds f ON f.id = d.feed_id "
+        "WHERE d.state = 'pending'"
+    )
+    assert pending.fetchall() == [(3,)]
 
 
 async def test_handled_update_ids_past_the_retention_are_forgotten(store: Store) -> None:
