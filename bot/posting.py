@@ -63,8 +63,12 @@ class Poster:
         self.feeds = feeds
         # NEWSBOT_PAID_BROADCAST: pushes may exceed 30/s, paid in Stars (None: not sent)
         self.allow_paid_broadcast = True if paid_broadcast else None
-        # the stored articles of recent rows: a fan-out reads its article once
-        self._articles_cache: OrderedDict[int, StoredArticle | None] = OrderedDict()
+        # the stored articles of recent rows, with when each changed: a fan-out reads its
+        # article once, and again when the writer changed it (before or without telling
+        # us: a push sent after an edit's commit gets no edit of its own)
+        self._articles_cache: OrderedDict[int, tuple[float | None, StoredArticle | None]] = (
+            OrderedDict()
+        )
 
     def forget_article(self, article_id: int) -> None:
         self._articles_cache.pop(article_id, None)
@@ -183,11 +187,15 @@ class Poster:
         return True if self.feeds.settings_of(row.feed_id).silent else None
 
     def _article(self, article_id: int) -> StoredArticle | None:
-        if article_id in self._articles_cache:
+        # the version first: an article read after it is never older than the version kept
+        version = self.store.listing.changed_at(article_id)
+        cached = self._articles_cache.get(article_id)
+        if cached is not None and cached[0] == version:
             self._articles_cache.move_to_end(article_id)
-            return self._articles_cache[article_id]
+            return cached[1]
         stored = self.store.listing.article(article_id)
-        self._articles_cache[article_id] = stored
+        self._articles_cache[article_id] = (version, stored)
+        self._articles_cache.move_to_end(article_id)
         if len(self._articles_cache) > 256:
             self._articles_cache.popitem(last=False)
         return stored

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from storage.models import Article, article_from_json
+from storage.outbox import FOLLOWUPS_OF_ARTICLE
 
 EDIT_INTERVAL = 60.0
 FOLLOW_KINDS = ("edit", "retract")
@@ -117,8 +118,10 @@ class Followups:
         """Visible again: retractions not sent need not go; with `restore`, what the sent
         ones did is undone. How many rows were queued."""
         self.db.execute(
-            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "
-            "WHERE article_id = ? AND kind = 'retract' AND state = 'pending'",
+            # by the article's pushes (deliveries_push, deliveries_target), not by reading
+            # every pending row of the outbox
+            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "  # noqa: S608
+            f"WHERE {FOLLOWUPS_OF_ARTICLE} AND kind = 'retract' AND state = 'pending'",
             [now, article_id],
         )
         return self._restore(article_id, None, now) if restore else 0

@@ -24,6 +24,13 @@ class Listing:
         rows = self._articles("WHERE id = ?", [article_id])
         return rows[0] if rows else None
 
+    def changed_at(self, article_id: int) -> float | None:
+        """When the article last changed (a version for a cache of it); None when unknown."""
+        row = self.db.execute(
+            "SELECT updated_at FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        return None if row is None else float(row[0])
+
     def latest(self, limit: int, topics: Iterable[str] = ()) -> list[StoredArticle]:
         """The newest visible articles, of any of `topics` when given."""
         keys = sorted({topic.casefold() for topic in topics})

@@ -278,3 +278,12 @@ def add_pruned_pushes_flag(db: Database) -> None:
     listed in a digest): published again, it then goes only to the feeds whose rows are
     still known, since the outbox no longer says which others had it."""
     db.execute("ALTER TABLE articles ADD COLUMN pushes_pruned INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="0006_held_by_feed")
+def add_held_by_feed_index(db: Database) -> None:
+    """A feed's held pushes by the time they are due: gathering a digest reads them, not
+    every row of the feed (a month of sent pushes, until retention removes them)."""
+    db.execute(
+        "CREATE INDEX deliveries_held_feed ON deliveries(feed_id, not_before) WHERE state = 'held'"
+    )

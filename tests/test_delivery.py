@@ -11,8 +11,8 @@ from bot.config import Config
 from storage import Article, Image
 from storage.store import FileState
 from tests.conftest import ADMIN_ID, Running, eventually, start_bot, stop_bot, with_settings
+from tests.feeds import feed_of, follows
 from tests.feeds import follow as follow_feed
-from tests.feeds import follows
 from tests.standin import StandIn
 
 ARTICLE = Article(
@@ -264,6 +264,29 @@ async def test_a_push_settled_before_the_sender_hears_of_its_withdrawal_is_retra
     await eventually(lambda: states(running) == {452: "sent"})
     running.bot.watcher.on_change(change)  # the callback, late
     await eventually(lambda: retracted(running) == {452})
+
+
+async def test_a_push_sent_after_an_edit_shows_it_before_the_sender_hears_of_it(
+    running: Running,
+) -> None:
+    """The writer stores an edit while the fan-out goes on, and the sender takes the next
+    push before the loop runs the change's callback: that push still shows the edit
+    (a push read from the sender's article cache gets no edit of its own)."""
+    follow(running, 460, 461)
+    running.store.feeds.subscribe(feed_of(running.store, 461), ["Space"])
+    # chat 461 is busy with an older push while chat 460 gets the article
+    running.standin.slow_next(lambda method, params: int(params["chat_id"]) == 461, 1.0)
+    running.standin.slow_next(lambda method, params: int(params["chat_id"]) == 460, 1.0)
+    earlier = replace(ARTICLE, url="https://news.example.com/s", topics=("Space",))
+    publish(running, earlier, "s.txt")
+    publish(running)
+    await eventually(lambda: len(running.standin.messages_to(460)) == 1)  # read, on the wire
+    edited = replace(ARTICLE, title="Robots fold laundry, corrected")
+    running.store.files.store_article("a.txt", FileState(1, 2, "edit"), edited, queue=True)
+    # (the change's callback never runs here)
+    await eventually(lambda: len(running.standin.messages_to(461)) == 2)
+    [_, pushed] = running.standin.messages_to(461)
+    assert pushed.text is not None and pushed.text.startswith("Robots fold laundry, corrected")
 
 
 async def test_a_thread_feed_is_posted_in_its_thread_and_a_chat_feed_without_one(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from storage import Store
 from storage.store import FileState
@@ -74,3 +75,42 @@ def test_cancelling_an_articles_pushes_searches_them(store: Store) -> None:
     steps = [line for sql in traced for line in plan(store, sql)]
     outbox = [line for line in steps if "deliveries" in line]
     assert outbox and not [line for line in outbox if line.startswith("SCAN")], steps
+
+
+def traced_reads(store: Store, action: Callable[[], object]) -> list[str]:
+    """How each statement that `action` runs reads the outbox (its query plan's lines)."""
+    traced: list[str] = []  # each statement with its parameters filled in
+    store.db.conn.set_trace_callback(traced.append)
+    try:
+        action()
+    finally:
+        store.db.conn.set_trace_callback(None)
+    steps = [line for sql in traced for line in plan(store, sql)]
+    return [line for line in steps if line.startswith(("SCAN", "SEARCH")) and "deliveries" in line]
+
+
+def test_a_digest_is_gathered_from_the_feeds_held_rows_not_its_history(store: Store) -> None:
+    """When its hour comes, each digest feed's held pushes are gathered: by the held rows
+    of that feed, not by every row of the feed, which keeps a month of sent pushes until
+    retention (a loop stall at the top of each hour that grew with history)."""
+    follow(store, 1, ["AI"])
+    store.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=True)
+    now = time.time()
+    [row] = store.outbox.ready(8, now)
+    assert store.digests.hold(row.id, now - 1, now)
+    reads = traced_reads(store, lambda: store.digests.release_due(now))
+    assert reads and all("deliveries_held" in line for line in reads), reads
+
+
+def test_publishing_again_searches_the_articles_retractions(store: Store) -> None:
+    """Publishing an article again cancels its retractions not yet sent: by the article's
+    pushes, not by reading every pending row of the outbox (a fan-out's 100,000)."""
+    for chat in (1, 2, 3):
+        follow(store, chat, ["AI"])
+    change = store.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=True)
+    assert change.article_id is not None
+    article_id = change.article_id
+    reads = traced_reads(
+        store, lambda: store.followups.on_republished(article_id, time.time(), restore=False)
+    )
+    assert reads and not [line for line in reads if line.startswith("SCAN")], reads
