@@ -18,6 +18,7 @@ from storage.errors import (
     SchemaTooNew,
     StorageError,
     StoreLocked,
+    database_busy,
 )
 from storage.schema import migrations
 from storage.store import Store
@@ -57,7 +58,8 @@ class WritingDatabase(Database):
 
 def open_store(path: str | Path, *, exclusive: bool = False, create: bool = True) -> Store:
     """Open (creating unless not `create`, and upgrading) the database; `exclusive` takes
-    the one-instance lock."""
+    the one-instance lock. A store that may create the database writes to it: it must be
+    writable (DatabaseFolderUnusable, at once), while the read-only verbs' need not."""
     path = Path(path)
     if not create and not path.is_file():
         raise NoDatabase(f"no database at {path}")
@@ -77,6 +79,8 @@ def open_store(path: str | Path, *, exclusive: bool = False, create: bool = True
         # away in the kernel's page cache, shared and reclaimable.
         db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         db.execute("PRAGMA foreign_keys = ON")
+        if create:
+            _check_writable(db)
         migrations.apply(db)
         store = Store(db, lock)
         store.search.resume()  # an import killed while it kept the full-text index out
@@ -113,6 +117,23 @@ def _refuse_newer(db: Database, path: Path) -> None:
             f"{', '.join(unknown)}, unknown to this version): run that newsbot, or a "
             "backup made before the upgrade"
         )
+
+
+def _check_writable(db: Database) -> None:
+    """Write the header's user_version unchanged: a database file this user may only read
+    (a backup restored as root) opens without complaint and fails at its first write, so
+    the verbs that write find out here, at start, before they have done anything."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.execute("PRAGMA busy_timeout = 0")
+    try:
+        db.execute(f"PRAGMA user_version = {int(version)}")
+    except sqlite3.OperationalError as error:
+        # another process holds the write lock: writable or not cannot be told now, and
+        # the writes to come wait for the lock as they always do
+        if not database_busy(error):
+            raise
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _check_folder(path: Path) -> None:

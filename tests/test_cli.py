@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -338,4 +340,42 @@ def test_a_metrics_port_already_taken_stops_run_with_one_line_and_exit_2(
         assert main(["run", "--dry-run"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         f"newsbot: NEWSBOT_METRICS_PORT: cannot listen on 127.0.0.1:{port}: address already in use"
+    ]
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """`path` cannot be written, as a root-owned 0644 file is to the bot's user: chmod for
+    a user, the immutable flag for root (whom modes do not stop)."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+        return
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("running as root where chattr +i is not available")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@pytest.mark.parametrize("verb", [("ingest", "articles"), ("run", "--dry-run")])
+def test_a_database_file_that_cannot_be_written_names_newsbot_db_and_exits_2(
+    verb: tuple[str, str], tmp_path: Path
+) -> None:
+    """A backup restored with `sudo cp` is root's and read-only to the bot's user: one line
+    and exit 2 at start, not tracebacks at the first write and exit 1 (a restart loop)."""
+    db = tmp_path / "newsbot.db"
+    open_store(db).close()
+    (tmp_path / "articles").mkdir()
+    write_article(tmp_path / "articles" / "a.txt")
+    with read_only(db):
+        result = newsbot(*verb, env={"NEWSBOT_DB": str(db)}, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"newsbot: NEWSBOT_DB: cannot write the database {db} or the files beside it: "
+        "attempt to write a readonly database"
     ]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from storage import Article, StorageError, Store, StoreLocked, open_store
 from storage.rows import ArticleRow
 from storage.store import FileState
+from tests.conftest import write_lock
 from tests.feeds import feed_of, follow, follows
 
 ARTICLE = Article(
@@ -330,3 +331,20 @@ def test_group_moving_into_a_known_supergroup_merges_follows_and_queue(store: St
     assert follows(store, -1009) == (False, ["ai", "space"])
     assert store.chats.get(-100) is None and store.feeds.find(-100) is None
     assert deliveries(store) == [(-1009, "pending")]
+
+
+def test_opening_while_another_process_holds_the_write_lock_does_not_wait_for_it(
+    tmp_path: Path,
+) -> None:
+    """The check that a writer's database is writable cannot tell while an operator's
+    `sqlite3` shell holds the lock; `run` starts anyway, and its writes wait as ever."""
+    db = tmp_path / "newsbot.db"
+    open_store(db).close()
+    with write_lock(db):
+        started = time.monotonic()
+        store = open_store(db, exclusive=True)
+        assert time.monotonic() - started < 1.0  # not the 5 s busy timeout
+    try:
+        store.chats.register(7, "private", None)  # the lock is gone: writes go through
+    finally:
+        store.close()
