@@ -40,6 +40,7 @@ from bot.connection import (
     log_polling_error,
     refusal,
     retry_delays,
+    stop_polling,
 )
 from bot.delivery import Sender
 from bot.fanouts import FanOuts
@@ -293,7 +294,7 @@ class NewsBot:
         app = self.application
         if app.updater is not None and app.updater.running:
             try:
-                await app.updater.stop()
+                await stop_polling(app.updater)
             except TelegramError as error:  # what ended polling (a revoked token) comes back
                 log.warning("polling had stopped: %s", error)
         self.telegram_polling = False

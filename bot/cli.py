@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.config import Config, known_settings, load_config, unknown_settings
 from bot.errors import ConfigError
 from bot.logs import redact, setup_logging
 from storage import NewsbotError
-from storage.errors import DatabaseFolderUnusable, DatabaseRefused, NoDatabase
+from storage.errors import DatabaseFolderUnusable, DatabaseRefused, NoDatabase, database_busy
 
 log = logging.getLogger("newsbot")
 
@@ -121,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     for warning in unknown_settings(os.environ, Path(".env")):
         log.warning("%s", warning)
     try:
-        return dispatch(args, config)
+        code = dispatch(args, config)
+        sys.stdout.flush()  # a reader that is gone shows here, below, not at exit
+        return code
     except ConfigError as error:
         print(f"newsbot: {redact(str(error), config.token)}", file=sys.stderr)
         return 2
@@ -130,6 +133,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except NewsbotError as error:
         print(f"newsbot: {redact(str(error), config.token)}", file=sys.stderr)
+        return 1
+    except sqlite3.OperationalError as error:
+        if not database_busy(error):
+            raise
+        print(
+            f"newsbot: the database {config.db_path} is locked by another process "
+            "(NEWSBOT_DB); try again once it lets go",
+            file=sys.stderr,
+        )
+        return 1
+    except BrokenPipeError:
+        # the reader of our output has gone (`newsbot errors | head`): nothing to report,
+        # and nothing more to write; what is still buffered goes nowhere, not to a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from bot.errors import ConfigError
 
@@ -207,9 +209,25 @@ class _Values(dict[str, str]):
 
 
 def _env_file_values(env_file: Path | None) -> dict[str, str]:
+    """The settings file's values; ConfigError for a file that cannot be read whole, rather
+    than python-dotenv's warning and a setting silently left at its default."""
     if env_file is None or not env_file.is_file():
         return {}
-    return {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    try:
+        text = env_file.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise ConfigError(f"{env_file} cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{env_file} is not UTF-8 text (byte {error.start}) (fix or remove it)"
+        ) from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:  # the line itself is not shown: it may hold the token
+            raise ConfigError(
+                f"{env_file} line {binding.original.line} is not NAME=value (fix or remove it)"
+            )
+    values = dotenv_values(stream=io.StringIO(text))
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _url(raw: str) -> str:

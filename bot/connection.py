@@ -9,7 +9,8 @@ token) and 401/404 are problems at once; network errors and 5xx once they have l
 POLL_GRACE_SECONDS, since a few failed long polls in a row are ordinary. A 401 or 404
 while running (the token was revoked) to getUpdates, a send or a reply is a `Revocation`:
 the bot stops as at start-up (exit 2) rather than run on unable to do anything, and
-what was queued waits for the next start.
+what was queued waits for the next start. A stop does not wait out PTB's sleep between
+failed polls (`stop_polling`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
 from bot.errors import ConfigError
@@ -34,6 +36,10 @@ NO_UPDATES = b'{"ok": true, "result": []}'
 FIRST_RETRY_SECONDS = 1.0
 LAST_RETRY_SECONDS = 60.0
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+# a stop waits this long for polling to notice it before cutting PTB's sleep short;
+# PTB's name for the task that polls
+POLL_STOP_SECONDS = 0.5
+PTB_POLLING_TASK = "Updater:start_polling:polling_task"
 
 
 def retry_delays(
@@ -99,6 +105,9 @@ class PollingHealth:
         self.at_once = False  # a failure that is a problem without waiting for the grace
 
     def succeeded(self) -> None:
+        if self.failing_since is not None:
+            lasted = self.clock() - self.failing_since
+            log.info("polling Telegram works again, after %.0f s of failures", lasted)
         self.failing_since = None
         self.failure = None
         self.at_once = False
@@ -174,3 +183,16 @@ def _description(payload: bytes) -> str:
     if isinstance(answer, dict) and isinstance(answer.get("description"), str):
         return str(answer["description"])
     return payload[:80].decode("utf-8", "replace").strip() or "no description"
+
+
+async def stop_polling(updater: Updater) -> None:
+    """`updater.stop()`, without waiting out PTB's sleep after a failed getUpdates (up to
+    30 s after network errors, a 429's retry_after): PTB looks at the stop only after it,
+    which would take a stop during an outage past NEWSBOT_STOP_TIMEOUT."""
+    stopping = asyncio.create_task(updater.stop())
+    done, _ = await asyncio.wait([stopping], timeout=POLL_STOP_SECONDS)
+    if not done:  # asleep: the polling task is cut short, and the stop goes on from there
+        for task in asyncio.all_tasks():
+            if task.get_name() == PTB_POLLING_TASK:
+                task.cancel()
+    await stopping

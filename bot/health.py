@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import socket
 from collections.abc import Callable
 
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from bot.errors import ConfigError
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,22 @@ class HealthServer:
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        """Listen, or raise ConfigError naming the setting to change."""
+        try:
+            self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        except OSError as error:
+            # a name that does not resolve, or an address not of this machine: the host;
+            # anything else (in use, a privileged port): the port
+            setting = (
+                "NEWSBOT_METRICS_HOST"
+                if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL
+                else "NEWSBOT_METRICS_PORT"
+            )
+            # asyncio says "error while attempting to bind on address (...): <reason>"
+            reason = (error.strerror or str(error)).rsplit(": ", 1)[-1]
+            raise ConfigError(
+                f"{setting}: cannot listen on {self.host}:{self.port}: {reason}"
+            ) from None
         log.info("health and metrics on http://%s:%d/healthz and /metrics", self.host, self.port)
 
     async def stop(self) -> None:

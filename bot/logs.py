@@ -15,6 +15,8 @@ TRACE = 5
 # a bot token anywhere: in an httpx URL, an exception text, a repr
 TOKEN_SHAPE = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<token>"
+# how PTB's updater begins its error when a stop cannot confirm the updates it fetched
+UNCONFIRMED_UPDATES = "Error while calling `get_updates` one more time"
 
 
 def redact(text: str, token: str | None = None) -> str:
@@ -46,18 +48,29 @@ class RedactingFormatter(logging.Formatter):
         return redact(json.dumps(entry, ensure_ascii=False), self.token)
 
 
-class QuietNonJsonAnswers(logging.Filter):
-    """PTB logs a traceback for every non-JSON answer (a TELEGRAM_BASE_URL that is no Bot
-    API, a proxy's error page); the reason is reported in one line anyway, so keep the line
-    and drop the traceback."""
+class QuietPtbTracebacks(logging.Filter):
+    """PTB logs an error with a traceback where one warning line says it all:
+    - every non-JSON answer (a TELEGRAM_BASE_URL that is no Bot API, a proxy's error
+      page): the reason is reported in one line anyway;
+    - a stop while Telegram fails, when PTB cannot confirm the updates it fetched: the
+      next start may get them again, and `bot.guard` acts on each update once."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith("telegram") and str(record.msg).startswith(
-            "Can not load invalid JSON data"
-        ):
-            record.exc_info = None
-            record.exc_text = None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        if not record.name.startswith("telegram"):
+            return True
+        message = str(record.msg)
+        if message.startswith(UNCONFIRMED_UPDATES) and record.exc_info:
+            reason = record.exc_info[1]
+            record.msg = (
+                "could not confirm the last updates to Telegram while stopping (%s); "
+                "the next start may get them again and acts on each once"
+            )
+            record.args = (str(reason) or type(reason).__name__,)
+        elif not message.startswith("Can not load invalid JSON data"):
+            return True
+        record.exc_info = None
+        record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 
@@ -69,7 +82,7 @@ def setup_logging(
     logging.addLevelName(TRACE, "TRACE")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(token, as_json=fmt == "json"))
-    handler.addFilter(QuietNonJsonAnswers())
+    handler.addFilter(QuietPtbTracebacks())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

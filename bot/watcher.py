@@ -89,6 +89,8 @@ class Watcher:
         self._first_seen: dict[Path, float] = {}
         self._reading = 0  # 1 while the consumer reads or stores a file
         self._busy_tries: dict[Path, int] = {}  # files waiting for a locked database
+        self._scan_waits = False  # the last scan met a locked database
+        self._starting = False  # the start-up scan has not finished
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer = StoreWriter(ingestor.store)
 
@@ -97,14 +99,14 @@ class Watcher:
         self._loop = asyncio.get_running_loop()
         self.folder.begin(self._polling_every())
         baseline = not self.ingestor.store.flags.baseline_done
-        self.in_baseline = baseline
+        self.in_baseline, self._starting = baseline, True
         try:
             tries = 0
             while not await self._try_scan(queue=self.queue_pushes and not baseline):
                 tries += 1
                 await asyncio.sleep(retry_delay(tries))
         finally:
-            self.in_baseline = False
+            self.in_baseline = self._starting = False
         if baseline:
             self.ingestor.store.flags.mark_baseline_done()
             log.info("first start: the files already in the folder are the baseline, not pushed")
@@ -127,7 +129,18 @@ class Watcher:
         """Why watching is not healthy, for /healthz; empty when it is."""
         if self.folder.missing:
             return [f"the articles folder {self.ingestor.root} is missing"]
-        return [] if self.alive else ["the folder watcher is not running"]
+        locked = "the database is locked by another process: "
+        if self._scan_waits and self._starting:
+            return [locked + "the start-up scan waits for it"]
+        if self._starting:
+            return ["the start-up scan of the articles folder is not done yet"]
+        if not self.alive:
+            return ["the folder watcher is not running"]
+        waiting = len(self._busy_tries)
+        if waiting:
+            files = "1 article file waits" if waiting == 1 else f"{waiting} article files wait"
+            return [f"{locked}{files} for it"]
+        return [locked + "the folder's scan waits for it"] if self._scan_waits else []
 
     async def scan(self, *, queue: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed."""
@@ -163,7 +176,9 @@ class Watcher:
             if not database_busy(error):
                 raise
             log.warning("database is locked by another process; the scan is tried again")
+            self._scan_waits = True
             return False
+        self._scan_waits = False
         return True
 
     # --- events, on the loop ----------------------------------------------------------

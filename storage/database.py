@@ -23,6 +23,7 @@ from storage.schema import migrations
 from storage.store import Store
 
 CACHE_KIB = 32 * 1024
+BUSY_TIMEOUT_MS = 5000  # how long a connection waits for another's write lock
 
 
 class WritingDatabase(Database):
@@ -64,7 +65,7 @@ def open_store(path: str | Path, *, exclusive: bool = False, create: bool = True
     lock = _take_lock(path) if exclusive else None
     try:
         db = WritingDatabase(path)
-        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         _refuse_newer(db, path)
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")

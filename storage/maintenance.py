@@ -69,6 +69,8 @@ def backup_database(path: Path, target: Path) -> int:
     """Copy the database to `target` (replaced whole, never half-written); returns its size."""
     if target.exists() and target.resolve() == path.resolve():
         raise StorageError(f"{target} is the database itself: name another file")
+    if target.is_dir():
+        raise StorageError(f"cannot back up to {target}: it is a folder; name the file to write")
     partial = target.with_name(f".{target.name}.partial")
     source = _connect_existing(path)
     try:
@@ -82,7 +84,7 @@ def backup_database(path: Path, target: Path) -> int:
         if verdict != "ok":
             raise StorageError(f"the backup failed its check: {verdict}")
         os.replace(partial, target)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, OSError) as exc:
         raise StorageError(f"cannot back up {path} to {target}: {exc}") from exc
     finally:
         source.close()

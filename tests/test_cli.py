@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from bot.ingest_verb import Progress
 from bot.reports import format_errors
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
-from tests.conftest import ADMIN_ID, Running, eventually
+from tests.conftest import ADMIN_ID, Running, eventually, write_lock
 
 
 def newsbot(
@@ -285,3 +286,56 @@ def test_ingest_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> N
     progress.done()
     assert "\r" in terminal.getvalue() and "20/20" in terminal.getvalue()
     assert "ingest: 20/20 files" not in terminal.getvalue()
+
+
+def test_a_database_locked_by_another_process_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`newsbot ingest` while an operator's `sqlite3` shell holds the write lock says so."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_article(folder / "a.txt")
+    db = tmp_path / "newsbot.db"
+    open_store(db).close()
+    monkeypatch.setenv("NEWSBOT_DB", str(db))
+    monkeypatch.setattr("storage.database.BUSY_TIMEOUT_MS", 50)  # give up in 50 ms, not 5 s
+    with write_lock(db):
+        assert main(["ingest", str(folder)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"newsbot: the database {db} is locked by another process (NEWSBOT_DB); "
+        "try again once it lets go"
+    ]
+
+
+@pytest.mark.parametrize("verb", [["preview", str(SAMPLE)], ["check", str(SAMPLE)]])
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(verb: list[str]) -> None:
+    """`newsbot preview FILE | head -1`: the reader is gone, which is no error to report."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as `head` does once it has its line
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *verb],
+            env=base, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 1
+
+
+def test_a_metrics_port_already_taken_stops_run_with_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A port conflict does not pass by itself: exit 2, so systemd does not restart-loop."""
+    (tmp_path / "articles").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("NEWSBOT_METRICS_PORT", str(port))
+        assert main(["run", "--dry-run"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"newsbot: NEWSBOT_METRICS_PORT: cannot listen on 127.0.0.1:{port}: address already in use"
+    ]

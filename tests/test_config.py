@@ -117,3 +117,30 @@ def test_known_settings_are_every_name_the_documents_list() -> None:
     """The warning's list of names is the one the code reads, not a copy that can drift."""
     assert known_settings() >= {"NEWSBOT_DB", "NEWSBOT_PAID_BROADCAST", "TELEGRAM_BOT_TOKEN"}
     assert known_settings() == settings_read_by_the_code()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"NEWSBOT_LOG_LEVEL=INFO\nNEWSBOT_DB: my database.db\n", "line 2 is not NAME=value"),
+        (b'TELEGRAM_BOT_TOKEN="123:unterminated\nNEWSBOT_DB=a.db\n', "line 1 is not NAME=value"),
+        (b"NEWSBOT_DB=caf\xe9.db\n", "is not UTF-8 text (byte 14)"),
+    ],
+)
+def test_a_settings_file_that_cannot_be_read_whole_is_one_line_naming_it(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    """A broken .env line is refused with its number (and never echoed: it may hold the
+    token), not skipped with a warning; a file not in UTF-8 is not a traceback."""
+    env = tmp_path / ".env"
+    env.write_bytes(content)
+    with pytest.raises(ConfigError) as refused:
+        load_config({}, env)
+    assert str(refused.value) == f"{env} {reason} (fix or remove it)"
+
+
+def test_a_settings_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Windows editors write one; the first name is still read as written."""
+    env = tmp_path / ".env"
+    env.write_bytes("\ufeffNEWSBOT_LOG_LEVEL=debug\r\n".encode())
+    assert load_config({}, env).log_level == "DEBUG"

@@ -13,7 +13,7 @@ from bot.config import Config
 from bot.connection import PollingHealth, refusal, retry_delays
 from bot.errors import ConfigError
 from tests.articles import write_article
-from tests.conftest import Running, eventually, start_bot
+from tests.conftest import Running, eventually, start_bot, with_settings
 from tests.feeds import follow
 from tests.standin import TOKEN, StandIn
 from tests.test_pacing import FakeClock
@@ -111,3 +111,37 @@ async def test_a_token_revoked_for_a_send_stops_the_bot_and_keeps_the_push(
     assert [(state, attempts) for state, attempts, _ in rows] == [("pending", 0)]
     assert rows[0][2].startswith("token refused")
     bot.store.close()
+
+
+async def test_a_stop_while_polling_waits_out_a_failure_comes_within_the_stop_timeout(
+    config: Config, standin: StandIn
+) -> None:
+    """After a failed getUpdates, PTB sleeps (up to 30 s after network errors, a 429's
+    retry_after) before it looks at a stop: SIGTERM must not wait for that sleep."""
+    bot, task, stop = await start_bot(with_settings(config, stop_timeout=2.0), standin)
+    standin.poll_error = (429, "Too Many Requests: retry after 60", {"retry_after": 60})
+    await eventually(lambda: bot.polling.failure is not None)
+    stopped_at = asyncio.get_running_loop().time()
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    assert asyncio.get_running_loop().time() - stopped_at < 2.0
+    bot.store.close()
+
+
+def test_polling_that_works_again_after_failing_says_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each failed poll is a warning; the first success after them is one INFO line, so
+    the log shows when an outage ended, not only that it began."""
+    caplog.set_level(logging.INFO, logger="bot.connection")
+    clock = FakeClock()
+    health = PollingHealth(clock, grace=30)
+    health.succeeded()
+    health.failed(None, "httpx.ConnectError: All connection attempts failed")
+    clock.now += 75
+    health.failed(502, "Bad Gateway")
+    health.succeeded()
+    health.succeeded()
+    assert [r.getMessage() for r in caplog.records] == [
+        "polling Telegram works again, after 75 s of failures"
+    ]

@@ -159,3 +159,17 @@ def test_db_status_of_a_database_from_a_newer_newsbot_says_so(newer_db: Path) ->
     result = newsbot("db", "status", env={"NEWSBOT_DB": str(newer_db)})
     assert result.returncode == 2
     assert "too new    written by a newer newsbot (0099_from_the_future)" in result.stdout
+
+
+def test_db_backup_into_a_folder_is_one_line_and_leaves_nothing_behind(
+    db: Path, tmp_path: Path
+) -> None:
+    """FILE naming an existing folder is refused with the reason, not a traceback."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    result = newsbot("db", "backup", str(folder), env={"NEWSBOT_DB": str(db)})
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"newsbot: cannot back up to {folder}: it is a folder; name the file to write"
+    ]
+    assert list(folder.iterdir()) == [] and not (tmp_path / ".backups.partial").exists()

@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
+from storage import open_store
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -26,3 +31,19 @@ def test_readme_documents_every_setting_and_the_test_command() -> None:
         assert f"`{name}`" in readme, name
     assert ".venv/bin/pytest" in readme
     assert "pytest" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_db_status_example_shows_this_versions_schema_and_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example's schema line and table names are what `newsbot db status` prints today
+    (the sizes and counts are the example's own)."""
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("$ newsbot db status\n", 1)[1].split("\n$ ", 1)[0].splitlines()
+    open_store(tmp_path / "newsbot.db").close()
+    monkeypatch.setenv("NEWSBOT_DB", str(tmp_path / "newsbot.db"))
+    assert main(["db", "status"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert example[1] == printed[1]  # schema     <last migration> (<n> migrations applied)
+    tables = [line.split()[0] for line in printed[4:]]
+    assert [line.split()[0] for line in example[4:]] == tables

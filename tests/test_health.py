@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
+import pytest
+
+from bot.errors import ConfigError
 from bot.health import HealthServer
 from bot.metrics import Metrics
 
@@ -39,3 +43,26 @@ async def test_healthz_says_503_with_the_reason_until_all_parts_run() -> None:
         assert (await get(port, "/other"))[0] == "HTTP/1.1 404 Not Found"
     finally:
         await server.stop()
+
+
+async def test_a_port_already_taken_is_a_setting_error_naming_it() -> None:
+    """Another program on NEWSBOT_METRICS_PORT: one line naming the setting, not a traceback."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    server = HealthServer(Metrics(), list, lambda: None, "127.0.0.1", port)
+    try:
+        with pytest.raises(ConfigError) as refused:
+            await server.start()
+    finally:
+        taken.close()
+    assert str(refused.value) == (
+        f"NEWSBOT_METRICS_PORT: cannot listen on 127.0.0.1:{port}: address already in use"
+    )
+
+
+async def test_an_address_that_is_not_this_machines_is_a_setting_error_naming_the_host() -> None:
+    server = HealthServer(Metrics(), list, lambda: None, "no-such-host.invalid", 9090)
+    with pytest.raises(ConfigError, match=r"^NEWSBOT_METRICS_HOST: cannot listen on no-such-host"):
+        await server.start()

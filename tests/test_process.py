@@ -334,3 +334,25 @@ def test_kill_9_mid_edits_loses_none_and_repeats_at_most_the_window(tmp_path: Pa
         # (requests bunched on their way), not the outcome this test pins down
     finally:
         standin.stop()
+
+
+def test_a_stop_while_telegram_fails_is_prompt_and_logs_no_traceback(
+    tmp_path: Path, standin: StandIn
+) -> None:
+    """SIGTERM during an outage: exit 0 at once, and the updates it could not confirm to
+    Telegram are one warning (the next start acts on each once), not PTB's ERROR traceback."""
+    bot = BotProcess(tmp_path, standin).start()
+    standin.poll_error = (502, "Bad Gateway")
+    deadline = time.monotonic() + 15
+    while "polling Telegram failed" not in bot.output():
+        assert time.monotonic() < deadline, bot.output()
+        time.sleep(0.05)  # bounded: the failed poll is logged within a second
+    started = time.monotonic()
+    assert bot.stop() == 0
+    assert time.monotonic() - started < 5
+    output = bot.output()
+    assert "Traceback" not in output and " ERROR " not in output, output
+    assert (
+        "WARNING telegram.ext.Updater: could not confirm the last updates to Telegram while stopping "
+        "(Bad Gateway); the next start may get them again and acts on each once"
+    ) in output

@@ -27,6 +27,7 @@ from watchdog.events import (
 
 from bot.folder_events import FileEvent, FolderEvents
 from bot.ingest import Ingestor, Loaded
+from bot.watcher import Watcher
 from storage import Store
 from storage.store import Change, FileState
 from tests.articles import write_article
@@ -197,13 +198,19 @@ async def test_live_file_waits_for_a_locked_database_and_is_then_stored(
     """A lock held past the busy timeout delays the file; it is stored once the lock goes."""
     store.flags.mark_baseline_done()
     follow(store, CHAT, ["AI"])
-    _, changes, task = await watch(impatient(store), articles)
+    watcher, changes, task = await watch(impatient(store), articles)
     try:
+        assert watcher.problems() == []
         with write_lock(tmp_path / "newsbot.db"):
             write_article(articles / "a.txt")
             await eventually(lambda: "a.txt is stored once it is free (try 2" in caplog.text)
             assert changes == []
+            # /healthz says why nothing is stored, as the sender does for its own writes
+            assert watcher.problems() == [
+                "the database is locked by another process: 1 article file waits for it"
+            ]
         await eventually(lambda: [c.kind for c in changes] == ["new"])
+        assert watcher.problems() == []
     finally:
         await unwatch(task)
     assert store.db.execute("SELECT state FROM deliveries").fetchall() == [("pending",)]
@@ -212,13 +219,20 @@ async def test_live_file_waits_for_a_locked_database_and_is_then_stored(
 async def test_start_up_scan_waits_for_a_locked_database(
     store: Store, articles: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The start-up scan is tried again until the lock goes, instead of ending the watcher."""
+    """The start-up scan is tried again until the lock goes, instead of ending the watcher;
+    meanwhile /healthz says what it waits for, not that the watcher is not running."""
     store.flags.mark_baseline_done()
     write_article(articles / "a.txt")
+    built: list[Watcher] = []
     with write_lock(tmp_path / "newsbot.db"):
-        starting = asyncio.create_task(watch(impatient(store), articles))
+        starting = asyncio.create_task(watch(impatient(store), articles, built=built.append))
         await eventually(lambda: "the scan is tried again" in caplog.text)
         assert not starting.done()
+        assert built[0].problems() == [
+            "the database is locked by another process: the start-up scan waits for it"
+        ]
     _, changes, task = await starting
+    assert built[0].problems() == []
     await unwatch(task)
     assert [c.kind for c in changes] == ["new"]
+    assert built[0].problems() == ["the folder watcher is not running"]

@@ -44,8 +44,10 @@ async def watch(
     polling: bool = False,
     ingestor: Ingestor | None = None,
     on_change: Callable[[Change], None] | None = None,
+    built: Callable[[Watcher], None] | None = None,
 ) -> tuple[Watcher, list[Change], asyncio.Task[None]]:
-    """Start a watcher on `folder` (past its start-up scan); its changes land in the list."""
+    """Start a watcher on `folder` (past its start-up scan); its changes land in the list;
+    `built` gets the watcher before it starts."""
     changes: list[Change] = []
 
     def record(change: Change) -> None:
@@ -65,6 +67,8 @@ async def watch(
         metrics=Metrics(),
         supervise_every=0.05,
     )
+    if built is not None:
+        built(watcher)
     task = asyncio.create_task(watcher.run())
     await eventually(lambda: watcher.alive)
     return watcher, changes, task

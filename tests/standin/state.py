@@ -16,6 +16,9 @@ from typing import Any
 
 from tests.standin.wire import TOKEN
 
+# what getUpdates answers instead of updates: (status, description[, parameters])
+PollError = tuple[int, str] | tuple[int, str, dict[str, Any]]
+
 
 @dataclass
 class FloodRules:
@@ -85,7 +88,7 @@ class State:
         self.polls = 0
         self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
         self._conflict = False
-        self._poll_error: tuple[int, str] | None = None
+        self._poll_error: PollError | None = None
         self.outage: int | None = None  # answer every send with this status (502: an outage)
         self._updates: list[dict[str, Any]] = []
         self._delivered: list[dict[str, Any]] = []
@@ -115,14 +118,15 @@ class State:
         self._wake_pollers()
 
     @property
-    def poll_error(self) -> tuple[int, str] | None:
-        """getUpdates is answered with this (status, description) until cleared: 409,
-        502, 401...; a long poll in flight gets it at once (a front end that goes down
-        drops the requests it holds, and a second poller ends the first one's)."""
+    def poll_error(self) -> PollError | None:
+        """getUpdates is answered with this (status, description[, parameters]) until
+        cleared: 409, 502, 401, a 429 with its retry_after...; a long poll in flight gets
+        it at once (a front end that goes down drops the requests it holds, and a second
+        poller ends the first one's)."""
         return self._poll_error
 
     @poll_error.setter
-    def poll_error(self, error: tuple[int, str] | None) -> None:
+    def poll_error(self, error: PollError | None) -> None:
         self._poll_error = error
         self._wake_pollers()
 
