@@ -256,9 +256,7 @@ class Sender:
             self.outcomes.chat_gone(row, str(error))
         except ChatMigrated as error:
             log.info("chat %s became supergroup %s; moving it", row.chat_id, error.new_chat_id)
-            self.settlements.write(
-                functools.partial(self.store.chats.migrate, row.chat_id, error.new_chat_id)
-            )
+            self.settlements.write(functools.partial(self._migrate, row.chat_id, error.new_chat_id))
             self.outcomes.retry(row, "chat migrated", 0.0, count=False)
         except BadRequest as error:
             self.outcomes.refused(row, error)
@@ -280,6 +278,13 @@ class Sender:
             if row.target_id is None:  # edits and retractions are not pushes
                 self.metrics.sent.inc()
                 self.metrics.send_latency.observe(now - started)
+
+    def _migrate(self, old_id: int, new_id: int) -> None:
+        """The group moved: its feeds (merged into the supergroup's, when that was known)
+        are read afresh, and what they held is decided again by their settings."""
+        self.store.chats.migrate(old_id, new_id)
+        for feed_id in self.store.feeds.of_chat(new_id):
+            self.feeds.changed(feed_id, self.clock())
 
     def _mark_sent(self, row: Delivery, message_id: int | None, now: float) -> None:
         """Sent, with what its message shows (for later edits), in one commit."""

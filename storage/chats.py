@@ -8,6 +8,11 @@ from sqlite_utils import Database
 
 from storage.models import Chat
 from storage.outbox import Outbox
+from storage.settings import COLUMNS, FeedSettings
+
+# what a feed's readers chose, moved with it into a supergroup, and a new feed's values
+MOVED = ", ".join([*COLUMNS, "all_topics", "min_quality"])
+NEW_FEED = (*(getattr(FeedSettings(), name) for name in COLUMNS), 0, None)
 
 
 class Chats:
@@ -67,13 +72,50 @@ class Chats:
                 (new_feed,) = self.db.execute(
                     "SELECT id FROM feeds WHERE chat_id = ? AND thread_id = ?", [new_id, thread_id]
                 ).fetchone()
-                self.db.execute(
-                    "INSERT OR IGNORE INTO subscriptions (topic, feed_id) "
-                    "SELECT topic, ? FROM subscriptions WHERE feed_id = ?",
-                    [new_feed, old_feed],
-                )
+                self._merge_feed(old_feed, new_feed)
                 self.outbox.move_feed(old_feed, new_feed)
             self.db.execute("DELETE FROM chats WHERE id = ?", [old_id])
+
+    def _merge_feed(self, old_feed: int, new_feed: int) -> None:
+        """The group's feed joins the supergroup's: its topics always; its settings and
+        filters too when the supergroup's feed has none of its own (registered by a
+        command typed there before the move showed, as it nearly always is)."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO subscriptions (topic, feed_id) "
+            "SELECT topic, ? FROM subscriptions WHERE feed_id = ?",
+            [new_feed, old_feed],
+        )
+        if not self._untouched(new_feed):
+            self.db.execute(
+                "UPDATE feeds SET all_topics = MAX(all_topics, "
+                "(SELECT all_topics FROM feeds WHERE id = ?)) WHERE id = ?",
+                [old_feed, new_feed],
+            )
+            return
+        self.db.execute(
+            f"UPDATE feeds SET ({MOVED}) = (SELECT {MOVED} FROM feeds WHERE id = ?) "  # noqa: S608
+            "WHERE id = ?",
+            [old_feed, new_feed],
+        )
+        for table in ("mutes", "requires"):
+            self.db.execute(
+                f"INSERT OR IGNORE INTO {table} (feed_id, word) "  # noqa: S608
+                f"SELECT ?, word FROM {table} WHERE feed_id = ?",
+                [new_feed, old_feed],
+            )
+
+    def _untouched(self, feed_id: int) -> bool:
+        """Whether a feed has a new feed's settings and no filter."""
+        row = self.db.execute(
+            f"SELECT {MOVED} FROM feeds WHERE id = ?",  # noqa: S608
+            [feed_id],
+        ).fetchone()
+        words = self.db.execute(
+            "SELECT 1 FROM mutes WHERE feed_id = ? UNION ALL "
+            "SELECT 1 FROM requires WHERE feed_id = ?",
+            [feed_id, feed_id],
+        ).fetchone()
+        return tuple(row) == NEW_FEED and words is None
 
     def claim_update(self, update_id: int) -> bool:
         """True the first time an update id is seen; False for a re-delivered one."""

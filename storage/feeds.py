@@ -50,6 +50,11 @@ class Feeds:
         )
         return Feed(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), row[6], muted)
 
+    def of_chat(self, chat_id: int) -> list[int]:
+        """The ids of a chat's feeds (its own, and its forum threads')."""
+        rows = self.db.execute("SELECT id FROM feeds WHERE chat_id = ? ORDER BY id", [chat_id])
+        return [feed_id for (feed_id,) in rows]
+
     def move_to_general(self, feed_id: int) -> int | None:
         """A forum topic was deleted: its feed joins the chat's General feed, once.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from storage import Store
+from storage.settings import FeedSettings
 from storage.store import FileState
 from tests.conftest import eventually
 from tests.feeds import follow
@@ -83,3 +84,45 @@ async def test_group_moving_into_a_known_supergroup_leaves_nothing_for_the_old_i
     assert sends_to(standin, -300) <= 1
     assert len(standin.messages_to(-1000300)) == 2
     assert store.chats.get(-300) is None
+
+
+async def test_a_group_moving_into_a_known_supergroup_keeps_its_settings_and_filters(
+    store: Store, standin: StandIn
+) -> None:
+    """The supergroup was registered before the move showed (a command typed there
+    first): the group's feed still moves whole, so a group that followed everything,
+    muted a word and took text pushes goes on so, instead of getting nothing."""
+    group = follow(store, -310, [], "group")
+    store.feeds.set_all_topics(group, True)
+    store.feeds.mute(group, "laundry")
+    store.settings.save(group, FeedSettings(format="text"))
+    store.chats.register(-1000310, "supergroup", None)  # a fresh feed, nothing followed
+    standin.migrated[-310] = -1000310
+    publish(store, "a")
+    async with sending(store, standin) as sender:
+        await eventually(lambda: store.outbox.pending_count() == 0)
+        publish(store, "b")
+        muted = replace(ARTICLE, url="https://news.example.com/m", title="Robots do laundry")
+        store.files.store_article("m.txt", FileState(1, 1, "m"), muted, queue=True)
+        sender.wake()
+        await eventually(lambda: store.outbox.pending_count() == 0)
+    pushed = standin.messages_to(-1000310)
+    assert [(m.method, (m.text or "").split("\n")[0]) for m in pushed] == [
+        ("sendMessage", "Article a"),
+        ("sendMessage", "Article b"),
+    ]
+
+
+def test_a_supergroup_with_settings_of_its_own_keeps_them_when_the_group_joins(
+    store: Store,
+) -> None:
+    """Someone already set the supergroup up: its settings and filters stay; the group's
+    topics (and following everything) join them."""
+    group = follow(store, -320, [], "group")
+    store.feeds.set_all_topics(group, True)
+    store.settings.save(group, FeedSettings(format="text"))
+    supergroup = follow(store, -1000320, ["Space"], "supergroup")
+    store.settings.save(supergroup, FeedSettings(format="compact", silent=True))
+    store.chats.migrate(-320, -1000320)
+    assert store.settings.get(supergroup) == FeedSettings(format="compact", silent=True)
+    assert store.feeds.subscriptions(supergroup) == (True, ["space"])
