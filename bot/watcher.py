@@ -102,14 +102,20 @@ class Watcher:
         self.in_baseline, self._starting = baseline, True
         try:
             tries = 0
-            while not await self._try_scan(queue=self.queue_pushes and not baseline):
+            # the baseline's articles are never pushed: a line for each is noise
+            queue, announce = self.queue_pushes and not baseline, not baseline
+            while (found := await self._try_scan(queue=queue, announce=announce)) is None:
                 tries += 1
                 await asyncio.sleep(retry_delay(tries))
         finally:
             self.in_baseline = self._starting = False
         if baseline:
             self.ingestor.store.flags.mark_baseline_done()
-            log.info("first start: the files already in the folder are the baseline, not pushed")
+            log.info(
+                "first start: the files already in the folder are the baseline, not pushed "
+                "(%d article files stored)",
+                found,
+            )
         self.alive = True
         tasks = [
             asyncio.create_task(self._consume(), name="watcher-consume"),
@@ -142,11 +148,14 @@ class Watcher:
             return [f"{locked}{files} for it"]
         return [locked + "the folder's scan waits for it"] if self._scan_waits else []
 
-    async def scan(self, *, queue: bool = True) -> int:
-        """Reconcile the folder with the database; returns how many files changed."""
+    async def scan(self, *, queue: bool = True, announce: bool = True) -> int:
+        """Reconcile the folder with the database; returns how many files changed.
+        Without `announce`, no INFO line for each article stored."""
 
         def begin(store: Store) -> Reconciliation:
-            return Reconciliation(self.ingestor.on(store), queue=queue, parallel=False)
+            ingestor = self.ingestor.on(store)
+            ingestor.announce = ingestor.announce and announce
+            return Reconciliation(ingestor, queue=queue, parallel=False)
 
         if not await asyncio.to_thread(self.ingestor.root.is_dir):
             return 0  # nothing to compare; `supervise` reports the folder missing
@@ -168,18 +177,18 @@ class Watcher:
             log.info("scan: %d files new or changed, %d gone", len(found.changed), len(found.gone))
         return len(found.changed) + len(found.gone)
 
-    async def _try_scan(self, *, queue: bool) -> bool:
-        """`scan`, unless another process holds the database: then False, to try later."""
+    async def _try_scan(self, *, queue: bool, announce: bool = True) -> int | None:
+        """`scan`, unless another process holds the database: then None, to try later."""
         try:
-            await self.scan(queue=queue)
+            found = await self.scan(queue=queue, announce=announce)
         except sqlite3.OperationalError as error:
             if not database_busy(error):
                 raise
             log.warning("database is locked by another process; the scan is tried again")
             self._scan_waits = True
-            return False
+            return None
         self._scan_waits = False
-        return True
+        return found
 
     # --- events, on the loop ----------------------------------------------------------
 
@@ -328,5 +337,5 @@ class Watcher:
                 next_scan = 0.0
             if time.monotonic() >= next_scan:
                 next_scan = time.monotonic() + self.scan_interval
-                if not await self._try_scan(queue=self.queue_pushes):
+                if await self._try_scan(queue=self.queue_pushes) is None:
                     next_scan = time.monotonic() + RETRY_MAX_SECONDS

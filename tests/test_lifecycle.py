@@ -338,3 +338,28 @@ async def test_the_watcher_reports_a_queued_push_the_sender_can_already_read(
     write_article(live.folder / "a.txt")
     await live.settled(1)
     assert ready_at_report == [[CHAT]]
+
+
+async def test_first_start_logs_its_baseline_in_one_line_not_one_per_file(
+    store: Store, articles: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A first start on a folder of 100,000 files logged 100,000 'new article' lines for
+    articles that are never pushed: one line counts them; live files keep their line."""
+    caplog.set_level(logging.INFO, logger="bot")
+    for index in range(3):
+        write_article(articles / f"{index}.txt", webUrl=f"https://a.example/{index}")
+    announcing = Ingestor(store, articles.resolve(), max_bytes=4096, recursive=False, announce=True)
+    _, changes, task = await watch(store, articles, ingestor=announcing)
+    try:
+        write_article(articles / "live.txt", webUrl="https://a.example/live")
+        await eventually(lambda: len(changes) == 4)
+    finally:
+        await unwatch(task)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("bot.")]
+    assert (
+        "first start: the files already in the folder are the baseline, not pushed "
+        "(3 article files stored)"
+    ) in lines
+    assert [line for line in lines if line.startswith("new article")] == [
+        "new article 4 (live.txt)"
+    ]
