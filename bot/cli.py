@@ -196,6 +196,12 @@ def run_command(config: Config, *, dry_run: bool) -> int:
 
     if not config.articles_dir.is_dir():
         raise ConfigError(f"NEWSBOT_ARTICLES_DIR is not a folder: {config.articles_dir}")
+    try:  # a folder this user cannot list is no better than none
+        os.scandir(config.articles_dir).close()
+    except OSError as error:
+        raise ConfigError(
+            f"NEWSBOT_ARTICLES_DIR cannot be listed: {config.articles_dir}: {error.strerror}"
+        ) from None
     os.environ.setdefault("PTB_TIMEDELTA", "1")
 
     async def serve() -> None:

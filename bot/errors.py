@@ -9,3 +9,8 @@ class ConfigError(NewsbotError):
 
 class ArticleError(NewsbotError):
     """An article file cannot be used; the message is the human reason."""
+
+
+class FolderUnreadable(NewsbotError):
+    """The articles folder (or a subfolder) cannot be listed: its files are not gone, only
+    unseen, so nothing is forgotten until it can be listed again."""

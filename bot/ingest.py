@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ArticleError
+from bot.errors import ArticleError, FolderUnreadable
 from bot.files import file_signature, is_ignored_name, read_article_file
 from bot.parsing import parse_article_bytes
 from storage import Store
@@ -257,15 +257,21 @@ class Ingestor:
         return Scan(changed, [self.root / key for key in known], total)
 
     def walk(self) -> Iterator[tuple[Path, int, int]]:
-        """Every article file of the folder with its size and mtime."""
+        """Every article file of the folder with its size and mtime; FolderUnreadable
+        when the folder or a subfolder cannot be listed."""
         folders = [self.root]
         while folders:
             folder = folders.pop()
             try:
                 entries = list(os.scandir(folder))
+            except FileNotFoundError:
+                if folder == self.root:
+                    raise FolderUnreadable(f"cannot list {folder}: it is gone") from None
+                continue  # a subfolder removed while we looked: its files are gone too
             except OSError as error:
-                log.error("cannot list %s: %s", folder, error.strerror)
-                continue
+                # listed as empty, every file in it would be forgotten (and each push of
+                # them retracted): nothing is compared until it can be listed again
+                raise FolderUnreadable(f"cannot list {folder}: {error.strerror}") from None
             for entry in entries:
                 if is_ignored_name(entry.name):
                     continue

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.errors import FolderUnreadable
 from bot.folder_events import FileEvent
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
@@ -90,6 +91,7 @@ class Watcher:
         self._reading = 0  # 1 while the consumer reads or stores a file
         self._busy_tries: dict[Path, int] = {}  # files waiting for a locked database
         self._scan_waits = False  # the last scan met a locked database
+        self._unreadable: str | None = None  # why the last scan could not list the folder
         self._starting = False  # the start-up scan has not finished
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer = StoreWriter(ingestor.store)
@@ -102,7 +104,6 @@ class Watcher:
         self.in_baseline, self._starting = baseline, True
         try:
             tries = 0
-            # the baseline's articles are never pushed: a line for each is noise
             queue, announce = self.queue_pushes and not baseline, not baseline
             while (found := await self._try_scan(queue=queue, announce=announce)) is None:
                 tries += 1
@@ -135,6 +136,8 @@ class Watcher:
         """Why watching is not healthy, for /healthz; empty when it is."""
         if self.folder.missing:
             return [f"the articles folder {self.ingestor.root} is missing"]
+        if self._unreadable is not None:
+            return [self._unreadable]
         locked = "the database is locked by another process: "
         if self._scan_waits and self._starting:
             return [locked + "the start-up scan waits for it"]
@@ -150,7 +153,7 @@ class Watcher:
 
     async def scan(self, *, queue: bool = True, announce: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed.
-        Without `announce`, no INFO line for each article stored."""
+        Without `announce` (the baseline, never pushed), no INFO line for each article."""
 
         def begin(store: Store) -> Reconciliation:
             ingestor = self.ingestor.on(store)
@@ -187,7 +190,12 @@ class Watcher:
             log.warning("database is locked by another process; the scan is tried again")
             self._scan_waits = True
             return None
-        self._scan_waits = False
+        except FolderUnreadable as error:
+            if self._unreadable != str(error):  # one line while the reason stays the same
+                log.error("%s; nothing in it is forgotten, the scan is tried again", error)
+            self._unreadable = str(error)
+            return None
+        self._scan_waits, self._unreadable = False, None
         return found
 
     # --- events, on the loop ----------------------------------------------------------
@@ -338,4 +346,4 @@ class Watcher:
             if time.monotonic() >= next_scan:
                 next_scan = time.monotonic() + self.scan_interval
                 if await self._try_scan(queue=self.queue_pushes) is None:
-                    next_scan = time.monotonic() + RETRY_MAX_SECONDS
+                    next_scan = time.monotonic() + min(self.scan_interval, RETRY_MAX_SECONDS)

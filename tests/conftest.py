@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -204,3 +205,32 @@ def write_lock(database: Path) -> Iterator[None]:
         other.execute("COMMIT")
     finally:
         other.close()
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """`path` cannot be written, as a root-owned 0644 file is to the bot's user: chmod for
+    a user, the immutable flag for root (whom modes do not stop)."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+        return
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("running as root where chattr +i is not available")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """`command` run so that file modes bind it: as root, without the capabilities that
+    let root read any folder (as the bot's own user is bound)."""
+    if os.geteuid() != 0:
+        return command
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv to drop root's file capabilities")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]

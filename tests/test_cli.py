@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,7 @@ from bot.ingest_verb import Progress
 from bot.reports import format_errors
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
-from tests.conftest import ADMIN_ID, Running, eventually, write_lock
+from tests.conftest import ADMIN_ID, Running, eventually, read_only, unprivileged, write_lock
 
 
 def newsbot(
@@ -343,25 +341,6 @@ def test_a_metrics_port_already_taken_stops_run_with_one_line_and_exit_2(
     ]
 
 
-@contextlib.contextmanager
-def read_only(path: Path) -> Iterator[None]:
-    """`path` cannot be written, as a root-owned 0644 file is to the bot's user: chmod for
-    a user, the immutable flag for root (whom modes do not stop)."""
-    if os.geteuid() != 0:
-        path.chmod(0o444)
-        try:
-            yield
-        finally:
-            path.chmod(0o644)
-        return
-    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
-        pytest.skip("running as root where chattr +i is not available")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
-
-
 @pytest.mark.parametrize("verb", [("ingest", "articles"), ("run", "--dry-run")])
 def test_a_database_file_that_cannot_be_written_names_newsbot_db_and_exits_2(
     verb: tuple[str, str], tmp_path: Path
@@ -378,4 +357,54 @@ def test_a_database_file_that_cannot_be_written_names_newsbot_db_and_exits_2(
     assert result.stderr.splitlines() == [
         f"newsbot: NEWSBOT_DB: cannot write the database {db} or the files beside it: "
         "attempt to write a readonly database"
+    ]
+
+
+def test_an_articles_folder_that_cannot_be_listed_forgets_no_article(tmp_path: Path) -> None:
+    """A folder the bot's user cannot list (permissions changed, a network mount's hiccup)
+    listed as empty: `ingest` removed every article, as the watcher's scans did (and then
+    retracted every sent push). It is one line, exit 1, and nothing is removed."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for index in range(2):
+        write_article(folder / f"{index}.txt", webUrl=f"https://a.example/{index}")
+    db = tmp_path / "newsbot.db"
+    assert newsbot("ingest", str(folder), env={"NEWSBOT_DB": str(db)}).returncode == 0
+    folder.chmod(0)
+    try:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+        result = subprocess.run(
+            unprivileged([sys.executable, "-m", "bot", "ingest", str(folder)]),
+            env={**base, "NEWSBOT_DB": str(db)}, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [f"newsbot: cannot list {folder}: Permission denied"]
+    store = open_store(db)
+    try:
+        assert len(store.listing.latest(10)) == 2
+    finally:
+        store.close()
+
+
+def test_an_articles_folder_that_cannot_be_listed_at_start_is_a_setting_error(
+    tmp_path: Path,
+) -> None:
+    """As a missing folder is: one line naming NEWSBOT_ARTICLES_DIR, exit 2, rather than a
+    first start that takes an empty listing for its baseline."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    folder.chmod(0)
+    try:
+        result = subprocess.run(
+            unprivileged([sys.executable, "-m", "bot", "run", "--dry-run"]),
+            env=base, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "newsbot: NEWSBOT_ARTICLES_DIR cannot be listed: articles: Permission denied"
     ]

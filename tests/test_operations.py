@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.articles import write_article
+from tests.conftest import unprivileged
 from tests.standin import StandIn
 from tests.test_process import BotProcess, _free_port, _until, start_dry_run
 
@@ -199,3 +200,30 @@ def test_dry_run_prints_only_what_would_be_sent(tmp_path: Path) -> None:
         process.terminate()
         assert process.wait(15) == 0
     assert out.read_text().count("--- push of") == 1
+
+
+def test_a_folder_that_cannot_be_listed_while_running_retracts_nothing(
+    tmp_path: Path, standin: StandIn
+) -> None:
+    """The articles folder unlistable for a while (its permissions changed, a mount's
+    hiccup) listed as empty: every article was removed and every sent push retracted.
+    Now /healthz says so, nothing is forgotten, and once listed again all is well."""
+    port = _free_port()
+    bot = BotProcess(
+        tmp_path, standin, NEWSBOT_METRICS_PORT=str(port), NEWSBOT_SCAN_INTERVAL="0.2"
+    ).start(wrap=unprivileged)
+    standin.say(5, "/subscribe AI")
+    standin.wait_for(lambda: len(standin.messages_to(5)) == 1)
+    _until(lambda: "first start" in bot.output())
+    write_article(bot.articles / "a.txt")
+    standin.wait_for(lambda: len(standin.messages_to(5)) == 2, timeout=20)
+    bot.articles.chmod(0)
+    try:
+        until_health(port, 503, f"cannot list {bot.articles}: Permission denied")
+    finally:
+        bot.articles.chmod(0o755)
+    until_health(port, 200, "ok")
+    assert bot.stop() == 0
+    assert [method for method, _ in standin.calls if method == "deleteMessage"] == []
+    assert "removed article" not in bot.output()
+    assert bot.output().count(f"ERROR   bot.watcher: cannot list {bot.articles}") == 1

@@ -51,11 +51,15 @@ class BotProcess:
         self.log = tmp_path / f"bot-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, *, wait: bool = True) -> BotProcess:
+    def start(
+        self, *, wait: bool = True, wrap: Callable[[list[str]], list[str]] = list
+    ) -> BotProcess:
+        """Start it (its command through `wrap`, e.g. `unprivileged`); with `wait`, until
+        it polls."""
         polls = self.standin.polls
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"], env=self.env, cwd=self.tmp_path,
+                wrap([sys.executable, "-m", "bot", "run"]), env=self.env, cwd=self.tmp_path,
                 stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         if wait:
