@@ -23,7 +23,13 @@ def check_command(config: Config, paths: list[Path]) -> int:
     bad = checked = 0
     for given in paths:
         if given.is_dir():
-            files = [(path, given) for path in article_files(given, recursive=config.recursive)]
+            try:
+                listed = article_files(given, recursive=config.recursive)
+            except OSError as error:
+                bad, checked = bad + 1, checked + 1
+                print(f"{error.filename or given}: cannot list: {error.strerror}")
+                continue
+            files = [(path, given) for path in listed]
             if not files:
                 print(f"{given}: no article files", file=sys.stderr)
         else:

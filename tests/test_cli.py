@@ -408,3 +408,26 @@ def test_an_articles_folder_that_cannot_be_listed_at_start_is_a_setting_error(
     assert result.stderr.splitlines() == [
         "newsbot: NEWSBOT_ARTICLES_DIR cannot be listed: articles: Permission denied"
     ]
+
+
+def test_check_of_a_folder_that_cannot_be_listed_is_a_problem_line(tmp_path: Path) -> None:
+    """`newsbot check FOLDER` names the folder and the reason (exit 1), no traceback."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    good = write_article(tmp_path / "good.txt")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    folder.chmod(0)
+    try:
+        result = subprocess.run(
+            unprivileged([sys.executable, "-m", "bot", "check", "articles", "good.txt"]),
+            env=base, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        "articles: cannot list: Permission denied",
+        "good.txt: ok",
+    ]
+    assert result.stderr.splitlines() == ["1 of 2 files have problems"]
+    assert good.exists()
