@@ -33,11 +33,16 @@ PARALLEL_FROM = 2000  # files; below this, worker processes cost more than they 
 class Reconciliation:
     """One pass: `compare`, `remove_gone`, then `read_next` and `store` until read out."""
 
-    def __init__(self, ingestor: Ingestor, *, queue: bool, parallel: bool) -> None:
-        """Take the database's view of the files now (on the store's thread)."""
+    def __init__(
+        self, ingestor: Ingestor, *, queue: bool, parallel: bool, keep_if_empty: bool = False
+    ) -> None:
+        """Take the database's view of the files now (on the store's thread). With
+        `keep_if_empty`, a folder that lists no file is taken for one not mounted."""
         self.ingestor = ingestor
         self.queue = queue
         self.parallel = parallel
+        self.keep_if_empty = keep_if_empty
+        self.kept: str | None = None  # why the files gone were kept, if they were
         self.known = ingestor.store.files.file_states()
         # what each file's row held when this pass read the file: storing from a read is
         # right only while the row still holds it
@@ -49,9 +54,19 @@ class Reconciliation:
 
     def compare(self) -> Scan:
         """Which files are new or changed, and which are gone (any thread: no database)."""
-        self.found = self.ingestor.scan(self.known)
-        self.to_read = list(self.found.changed)
-        return self.found
+        found = self.ingestor.scan(self.known)
+        if self.keep_if_empty and found.total == 0 and found.gone:
+            # an unmounted network folder is an empty one: forgetting its files would
+            # retract their pushes, and push them all again once it is mounted
+            self.kept = (
+                f"the articles folder {self.ingestor.root} lists no file while the database "
+                f"holds {len(found.gone)} of its files: they are kept, as those of a folder "
+                "not mounted (`newsbot ingest` forgets them)"
+            )
+            found = Scan(found.changed, [], 0)
+        self.found = found
+        self.to_read = list(found.changed)
+        return found
 
     def remove_gone(self) -> list[Change]:
         """Forget the files that are gone, in one transaction (on the store's thread)."""

@@ -1,12 +1,11 @@
 """Watching the articles folder: watchdog events, a start-up scan and periodic scans.
 
 The observer thread (`bot.folder_events`) only turns events into `FileEvent` values and
-hands them to the event loop with `call_soon_threadsafe`. On the loop, a file whose writer is done
-(close-after-write, a rename into place, a deletion) is read at once; one that is
-still being written (created, modified) is read once it has been quiet for `settle`
-seconds. Reading and parsing run in a worker thread; storing runs on the writer
-thread (`bot.writer`), one change at a time, and each is reported on the loop once
-committed.
+hands them to the event loop with `call_soon_threadsafe`. On the loop, a file whose writer
+is done (close-after-write, a rename into place, a deletion) is read at once; one that is
+still being written (created, modified) is read once it has been quiet for `settle` seconds.
+Reading and parsing run in a worker thread; storing runs on the writer thread
+(`bot.writer`), one change at a time, and each is reported on the loop once committed.
 Scans catch whatever events missed: downtime, inotify overflow, network mounts.
 """
 
@@ -92,6 +91,7 @@ class Watcher:
         self._busy_tries: dict[Path, int] = {}  # files waiting for a locked database
         self._scan_waits = False  # the last scan met a locked database
         self._unreadable: str | None = None  # why the last scan could not list the folder
+        self._kept: str | None = None  # why it kept files that seemed gone (an empty folder)
         self._starting = False  # the start-up scan has not finished
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer = StoreWriter(ingestor.store)
@@ -136,8 +136,8 @@ class Watcher:
         """Why watching is not healthy, for /healthz; empty when it is."""
         if self.folder.missing:
             return [f"the articles folder {self.ingestor.root} is missing"]
-        if self._unreadable is not None:
-            return [self._unreadable]
+        if note := self._unreadable or self._kept:
+            return [note]
         locked = "the database is locked by another process: "
         if self._scan_waits and self._starting:
             return [locked + "the start-up scan waits for it"]
@@ -158,12 +158,15 @@ class Watcher:
         def begin(store: Store) -> Reconciliation:
             ingestor = self.ingestor.on(store)
             ingestor.announce = ingestor.announce and announce
-            return Reconciliation(ingestor, queue=queue, parallel=False)
+            return Reconciliation(ingestor, queue=queue, parallel=False, keep_if_empty=True)
 
         if not await asyncio.to_thread(self.ingestor.root.is_dir):
             return 0  # nothing to compare; `supervise` reports the folder missing
         reconciliation = await self.writer.read(begin)
         found = await asyncio.to_thread(reconciliation.compare)
+        if reconciliation.kept and reconciliation.kept != self._kept:  # one line while it lasts
+            log.error("%s", reconciliation.kept)
+        self._kept = reconciliation.kept
         if not await asyncio.to_thread(self.ingestor.root.is_dir):
             # a folder that vanished lists as empty: its files are not gone, it is
             return 0
@@ -296,12 +299,9 @@ class Watcher:
         self.on_change(change)
 
     def _still_written(self, loaded: Loaded) -> bool:
-        """Whether an unparseable file is probably still being written.
-
-        Yes while a writer has it open (no close-after-write event yet; inotify tells
-        us) or it changed within two settle times (the polling observer has no close
-        events), for at most PATIENCE_SECONDS.
-        """
+        """Whether an unparseable file is probably still being written: while a writer has
+        it open (no close-after-write event yet) or it changed within two settle times (the
+        polling observer has no close events), for at most PATIENCE_SECONDS."""
         if loaded.state is None or loaded.final:
             return False
         now = time.monotonic()

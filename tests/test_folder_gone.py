@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import Config
 from tests.articles import write_article
-from tests.conftest import Running, eventually, start_bot, stop_bot
+from tests.conftest import Running, eventually, start_bot, stop_bot, with_settings
 from tests.standin import StandIn
 
 
@@ -50,3 +50,31 @@ async def test_a_folder_gone_before_watching_starts_is_waited_for(
         await stop_bot(bot, task, stop)
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == [f"the articles folder {config.articles_dir} is missing; waiting for it"]
+
+
+async def test_a_folder_emptied_under_the_bot_forgets_no_article_until_it_holds_a_file(
+    config: Config, standin: StandIn
+) -> None:
+    """A network folder that is not mounted is an empty folder: a scan of it took every
+    article for deleted (and retracted every push of the last 48 hours). An empty folder
+    keeps its articles, says why in /healthz, and the next file in it ends that."""
+    bot, task, stop = await start_bot(with_settings(config, scan_interval=0.1), standin)
+    folder = config.articles_dir
+    try:
+        for name in ("a", "b"):
+            write_article(folder / f"{name}.txt", webUrl=f"https://news.example.com/{name}")
+        await eventually(lambda: bot.store.figures.counts()["articles"] == 2)
+        folder.rename(folder.with_name("mounted"))  # unmounted: no event says the files went
+        folder.mkdir()  # ... and the mount point is an empty folder
+        await eventually(lambda: bot.problems() != [])
+        assert bot.problems() == [
+            f"the articles folder {folder} lists no file while the database holds 2 of its "
+            "files: they are kept, as those of a folder not mounted (`newsbot ingest` "
+            "forgets them)"
+        ]
+        assert bot.store.figures.counts()["articles"] == 2
+        write_article(folder / "c.txt", webUrl="https://news.example.com/c")
+        await eventually(lambda: bot.problems() == [])
+        await eventually(lambda: bot.store.figures.counts()["articles"] == 1)
+    finally:
+        await stop_bot(bot, task, stop)
