@@ -360,6 +360,22 @@ def test_a_database_file_that_cannot_be_written_names_newsbot_db_and_exits_2(
     ]
 
 
+def unlistable(
+    folder: Path, args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`newsbot ARGS` run as a user who cannot list `folder` (its mode 0 meanwhile), with
+    no TELEGRAM_ or NEWSBOT_ setting but `env`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    folder.chmod(0)
+    try:
+        return subprocess.run(
+            unprivileged([sys.executable, "-m", "bot", *args]),
+            env={**base, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+
+
 def test_an_articles_folder_that_cannot_be_listed_forgets_no_article(tmp_path: Path) -> None:
     """A folder the bot's user cannot list (permissions changed, a network mount's hiccup)
     listed as empty: `ingest` removed every article, as the watcher's scans did (and then
@@ -370,15 +386,7 @@ def test_an_articles_folder_that_cannot_be_listed_forgets_no_article(tmp_path: P
         write_article(folder / f"{index}.txt", webUrl=f"https://a.example/{index}")
     db = tmp_path / "newsbot.db"
     assert newsbot("ingest", str(folder), env={"NEWSBOT_DB": str(db)}).returncode == 0
-    folder.chmod(0)
-    try:
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
-        result = subprocess.run(
-            unprivileged([sys.executable, "-m", "bot", "ingest", str(folder)]),
-            env={**base, "NEWSBOT_DB": str(db)}, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-    finally:
-        folder.chmod(0o755)
+    result = unlistable(folder, ["ingest", str(folder)], env={"NEWSBOT_DB": str(db)})
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [f"newsbot: cannot list {folder}: Permission denied"]
     store = open_store(db)
@@ -395,15 +403,7 @@ def test_an_articles_folder_that_cannot_be_listed_at_start_is_a_setting_error(
     first start that takes an empty listing for its baseline."""
     folder = tmp_path / "articles"
     folder.mkdir()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
-    folder.chmod(0)
-    try:
-        result = subprocess.run(
-            unprivileged([sys.executable, "-m", "bot", "run", "--dry-run"]),
-            env=base, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-    finally:
-        folder.chmod(0o755)
+    result = unlistable(folder, ["run", "--dry-run"], cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines() == [
         "newsbot: NEWSBOT_ARTICLES_DIR cannot be listed: articles: Permission denied"
@@ -415,15 +415,7 @@ def test_check_of_a_folder_that_cannot_be_listed_is_a_problem_line(tmp_path: Pat
     folder = tmp_path / "articles"
     folder.mkdir()
     good = write_article(tmp_path / "good.txt")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
-    folder.chmod(0)
-    try:
-        result = subprocess.run(
-            unprivileged([sys.executable, "-m", "bot", "check", "articles", "good.txt"]),
-            env=base, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-    finally:
-        folder.chmod(0o755)
+    result = unlistable(folder, ["check", "articles", "good.txt"], cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == [
         "articles: cannot list: Permission denied",

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Config
 from storage import Article, Image
-from storage.store import FileState
+from storage.store import Change, FileState
 from tests.conftest import ADMIN_ID, Running, eventually, start_bot, stop_bot, with_settings
 from tests.feeds import feed_of, follows
 from tests.feeds import follow as follow_feed
@@ -231,18 +231,24 @@ async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Runni
     await eventually(lambda: retracted(running) == received)
 
 
+async def withdrawn_on_the_wire(running: Running, chat: int, answer_in: float) -> Change:
+    """The article pushed to `chat` and unpublished by the writer while the push's request
+    is with Telegram (answered in `answer_in` s); the change, its callback not yet run."""
+    follow(running, chat)
+    running.standin.slow_next(lambda method, params: method == "sendPhoto", answer_in)
+    publish(running)
+    await eventually(lambda: len(running.standin.messages_to(chat)) == 1)  # on the wire
+    return running.store.files.store_article(
+        "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
+    )
+
+
 async def test_a_push_on_the_wire_when_its_article_goes_is_recorded_sent_and_retracted(
     running: Running,
 ) -> None:
     """A push whose request already reached Telegram when the article was unpublished is
     not recorded as cancelled (its message arrived): it is marked sent, then deleted."""
-    follow(running, 450)
-    running.standin.slow_next(lambda method, params: method == "sendPhoto", 1.0)
-    publish(running)
-    await eventually(lambda: len(running.standin.messages_to(450)) == 1)  # on the wire
-    change = running.store.files.store_article(
-        "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
-    )
+    change = await withdrawn_on_the_wire(running, 450, 1.0)
     running.bot.watcher.on_change(change)
     await eventually(lambda: retracted(running) == {450})
     assert states(running) == {450: "sent"}
@@ -254,13 +260,7 @@ async def test_a_push_settled_before_the_sender_hears_of_its_withdrawal_is_retra
     """The writer thread withdraws the article while its push is on the wire, and the
     answer is settled before the loop runs the change's callback: the message is still
     taken back (the retraction is queued with the withdrawal, not by the callback)."""
-    follow(running, 452)
-    running.standin.slow_next(lambda method, params: method == "sendPhoto", 0.5)
-    publish(running)
-    await eventually(lambda: len(running.standin.messages_to(452)) == 1)  # on the wire
-    change = running.store.files.store_article(
-        "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
-    )
+    change = await withdrawn_on_the_wire(running, 452, 0.5)
     await eventually(lambda: states(running) == {452: "sent"})
     running.bot.watcher.on_change(change)  # the callback, late
     await eventually(lambda: retracted(running) == {452})
