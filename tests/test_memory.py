@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from bot.memory import TRIM_SECONDS, HeapTrimmer, bound_kept_tops, trim_heap
+from bot.memory import TRIM_SECONDS, HeapTrimmer, trim_heap
 from tests.conftest import Running
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -54,14 +54,7 @@ def test_trim_gives_freed_heap_back_to_the_system() -> None:
     assert before - after > 20 * 1024 * 1024, (before, after)
 
 
-@pytest.mark.skipif(LIBC is None, reason="mallopt is glibc's; elsewhere nothing is bounded")
-def test_the_free_top_an_arena_keeps_is_bounded_where_glibc_allows() -> None:
-    """glibc accepts the bound (mallopt answers 1); what it does to a long run's RSS is
-    measured in the soak, not here."""
-    assert bound_kept_tops()
-
-
-async def test_trimmer_bounds_at_start_then_trims_at_start_and_every_minute() -> None:
+async def test_trimmer_trims_at_start_and_then_every_minute() -> None:
     waits: list[float] = []
     trims: list[float] = []
 
@@ -74,15 +67,8 @@ async def test_trimmer_bounds_at_start_then_trims_at_start_and_every_minute() ->
         trims.append(len(waits))
         return True
 
-    bounds: list[int] = []
-
-    def bound() -> bool:
-        bounds.append(len(waits))
-        return True
-
     with pytest.raises(asyncio.CancelledError):
-        await HeapTrimmer(trim=trim, bound=bound, sleep=sleep).run()
-    assert bounds == [0]  # once, before anything else
+        await HeapTrimmer(trim=trim, sleep=sleep).run()
     assert waits == [TRIM_SECONDS] * 3
     assert trims == [0, 1, 2]  # once at start, then after each wait
 
@@ -93,9 +79,7 @@ async def test_trimmer_stops_where_the_c_library_cannot_trim() -> None:
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    await asyncio.wait_for(
-        HeapTrimmer(trim=lambda: False, bound=lambda: False, sleep=sleep).run(), 5
-    )
+    await asyncio.wait_for(HeapTrimmer(trim=lambda: False, sleep=sleep).run(), 5)
     assert waits == []
 
 
