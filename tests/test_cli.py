@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,12 +23,15 @@ from tests.conftest import ADMIN_ID, Running, eventually, read_only, unprivilege
 
 
 def newsbot(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    wrap: Callable[[list[str]], list[str]] = list,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real command (`python -m bot`) in a clean environment."""
+    """Run the real command (`python -m bot`, through `wrap`) in a clean environment."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        wrap([sys.executable, "-m", "bot", *args]),
         env={**base, **(env or {})},
         cwd=cwd,
         capture_output=True,
@@ -363,29 +367,28 @@ def test_a_database_file_that_cannot_be_written_names_newsbot_db_and_exits_2(
 def unlistable(
     folder: Path, args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`newsbot ARGS` run as a user who cannot list `folder` (its mode 0 meanwhile), with
-    no TELEGRAM_ or NEWSBOT_ setting but `env`."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    """`newsbot ARGS` run as a user who cannot list `folder` (its mode 0 meanwhile)."""
     folder.chmod(0)
     try:
-        return subprocess.run(
-            unprivileged([sys.executable, "-m", "bot", *args]),
-            env={**base, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+        return newsbot(*args, env=env, cwd=cwd, wrap=unprivileged)
     finally:
         folder.chmod(0o755)
+
+
+def ingested(folder: Path, db: Path, count: int) -> None:
+    """`count` articles written to a new `folder` and imported into `db` by `newsbot ingest`."""
+    folder.mkdir()
+    for index in range(count):
+        write_article(folder / f"{index}.txt", webUrl=f"https://a.example/{index}")
+    assert newsbot("ingest", str(folder), env={"NEWSBOT_DB": str(db)}).returncode == 0
 
 
 def test_an_articles_folder_that_cannot_be_listed_forgets_no_article(tmp_path: Path) -> None:
     """A folder the bot's user cannot list (permissions changed, a network mount's hiccup)
     listed as empty: `ingest` removed every article, as the watcher's scans did (and then
     retracted every sent push). It is one line, exit 1, and nothing is removed."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for index in range(2):
-        write_article(folder / f"{index}.txt", webUrl=f"https://a.example/{index}")
-    db = tmp_path / "newsbot.db"
-    assert newsbot("ingest", str(folder), env={"NEWSBOT_DB": str(db)}).returncode == 0
+    folder, db = tmp_path / "articles", tmp_path / "newsbot.db"
+    ingested(folder, db, 2)
     result = unlistable(folder, ["ingest", str(folder)], env={"NEWSBOT_DB": str(db)})
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [f"newsbot: cannot list {folder}: Permission denied"]

@@ -13,19 +13,14 @@ import pytest
 
 from storage import open_store
 from storage.database import known_migrations
-from tests.articles import write_article
-from tests.test_cli import newsbot
+from tests.test_cli import ingested, newsbot
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """A database holding three articles, as `newsbot ingest` leaves it."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for index in range(3):
-        write_article(folder / f"{index}.txt", webUrl=f"https://a.example/{index}")
     path = tmp_path / "newsbot.db"
-    assert newsbot("ingest", str(folder), env={"NEWSBOT_DB": str(path)}).returncode == 0
+    ingested(tmp_path / "articles", path, 3)
     return path
 
 
