@@ -115,14 +115,9 @@ class Sender:
         self.wake()
 
     def forget_article(self, article_id: int) -> None:
-        """The article was edited: read it afresh for the pushes still to go."""
-        self.poster.forget_article(article_id)
-
-    def withdraw(self, article_id: int) -> None:
-        """The article was unpublished or deleted: pushes not yet claimed were cancelled
-        with it; those in flight finish (a request on the wire may arrive, and only a sent
-        message can be retracted), and the retraction queued with the withdrawal
-        (`Followups.on_withdrawn`) waits until they are settled."""
+        """The article changed (edited, or withdrawn: then pushes not yet claimed were
+        cancelled with it, those in flight finish, and the retraction queued with the
+        withdrawal waits until they are settled): read it afresh for what is still to go."""
         self.poster.forget_article(article_id)
 
     def problems(self) -> list[str]:

@@ -21,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from bot.refusals import IMAGE_REFUSALS, matches
+from bot.refusals import IMAGE_REFUSALS, NOT_MODIFIED, matches
 from bot.rendering import Push, render_compact, render_push, render_withdrawn
 from bot.translations import feed_words
 from storage import Article, Delivery, Store
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 # Telegram deletes a bot's message up to 48 hours after it was sent; keep 10 minutes for
 # the queue and for clocks that disagree
 DELETE_WINDOW = 48 * 3600.0 - 600.0
-NOT_MODIFIED = ("message is not modified",)
 MESSAGE_GONE = ("message to edit not found", "message to delete not found")
 MESSAGE_KEPT = ("message can't be deleted", "message can't be edited")
 UNDELETABLE = ("message can't be deleted",)  # past Telegram's 48 hours: the notice instead

@@ -14,6 +14,9 @@ IMAGE_REFUSALS = (
     "image_process_failed",
     "wrong remote file identifier",
 )
+# an edit that would leave the message as it is (a button pressed twice, an edit of an
+# article whose message already shows it)
+NOT_MODIFIED = ("message is not modified",)
 
 
 def matches(error: BadRequest, phrases: tuple[str, ...]) -> bool:

@@ -58,11 +58,6 @@ class SteadyClock:
         return step
 
 
-def anchored(wall: Callable[[], float], monotonic: Callable[[], float]) -> SteadyClock:
-    """A wall clock that reads `wall` once and then moves with `monotonic` (SteadyClock)."""
-    return SteadyClock(wall, monotonic)
-
-
 def build_pacer(config: Config, clock: Callable[[], float] = time.monotonic) -> FloodPacer:
     return FloodPacer(
         config.rate_global, config.rate_private, config.rate_group_per_minute, clock=clock
@@ -146,7 +141,7 @@ def build_newsbot(
     the sender moves its retries' waits by as much, so that an NTP step neither holds a
     retry for an hour nor sends it early, nor leaves the schedules on the old time.
     """
-    clock = clock or anchored(time.time, time.monotonic)
+    clock = clock or SteadyClock(time.time, time.monotonic)
     pacer = build_pacer(config)
     polling, revocation = PollingHealth(), Revocation()
     application = build_application(config, pacer, polling, revocation)
@@ -192,11 +187,8 @@ def changes_to_sender(
     follow its fan-out."""
 
     def on_change(change: Change) -> None:
-        if change.article_id is not None:
-            if change.kind in ("unpublished", "removed"):
-                sender.withdraw(change.article_id)
-            elif change.kind != "unchanged":
-                sender.forget_article(change.article_id)
+        if change.article_id is not None and change.kind != "unchanged":
+            sender.forget_article(change.article_id)
         if change.queued or change.followups:
             sender.wake()
         if change.queued and change.article_id is not None:

@@ -14,7 +14,7 @@ import pytest
 
 from bot.config import Config
 from bot.reports import format_stats
-from bot.wiring import anchored
+from bot.wiring import SteadyClock
 from storage import Store
 from storage.settings import FeedSettings
 from tests.conftest import eventually
@@ -214,7 +214,7 @@ async def test_wall_clock_steps_during_a_fan_out_change_nothing(store: Store) ->
         for chat in chats:
             follow(store, chat, ["AI"])
         clock = SteppedWallClock()
-        wall = anchored(clock, time.monotonic)  # the live bot's sender clock (wiring)
+        wall = SteadyClock(clock, time.monotonic)  # the live bot's sender clock (wiring)
         async with sending(store, standin, limits=Config(token=None), clock=wall):
             for name, step, held in (("a", -3600.0, 600), ("b", 3600.0, 601)):
                 before = len(standin.sent)
@@ -242,7 +242,7 @@ async def test_a_clock_set_right_after_the_start_is_followed_by_quiet_hours(
     store.settings.save(feed, window)
     clock = SteppedWallClock()
     clock.offset = -6 * 3600.0
-    wall = anchored(clock, time.monotonic)  # the live bot's sender clock (wiring)
+    wall = SteadyClock(clock, time.monotonic)  # the live bot's sender clock (wiring)
     async with sending(store, standin, clock=wall) as sender:
         clock.offset = 0.0  # NTP sets the clock right
         publish(store, "a")
@@ -260,7 +260,7 @@ async def test_a_flood_wait_keeps_what_it_had_left_when_the_clock_is_set_back(
     follow(store, 710, ["AI"])
     standin.fail_next(to_chat(710), 429, "Too Many Requests: retry after 2")
     clock = SteppedWallClock()
-    async with sending(store, standin, clock=anchored(clock, time.monotonic)):
+    async with sending(store, standin, clock=SteadyClock(clock, time.monotonic)):
         publish(store, "a")
         await eventually(lambda: (store.outbox.next_due() or 0) > time.time())  # waiting
         clock.offset = -3600.0

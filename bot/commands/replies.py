@@ -8,6 +8,7 @@ from html import escape
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from bot.refusals import NOT_MODIFIED, matches
 from bot.translations import Words
 
 
@@ -28,7 +29,7 @@ async def unless_unchanged(edit: Awaitable[object]) -> None:
     try:
         await edit
     except BadRequest as error:
-        if "not modified" not in str(error).lower():
+        if not matches(error, NOT_MODIFIED):
             raise
 
 
