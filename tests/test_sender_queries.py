@@ -49,14 +49,8 @@ def test_the_fan_out_figures_search_the_articles_pushes(store: Store) -> None:
     article_id = change.article_id
     assert article_id is not None
     assert store.figures.fan_out(article_id) == {"pending": 3}
-    traced: list[str] = []
-    store.db.conn.set_trace_callback(traced.append)
-    store.figures.fan_out(article_id)
-    store.db.conn.set_trace_callback(None)
-    steps = [line for sql in traced for line in plan(store, sql)]
-    assert [line for line in steps if line.startswith(("SCAN", "SEARCH"))] == [
-        "SEARCH deliveries USING INDEX deliveries_push (article_id=?)"
-    ], steps
+    reads = traced_reads(store, lambda: store.figures.fan_out(article_id))
+    assert reads == ["SEARCH deliveries USING INDEX deliveries_push (article_id=?)"]
 
 
 def test_cancelling_an_articles_pushes_searches_them(store: Store) -> None:
@@ -68,13 +62,12 @@ def test_cancelling_an_articles_pushes_searches_them(store: Store) -> None:
     change = store.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=True)
     article_id = change.article_id
     assert article_id is not None
-    traced: list[str] = []
-    store.db.conn.set_trace_callback(traced.append)
-    assert store.outbox.cancel_article(article_id, time.time()) == 3
-    store.db.conn.set_trace_callback(None)
-    steps = [line for sql in traced for line in plan(store, sql)]
-    outbox = [line for line in steps if "deliveries" in line]
-    assert outbox and not [line for line in outbox if line.startswith("SCAN")], steps
+    cancelled: list[int] = []
+    reads = traced_reads(
+        store, lambda: cancelled.append(store.outbox.cancel_article(article_id, time.time()))
+    )
+    assert cancelled == [3]
+    assert reads and not [line for line in reads if line.startswith("SCAN")], reads
 
 
 def traced_reads(store: Store, action: Callable[[], object]) -> list[str]:
