@@ -86,7 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="watch and store, and print each push instead of calling Telegram (no token)",
     )
     ingest = add(verbs, "ingest", "one-shot import of a folder into the database, no pushes queued")
-    ingest.add_argument("dir", nargs="?", type=Path, help="folder (default NEWSBOT_ARTICLES_DIR)")
+    ingest.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        help="NEWSBOT_ARTICLES_DIR (the default), by any name; another folder is refused",
+    )
     check = add(
         verbs, "check", "validate article files, or the files of folders; exit 1 if any is bad"
     )
