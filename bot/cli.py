@@ -190,7 +190,7 @@ def database_refusal(error: DatabaseRefused) -> str:
 
 
 def run_command(config: Config, *, dry_run: bool) -> int:
-    """Run until SIGTERM or SIGINT."""
+    """Run until SIGTERM, SIGINT or SIGHUP."""
     # imported here: Telegram's library loads only for `run` and `ingest`
     import asyncio
     import signal
@@ -212,8 +212,17 @@ def run_command(config: Config, *, dry_run: bool) -> int:
     async def serve() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+
+        def stop_on(signum: signal.Signals) -> None:
+            log.info("got %s; stopping", signum.name)
+            stop.set()
+
+        # SIGHUP (a closed terminal, `systemctl kill -s HUP`) is a clean stop too: its
+        # default ends the process at once, and the rows left 'sending' go again at the next
+        # start; unless it is ignored already, as `nohup` asks
+        hangup = () if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN else (signal.SIGHUP,)
+        for signum in (signal.SIGTERM, signal.SIGINT, *hangup):
+            loop.add_signal_handler(signum, stop_on, signum)
         store = open_store(config.db_path, exclusive=True)
         try:
             if dry_run:
