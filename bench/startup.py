@@ -39,7 +39,12 @@ def timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, fl
         check=False,
         timeout=120,
     )
-    own = [line.split("|")[0].split(":")[1] for line in traced.stderr.splitlines()]
+    # "import time: self [us] | cumulative | name"; any other line on stderr is not ours
+    own = [
+        line.removeprefix("import time:").split("|")[0]
+        for line in traced.stderr.splitlines()
+        if line.startswith("import time:")
+    ]
     return wall, sum(int(us) for us in own if us.strip().isdigit()) / 1e6
 
 
