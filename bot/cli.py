@@ -191,8 +191,13 @@ def run_command(config: Config, *, dry_run: bool) -> int:
     import signal
 
     from bot.dryrun import run_dry
+    from bot.memory import single_arena
     from bot.wiring import build_newsbot
     from storage import open_store
+
+    # before any thread starts: the once-a-minute trim then reaches every freed page
+    if single_arena():
+        log.debug("malloc: every thread allocates from the main arena")
 
     if not config.articles_dir.is_dir():
         raise ConfigError(f"NEWSBOT_ARTICLES_DIR is not a folder: {config.articles_dir}")

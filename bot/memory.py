@@ -8,6 +8,17 @@ the process's RSS rose about 0.3 MB a minute while the memory in use stayed flat
 (bench/README.md, "Soak"). `malloc_trim` returns every whole free page of every arena to
 the system; it takes a millisecond or two, so the bot calls it once a minute.
 
+That reaches only part of a thread's arena, though. Each thread that mallocs gets an arena
+of its own (the writer's thread, `asyncio.to_thread`'s workers), and what it frees at the
+top of that arena goes back only if free() itself trims it there: `malloc_trim` madvises
+the free chunks in an arena's bins but shrinks the top of the main arena alone. In a
+2-hour soak, three thread arenas held 7.5 MB resident with under 40 KB of it in use, and
+the RSS grew in steps of about 2 MB every ten minutes (bench/README.md, "Issue 15").
+So `run` first limits malloc to the one main arena (`single_arena`), as
+`MALLOC_ARENA_MAX=1` would: every thread allocates from it, and the minute's trim reaches
+all that is freed. The threads contend for one lock; most of Python's allocations are
+small objects that never reach malloc, and those that do are made under the GIL anyway.
+
 Elsewhere (musl, macOS) there is no such call and nothing is done.
 """
 
@@ -21,6 +32,7 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 TRIM_SECONDS = 60.0
+M_ARENA_MAX = -8  # mallopt's parameter, from glibc's malloc.h
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -42,6 +54,15 @@ def trim_heap() -> bool:
         return False
     _LIBC.malloc_trim(0)
     return True
+
+
+def single_arena() -> bool:
+    """Have every thread of this process allocate from the main malloc arena, which
+    `malloc_trim` trims whole; False where the C library cannot (not glibc). Call it before
+    any thread starts: a thread keeps the arena it already has."""
+    if _LIBC is None:
+        return False
+    return bool(_LIBC.mallopt(M_ARENA_MAX, 1))
 
 
 class HeapTrimmer:

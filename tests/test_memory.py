@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +56,64 @@ def test_trim_gives_freed_heap_back_to_the_system() -> None:
             LIBC.free(pin)
     # 3000 freed blocks of 16 KiB hold 3 whole pages each: about 36 MB that trimming returns
     assert before - after > 20 * 1024 * 1024, (before, after)
+
+
+# a thread mallocs 24 MB in 16 KiB blocks and frees them all, as the writer's thread and
+# the workers of asyncio.to_thread do in turn; run in a fresh process, since the arena
+# setting holds only for threads that start after it
+THREAD_HEAP = textwrap.dedent(
+    """
+    import ctypes, os, sys, threading
+    from bot.memory import single_arena, trim_heap
+
+    def rss():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    if sys.argv[1] == "one":
+        assert single_arena()
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    blocks = (ctypes.c_void_p * 1500)()
+    allocated, go = threading.Event(), threading.Event()
+
+    def work():
+        for i in range(1500):
+            blocks[i] = libc.malloc(16 * 1024)
+            ctypes.memset(blocks[i], 1, 16 * 1024)  # touched: resident
+        allocated.set()
+        go.wait()
+        for i in reversed(range(1500)):
+            libc.free(blocks[i])
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    allocated.wait()
+    used = rss()
+    go.set()
+    thread.join()
+    assert trim_heap()
+    print(used, rss())
+    """
+)
+
+
+def _thread_heap(arenas: str) -> tuple[int, int]:
+    done = subprocess.run(
+        [sys.executable, "-c", THREAD_HEAP, arenas],
+        capture_output=True, text=True, timeout=60, check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    used, trimmed = done.stdout.split()
+    return int(used), int(trimmed)
+
+
+@pytest.mark.skipif(LIBC is None, reason="mallopt and malloc_trim are glibc's")
+def test_with_one_arena_the_trim_gives_back_what_a_thread_freed() -> None:
+    used, trimmed = _thread_heap("one")
+    assert used - trimmed > 20 * 1024 * 1024, (used, trimmed)
 
 
 async def test_trimmer_trims_at_start_and_then_every_minute() -> None:

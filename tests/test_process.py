@@ -136,6 +136,13 @@ def test_token_never_appears_in_logs_even_at_debug(tmp_path: Path, standin: Stan
     assert SECRET not in output and TOKEN not in output
 
 
+def test_run_has_every_thread_allocate_from_one_arena(tmp_path: Path, standin: StandIn) -> None:
+    # so that the trim once a minute reaches what the threads free (bot/memory.py)
+    bot = BotProcess(tmp_path, standin, NEWSBOT_LOG_LEVEL="DEBUG").start()
+    assert bot.stop() == 0
+    assert "malloc: every thread allocates from the main arena" in bot.output()
+
+
 def test_json_log_lines(tmp_path: Path, standin: StandIn) -> None:
     import json
 
