@@ -19,6 +19,9 @@ raised limits), so that its CPU is not counted as the bot's:
    issue tried it), or M chats are put in the database first (`--known-chats`).
 3. `--profile TOP`: one more newsbot run at the largest N under cProfile.
 
+`--arenas default` leaves glibc's malloc arenas as they are; by default every thread
+allocates from the main arena, as in `newsbot run` (bot/memory.py).
+
 Goals (issue 15): newsbot >= 85% of bare PTB's msg/s; CPU per push at the largest N
 within 1.2x of the smallest; the same for CPU per command against M.
 """
@@ -55,6 +58,7 @@ from bench.generate import TOPICS, add_chats
 from bench.report import machine_line, peak_rss_mb, rss_mb
 from bot.config import Config
 from bot.delivery import Sender
+from bot.memory import single_arena
 from bot.metrics import Metrics
 from bot.pacing import FloodPacer, retry_seconds
 from bot.rendering import render_push
@@ -354,7 +358,7 @@ def _short(filename: str) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    print(machine_line())
+    print(machine_line(), f"malloc arenas: {args.arenas}")
     standin = StandInProcess(args.rate)
     print(f"stand-in in its own process (pid {standin.process.pid}), limits {args.rate}/s "
           f"overall, 1/s per chat; newsbot FloodPacer at {args.rate}/s, send window "
@@ -434,7 +438,13 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=1000, help="(last) commands measured")
     parser.add_argument("--profile", type=int, default=0, metavar="TOP",
                         help="then profile newsbot at the largest size; print TOP functions")  # fmt: skip
-    asyncio.run(main_async(parser.parse_args()))
+    parser.add_argument("--arenas", choices=("one", "default"), default="one",
+                        help="one: every thread allocates from malloc's main arena, as `newsbot "
+                        "run` has it (bot/memory.py); default: glibc's own")  # fmt: skip
+    args = parser.parse_args()
+    if args.arenas == "one":
+        single_arena()  # before any thread starts
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from storage import open_store
 from tests.articles import write_article
+from tests.environ import clean_environ
 from tests.standin import TOKEN, FloodRules, Sent, StandIn
 
 
@@ -123,7 +124,7 @@ def main() -> None:
     store.close()
     standin = StandIn(flood=FloodRules()).start()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))},
+        **clean_environ(),
         "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": standin.base_url,
         "NEWSBOT_ARTICLES_DIR": str(articles), "NEWSBOT_DB": str(db),
         "NEWSBOT_SCAN_INTERVAL": "30",

@@ -10,7 +10,6 @@ load. `imports` is the sum of `-X importtime`'s own times: what loading modules 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from storage import open_store
 from tests.articles import SAMPLE
+from tests.environ import clean_environ
 
 ROOT = Path(__file__).resolve().parent.parent
 VERBS = ["--help", f"check {SAMPLE}", "stats"]
@@ -39,7 +39,12 @@ def timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, fl
         check=False,
         timeout=120,
     )
-    own = [line.split("|")[0].split(":")[1] for line in traced.stderr.splitlines()]
+    # "import time: self [us] | cumulative | name"; any other line on stderr is not ours
+    own = [
+        line.removeprefix("import time:").split("|")[0]
+        for line in traced.stderr.splitlines()
+        if line.startswith("import time:")
+    ]
     return wall, sum(int(us) for us in own if us.strip().isdigit()) / 1e6
 
 
@@ -58,7 +63,7 @@ def main() -> None:
     parser.add_argument("--against", type=Path, help="another checkout to time alongside")
     args = parser.parse_args()
     trees = {"this tree": ROOT, **({"against": args.against.resolve()} if args.against else {})}
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    base = clean_environ()
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         open_store(folder / "news.db").close()

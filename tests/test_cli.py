@@ -20,6 +20,7 @@ from bot.reports import format_errors
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
 from tests.conftest import ADMIN_ID, Running, eventually, read_only, unprivileged, write_lock
+from tests.environ import clean_environ
 
 
 def newsbot(
@@ -29,7 +30,7 @@ def newsbot(
     wrap: Callable[[list[str]], list[str]] = list,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real command (`python -m bot`, through `wrap`) in a clean environment."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    base = clean_environ()
     return subprocess.run(
         wrap([sys.executable, "-m", "bot", *args]),
         env={**base, **(env or {})},
@@ -316,7 +317,7 @@ def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(verb: list[
     """`newsbot preview FILE | head -1`: the reader is gone, which is no error to report."""
     read_end, write_end = os.pipe()
     os.close(read_end)  # as `head` does once it has its line
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    base = clean_environ()
     try:
         result = subprocess.run(
             [sys.executable, "-m", "bot", *verb],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 from storage import open_store
 from tests.articles import SAMPLE
+from tests.environ import clean_environ
 
 
 def modules_loaded_by(module: str) -> set[str]:
@@ -69,7 +69,7 @@ def test_light_verbs_start_without_telegram_or_the_watcher(verb: str, tmp_path: 
     """Each `newsbot` start of these verbs imports only what it needs (tests/test_cli.py
     starts about 30): no Telegram, no watchdog, and no SQLite where no database is read."""
     open_store(tmp_path / "news.db").close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
+    env = clean_environ()
     argv = verb.replace("SAMPLE", str(SAMPLE)).split()
     result = subprocess.run(
         [sys.executable, "-c", SHOW_MODULES, *argv],

@@ -18,6 +18,7 @@ import pytest
 from bot.ingest import Ingestor
 from storage import open_store
 from tests.articles import SAMPLE, write_article
+from tests.environ import clean_environ
 from tests.feeds import follow
 from tests.standin import TOKEN, FloodRules, StandIn
 
@@ -39,7 +40,7 @@ class BotProcess:
         self.articles.mkdir(exist_ok=True)
         self.db = tmp_path / "newsbot.db"
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))},
+            **clean_environ(),
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_BASE_URL": standin.base_url,
             "NEWSBOT_ARTICLES_DIR": str(self.articles),
@@ -237,7 +238,7 @@ def start_dry_run(
 ) -> tuple[subprocess.Popen[bytes], Path]:
     """`python -m bot run --dry-run` without a token; its output goes to the returned file."""
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))},
+        **clean_environ(),
         "NEWSBOT_ARTICLES_DIR": str(articles),
         "NEWSBOT_DB": str(tmp_path / "dry.db"),
         **settings,
