@@ -1,7 +1,10 @@
 """One INFO line when an article's fan-out is over: sent, failed, cancelled, and how long.
 
 The sender settles pushes one by one and knows nothing of fan-outs, so this looks at the
-outbox every few seconds for the articles whose pushes were queued since the start.
+outbox every few seconds for the articles whose pushes were queued since the start, and
+for those whose pushes a stop left open (resumed, and timed from when they were queued).
+Each look asks the index of open pushes whether one is left (one probe, however big the
+fan-out); the pushes are counted once, for the line.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from storage.figures import Figures
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 2.0
-OPEN_STATES = ("pending", "sending")
 
 
 class FanOuts:
@@ -27,23 +29,32 @@ class FanOuts:
         figures: Figures,
         clock: Callable[[], float] = time.monotonic,
         every: float = CHECK_SECONDS,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.figures = figures
         self.clock = clock
         self.every = every
-        self.started: dict[int, float] = {}
+        self.wall = wall  # the outbox's time: when a resumed fan-out's pushes were queued
+        self.started: dict[int, float] = {}  # article -> its start, on `clock`
 
     def queued(self, article_id: int) -> None:
         """Pushes of this article were queued: follow it until they are all settled."""
         self.started.setdefault(article_id, self.clock())
 
+    def resume(self) -> None:
+        """Follow the fan-outs a stop interrupted, from when their open pushes were queued."""
+        now, wall = self.clock(), self.wall()
+        for article_id, queued in self.figures.open_fan_outs().items():
+            started = now - max(wall - queued, 0.0)
+            self.started[article_id] = min(self.started.get(article_id, now), started)
+
     def check(self) -> None:
         """Log and forget each followed fan-out that has no push left to send."""
         for article_id, started in list(self.started.items()):
-            states = self.figures.fan_out(article_id)
-            if any(states.get(state) for state in OPEN_STATES):
+            if self.figures.fan_out_open(article_id):
                 continue
             del self.started[article_id]
+            states = self.figures.fan_out(article_id)
             log.info(
                 "fan-out of article %d done: %d sent, %d failed, %d cancelled in %.1f s",
                 article_id,
@@ -54,6 +65,7 @@ class FanOuts:
             )
 
     async def run(self) -> None:
+        self.resume()
         while True:
             await asyncio.sleep(self.every)
             self.check()

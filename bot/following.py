@@ -58,7 +58,8 @@ class Follower:
         self.story_threads = story_threads
         self.rate_limit_args = rate_limit_args
         self.clock = clock
-        self._shown: dict[int, Shown] = {}  # sent, not yet recorded: push row -> shown
+        # sent, not yet recorded: row sent -> (push row whose message it is, what it shows)
+        self._shown: dict[int, tuple[int, Shown]] = {}
         self._left: dict[int, tuple[int, str]] = {}  # retraction row -> (push row, left)
 
     def reply_to(self, row: Delivery, article: Article) -> ReplyParameters | None:
@@ -73,17 +74,18 @@ class Follower:
     def remember(self, row: Delivery, push: Push | None, *, compact: bool = False) -> None:
         """What a push's message shows once sent (None: the plain-text fallback)."""
         if push is None:
-            self._shown[row.id] = Shown(False, None, None)
+            self._shown[row.id] = (row.id, Shown(False, None, None))
         else:
             shown = Shown(push.photo_url is not None, push.photo_url, push.html, compact)
-            self._shown[row.id] = shown
+            self._shown[row.id] = (row.id, shown)
 
     def record(self, row: Delivery, now: float) -> None:
-        """Store what `remember` kept of a sent push, or what a retraction left of its
-        message (in the transaction that marks the row sent)."""
+        """Store what the message of a sent push, edit or retraction shows now, and what a
+        retraction left of it (in the transaction that marks the row sent, through the
+        sender's `Settlements`: a locked database delays it, and is no failed attempt)."""
         shown = self._shown.pop(row.id, None)
         if shown is not None:
-            self.store.followups.record_shown(row.id, shown)
+            self.store.followups.record_shown(*shown)
         left = self._left.pop(row.id, None)
         if left is not None:
             self.store.followups.record_withdrawn(*left, now)
@@ -145,9 +147,7 @@ class Follower:
                 link_preview_options=preview,
                 rate_limit_args=self.rate_limit_args,
             )
-            self.store.followups.record_shown(
-                target.push_id, Shown(False, None, html, shown.compact)
-            )
+            self._shown[row.id] = (target.push_id, Shown(False, None, html, shown.compact))
             return
         push = render_push(article, caption=True)
         photo = push.photo_url or shown.photo  # an article that lost its image keeps the photo
@@ -167,7 +167,7 @@ class Follower:
                 await self._edit_caption(row, target, push.html)
         else:
             await self._edit_caption(row, target, push.html)
-        self.store.followups.record_shown(target.push_id, Shown(True, photo, push.html))
+        self._shown[row.id] = (target.push_id, Shown(True, photo, push.html))
 
     async def _retract(self, row: Delivery, target: FollowTarget, article: Article) -> str:
         """Delete the message, or edit it to the withdrawn notice; which of the two."""
@@ -196,8 +196,9 @@ class Follower:
                 parse_mode=ParseMode.HTML,
                 rate_limit_args=self.rate_limit_args,
             )
-        self.store.followups.record_shown(
-            target.push_id, Shown(shown.as_photo, shown.photo, notice, shown.compact)
+        self._shown[row.id] = (
+            target.push_id,
+            Shown(shown.as_photo, shown.photo, notice, shown.compact),
         )
         return NOTICE
 

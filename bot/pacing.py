@@ -24,13 +24,16 @@ blocked scope.
 
 The sender asks which chats are held on every wake-up, so that answer costs what the
 chats held right now number (about rate x chat spacing), not every chat of the last
-minute: a heap of release times, and the last minute's sends forgotten as they age.
+minute: a heap of release times, and the last minute's sends forgotten as they age. A
+chat's own 429 block is forgotten when it ends (another heap), so chats that got hours
+long waits and were never sent to again do not pile up over months.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
+import itertools
 import logging
 import time
 from collections import deque
@@ -143,6 +146,10 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         self._last_sent: dict[int | str, float] = {}
         self._blocked_all = 0.0
         self._blocked_chat: dict[int | str, float] = {}
+        # when each chat's own block ends (a heap, stale entries skipped): a chat never sent
+        # to again after an hours-long 429 is forgotten once it is over, not kept for ever
+        self._block_ends: list[tuple[float, int, int | str]] = []
+        self._block_order = itertools.count()  # ties on the time: never compare chat ids
         # chats that may not take a message yet, by when they may: a heap with stale
         # entries (a chat held again later) skipped, and each held chat's latest time
         self._releases: list[tuple[float, int]] = []
@@ -169,7 +176,9 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
 
     def held_chats(self, lookahead: float) -> set[int]:
         """Chats that cannot take a message within `lookahead` seconds."""
-        horizon = self._clock() + lookahead
+        now = self._clock()
+        self._forget_ended_blocks(now)
+        horizon = now + lookahead
         while self._releases and self._releases[0][0] <= horizon:
             release, chat_id = heapq.heappop(self._releases)
             if self._held.get(chat_id) == release:
@@ -188,8 +197,17 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
             self._held[chat_id] = release
             heapq.heappush(self._releases, (release, chat_id))
 
+    def _forget_ended_blocks(self, now: float) -> None:
+        """Drop the chats' own blocks that are over (amortised O(1))."""
+        ends = self._block_ends
+        while ends and ends[0][0] <= now:
+            until, _, chat_id = heapq.heappop(ends)
+            if self._blocked_chat.get(chat_id) == until:
+                del self._blocked_chat[chat_id]
+
     def _forget_old_sends(self, now: float) -> None:
         """Drop what is kept of chats not sent to within RECENT seconds (amortised O(1))."""
+        self._forget_ended_blocks(now)
         while self._sends and self._sends[0][0] < now - RECENT:
             started, chat_id = self._sends.popleft()
             if self._last_sent.get(chat_id) == started:
@@ -260,7 +278,9 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         last = self._last_sent.get(chat_id)
         recent_window = RECENT if _is_group(chat_id) else 3.0
         if last is not None and now - last < recent_window:
-            self._blocked_chat[chat_id] = max(self._blocked_chat.get(chat_id, 0.0), until)
+            if until > self._blocked_chat.get(chat_id, 0.0):
+                self._blocked_chat[chat_id] = until
+                heapq.heappush(self._block_ends, (until, next(self._block_order), chat_id))
             self._hold(chat_id)
             shared = min(seconds, SHARED_HOLD_CAP)
             self._blocked_all = max(self._blocked_all, now + shared)

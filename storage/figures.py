@@ -17,6 +17,8 @@ FIGURE_OF_KIND = {
     "edit": "edits",
     "retract": "retractions",
 }
+# a push still to go, as deliveries_open_pushes holds them
+OPEN_PUSH = "kind = 'push' AND state IN ('pending', 'sending')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,24 @@ class Figures:
             [article_id],
         )
         return dict(rows.fetchall())
+
+    def fan_out_open(self, article_id: int) -> bool:
+        """Whether a push of the article is still to go (pending or sending)."""
+        row = self.db.execute(
+            # one probe of deliveries_open_pushes, however many pushes the article has
+            f"SELECT 1 FROM deliveries WHERE article_id = ? AND {OPEN_PUSH} LIMIT 1",  # noqa: S608
+            [article_id],
+        ).fetchone()
+        return row is not None
+
+    def open_fan_outs(self) -> dict[int, float]:
+        """The articles with pushes still to go (a fan-out a stop interrupted), each with
+        when the first of those was queued."""
+        rows = self.db.execute(
+            f"SELECT article_id, MIN(created_at) FROM deliveries WHERE {OPEN_PUSH} "  # noqa: S608
+            "GROUP BY article_id"
+        )
+        return {article_id: float(queued) for article_id, queued in rows}
 
     def ingest_error_reasons(self) -> list[str]:
         """Why each file that is bad now is bad (a duplicate webUrl included)."""

@@ -4,7 +4,8 @@ Rows go in small batches, one transaction each, so that a prune never holds the 
 lock for long. What `/stats` counts survives: each removed row adds to a running total
 per kind and state (`pruned_deliveries`). Open and held rows (pending, sending, held) are never removed, nor a
 sent row younger than the cutoff: edits and retractions of recent pushes need its
-message id. This is the only place that forgets either (the update guard only adds ids).
+message id. An older push is kept too while an edit or retraction of it is still to go
+(one queued a month after the push, or held back by a long flood wait). This is the only place that forgets either (the update guard only adds ids).
 An article whose push that reached its feed is removed is marked (`pushes_pruned`), so
 that published again it is not queued for feeds that may have had it (`Outbox.queue_push`).
 """
@@ -33,8 +34,12 @@ class Retention:
             )
             self.db.execute("DELETE FROM temp.doomed")
             self.db.execute(
-                "INSERT INTO temp.doomed SELECT id, kind, state, article_id FROM deliveries "
-                "WHERE state IN ('sent', 'failed', 'cancelled', 'digested') AND updated_at < ? LIMIT ?",
+                "INSERT INTO temp.doomed SELECT id, kind, state, article_id FROM deliveries d "
+                "WHERE state IN ('sent', 'failed', 'cancelled', 'digested') AND updated_at < ? "
+                # an edit or retraction still to go needs its push's message id (by
+                # deliveries_target): the push is kept until that follow-up is settled
+                "AND NOT EXISTS (SELECT 1 FROM deliveries f WHERE f.target_id = d.id "
+                "AND f.state IN ('pending', 'sending')) LIMIT ?",
                 [before, limit],
             )
             self.db.execute(

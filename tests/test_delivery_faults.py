@@ -7,6 +7,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,14 @@ from bot.config import Config
 from bot.reports import format_stats
 from bot.wiring import SteadyClock
 from storage import Store
+from storage.followups import EDIT_INTERVAL
 from storage.settings import FeedSettings
-from tests.conftest import eventually
+from storage.store import FileState
+from tests.conftest import eventually, write_lock
 from tests.feeds import follow
 from tests.sending import sending
 from tests.standin import FloodRules, StandIn
+from tests.test_delivery import ARTICLE
 from tests.test_delivery_order import publish
 
 
@@ -188,6 +192,41 @@ async def test_a_write_lock_held_by_another_process_delays_pushes(
     finally:
         other.close()
     assert [len(standin.messages_to(chat)) for chat in (41, 42, 43)] == [1, 1, 1]
+
+
+async def test_an_edit_answered_while_the_database_is_locked_is_not_a_failed_attempt(
+    store: Store, standin: StandIn, tmp_path: Path
+) -> None:
+    """Another process holds the write lock when an edit's answer comes: what the message
+    shows now is written with the row's state once the lock goes, rather than counted as
+    a failed attempt (eight of which give the edit up) and the edit sent again."""
+    store.followups.set_switches(edits=True, retractions=True)
+    follow(store, 51, ["AI"])
+    publish(store, "a")
+    clock = SteppedWallClock()
+    # paced as Telegram counts (the stand-in's 1 a second to a private chat), so that
+    # no 429 sends the edit twice
+    async with sending(store, standin, limits=Config(token=None), clock=clock) as sender:
+        await eventually(lambda: store.outbox.pending_count() == 0)
+        corrected = replace(ARTICLE, url="https://news.example.com/a", title="Article a, fixed")
+        store.files.store_article("a.txt", FileState(1, 1, "a2"), corrected, queue=True)
+        standin.slow_next(lambda method, params: method.startswith("editMessage"), 0.3)
+        store.db.execute("PRAGMA busy_timeout = 100")  # meet the lock within the test's time
+        clock.offset += EDIT_INTERVAL + 1
+        sender.wake()
+        await standin.until(lambda: bool(edit_requests(standin)))  # on the wire
+        with write_lock(tmp_path / "newsbot.db"):
+            await eventually(lambda: bool(sender.problems()))
+        await eventually(lambda: store.outbox.pending_count() == 0)
+    assert len(edit_requests(standin)) == 1
+    edit = store.db.execute("SELECT state, attempts FROM deliveries WHERE kind = 'edit'")
+    assert edit.fetchall() == [("sent", 1)]
+    [(shown,)] = store.db.execute("SELECT shown FROM deliveries WHERE kind = 'push'")
+    assert "Article a, fixed" in shown
+
+
+def edit_requests(standin: StandIn) -> list[str]:
+    return [method for method, _ in standin.calls if method.startswith("editMessage")]
 
 
 def to_chat(chat_id: int) -> Callable[[str, dict[str, Any]], bool]:

@@ -158,6 +158,27 @@ async def test_chats_not_sent_to_for_a_minute_are_forgotten() -> None:
     assert pacer.held_chats(lookahead=0.05) == {99}
 
 
+async def test_a_chat_whose_long_flood_wait_is_over_is_forgotten() -> None:
+    """Groups held an hour by their own 429s while other chats are sent to, then never
+    sent to again (they left, their pushes failed), leave nothing behind once the hour
+    is over: months of such chats do not pile up in memory."""
+    clock = FakeClock()
+    pacer = build_pacer(DEFAULTS, clock)
+    for chat in range(-1, -51, -1):
+        await _send_now(pacer, chat)
+        clock.now += 0.1
+    for chat in range(-1, -51, -1):
+        pacer.note_flood(chat, 3600)
+    clock.now += 61
+    await _send_now(pacer, 99)  # the blocked groups' sends are past a minute: forgotten
+    assert len(pacer._blocked_chat) == 50 and pacer.blocked_until(-7) > clock.now
+    clock.now += 3600
+    await _send_now(pacer, 98)
+    assert pacer.held_chats(lookahead=0.05) == {98}
+    assert pacer._blocked_chat == {} and pacer._block_ends == []
+    assert pacer.blocked_until(-7) < clock.now
+
+
 class VirtualTime:
     """Runs the test's event loop on `clock`: when every task waits, the clock jumps to the
     next timer instead of the loop sleeping, so a simulated minute takes milliseconds and

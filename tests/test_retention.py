@@ -21,6 +21,7 @@ from storage.store import FileState
 from tests.feeds import follow
 from tests.test_delivery import ARTICLE
 from tests.test_delivery_order import publish
+from tests.test_followups import edit, sent_push
 
 NOW = 2_000_000_000.0
 
@@ -113,6 +114,31 @@ async def test_an_article_published_again_after_its_pushes_were_pruned_is_not_pu
         "WHERE d.state = 'pending'"
     )
     assert pending.fetchall() == [(3,)]
+
+
+async def test_a_push_past_the_retention_stays_until_its_edit_is_settled(store: Store) -> None:
+    """A sent push whose edit still waits (behind a long flood wait) keeps its row and
+    message id past the retention, so that the edit finds its message; once the edit is
+    settled, retention removes both."""
+    sent_push(store, 5, 6)  # sent at 1000, long past the retention
+    assert edit(store, "one") == 2
+    pushes = dict(store.db.execute("SELECT feed_id, id FROM deliveries WHERE kind = 'push'"))
+    edits = dict(store.db.execute("SELECT feed_id, id FROM deliveries WHERE kind = 'edit'"))
+    waiting, done = edits[store.feeds.ensure(5).id], edits[store.feeds.ensure(6).id]
+    store.outbox.claim(done, 1000.0)
+    store.outbox.mark_sent(done, 506, 1000.0)
+    store.outbox.claim(waiting, 1000.0)
+    store.outbox.mark_retry(waiting, "flood limit: retry after 86400s", NOW + DAY, 1000.0)
+    pruner = Pruner(store, 30, clock=lambda: NOW)
+    assert await pruner.prune() == 2  # chat 6's push and its edit
+    kept = pushes[store.feeds.ensure(5).id]
+    assert store.followups.target(kept) is not None
+    assert [row[0] for row in store.db.execute("SELECT id FROM deliveries")] == [kept, waiting]
+    store.outbox.claim(waiting, 1000.0)
+    assert await pruner.prune() == 0  # on the wire: still waiting for its answer
+    store.outbox.mark_sent(waiting, 505, 1000.0)
+    assert await pruner.prune() == 2
+    assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
 
 
 async def test_handled_update_ids_past_the_retention_are_forgotten(store: Store) -> None:

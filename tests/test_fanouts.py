@@ -1,0 +1,87 @@
+"""The fan-out log line: one per article once none of its pushes is left to go, also for
+a fan-out that a restart interrupted, and each check cheap however many pushes it has."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.fanouts import FanOuts
+from storage import Store
+from storage.store import FileState
+from tests.conftest import eventually
+from tests.feeds import follow
+from tests.test_sender_queries import traced_reads
+from tests.test_topic_counts import ARTICLE
+
+QUEUED = 1_800_000_000.0  # the wall time the pushes were queued at
+
+
+def queue_fan_out(store: Store, chats: int) -> int:
+    """Queue the article for `chats` chats (their rows made at `QUEUED`); its id."""
+    for chat in range(1, chats + 1):
+        follow(store, chat, ["AI"])
+    change = store.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=True)
+    assert change.article_id is not None
+    store.db.execute("UPDATE deliveries SET created_at = ?", [QUEUED])
+    return change.article_id
+
+
+def settle_all(store: Store, states: list[str]) -> None:
+    ids = [row[0] for row in store.db.execute("SELECT id FROM deliveries ORDER BY id")]
+    for delivery_id, state in zip(ids, states, strict=True):
+        store.db.execute("UPDATE deliveries SET state = ? WHERE id = ?", [state, delivery_id])
+
+
+async def test_a_fan_out_resumed_after_a_restart_logs_done_as_one_run_in_one_go(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot stopped mid fan-out: the next start, which queued nothing, still ends it
+    with the line one run would have logged, timed from when its pushes were queued."""
+    caplog.set_level(logging.INFO, logger="bot.fanouts")
+    article_id = queue_fan_out(store, 3)
+    settle_all(store, ["sent", "pending", "sending"])  # as the stop left them
+    fan_outs = FanOuts(store.figures, clock=lambda: 50.0, every=0.001, wall=lambda: QUEUED + 90)
+    following = asyncio.create_task(fan_outs.run())
+    try:
+        await asyncio.sleep(0.01)
+        assert "done" not in caplog.text
+        settle_all(store, ["sent", "sent", "failed"])
+        await eventually(lambda: "done" in caplog.text, timeout=2.0)
+    finally:
+        following.cancel()
+        await asyncio.gather(following, return_exceptions=True)
+    assert caplog.messages == [
+        f"fan-out of article {article_id} done: 2 sent, 1 failed, 0 cancelled in 90.0 s"
+    ]
+
+
+def test_checking_a_fan_out_in_progress_probes_the_open_pushes_index(store: Store) -> None:
+    """FanOuts asks every 2 s while a fan-out lasts: whether one push is left is one probe
+    of the open pushes' index, not a count of the article's every push (100,000 rows)."""
+    article_id = queue_fan_out(store, 3)
+    fan_outs = FanOuts(store.figures)
+    fan_outs.queued(article_id)
+    reads = traced_reads(store, fan_outs.check)
+    # LIMIT 1: the first open push found ends the search
+    assert reads == ["SEARCH deliveries USING INDEX deliveries_open_pushes (article_id=?)"]
+    assert fan_outs.started == {article_id: fan_outs.started[article_id]}  # still going
+
+
+def test_a_fan_out_is_done_when_no_push_is_pending_or_sending(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Held pushes (a digest's) and settled ones end it; the line counts what was sent."""
+    caplog.set_level(logging.INFO, logger="bot.fanouts")
+    article_id = queue_fan_out(store, 4)
+    times = iter([10.0, 12.5])
+    fan_outs = FanOuts(store.figures, clock=lambda: next(times))
+    fan_outs.queued(article_id)
+    settle_all(store, ["sent", "held", "cancelled", "sent"])
+    fan_outs.check()
+    assert caplog.messages == [
+        f"fan-out of article {article_id} done: 2 sent, 0 failed, 1 cancelled in 2.5 s"
+    ]
+    assert fan_outs.started == {}
