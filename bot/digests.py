@@ -3,9 +3,11 @@
 A push due while its feed is quiet, or whose feed gets digests, is held in the outbox
 until `bot.schedule.release_at` says; then every held push of the feed that is due is
 gathered into one digest row (`storage.digests`), which goes as one message, or several
-split at the text limit between articles, hottest first. Each message marks the articles
-it lists, so a crash between two messages sends neither again; an article withdrawn
-before its message goes is left out.
+split at the text limit between articles, hottest first. A digest lists at most
+`DIGEST_CAP` articles; a closing line counts the rest and points to /latest. Each message
+marks the articles it lists (the last one also those its closing line counts), so a
+crash between two messages sends neither again; an article withdrawn before its message
+goes is left out.
 """
 
 from __future__ import annotations
@@ -22,14 +24,18 @@ from telegram.ext import ExtBot
 
 from bot.rendering import render_digest
 from bot.schedule import Plan, Window, quiet_end, release_at
-from bot.translations import N_, feed_words
+from bot.translations import N_, Words, feed_words
 from storage import Delivery, Store
+from storage.models import StoredArticle
 from storage.settings import FeedSettings
 
 DEFAULT = FeedSettings()
 # the bot's own words in digests (English message ids), in the feed's language: a digest
 # has no user to take it from
 DIGEST_MORE = N_("Digest (continued)")
+# articles one digest lists (a few messages of 4096 characters); a busy day's others are
+# counted in its closing line instead of filling the chat with dozens of messages
+DIGEST_CAP = 50
 
 
 def plan_of(settings: FeedSettings) -> Plan:
@@ -108,14 +114,9 @@ class FeedDelivery:
             return None
         settings = self.settings_of(row.feed_id)
         silent = settings.silent
-        words = feed_words(settings.language)
-        heading = words.ngettext(
-            "Digest: {count} new article", "Digest: {count} new articles", len(items)
-        ).format(count=len(items))
-        if self.store.digests.any_sent(row.id):
-            heading = words.gettext(DIGEST_MORE)
+        parts = self._messages(row.id, items, feed_words(settings.language))
         message_id = None
-        for html, ids in render_digest(items, heading):
+        for html, ids in parts:
             message = await bot.send_message(
                 row.chat_id,
                 html,
@@ -129,6 +130,32 @@ class FeedDelivery:
             message_id = message.message_id
             settle(functools.partial(self.store.digests.mark_items_sent, row.id, ids, message_id))
         return message_id
+
+    def _messages(
+        self, digest_id: int, items: list[StoredArticle], words: Words
+    ) -> list[tuple[str, list[int]]]:
+        """The digest's messages, each with the articles its mark takes: at most
+        `DIGEST_CAP` articles listed in all (a resumed digest's earlier messages count),
+        and a closing line counting the rest, whose articles the last message marks."""
+        heading = words.ngettext(
+            "Digest: {count} new article", "Digest: {count} new articles", len(items)
+        ).format(count=len(items))
+        listed = self.store.digests.listed(digest_id)
+        if listed:
+            heading = words.gettext(DIGEST_MORE)
+        room = max(DIGEST_CAP - listed, 0)
+        shown, rest = items[:room], items[room:]
+        closing = None
+        if rest:
+            closing = words.ngettext(
+                "… and {count} more article: /latest",
+                "… and {count} more articles: /latest",
+                len(rest),
+            ).format(count=len(rest))
+        parts = render_digest(shown, heading, closing)
+        html, ids = parts[-1]
+        parts[-1] = (html, ids + [stored.id for stored in rest])
+        return parts
 
     def _customised(self) -> dict[int, FeedSettings]:
         if self._settings is None:

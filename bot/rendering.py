@@ -222,23 +222,33 @@ def render_compact(article: Article) -> str:
     return line
 
 
-def render_digest(items: list[StoredArticle], heading: str) -> list[tuple[str, list[int]]]:
+def render_digest(
+    items: list[StoredArticle], heading: str, closing: str | None = None
+) -> list[tuple[str, list[int]]]:
     """Digest messages: the heading, then one line per article (linked title, provider),
-    split at the text limit between items; each with the ids of the articles it lists."""
+    then the `closing` line, split at the text limit between lines; each with the ids of
+    the articles it lists."""
     parts: list[tuple[str, list[int]]] = []
     lines = [f"<b>{escape(heading, quote=False)}</b>"]
     ids: list[int] = []
     used = utf16_len(heading)
-    for stored in items:
-        line = "• " + render_compact(stored.article)
+    rows: list[tuple[str, int | None]] = [
+        ("• " + render_compact(stored.article), stored.id) for stored in items
+    ]
+    if closing is not None:
+        rows.append((escape(closing, quote=False), None))
+    body = 0  # lines of the message under way, its heading aside
+    for line, article_id in rows:
         visible = visible_len(line) + 1  # and its newline
-        if ids and used + visible > TEXT_LIMIT:
+        if body and used + visible > TEXT_LIMIT:
             parts.append(("\n".join(lines), ids))
-            lines, ids, used = [], [], 0
+            lines, ids, used, body = [], [], 0, 0
             visible -= 1
         lines.append(line)
-        ids.append(stored.id)
+        body += 1
+        if article_id is not None:
+            ids.append(article_id)
         used += visible
-    if ids:
+    if body:
         parts.append(("\n".join(lines), ids))
     return parts

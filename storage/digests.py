@@ -69,13 +69,14 @@ class Digests:
         )
         return cursor.rowcount
 
-    def any_sent(self, delivery_id: int) -> bool:
-        """Whether a message of this digest went out already (a resumed digest)."""
+    def listed(self, delivery_id: int) -> int:
+        """How many of this digest's articles its messages listed already (a resumed
+        digest: its first message went)."""
         row = self.db.execute(
-            "SELECT 1 FROM digest_items WHERE delivery_id = ? AND message_id IS NOT NULL",
+            "SELECT COUNT(*) FROM digest_items WHERE delivery_id = ? AND message_id IS NOT NULL",
             [delivery_id],
         ).fetchone()
-        return row is not None
+        return int(row[0])
 
     def next_release(self) -> float | None:
         row = self.db.execute(

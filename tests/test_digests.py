@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from bot.config import Config
+from bot.digests import DIGEST_CAP
 from bot.rendering import TEXT_LIMIT, render_digest, utf16_len, visible_len
 from storage import Article, Provider
 from storage.models import StoredArticle
@@ -193,15 +194,9 @@ async def test_an_article_withdrawn_before_its_digest_is_left_out(quiet_bot: Bot
     assert kept != gone
 
 
-async def test_a_long_digest_splits_between_articles_and_survives_a_crash(
-    quiet_bot: Bot,
-) -> None:
-    """A digest over 4096 characters goes as several messages; when the bot stops after
-    the first went and the second failed, the restarted bot sends only what is left."""
-    long_title = "A long headline about robots " * 9  # ~260 characters each
-    for number in range(1, 31):
-        quiet_bot.publish(article(number, heat=number, title=f"{number:02d} {long_title}"))
-    await eventually(lambda: quiet_bot.count("held") == 30)
+async def restart_after_the_second_message_failed(quiet_bot: Bot) -> list[str]:
+    """Release the held digest, fail its second message, stop and start the bot again,
+    wait for the digest to be sent; what went before the stop."""
     standin = quiet_bot.standin
     sends = [0]
 
@@ -220,13 +215,52 @@ async def test_a_long_digest_splits_between_articles_and_survives_a_crash(
     quiet_bot.clock.now += 60
     await quiet_bot.start()
     await eventually(lambda: quiet_bot.count("sent", "digest") == 1)
-    messages = digests_to(standin, 1)
+    return first
+
+
+async def test_a_long_digest_splits_between_articles_and_survives_a_crash(
+    quiet_bot: Bot,
+) -> None:
+    """A digest over 4096 characters goes as several messages; when the bot stops after
+    the first went and the second failed, the restarted bot sends only what is left."""
+    long_title = "A long headline about robots " * 9  # ~260 characters each
+    for number in range(1, 31):
+        quiet_bot.publish(article(number, heat=number, title=f"{number:02d} {long_title}"))
+    await eventually(lambda: quiet_bot.count("held") == 30)
+    first = await restart_after_the_second_message_failed(quiet_bot)
+    messages = digests_to(quiet_bot.standin, 1)
     assert len(messages) >= 2 and messages[0] == first[0]
     listed = [line[2:4] for text in messages for line in text.splitlines() if line[:2] == "• "]
     assert sorted(listed) == [f"{n:02d}" for n in range(1, 31)]  # each exactly once
     assert listed[0] == "30"  # hottest first
     assert all(utf16_len(text) <= TEXT_LIMIT for text in messages)
     assert messages[1].startswith("Digest (continued)")
+
+
+async def test_a_busy_days_digest_lists_the_hottest_and_counts_the_rest(
+    quiet_bot: Bot,
+) -> None:
+    """Sixty articles held: the digest lists the DIGEST_CAP hottest and closes with how
+    many more there are; those are settled with it, not sent later. Stopped after its
+    first message went and its second failed, the restarted bot lists only what is left
+    of the fifty, so the cap holds across the restart too."""
+    assert DIGEST_CAP == 50
+    headline = "A long headline about robots " * 4  # ~130 characters a line: two messages
+    for number in range(1, 61):
+        quiet_bot.publish(article(number, heat=number, title=f"{number:02d} {headline}"))
+    await eventually(lambda: quiet_bot.count("held") == 60)
+    first = await restart_after_the_second_message_failed(quiet_bot)
+    messages = digests_to(quiet_bot.standin, 1)
+    assert len(messages) == 2 and messages[0] == first[0]
+    assert messages[0].startswith("Digest: 60 new articles")
+    listed = [line[2:4] for text in messages for line in text.splitlines() if line[:2] == "• "]
+    assert listed == [f"{n:02d}" for n in range(60, 10, -1)]  # hottest first, each once
+    assert messages[-1].splitlines()[-1] == "… and 10 more articles: /latest"
+    assert all(utf16_len(text) <= TEXT_LIMIT for text in messages)
+    unmarked = quiet_bot.store.db.execute(
+        "SELECT COUNT(*) FROM digest_items WHERE message_id IS NULL"
+    ).fetchone()[0]
+    assert unmarked == 0
 
 
 async def test_a_digest_message_sent_while_the_database_is_locked_is_not_sent_again(
@@ -268,6 +302,37 @@ def test_render_digest_splits_on_item_boundaries_within_the_limit() -> None:
     for html, ids in parts:
         assert visible_len(html) <= TEXT_LIMIT  # what Telegram counts: the visible text
         assert html.count("<a href=") == len(ids)
+
+
+def test_render_digest_ends_with_its_closing_line_within_the_limit() -> None:
+    """The closing line ends the last message, or starts one of its own when the last is
+    full; with no article left to list it follows the heading alone."""
+    heading, closing = "Digest (continued)", "… and 5 more articles: /latest"
+    items = [
+        StoredArticle(n, article(n, title=f"{n} " + "x" * 300), f"{n}.txt", True, 0.0)
+        for n in range(1, 40)
+    ]
+    parts = render_digest(items, heading, closing)
+    assert parts[-1][0].endswith("\n" + closing)
+    assert [i for _, ids in parts for i in ids] == list(range(1, 40))
+    assert all(visible_len(html) <= TEXT_LIMIT for html, _ in parts)
+
+    def last(pad: int) -> StoredArticle:
+        long = replace(article(99, title="y" * 300), provider=Provider("p" * pad))
+        return StoredArticle(99, long, "99.txt", True, 0.0)
+
+    def brimful(pad: int) -> list[tuple[str, list[int]]]:
+        return render_digest([*items[:12], last(pad)], heading)
+
+    # a last article whose line leaves no room for the closing line in the one message
+    pad = next(
+        pad
+        for pad in range(1, 101)
+        if len(brimful(pad)) == 1 and visible_len(brimful(pad)[0][0]) + len(closing) >= TEXT_LIMIT
+    )
+    parts = render_digest([*items[:12], last(pad)], heading, closing)
+    assert parts == [*brimful(pad), (closing, [])]
+    assert render_digest([], heading, closing) == [(f"<b>{heading}</b>\n{closing}", [])]
 
 
 async def test_a_digest_is_headed_in_its_feeds_language(quiet_bot: Bot) -> None:
