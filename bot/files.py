@@ -95,6 +95,7 @@ def _regular_target(path: Path, root: Path) -> Path:
     info = path.lstat()
     target = path
     if stat.S_ISLNK(info.st_mode):
+        missing = False
         try:
             target = path.resolve(strict=True)
         except RuntimeError:  # Python 3.11 says "Symlink loop" this way
@@ -102,9 +103,13 @@ def _regular_target(path: Path, root: Path) -> Path:
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise ArticleError("symlink loop") from None
-            raise
+            if exc.errno != errno.ENOENT:
+                raise
+            target, missing = path.resolve(), True
         if not target.is_relative_to(root.resolve()):
             raise ArticleError(f"symlink pointing outside the folder ({target})")
+        if missing:
+            raise ArticleError(f"symlink to a missing file ({target})")
         info = target.lstat()
     if not stat.S_ISREG(info.st_mode):
         raise ArticleError(f"not a regular file ({_kind(info.st_mode)})")
@@ -124,9 +129,23 @@ def _kind(mode: int) -> str:
 
 
 def file_signature(path: Path) -> tuple[int, int] | None:
-    """Size and mtime (ns) of a file, following a link; None when it is gone."""
+    """Size and mtime (ns) of a file, following a link (a link that leads nowhere, or in a
+    loop: its own, as `link_signature`); None when it is gone."""
     try:
         info = os.stat(path)
     except OSError:
-        return None
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return None
     return info.st_size, info.st_mtime_ns
+
+
+def link_signature(entry: os.DirEntry[str]) -> os.stat_result | None:
+    """What a folder's listing knows of an entry it cannot follow: a link that leads
+    nowhere, or in a loop, is a bad file signed by the link itself (so that a scan reads it
+    once, and again when its target appears); None for anything else (it vanished)."""
+    try:
+        return entry.stat(follow_symlinks=False) if entry.is_symlink() else None
+    except OSError:
+        return None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ArticleError, FolderUnreadable
-from bot.files import file_signature, is_ignored_name, read_article_file
+from bot.files import file_signature, is_ignored_name, link_signature, read_article_file
 from bot.parsing import parse_article_bytes
 from storage import Store
 from storage.rows import ArticleRow
@@ -282,7 +282,9 @@ class Ingestor:
                         continue
                     info = entry.stat()
                 except OSError:
-                    continue  # vanished while we looked
+                    if (link := link_signature(entry)) is None:
+                        continue  # vanished while we looked
+                    info = link
                 yield Path(entry.path), info.st_size, info.st_mtime_ns
 
 

@@ -164,6 +164,14 @@ def test_socket_is_refused(tmp_path: Path) -> None:
 
 
 def test_dangling_symlink_is_a_reason_not_a_crash(tmp_path: Path) -> None:
-    (tmp_path / "link.txt").symlink_to(tmp_path / "nowhere.txt")
-    with pytest.raises(ArticleError, match="cannot read: No such file"):
-        read_article_file(tmp_path / "link.txt", tmp_path, max_bytes=1000)
+    """Its reason names the missing target; one out of the folder is refused as such."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "link.txt").symlink_to(folder / "nowhere.txt")
+    (folder / "out.txt").symlink_to(tmp_path / "nowhere.txt")
+    with pytest.raises(ArticleError) as inside:
+        read_article_file(folder / "link.txt", folder, max_bytes=1000)
+    assert str(inside.value) == f"symlink to a missing file ({folder / 'nowhere.txt'})"
+    with pytest.raises(ArticleError) as outside:
+        read_article_file(folder / "out.txt", folder, max_bytes=1000)
+    assert str(outside.value) == f"symlink pointing outside the folder ({tmp_path / 'nowhere.txt'})"

@@ -363,3 +363,41 @@ async def test_first_start_logs_its_baseline_in_one_line_not_one_per_file(
     assert [line for line in lines if line.startswith("new article")] == [
         "new article 4 (live.txt)"
     ]
+
+
+async def test_dangling_symlink_is_a_bad_file_listed_and_read_again_once_fixed(
+    live: Watching, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A link to a file that is not there was "cannot read: No such file or directory"
+    live, and skipped without a word by scans (at start: the next test) and `ingest`. It is
+    a bad file as a link out of the folder is: one line naming the target, listed, kept
+    across scans, and read again once its target is there."""
+    (live.folder / "sub").mkdir()  # not watched (not recursive): only the link is an article
+    target = live.folder / "sub" / "a.txt"
+    with caplog.at_level(logging.WARNING, logger="bot.ingest"):
+        (live.folder / "link.txt").symlink_to(target)
+        await eventually(lambda: bool(live.store.figures.ingest_errors()))
+        await live.watcher.scan()
+    [error] = live.store.figures.ingest_errors()
+    assert (error.path, error.reason) == ("link.txt", f"symlink to a missing file ({target})")
+    lines = [r.getMessage() for r in caplog.records if "link.txt" in r.getMessage()]
+    assert lines == [f"skipped article file link.txt: symlink to a missing file ({target})"]
+    write_article(target)
+    await live.watcher.scan()
+    assert not live.store.figures.ingest_errors()
+    assert [s.path for s in live.store.listing.latest(5)] == ["link.txt"]
+
+
+async def test_dangling_symlink_and_symlink_loop_are_bad_files_at_start(
+    store: Store, articles: Path
+) -> None:
+    (articles / "link.txt").symlink_to(articles / "nowhere.txt")
+    (articles / "loop.txt").symlink_to(articles / "loop.txt")
+    write_article(articles / "good.txt")
+    _, _, task = await watch(store, articles)
+    await unwatch(task)
+    reasons = {error.path: error.reason for error in store.figures.ingest_errors()}
+    assert reasons == {
+        "link.txt": f"symlink to a missing file ({articles / 'nowhere.txt'})",
+        "loop.txt": "symlink loop",
+    }

@@ -86,3 +86,19 @@ def test_worker_processes_load_what_one_process_loads_in_order(
         ("3.txt", True, None),
         ("bad.txt", False, "invalid YAML value: 'maybe' cannot be read as bool"),
     ]
+
+
+def test_ingest_counts_a_dangling_symlink_and_a_loop_as_bad_files(
+    tmp_path: Path, articles: Path
+) -> None:
+    """They were skipped without a word: not imported, not counted, not in `errors`."""
+    write_article(articles / "good.txt")
+    (articles / "link.txt").symlink_to(articles / "nowhere.txt")
+    (articles / "loop.txt").symlink_to(articles / "loop.txt")
+    db = tmp_path / "n.db"
+    summary = ingest(articles, db)
+    assert "imported 1, " in summary and "errors 2 " in summary
+    assert "1  symlink loop" in summary
+    assert f"1  symlink to a missing file ({articles / 'nowhere.txt'})" in summary
+    # unchanged since: not read again, still counted
+    assert "unchanged 3, " in ingest(articles, db) and "errors 2 " in ingest(articles, db)
