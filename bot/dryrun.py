@@ -7,6 +7,7 @@ import logging
 import sys
 
 from bot.config import Config
+from bot.files import printable
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.rendering import render_push
@@ -30,7 +31,8 @@ async def run_dry(config: Config, store: Store, stop: asyncio.Event) -> None:
             return
         push = render_push(stored.article)
         photo = f"[photo: {push.photo_url}]\n" if push.photo_url else ""
-        print(f"--- push of {stored.path}\n{photo}{push.html}\n", file=sys.stdout, flush=True)
+        shown = f"--- push of {printable(stored.path)}\n{photo}{push.html}\n"
+        print(shown, file=sys.stdout, flush=True)
 
     # the live bot's watcher, storing as it does
     metrics = Metrics()

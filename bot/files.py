@@ -36,6 +36,14 @@ class FileBytes:
     hash: str
 
 
+def printable(name: str | Path) -> str:
+    """A file name as a log line or a report shows it: as it is, or quoted with Python's
+    escapes when it holds a line break, a tab or another control character (or bytes that
+    are not UTF-8), so that one name stays on one line and shows what it holds."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)
+
+
 def is_ignored_name(name: str) -> bool:
     """Hidden files, editor swap and backup files, tools' temp files, partial downloads."""
     return (
@@ -107,9 +115,9 @@ def _regular_target(path: Path, root: Path) -> Path:
                 raise
             target, missing = path.resolve(), True
         if not target.is_relative_to(root.resolve()):
-            raise ArticleError(f"symlink pointing outside the folder ({target})")
+            raise ArticleError(f"symlink pointing outside the folder ({printable(target)})")
         if missing:
-            raise ArticleError(f"symlink to a missing file ({target})")
+            raise ArticleError(f"symlink to a missing file ({printable(target)})")
         info = target.lstat()
     if not stat.S_ISREG(info.st_mode):
         raise ArticleError(f"not a regular file ({_kind(info.st_mode)})")

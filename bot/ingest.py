@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ArticleError, FolderUnreadable
-from bot.files import file_signature, is_ignored_name, link_signature, read_article_file
+from bot.files import (
+    file_signature,
+    is_ignored_name,
+    link_signature,
+    printable,
+    read_article_file,
+)
 from bot.parsing import parse_article_bytes
 from storage import Store
 from storage.rows import ArticleRow
@@ -197,7 +203,7 @@ class Ingestor:
         """Store what `load` found; a bad file is logged once and listed for admins."""
         key = self.key(loaded.path)
         if loaded.error is not None:
-            log.warning("skipped article file %s: %s", key, loaded.error)
+            log.warning("skipped article file %s: %s", printable(key), loaded.error)
             return self.store.files.record_error(key, loaded.state, loaded.error)
         assert loaded.state is not None
         if loaded.row is None:
@@ -215,8 +221,8 @@ class Ingestor:
         if change.kind == "duplicate":
             log.warning(
                 "skipped article file %s: same webUrl as %s, which stays the article",
-                key,
-                change.other_path,
+                printable(key),
+                printable(change.other_path or ""),
             )
 
     def apply_many(self, batch: list[Loaded], *, queue: bool) -> list[Change]:
@@ -292,7 +298,7 @@ def describe_change(key: str, change: Change) -> str | None:
     """The log line for an article file stored (bad ones and duplicates warn elsewhere)."""
     if change.article_id is None:
         return None
-    article = f"article {change.article_id} ({key})"
+    article = f"article {change.article_id} ({printable(key)})"
     queued = f"; pushes queued for {change.queued} feeds" if change.queued else ""
     cancelled = f"; {change.cancelled} pushes cancelled" if change.cancelled else ""
     lines = {

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from watchdog.observers.api import BaseObserver
 
+from bot.files import printable
 from bot.folder_events import FileEvent, start_observer
 
 log = logging.getLogger("bot.watcher")
@@ -37,12 +38,12 @@ class ObservedFolder:
         first: watchdog's inotify observer that fails to start leaves a thread behind."""
         if not self.root.is_dir():
             self.missing = True
-            log.error("the articles folder %s is missing; waiting for it", self.root)
+            log.error("the articles folder %s is missing; waiting for it", printable(self.root))
             return
         try:
             self.start(polling_every)
         except OSError as error:  # gone in between, or out of inotify watches
-            log.error("cannot watch %s: %s; trying again", self.root, error)
+            log.error("cannot watch %s: %s; trying again", printable(self.root), error)
 
     def stop(self) -> None:
         if self.observer is not None:
@@ -57,12 +58,12 @@ class ObservedFolder:
         if not await asyncio.to_thread(self.root.is_dir):
             if not self.missing:
                 self.missing = True
-                log.error("the articles folder %s is missing; waiting for it", self.root)
+                log.error("the articles folder %s is missing; waiting for it", printable(self.root))
                 self.stop()
             return None
         if self.missing:
             self.missing = False
-            log.info("the articles folder %s is back; watching it again", self.root)
+            log.info("the articles folder %s is back; watching it again", printable(self.root))
             self.stop()  # its watch was on the folder that was removed
         elif self.observer is None or not self.observer.is_alive():
             self.restarts += 1
@@ -73,6 +74,6 @@ class ObservedFolder:
         try:
             self.start(polling_every)
         except OSError as error:
-            log.error("cannot watch %s: %s", self.root, error)
+            log.error("cannot watch %s: %s", printable(self.root), error)
             return None
         return True

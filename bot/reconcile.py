@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from bot.files import printable
 from bot.ingest import Ingestor, Loaded, Scan
 from storage.store import Change
 
@@ -59,7 +60,7 @@ class Reconciliation:
             # an unmounted network folder is an empty one: forgetting its files would
             # retract their pushes, and push them all again once it is mounted
             self.kept = (
-                f"the articles folder {self.ingestor.root} lists no file while the database "
+                f"the articles folder {printable(self.ingestor.root)} lists no file while the database "
                 f"holds {len(found.gone)} of its files: they are kept, as those of a folder "
                 "not mounted (`newsbot ingest` forgets them)"
             )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
+from bot.files import printable
 from bot.translations import ENGLISH, Words
 
 if TYPE_CHECKING:
@@ -80,5 +81,6 @@ def format_errors(errors: list[IngestError], words: Words = ENGLISH, *, html: bo
     lines = [shown(words.gettext("Bad article files"), "b")]
     for error in errors:
         when = datetime.fromtimestamp(error.at, UTC).strftime("%Y-%m-%d %H:%M")
-        lines.append(f"{when} {shown(error.path[:100], 'code')}: {shown(error.reason[:150])}")
+        path = printable(error.path[:100])
+        lines.append(f"{when} {shown(path, 'code')}: {shown(error.reason[:150])}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from pathlib import Path
 import storage
 from bot.config import Config
 from bot.errors import ArticleError
-from bot.files import is_ignored_name, read_article_file
+from bot.files import is_ignored_name, printable, read_article_file
 from bot.parsing import parse_article_bytes
 from bot.rendering import render_push
 from bot.reports import ERRORS_SHOWN, format_errors, format_stats
@@ -27,11 +27,11 @@ def check_command(config: Config, paths: list[Path]) -> int:
                 listed = article_files(given, recursive=config.recursive)
             except OSError as error:
                 bad, checked = bad + 1, checked + 1
-                print(f"{error.filename or given}: cannot list: {error.strerror}")
+                print(f"{printable(error.filename or given)}: cannot list: {error.strerror}")
                 continue
             files = [(path, given) for path in listed]
             if not files:
-                print(f"{given}: no article files", file=sys.stderr)
+                print(f"{printable(given)}: no article files", file=sys.stderr)
         else:
             files = [(given, given.parent)]
         for path, root in files:
@@ -41,9 +41,9 @@ def check_command(config: Config, paths: list[Path]) -> int:
                 article = parse_article_bytes(raw.data)
             except ArticleError as error:
                 bad += 1
-                print(f"{path}: {error}")
+                print(f"{printable(path)}: {error}")
                 continue
-            print(f"{path}: {'ok' if article.published else 'draft'}")
+            print(f"{printable(path)}: {'ok' if article.published else 'draft'}")
     if bad:
         print(f"{bad} of {checked} files have problems", file=sys.stderr)
     return 1 if bad else 0
@@ -69,7 +69,7 @@ def preview_command(config: Config, file: Path) -> int:
         raw = read_article_file(file, file.parent, config.max_file_bytes)
         article = parse_article_bytes(raw.data)
     except ArticleError as error:
-        print(f"{file}: {error}", file=sys.stderr)
+        print(f"{printable(file)}: {error}", file=sys.stderr)
         return 1
     push = render_push(article)
     print(push.html)

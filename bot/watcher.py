@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.errors import FolderUnreadable
+from bot.files import printable
 from bot.folder_events import FileEvent
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
@@ -240,7 +241,9 @@ class Watcher:
                 if database_busy(error):
                     self._retry_later(path)
                 else:
-                    log.exception("could not process %s; the next scan tries again", path)
+                    log.exception(
+                        "could not process %s; the next scan tries again", printable(path)
+                    )
             finally:
                 self._reading = 0
 
@@ -250,7 +253,7 @@ class Watcher:
         log.warning(
             "database is locked by another process; %s is stored once it is free "
             "(try %d, again in %.1f s)",
-            self.ingestor.key(path),
+            printable(self.ingestor.key(path)),
             tries,
             delay,
         )

@@ -460,3 +460,22 @@ def test_ingest_of_another_folder_is_refused_and_forgets_nothing(tmp_path: Path)
     (tmp_path / "link").symlink_to(articles)
     assert newsbot("ingest", "link", env=env, cwd=tmp_path).returncode == 0
     assert newsbot("ingest", env=env, cwd=tmp_path).returncode == 0
+
+
+def test_check_and_errors_show_a_name_with_a_newline_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One line per file, as in the logs: such a name is quoted, with Python's escapes."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "bad\nname.txt").write_text("no front matter")
+    reason = "no front matter: the file must start with a '---' line"
+    assert main(["check", str(folder)]) == 1
+    assert capsys.readouterr().out.splitlines() == [f"'{folder}/bad\\nname.txt': {reason}"]
+    monkeypatch.setenv("NEWSBOT_DB", str(tmp_path / "newsbot.db"))
+    monkeypatch.setenv("NEWSBOT_ARTICLES_DIR", str(folder))
+    assert main(["ingest"]) == 0
+    capsys.readouterr()
+    assert main(["errors"]) == 0
+    [_, line] = capsys.readouterr().out.splitlines()
+    assert line.endswith(f" 'bad\\nname.txt': {reason}")

@@ -401,3 +401,27 @@ async def test_dangling_symlink_and_symlink_loop_are_bad_files_at_start(
         "link.txt": f"symlink to a missing file ({articles / 'nowhere.txt'})",
         "loop.txt": "symlink loop",
     }
+
+
+async def test_file_names_with_control_characters_stay_on_one_log_line(
+    store: Store, articles: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A newline in a file name split the log line naming it (a forged second line, to a
+    reader of the log): such a name is logged quoted, with Python's escapes."""
+    store.flags.mark_baseline_done()
+    ingestor = Ingestor(store, articles.resolve(), max_bytes=4096, recursive=False, announce=True)
+    _, changes, task = await watch(store, articles, ingestor=ingestor)
+    try:
+        with caplog.at_level(logging.INFO):
+            write_article(articles / "new\nINFO forged.txt")
+            (articles / "bad\tname.txt").write_text("no front matter")
+            await eventually(lambda: len(changes) >= 2)
+            (articles / "new\nINFO forged.txt").unlink()
+            await eventually(lambda: len(changes) >= 3)
+    finally:
+        await unwatch(task)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("bot.")]
+    assert not [line for line in lines if "\n" in line or "\t" in line], lines
+    assert "new article 1 ('new\\nINFO forged.txt')" in lines
+    assert "removed article 1 ('new\\nINFO forged.txt'): the file is gone" in lines
+    assert any(line.startswith("skipped article file 'bad\\tname.txt': ") for line in lines)
