@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class HealthServer:
-    """Answers GET /healthz (200, or 503 with the reason) and GET /metrics."""
+    """Answers GET /healthz (200, or 503 with the reason) and GET /metrics; HEAD as GET,
+    without the body."""
 
     def __init__(
         self,
@@ -68,10 +69,12 @@ class HealthServer:
             method, _, rest = request.decode("latin-1").partition(" ")
             path = rest.split(" ", 1)[0]
             status, content_type, body = self._answer(method, path)
+            allow = "Allow: GET, HEAD\r\n" if status.startswith("405") else ""
             writer.write(
-                f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+                f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n{allow}"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                + body
+                # HEAD: GET's status and headers, without the body (a monitor's probe)
+                + (b"" if method == "HEAD" else body)
             )
             await writer.drain()
         except (TimeoutError, ConnectionError):
@@ -82,8 +85,8 @@ class HealthServer:
                 await writer.wait_closed()
 
     def _answer(self, method: str, path: str) -> tuple[str, str, bytes]:
-        if method != "GET":
-            return "405 Method Not Allowed", "text/plain", b"GET only\n"
+        if method not in ("GET", "HEAD"):
+            return "405 Method Not Allowed", "text/plain", b"GET or HEAD only\n"
         if path == "/healthz":
             problems = self.problems()
             if problems:

@@ -12,14 +12,20 @@ from bot.health import HealthServer
 from bot.metrics import Metrics
 
 
-async def get(port: int, path: str) -> tuple[str, str]:
+async def request(port: int, method: str, path: str) -> tuple[list[str], str]:
+    """The answer's status line and headers, and its body."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    writer.write(f"{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     await writer.drain()
     response = (await reader.read()).decode()
     writer.close()
     head, _, body = response.partition("\r\n\r\n")
-    return head.splitlines()[0], body
+    return head.splitlines(), body
+
+
+async def get(port: int, path: str) -> tuple[str, str]:
+    head, body = await request(port, "GET", path)
+    return head[0], body
 
 
 async def test_healthz_says_503_with_the_reason_until_all_parts_run() -> None:
@@ -41,6 +47,30 @@ async def test_healthz_says_503_with_the_reason_until_all_parts_run() -> None:
         status, body = await get(port, "/metrics")
         assert status == "HTTP/1.1 200 OK" and "newsbot_queue_depth 7.0" in body
         assert (await get(port, "/other"))[0] == "HTTP/1.1 404 Not Found"
+    finally:
+        await server.stop()
+
+
+async def test_head_is_answered_as_get_without_a_body() -> None:
+    """A load balancer's or monitor's HEAD /healthz got 405: it gets GET's status and
+    headers (Content-Length of GET's body), and no body; other methods get 405 with Allow."""
+    problems: list[str] = []
+    metrics = Metrics()
+    server = HealthServer(metrics, lambda: problems, lambda: None, "127.0.0.1", 0)
+    await server.start()
+    assert server._server is not None
+    port = server._server.sockets[0].getsockname()[1]
+    try:
+        head, body = await request(port, "HEAD", "/healthz")
+        assert (head[0], body) == ("HTTP/1.1 200 OK", "")
+        assert "Content-Length: 3" in head
+        problems.append("the sender is not running")
+        head, body = await request(port, "HEAD", "/healthz")
+        assert (head[0], body) == ("HTTP/1.1 503 Service Unavailable", "")
+        head, body = await request(port, "HEAD", "/metrics")
+        assert (head[0], body) == ("HTTP/1.1 200 OK", "")
+        head, body = await request(port, "POST", "/healthz")
+        assert head[0] == "HTTP/1.1 405 Method Not Allowed" and "Allow: GET, HEAD" in head
     finally:
         await server.stop()
 
