@@ -69,7 +69,7 @@ def ingest(folder: Path, db: Path) -> dict[str, float]:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     out = io.StringIO()
     started = time.perf_counter()
-    ingest_command(Config(token=None, db_path=db), folder, out)
+    ingest_command(Config(token=None, db_path=db, articles_dir=folder), folder, out)
     elapsed = time.perf_counter() - started
     files = sum(1 for _ in folder.iterdir())
     return {

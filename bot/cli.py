@@ -86,7 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="watch and store, and print each push instead of calling Telegram (no token)",
     )
     ingest = add(verbs, "ingest", "one-shot import of a folder into the database, no pushes queued")
-    ingest.add_argument("dir", nargs="?", type=Path, help="folder (default NEWSBOT_ARTICLES_DIR)")
+    ingest.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        help="NEWSBOT_ARTICLES_DIR (the default), by any name; another folder is refused",
+    )
     check = add(
         verbs, "check", "validate article files, or the files of folders; exit 1 if any is bad"
     )
@@ -185,7 +190,7 @@ def database_refusal(error: DatabaseRefused) -> str:
 
 
 def run_command(config: Config, *, dry_run: bool) -> int:
-    """Run until SIGTERM or SIGINT."""
+    """Run until SIGTERM, SIGINT or SIGHUP."""
     # imported here: Telegram's library loads only for `run` and `ingest`
     import asyncio
     import signal
@@ -212,8 +217,17 @@ def run_command(config: Config, *, dry_run: bool) -> int:
     async def serve() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+
+        def stop_on(signum: signal.Signals) -> None:
+            log.info("got %s; stopping", signum.name)
+            stop.set()
+
+        # SIGHUP (a closed terminal, `systemctl kill -s HUP`) is a clean stop too: its
+        # default ends the process at once, and the rows left 'sending' go again at the next
+        # start; unless it is ignored already, as `nohup` asks
+        hangup = () if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN else (signal.SIGHUP,)
+        for signum in (signal.SIGTERM, signal.SIGINT, *hangup):
+            loop.add_signal_handler(signum, stop_on, signum)
         store = open_store(config.db_path, exclusive=True)
         try:
             if dry_run:

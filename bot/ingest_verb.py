@@ -3,6 +3,7 @@ with a progress bar on a terminal and a summary at the end."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -30,6 +31,7 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
     out = out or sys.stdout
     if not folder.is_dir():
         raise ConfigError(f"not a folder: {folder}")
+    refuse_another_folder(config, folder)
     store = open_store(config.db_path)
     try:
         ingestor = build_ingestor(config, store, folder)
@@ -71,6 +73,25 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
     if reasons:
         print("`newsbot errors` lists the files", file=out)
     return 0
+
+
+def refuse_another_folder(config: Config, folder: Path) -> None:
+    """ConfigError unless `folder` is the articles folder (by any name: relative, a link).
+
+    The database keeps files by their names inside the articles folder: the files of
+    another folder would take the place of its files, which `ingest` would forget (their
+    articles withdrawn, their sent pushes retracted), and the next scan of `run` would
+    forget the imported ones in turn."""
+    try:
+        same = os.path.samefile(folder, config.articles_dir)
+    except OSError:  # NEWSBOT_ARTICLES_DIR is missing: no folder is it
+        same = False
+    if not same:
+        raise ConfigError(
+            f"`ingest` imports the articles folder, NEWSBOT_ARTICLES_DIR ({config.articles_dir}), "
+            f"not {folder}: the next scan of `run` would forget the files of another folder; "
+            f"to make it the articles folder, set NEWSBOT_ARTICLES_DIR={folder}"
+        )
 
 
 class _Bar(tqdm):  # type: ignore[type-arg]  # generic in the stubs only

@@ -120,6 +120,7 @@ def test_ingest_imports_without_queueing_and_summarises(
     store.feeds.set_all_topics(store.feeds.ensure(1).id, True)
     store.close()
     monkeypatch.setenv("NEWSBOT_DB", str(db))
+    monkeypatch.setenv("NEWSBOT_ARTICLES_DIR", str(folder))
     assert main(["ingest", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "imported 4, updated 0, unchanged 0, drafts 1, removed 0, duplicates 0, errors 2" in out
@@ -189,7 +190,7 @@ def test_verbs_that_read_the_database_do_not_create_a_missing_one(
 @pytest.mark.parametrize(
     "db", ["missing-folder/newsbot.db", "a-file/newsbot.db", "/proc/newsbot.db"]
 )
-@pytest.mark.parametrize("verb", [("ingest", "."), ("run", "--dry-run")])
+@pytest.mark.parametrize("verb", [("ingest", "articles"), ("run", "--dry-run")])
 def test_a_database_folder_that_cannot_be_written_names_newsbot_db_and_exits_2(
     db: str, verb: tuple[str, str], tmp_path: Path
 ) -> None:
@@ -303,6 +304,7 @@ def test_a_database_locked_by_another_process_is_one_line_not_a_traceback(
     db = tmp_path / "newsbot.db"
     open_store(db).close()
     monkeypatch.setenv("NEWSBOT_DB", str(db))
+    monkeypatch.setenv("NEWSBOT_ARTICLES_DIR", str(folder))
     monkeypatch.setattr("storage.database.BUSY_TIMEOUT_MS", 50)  # give up in 50 ms, not 5 s
     with write_lock(db):
         assert main(["ingest", str(folder)]) == 1
@@ -381,7 +383,8 @@ def ingested(folder: Path, db: Path, count: int) -> None:
     folder.mkdir()
     for index in range(count):
         write_article(folder / f"{index}.txt", webUrl=f"https://a.example/{index}")
-    assert newsbot("ingest", str(folder), env={"NEWSBOT_DB": str(db)}).returncode == 0
+    env = {"NEWSBOT_DB": str(db), "NEWSBOT_ARTICLES_DIR": str(folder)}
+    assert newsbot("ingest", str(folder), env=env).returncode == 0
 
 
 def test_an_articles_folder_that_cannot_be_listed_forgets_no_article(tmp_path: Path) -> None:
@@ -390,7 +393,8 @@ def test_an_articles_folder_that_cannot_be_listed_forgets_no_article(tmp_path: P
     retracted every sent push). It is one line, exit 1, and nothing is removed."""
     folder, db = tmp_path / "articles", tmp_path / "newsbot.db"
     ingested(folder, db, 2)
-    result = unlistable(folder, ["ingest", str(folder)], env={"NEWSBOT_DB": str(db)})
+    env = {"NEWSBOT_DB": str(db), "NEWSBOT_ARTICLES_DIR": str(folder)}
+    result = unlistable(folder, ["ingest", str(folder)], env=env)
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [f"newsbot: cannot list {folder}: Permission denied"]
     store = open_store(db)
@@ -427,3 +431,32 @@ def test_check_of_a_folder_that_cannot_be_listed_is_a_problem_line(tmp_path: Pat
     ]
     assert result.stderr.splitlines() == ["1 of 2 files have problems"]
     assert good.exists()
+
+
+def test_ingest_of_another_folder_is_refused_and_forgets_nothing(tmp_path: Path) -> None:
+    """The database keeps the articles folder's files by their names in it: `ingest` of
+    another folder took every file of NEWSBOT_ARTICLES_DIR for gone (withdrawing its
+    articles, retracting their sent pushes), and the next scan of `run` forgot the files it
+    had imported. It is one line naming the setting, exit 2, and nothing changes."""
+    articles, db = tmp_path / "articles", tmp_path / "newsbot.db"
+    ingested(articles, db, 2)
+    other = tmp_path / "other"
+    other.mkdir()
+    write_article(other / "elsewhere.txt", webUrl="https://a.example/elsewhere")
+    env = {"NEWSBOT_DB": str(db), "NEWSBOT_ARTICLES_DIR": str(articles)}
+    result = newsbot("ingest", str(other), env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"newsbot: `ingest` imports the articles folder, NEWSBOT_ARTICLES_DIR ({articles}), "
+        f"not {other}: the next scan of `run` would forget the files of another folder; "
+        f"to make it the articles folder, set NEWSBOT_ARTICLES_DIR={other}"
+    ]
+    store = open_store(db)
+    try:
+        assert sorted(stored.path for stored in store.listing.latest(10)) == ["0.txt", "1.txt"]
+    finally:
+        store.close()
+    # the same folder by another name (relative, through a link) is the articles folder
+    (tmp_path / "link").symlink_to(articles)
+    assert newsbot("ingest", "link", env=env, cwd=tmp_path).returncode == 0
+    assert newsbot("ingest", env=env, cwd=tmp_path).returncode == 0

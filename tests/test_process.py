@@ -94,6 +94,33 @@ def test_sigterm_stops_cleanly_within_the_timeout_and_restart_resumes(
     assert again.stop(signal.SIGINT) == 0
 
 
+def test_sighup_is_a_clean_stop_like_sigterm_with_one_line_naming_it(
+    tmp_path: Path, standin: StandIn
+) -> None:
+    """A closed terminal (or `systemctl kill -s HUP`) sends SIGHUP, whose default ended the
+    process at once: rows caught in 'sending' went again at the next start. It stops as
+    SIGTERM does, exit 0, saying which signal came."""
+    bot = BotProcess(tmp_path, standin).start()
+    assert bot.stop(signal.SIGHUP) == 0
+    output = bot.output()
+    assert "stopping: no new updates" in output
+    named = [line for line in output.splitlines() if "SIGHUP" in line]
+    assert len(named) == 1 and named[0].endswith(" newsbot: got SIGHUP; stopping"), output
+
+
+def test_sighup_ignored_by_nohup_stays_ignored(tmp_path: Path, standin: StandIn) -> None:
+    """`nohup newsbot run &` asks to outlive the terminal: the bot keeps running."""
+    bot = BotProcess(tmp_path, standin).start(wrap=lambda command: ["nohup", *command])
+    assert bot.process is not None
+    bot.process.send_signal(signal.SIGHUP)
+    standin.say(5, "/start")  # still answering after it
+    standin.wait_for(lambda: len(standin.messages_to(5)) == 1, timeout=20)
+    assert bot.process.poll() is None
+    assert bot.stop() == 0
+    output = bot.output()
+    assert "SIGHUP" not in output and "got SIGTERM; stopping" in output
+
+
 def test_second_instance_on_the_same_database_exits_at_once(
     tmp_path: Path, standin: StandIn
 ) -> None:

@@ -18,7 +18,7 @@ from tests.articles import write_article
 
 def ingest(folder: Path, db: Path) -> str:
     out = io.StringIO()
-    assert ingest_command(Config(token=None, db_path=db), folder, out) == 0
+    assert ingest_command(Config(token=None, db_path=db, articles_dir=folder), folder, out) == 0
     return out.getvalue()
 
 
