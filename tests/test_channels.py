@@ -344,3 +344,21 @@ async def test_top_of_a_channel_lists_its_topics_hottest_first(running: Running)
     assert (await running.command(OWNER, "/top @robonews 9999")).startswith(
         "Usage: /top [@chat] [hours]"
     )
+
+
+async def test_a_negative_count_is_no_chat_id_read_in_silence(running: Running) -> None:
+    """`/top -5` named the chat -5 and answered only "I cannot find -5: check the name.",
+    though the sender most likely meant a count: a negative number that is no chat, in a
+    command that takes a count, gets the command's usage too. A channel's id still names it."""
+    running.standin.add_chat(CHANNEL, "channel", username=None, creator=OWNER)
+    await running.command(OWNER, f"/subscribe {CHANNEL} AI")
+    publish(running)
+    assert await running.command(OWNER, "/top -5") == (
+        "I cannot find -5: check the name.\nUsage: /top [@chat] [hours], hours from 1 to 720"
+    )
+    assert await running.command(OWNER, "/latest -3") == (
+        "I cannot find -3: check the name.\nUsage: /latest [n], n from 1 to 20"
+    )
+    # other commands take words, not counts: the chat alone is what is missing
+    assert await running.command(OWNER, "/subscribe -5 AI") == "I cannot find -5: check the name."
+    assert ARTICLE.title in await running.command(OWNER, f"/top {CHANNEL} 5")

@@ -99,18 +99,25 @@ def command_args(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[st
     return tuple(caption.split()[1:])
 
 
-def one_number(default: int, most: int) -> Callable[[tuple[str, ...]], int | None]:
+@dataclass(frozen=True, slots=True)
+class OneNumber:
     """A reader for `asked`: an optional whole number from 1 to `most` (`default` when
     there is none); None when the words are anything else."""
 
-    def read(args: tuple[str, ...]) -> int | None:
+    default: int
+    most: int
+
+    def __call__(self, args: tuple[str, ...]) -> int | None:
         if not args:
-            return default
-        if len(args) > 1 or not (args[0].isdigit() and 1 <= int(args[0]) <= most):
+            return self.default
+        if len(args) > 1 or not (args[0].isdigit() and 1 <= int(args[0]) <= self.most):
             return None
         return int(args[0])
 
-    return read
+
+def one_number(default: int, most: int) -> OneNumber:
+    """The reader of a command's one optional count (`/top [hours]`, `/latest [n]`)."""
+    return OneNumber(default, most)
 
 
 class Targets:
@@ -134,7 +141,10 @@ class Targets:
         None, after one answer in `words`, when the named chat is refused (`_resolve`),
         when `read` finds nothing in the words (the `usage` hint, HTML), or when the
         command `changes` the feed and the sender may not (`may_change`), in that order."""
-        target = await self._resolve(update, context, words)
+        # `/top -5`: a negative number is a chat's id, but where a count may stand it may
+        # be a count mistyped, so a chat not found gets the usage hint too
+        counting = usage if isinstance(read, OneNumber) else None
+        target = await self._resolve(update, context, words, counting)
         if target is None:
             return None
         value = read(target.args)
@@ -160,9 +170,15 @@ class Targets:
         return None if asked is None else asked[0]
 
     async def _resolve(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        counting: str | None = None,
     ) -> Target | None:
-        """This chat's feed, or the named chat's after its checks; None after a refusal."""
+        """This chat's feed, or the named chat's after its checks; None after a refusal.
+        A numeric chat not found in a command that takes a count (`counting`, its usage
+        hint): the refusal and the hint."""
         args = command_args(update, context)
         named = chat_argument(args)
         if named is None:
@@ -176,8 +192,10 @@ class Targets:
         try:
             chat = await context.bot.get_chat(named)
         except (BadRequest, Forbidden):
-            text = words.gettext("I cannot find {chat}: check the name.")
-            await reply_html(update, text.format(chat=escape(named)))
+            text = words.gettext("I cannot find {chat}: check the name.").format(chat=escape(named))
+            if counting is not None and named.startswith("-"):
+                text += "\n" + counting
+            await reply_html(update, text)
             return None
         if chat.type == Chat.PRIVATE:
             await reply_html(update, words.gettext("Only groups and channels can be named."))
