@@ -17,10 +17,22 @@ from bot.config import Config, known_settings, load_config, unknown_settings
 from bot.errors import ConfigError
 from bot.logs import redact, setup_logging
 from storage import NewsbotError
-from storage.errors import DatabaseFolderUnusable, DatabaseRefused, NoDatabase, database_busy
+from storage.errors import (
+    DatabaseFolderUnusable,
+    DatabaseRefused,
+    NoDatabase,
+    StoreLocked,
+    database_busy,
+)
 
 log = logging.getLogger("newsbot")
 
+
+# exit codes besides 0 and 1 (unexpected: a restart may help): 2, a permanent problem (a
+# setting, the token refused); 3, another newsbot already runs on the database. The
+# systemd unit restarts neither (RestartPreventExitStatus)
+EXIT_PERMANENT = 2
+EXIT_ANOTHER_INSTANCE = 3
 
 LOGGING = ("NEWSBOT_LOG_LEVEL", "NEWSBOT_LOG_FORMAT")
 DATABASE = ("NEWSBOT_DB", *LOGGING)
@@ -122,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ConfigError as error:
         print(f"newsbot: {error}", file=sys.stderr)
-        return 2
+        return EXIT_PERMANENT
     setup_logging(config.log_level, config.log_format, config.token)
     for warning in unknown_settings(os.environ, Path(".env")):
         log.warning("%s", warning)
@@ -132,10 +144,13 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except ConfigError as error:
         print(f"newsbot: {redact(str(error), config.token)}", file=sys.stderr)
-        return 2
+        return EXIT_PERMANENT
     except DatabaseRefused as error:
         print(f"newsbot: {database_refusal(error)}", file=sys.stderr)
-        return 2
+        return EXIT_PERMANENT
+    except StoreLocked as error:
+        print(f"newsbot: {error}", file=sys.stderr)
+        return EXIT_ANOTHER_INSTANCE
     except NewsbotError as error:
         print(f"newsbot: {redact(str(error), config.token)}", file=sys.stderr)
         return 1

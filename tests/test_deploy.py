@@ -232,10 +232,11 @@ def test_base_image_is_pinned_to_an_exact_version_and_digest() -> None:
 
 
 def test_unit_restarts_after_unexpected_exits_but_not_after_permanent_ones() -> None:
-    """Exit 2 (bad settings, token refused) stays down; exit 1 (a network blip) restarts."""
+    """Exit 2 (bad settings, token refused) and 3 (another newsbot runs on the database)
+    stay down; exit 1 (a crash, the database's write lock held too long) restarts."""
     unit = unit_settings()
     assert unit["Restart"] == "on-failure"
-    assert unit["RestartPreventExitStatus"].split() == ["2"]
+    assert unit["RestartPreventExitStatus"].split() == ["2", "3"]
     assert float(unit["TimeoutStopSec"]) > stop_timeout_to_outlast()
     assert unit["KillSignal"] == "SIGTERM"
 
