@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.articles import write_article
 from tests.conftest import unprivileged
 from tests.standin import StandIn
-from tests.test_process import BotProcess, _free_port, _until, start_dry_run
+from tests.test_process import BASELINE_TAKEN, BotProcess, _free_port, _until, start_dry_run
 
 
 def healthz(port: int) -> tuple[int, str] | None:
@@ -135,9 +135,6 @@ def test_a_vanished_folder_is_reported_once_and_watched_again_when_back(
 def test_logs_tell_the_story_at_info(tmp_path: Path, standin: StandIn) -> None:
     """A subscription, an article pushed, a bad file, a removal, a chat gone: a line each."""
     bot = BotProcess(tmp_path, standin).start()
-    # the first start's baseline scan runs beside polling: a file written before it ends
-    # is baseline, not news
-    _until(lambda: "first start: the files already in the folder" in bot.output())
     standin.say(5, "/subscribe AI")
     standin.wait_for(lambda: len(standin.messages_to(5)) == 1)
     write_article(bot.articles / "a.txt")
@@ -174,8 +171,6 @@ def test_watchdog_events_show_at_trace_not_at_debug(tmp_path: Path, standin: Sta
 
 def _log_of_one_article(bot: BotProcess) -> str:
     bot.start()
-    # a file written before the first start's scan ends is baseline, which has no line
-    _until(lambda: "first start: the files already in the folder" in bot.output())
     write_article(bot.articles / "a.txt")
     _until(lambda: "(a.txt)" in bot.output())
     assert bot.stop() == 0
@@ -192,7 +187,7 @@ def test_dry_run_prints_only_what_would_be_sent(tmp_path: Path) -> None:
     port = _free_port()
     process, out = start_dry_run(tmp_path, articles, NEWSBOT_METRICS_PORT=str(port))
     try:
-        _until(lambda: "first start: the files already in the folder" in out.read_text())
+        _until(lambda: BASELINE_TAKEN in out.read_text())
         until_health(port, 200, "ok")
         write_article(articles / "fresh.txt", webUrl="https://news.example.com/fresh")
         _until(lambda: "--- push of fresh.txt" in out.read_text())
@@ -214,7 +209,6 @@ def test_a_folder_that_cannot_be_listed_while_running_retracts_nothing(
     ).start(wrap=unprivileged)
     standin.say(5, "/subscribe AI")
     standin.wait_for(lambda: len(standin.messages_to(5)) == 1)
-    _until(lambda: "first start" in bot.output())
     write_article(bot.articles / "a.txt")
     standin.wait_for(lambda: len(standin.messages_to(5)) == 2, timeout=20)
     bot.articles.chmod(0)

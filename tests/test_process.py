@@ -24,6 +24,7 @@ from tests.feeds import follow
 from tests.standin import TOKEN, FloodRules, StandIn
 
 SECRET = TOKEN.split(":", 1)[1]
+BASELINE_TAKEN = "first start: the files already in the folder are the baseline"
 # Two fan-outs below go at a paid broadcast's rate, 100 a second on both sides, rather than
 # the free 30: what they pin down (nothing lost, at most the send window doubled, a clean
 # stop) does not depend on the rate, and 200 pushes take 2 s instead of 7.
@@ -57,8 +58,11 @@ class BotProcess:
         self, *, wait: bool = True, wrap: Callable[[list[str]], list[str]] = list
     ) -> BotProcess:
         """Start it (its command through `wrap`, e.g. `unprivileged`); with `wait`, until
-        it polls."""
+        it polls and, on a first start (no database yet), has taken its baseline: that
+        scan runs beside polling, and a file written before it ends is baseline, never
+        pushed, however late the bot answered a command."""
         polls = self.standin.polls
+        first_start = not self.db.exists()
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 wrap([sys.executable, "-m", "bot", "run"]), env=self.env, cwd=self.tmp_path,
@@ -66,6 +70,8 @@ class BotProcess:
             )  # fmt: skip
         if wait:
             self.standin.wait_for(lambda: self.standin.polls > polls, timeout=20)
+            if first_start:
+                _until(lambda: BASELINE_TAKEN in self.output(), timeout=20)
         return self
 
     def output(self) -> str:
@@ -171,6 +177,21 @@ def test_conflict_with_another_poller_is_reported_clearly(tmp_path: Path, standi
     standin.wait_for(lambda: standin.polls >= 2)
     bot.stop()
     assert "another process is polling Telegram with this bot token (409 Conflict)" in bot.output()
+
+
+def test_start_returns_once_the_first_starts_baseline_is_taken(
+    tmp_path: Path, standin: StandIn
+) -> None:
+    """`start()` on a fresh database waits for the baseline scan that runs beside polling,
+    so that the next file a test writes is news. Without it, an article written after the
+    reply to /subscribe was sometimes taken into the baseline on a loaded machine, and the
+    push a test waited for never came. Enough files that the scan outlasts the first poll."""
+    bot = BotProcess(tmp_path, standin)
+    for n in range(200):
+        write_article(bot.articles / f"old{n}.txt", webUrl=f"https://news.example.com/old{n}")
+    bot.start()
+    assert f"{BASELINE_TAKEN}, not pushed (200 article files stored)" in bot.output()
+    assert bot.stop() == 0
 
 
 def test_token_never_appears_in_logs_even_at_debug(tmp_path: Path, standin: StandIn) -> None:
@@ -310,7 +331,7 @@ def test_dry_run_prints_the_push_without_telegram(tmp_path: Path) -> None:
     articles.mkdir()
     process, out = start_dry_run(tmp_path, articles)
     try:
-        _until(lambda: "first start: the files already in the folder" in out.read_text())
+        _until(lambda: BASELINE_TAKEN in out.read_text())
         sample = SAMPLE.read_text().replace("published: false", "published: true")
         (articles / ".sample.tmp").write_text(sample)
         os.replace(articles / ".sample.tmp", articles / "sample.txt")
