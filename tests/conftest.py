@@ -37,6 +37,22 @@ ADMIN_ID = 4242
 CHAT_PACE = FloodRules(private_per_second=10, group_per_minute=600)
 
 
+# `python -m bot run` processes started by tests (tests.test_process), for the teardown below
+BOT_PROCESSES: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Kill a bot process that its test left running (it failed before stopping it),
+    before the fixtures' teardown: it would keep polling the stand-in's port after the
+    stand-in stops, for the rest of the suite and after it."""
+    while BOT_PROCESSES:
+        process = BOT_PROCESSES.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(15)
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_threads() -> Iterator[None]:
     """Fail a test that leaves a thread of ours running (watchdog's habit in its own suite)."""

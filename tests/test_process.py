@@ -19,6 +19,7 @@ import pytest
 from bot.ingest import Ingestor
 from storage import open_store
 from tests.articles import SAMPLE, write_article
+from tests.conftest import BOT_PROCESSES, pytest_runtest_teardown
 from tests.environ import clean_environ
 from tests.feeds import follow
 from tests.standin import TOKEN, FloodRules, StandIn
@@ -68,6 +69,7 @@ class BotProcess:
                 wrap([sys.executable, "-m", "bot", "run"]), env=self.env, cwd=self.tmp_path,
                 stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
+        BOT_PROCESSES.append(self.process)
         if wait:
             self.standin.wait_for(lambda: self.standin.polls > polls, timeout=20)
             if first_start:
@@ -130,6 +132,7 @@ def test_a_closed_terminal_stops_it_cleanly(tmp_path: Path, standin: StandIn) ->
         [sys.executable, "-c", on_the_terminal], env=bot.env, cwd=tmp_path,
         stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True,
     )  # fmt: skip
+    BOT_PROCESSES.append(process)
     os.close(terminal)
     try:
         standin.wait_for(lambda: standin.polls > polls, timeout=20)
@@ -169,6 +172,18 @@ def test_second_instance_on_the_same_database_exits_at_once(
 def test_no_stale_lock_after_kill_9(tmp_path: Path, standin: StandIn) -> None:
     BotProcess(tmp_path, standin).start().stop(signal.SIGKILL)
     assert BotProcess(tmp_path, standin).start().stop() == 0
+
+
+def test_a_bot_its_failed_test_left_running_is_killed_before_the_teardown(
+    tmp_path: Path, standin: StandIn, request: pytest.FixtureRequest
+) -> None:
+    """A test that fails before `stop()` left its bot polling the stopped stand-in's port
+    for the rest of the suite, and kept the stand-in's thread from ending: the teardown
+    hook kills it first."""
+    bot = BotProcess(tmp_path, standin).start()
+    assert bot.process is not None
+    pytest_runtest_teardown(request.node)
+    assert bot.process.poll() == -signal.SIGKILL
 
 
 def test_conflict_with_another_poller_is_reported_clearly(tmp_path: Path, standin: StandIn) -> None:
@@ -322,6 +337,7 @@ def start_dry_run(
             [sys.executable, "-m", "bot", "run", "--dry-run"], env=env, cwd=tmp_path,
             stdout=handle, stderr=subprocess.STDOUT,
         )  # fmt: skip
+    BOT_PROCESSES.append(process)
     return process, out
 
 
