@@ -85,12 +85,18 @@ class Follower:
         """Store what the message of a sent push, edit or retraction shows now, and what a
         retraction left of it (in the transaction that marks the row sent, through the
         sender's `Settlements`: a locked database delays it, and is no failed attempt)."""
-        shown = self._shown.pop(row.id, None)
+        shown = self._shown.get(row.id)
         if shown is not None:
             self.store.followups.record_shown(*shown)
-        left = self._left.pop(row.id, None)
+        left = self._left.get(row.id)
         if left is not None:
             self.store.followups.record_withdrawn(*left, now)
+
+    def recorded(self, row: Delivery) -> None:
+        """The transaction that `record` wrote in is committed: forget what it wrote (not
+        before: a commit the database refuses is tried again whole)."""
+        self._shown.pop(row.id, None)
+        self._left.pop(row.id, None)
 
     async def send(self, row: Delivery) -> int:
         """Edit or retract the message of the push `row.target_id`; its message id."""

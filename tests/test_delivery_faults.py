@@ -136,16 +136,19 @@ async def test_timed_out_text_is_sent_again_because_it_may_not_have_arrived(
 
 class FullDisk:
     """Database.execute refusing every write with SQLITE_FULL while `full` is set: the
-    storage boundary, where a full disk shows itself."""
+    storage boundary, where a full disk shows itself. With `only`, just the writes that
+    contain it (a disk that fills in the middle of a transaction)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, only: str | None = None) -> None:
         self.full = False
         self.refused = 0
+        self.only = only
         self._execute = store.db.execute
         store.db.execute = self  # type: ignore[method-assign, assignment]
 
     def __call__(self, sql: str, *args: Any) -> Any:
-        if self.full and sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+        refusing = self.full and (self.only is None or self.only in sql)
+        if refusing and sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
             self.refused += 1
             raise sqlite3.OperationalError("database or disk is full")
         return self._execute(sql, *args)
@@ -172,6 +175,35 @@ async def test_a_full_disk_holds_the_settlement_and_resumes_by_itself(
     assert [len(standin.messages_to(chat)) for chat in (31, 32)] == [1, 1]
     assert [state for state, _ in row_states(store)] == ["sent", "sent"]
     assert caplog.text.count("the database refused a write") == 1
+
+
+async def test_a_retraction_whose_settlement_failed_midway_still_records_the_deletion(
+    store: Store, standin: StandIn
+) -> None:
+    """The disk fills after a retraction's row is marked sent but before what it left of
+    the message is written: the transaction is tried again whole, deletion included, so
+    that the article published again comes back to the chat as a fresh push (not: the
+    deletion forgotten, and the chat never gets it again)."""
+    store.followups.set_switches(edits=True, retractions=True)
+    follow(store, 33, ["AI"])
+    publish(store, "a")
+    article = replace(ARTICLE, url="https://news.example.com/a", title="Article a")
+    disk = FullDisk(store, only="SET withdrawn")
+    async with sending(store, standin, limits=Config(token=None)) as sender:
+        await eventually(lambda: store.outbox.pending_count() == 0)
+        disk.full = True
+        withdrawn = replace(article, published=False)
+        store.files.store_article("a.txt", FileState(1, 1, "a2"), withdrawn, queue=True)
+        sender.wake()
+        await eventually(lambda: disk.refused >= 1)
+        disk.full = False
+        await eventually(lambda: store.outbox.pending_count() == 0)
+        assert [e.method for e in standin.edits_to(33)] == ["deleteMessage"]
+        [(left,)] = store.db.execute("SELECT withdrawn FROM deliveries WHERE kind = 'push'")
+        assert left == "deleted"
+        store.files.store_article("a.txt", FileState(1, 1, "a3"), article, queue=True)
+        sender.wake()
+        await standin.until(lambda: len(standin.messages_to(33)) == 2)
 
 
 async def test_a_write_lock_held_by_another_process_delays_pushes(
