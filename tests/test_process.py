@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -106,6 +107,29 @@ def test_sighup_is_a_clean_stop_like_sigterm_with_one_line_naming_it(
     assert "stopping: no new updates" in output
     named = [line for line in output.splitlines() if "SIGHUP" in line]
     assert len(named) == 1 and named[0].endswith(" newsbot: got SIGHUP; stopping"), output
+
+
+def test_a_closed_terminal_stops_it_cleanly(tmp_path: Path, standin: StandIn) -> None:
+    """`newsbot run` in a terminal that goes away (an ssh session dropped): the kernel sends
+    SIGHUP, and the bot stops as on SIGTERM, exit 0, though its log lines now go nowhere."""
+    bot = BotProcess(tmp_path, standin)
+    controller, terminal = pty.openpty()
+    # a session of its own (start_new_session), whose terminal the pty becomes
+    on_the_terminal = (
+        "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'bot', 'run'])"
+    )
+    polls = standin.polls
+    process = subprocess.Popen(
+        [sys.executable, "-c", on_the_terminal], env=bot.env, cwd=tmp_path,
+        stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True,
+    )  # fmt: skip
+    os.close(terminal)
+    try:
+        standin.wait_for(lambda: standin.polls > polls, timeout=20)
+    finally:
+        os.close(controller)  # the terminal hangs up
+    assert process.wait(15) == 0
 
 
 def test_sighup_ignored_by_nohup_stays_ignored(tmp_path: Path, standin: StandIn) -> None:
