@@ -286,6 +286,7 @@ class Sender:
         with self.store.db.atomic():
             self.store.outbox.mark_sent(row.id, message_id, now)
             self.following.record(row, now)
+        self.following.recorded(row)
 
 
 def _utc(moment: float) -> str:

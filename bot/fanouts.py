@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -65,7 +66,15 @@ class FanOuts:
             )
 
     async def run(self) -> None:
-        self.resume()
+        resumed = False
         while True:
+            # a read the database refuses (an I/O error, a damaged page) costs one warning
+            # and is tried again at the next look, rather than ending these lines for good
+            try:
+                if not resumed:
+                    self.resume()
+                    resumed = True
+                self.check()
+            except sqlite3.Error as error:
+                log.warning("cannot read the fan-outs' progress (%s); trying again", error)
             await asyncio.sleep(self.every)
-            self.check()

@@ -58,7 +58,9 @@ class Follower:
         self.story_threads = story_threads
         self.rate_limit_args = rate_limit_args
         self.clock = clock
-        # sent, not yet recorded: row sent -> (push row whose message it is, what it shows)
+        # row -> (push row whose message it is, what that shows once the row is sent), set
+        # before the request (a 'not modified' answer says it shows that already) and
+        # recorded with the row's sent state
         self._shown: dict[int, tuple[int, Shown]] = {}
         self._left: dict[int, tuple[int, str]] = {}  # retraction row -> (push row, left)
 
@@ -83,12 +85,18 @@ class Follower:
         """Store what the message of a sent push, edit or retraction shows now, and what a
         retraction left of it (in the transaction that marks the row sent, through the
         sender's `Settlements`: a locked database delays it, and is no failed attempt)."""
-        shown = self._shown.pop(row.id, None)
+        shown = self._shown.get(row.id)
         if shown is not None:
             self.store.followups.record_shown(*shown)
-        left = self._left.pop(row.id, None)
+        left = self._left.get(row.id)
         if left is not None:
             self.store.followups.record_withdrawn(*left, now)
+
+    def recorded(self, row: Delivery) -> None:
+        """The transaction that `record` wrote in is committed: forget what it wrote (not
+        before: a commit the database refuses is tried again whole)."""
+        self._shown.pop(row.id, None)
+        self._left.pop(row.id, None)
 
     async def send(self, row: Delivery) -> int:
         """Edit or retract the message of the push `row.target_id`; its message id."""
@@ -107,8 +115,11 @@ class Follower:
                 raise Unneeded  # withdrawn or published again meanwhile: the other is queued
         except BadRequest as error:
             if matches(error, NOT_MODIFIED):
+                # the message shows what was asked already (the request went before, its
+                # answer lost to a timeout or a crash): recorded as if this one did it
                 left = NOTICE  # (for an edit, `left` is not used)
             elif matches(error, MESSAGE_GONE + MESSAGE_KEPT):
+                self._shown.pop(row.id, None)
                 log.info(
                     "%s of message %d in chat %d not done: %s",
                     row.kind,
@@ -118,7 +129,11 @@ class Follower:
                 )
                 left = DELETED if matches(error, MESSAGE_GONE) else None
             else:
+                self._shown.pop(row.id, None)
                 raise
+        except BaseException:
+            self._shown.pop(row.id, None)  # the message shows what it did before
+            raise
         if row.kind == "retract" and left is not None:
             self._left[row.id] = (target.push_id, left)
         return target.message_id
@@ -139,6 +154,7 @@ class Follower:
                 if shown.compact
                 else LinkPreviewOptions(url=article.url)
             )
+            self._shown[row.id] = (target.push_id, Shown(False, None, html, shown.compact))
             await self.bot.edit_message_text(
                 html,
                 row.chat_id,
@@ -147,12 +163,13 @@ class Follower:
                 link_preview_options=preview,
                 rate_limit_args=self.rate_limit_args,
             )
-            self._shown[row.id] = (target.push_id, Shown(False, None, html, shown.compact))
             return
         push = render_push(article, caption=True)
         photo = push.photo_url or shown.photo  # an article that lost its image keeps the photo
         if photo == shown.photo and push.html == shown.html:
             raise Unneeded
+        # what the message shows once a request goes (or was told it shows already)
+        self._shown[row.id] = (target.push_id, Shown(True, photo, push.html))
         if push.photo_url is not None and push.photo_url != shown.photo:
             try:
                 await self._edit_media(row, target, push)
@@ -161,13 +178,12 @@ class Follower:
                     raise
                 # as a first push goes as text: the new words, under the photo it has
                 log.info("image refused for %s (%s); editing the caption", article.url, error)
-                photo = shown.photo
                 if push.html == shown.html:
                     raise Unneeded from None
+                self._shown[row.id] = (target.push_id, Shown(True, shown.photo, push.html))
                 await self._edit_caption(row, target, push.html)
         else:
             await self._edit_caption(row, target, push.html)
-        self._shown[row.id] = (target.push_id, Shown(True, photo, push.html))
 
     async def _retract(self, row: Delivery, target: FollowTarget, article: Article) -> str:
         """Delete the message, or edit it to the withdrawn notice; which of the two."""
@@ -185,6 +201,10 @@ class Follower:
         language = self.store.settings.get(row.feed_id).language
         notice = render_withdrawn(article, feed_words(language))
         shown = target.shown or _guess_shown(article)
+        self._shown[row.id] = (
+            target.push_id,
+            Shown(shown.as_photo, shown.photo, notice, shown.compact),
+        )
         if shown.as_photo:
             # a photo cannot become a text: the photo stays, under the notice
             await self._edit_caption(row, target, notice)
@@ -196,10 +216,6 @@ class Follower:
                 parse_mode=ParseMode.HTML,
                 rate_limit_args=self.rate_limit_args,
             )
-        self._shown[row.id] = (
-            target.push_id,
-            Shown(shown.as_photo, shown.photo, notice, shown.compact),
-        )
         return NOTICE
 
     async def _edit_media(self, row: Delivery, target: FollowTarget, push: Push) -> None:

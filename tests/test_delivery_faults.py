@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.config import Config
+from bot.delivery import Sender
 from bot.reports import format_stats
 from bot.wiring import SteadyClock
 from storage import Store
@@ -23,7 +25,7 @@ from storage.store import FileState
 from tests.conftest import eventually, write_lock
 from tests.feeds import follow
 from tests.sending import sending
-from tests.standin import FloodRules, StandIn
+from tests.standin import FloodRules, Sent, StandIn
 from tests.test_delivery import ARTICLE
 from tests.test_delivery_order import publish
 
@@ -134,16 +136,19 @@ async def test_timed_out_text_is_sent_again_because_it_may_not_have_arrived(
 
 class FullDisk:
     """Database.execute refusing every write with SQLITE_FULL while `full` is set: the
-    storage boundary, where a full disk shows itself."""
+    storage boundary, where a full disk shows itself. With `only`, just the writes that
+    contain it (a disk that fills in the middle of a transaction)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, only: str | None = None) -> None:
         self.full = False
         self.refused = 0
+        self.only = only
         self._execute = store.db.execute
         store.db.execute = self  # type: ignore[method-assign, assignment]
 
     def __call__(self, sql: str, *args: Any) -> Any:
-        if self.full and sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+        refusing = self.full and (self.only is None or self.only in sql)
+        if refusing and sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
             self.refused += 1
             raise sqlite3.OperationalError("database or disk is full")
         return self._execute(sql, *args)
@@ -170,6 +175,35 @@ async def test_a_full_disk_holds_the_settlement_and_resumes_by_itself(
     assert [len(standin.messages_to(chat)) for chat in (31, 32)] == [1, 1]
     assert [state for state, _ in row_states(store)] == ["sent", "sent"]
     assert caplog.text.count("the database refused a write") == 1
+
+
+async def test_a_retraction_whose_settlement_failed_midway_still_records_the_deletion(
+    store: Store, standin: StandIn
+) -> None:
+    """The disk fills after a retraction's row is marked sent but before what it left of
+    the message is written: the transaction is tried again whole, deletion included, so
+    that the article published again comes back to the chat as a fresh push (not: the
+    deletion forgotten, and the chat never gets it again)."""
+    store.followups.set_switches(edits=True, retractions=True)
+    follow(store, 33, ["AI"])
+    publish(store, "a")
+    article = replace(ARTICLE, url="https://news.example.com/a", title="Article a")
+    disk = FullDisk(store, only="SET withdrawn")
+    async with sending(store, standin, limits=Config(token=None)) as sender:
+        await eventually(lambda: store.outbox.pending_count() == 0)
+        disk.full = True
+        withdrawn = replace(article, published=False)
+        store.files.store_article("a.txt", FileState(1, 1, "a2"), withdrawn, queue=True)
+        sender.wake()
+        await eventually(lambda: disk.refused >= 1)
+        disk.full = False
+        await eventually(lambda: store.outbox.pending_count() == 0)
+        assert [e.method for e in standin.edits_to(33)] == ["deleteMessage"]
+        [(left,)] = store.db.execute("SELECT withdrawn FROM deliveries WHERE kind = 'push'")
+        assert left == "deleted"
+        store.files.store_article("a.txt", FileState(1, 1, "a3"), article, queue=True)
+        sender.wake()
+        await standin.until(lambda: len(standin.messages_to(33)) == 2)
 
 
 async def test_a_write_lock_held_by_another_process_delays_pushes(
@@ -223,6 +257,80 @@ async def test_an_edit_answered_while_the_database_is_locked_is_not_a_failed_att
     assert edit.fetchall() == [("sent", 1)]
     [(shown,)] = store.db.execute("SELECT shown FROM deliveries WHERE kind = 'push'")
     assert "Article a, fixed" in shown
+
+
+async def test_an_edit_whose_answer_timed_out_records_what_its_message_shows(
+    store: Store, standin: StandIn
+) -> None:
+    """An edit that arrived but whose answer timed out goes again and is told 'message is
+    not modified': the message shows that version, and it is recorded so. Else the record
+    kept the old version, and the article edited back to it was never edited back: the
+    message kept showing the correction."""
+    clock = SteppedWallClock()
+    original = replace(ARTICLE, url="https://news.example.com/a", title="Article a")
+    corrected = replace(original, title="Article a, fixed")
+    async with pushed_and_timing_out(store, standin, 52, clock) as (sender, message):
+        store.files.store_article("a.txt", FileState(1, 1, "a2"), corrected, queue=True)
+        # handled at once, answered after the bot stopped waiting: the edit goes again
+        standin.slow_next(lambda method, params: method.startswith("editMessage"), 1.0)
+        await edits_due(store, sender, clock)
+        assert len(edit_requests(standin)) == 2
+        [(shown,)] = store.db.execute("SELECT shown FROM deliveries WHERE kind = 'push'")
+        assert "Article a, fixed" in shown
+        store.files.store_article("a.txt", FileState(1, 1, "a3"), original, queue=True)
+        await edits_due(store, sender, clock)
+    assert len(edit_requests(standin)) == 3
+    shows = standin.bot_messages[(52, message.message_id)].text
+    assert shows is not None and shows.startswith("Article a\n")
+
+
+async def test_a_withdrawn_notice_whose_answer_timed_out_is_edited_back_when_republished(
+    store: Store, standin: StandIn
+) -> None:
+    """The same for the withdrawn notice of a message too old to delete: sent again, 'not
+    modified', it is recorded as shown, so publishing the article again edits the message
+    back to it instead of leaving the notice for good."""
+    clock = SteppedWallClock()
+    article = replace(ARTICLE, url="https://news.example.com/a", title="Article a")
+    async with pushed_and_timing_out(store, standin, 53, clock) as (sender, message):
+        store.db.execute("UPDATE deliveries SET updated_at = updated_at - 3 * 86400")
+        standin.slow_next(lambda method, params: method.startswith("editMessage"), 1.0)
+        withdrawn = replace(article, published=False)
+        store.files.store_article("a.txt", FileState(1, 1, "a2"), withdrawn, queue=True)
+        sender.wake()
+        await eventually(lambda: store.outbox.pending_count() == 0)
+        assert len(edit_requests(standin)) == 2
+        notice = standin.bot_messages[(53, message.message_id)].html
+        assert notice is not None and notice.startswith("<s>")
+        store.files.store_article("a.txt", FileState(1, 1, "a3"), article, queue=True)
+        await edits_due(store, sender, clock)
+    assert len(edit_requests(standin)) == 3
+    assert standin.bot_messages[(53, message.message_id)].html == message.html
+
+
+@asynccontextmanager
+async def pushed_and_timing_out(
+    store: Store, standin: StandIn, chat: int, clock: SteppedWallClock
+) -> AsyncIterator[tuple[Sender, Sent]]:
+    """A sender on `clock` whose requests time out after 0.3 s and are retried at once,
+    once article "a" is pushed to `chat` with edits and retractions on; and its message."""
+    store.followups.set_switches(edits=True, retractions=True)
+    follow(store, chat, ["AI"])
+    publish(store, "a")
+    async with sending(
+        store, standin, limits=Config(token=None), clock=clock, read_timeout=0.3,
+        backoff=(0.01, 0.01),
+    ) as sender:  # fmt: skip
+        await eventually(lambda: store.outbox.pending_count() == 0)
+        [message] = standin.messages_to(chat)
+        yield sender, message
+
+
+async def edits_due(store: Store, sender: Sender, clock: SteppedWallClock) -> None:
+    """Move the sender's clock past the edits' minute and wait for the queue."""
+    clock.offset += 2 * EDIT_INTERVAL + 1
+    sender.wake()
+    await eventually(lambda: store.outbox.pending_count() == 0)
 
 
 def edit_requests(standin: StandIn) -> list[str]:

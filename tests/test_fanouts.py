@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+from typing import Any
 
 import pytest
 
@@ -46,8 +48,11 @@ async def test_a_fan_out_resumed_after_a_restart_logs_done_as_one_run_in_one_go(
     fan_outs = FanOuts(store.figures, clock=lambda: 50.0, every=0.001, wall=lambda: QUEUED + 90)
     following = asyncio.create_task(fan_outs.run())
     try:
-        await asyncio.sleep(0.01)
-        assert "done" not in caplog.text
+        # taken up at the start, timed from when its pushes were queued (90 s ago)
+        await eventually(lambda: article_id in fan_outs.started)
+        assert fan_outs.started == {article_id: 50.0 - 90.0}
+        fan_outs.check()
+        assert "done" not in caplog.text  # two of its pushes are still to go
         settle_all(store, ["sent", "sent", "failed"])
         await eventually(lambda: "done" in caplog.text, timeout=2.0)
     finally:
@@ -85,3 +90,35 @@ def test_a_fan_out_is_done_when_no_push_is_pending_or_sending(
         f"fan-out of article {article_id} done: 2 sent, 0 failed, 1 cancelled in 2.5 s"
     ]
     assert fan_outs.started == {}
+
+
+async def test_a_read_the_database_refuses_costs_a_warning_not_the_lines_for_good(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first looks at the outbox fail (an I/O error): warned, and the fan-out that was
+    resumed is still followed and logged once the reads work again."""
+    caplog.set_level(logging.INFO, logger="bot.fanouts")
+    article_id = queue_fan_out(store, 2)
+    failing = 3
+    execute = store.db.execute
+
+    def refusing(sql: str, *args: Any) -> Any:
+        nonlocal failing
+        if failing and sql.lstrip().upper().startswith("SELECT"):
+            failing -= 1
+            raise sqlite3.OperationalError("disk I/O error")
+        return execute(sql, *args)
+
+    store.db.execute = refusing  # type: ignore[method-assign, assignment]
+    fan_outs = FanOuts(store.figures, clock=lambda: 50.0, every=0.001, wall=lambda: QUEUED)
+    following = asyncio.create_task(fan_outs.run())
+    try:
+        await eventually(lambda: article_id in fan_outs.started)
+        settle_all(store, ["sent", "sent"])
+        await eventually(lambda: "done" in caplog.text, timeout=2.0)
+    finally:
+        following.cancel()
+        await asyncio.gather(following, return_exceptions=True)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings and all("disk I/O error" in w for w in warnings)
+    assert caplog.messages[-1].startswith(f"fan-out of article {article_id} done: 2 sent")
