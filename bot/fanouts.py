@@ -54,8 +54,10 @@ class FanOuts:
         for article_id, started in list(self.started.items()):
             if self.figures.fan_out_open(article_id):
                 continue
-            del self.started[article_id]
+            # counted before it is forgotten: a count the database refuses leaves it
+            # followed, for the next look to log
             states = self.figures.fan_out(article_id)
+            del self.started[article_id]
             log.info(
                 "fan-out of article %d done: %d sent, %d failed, %d cancelled in %.1f s",
                 article_id,

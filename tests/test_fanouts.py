@@ -122,3 +122,33 @@ async def test_a_read_the_database_refuses_costs_a_warning_not_the_lines_for_goo
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings and all("disk I/O error" in w for w in warnings)
     assert caplog.messages[-1].startswith(f"fan-out of article {article_id} done: 2 sent")
+
+
+async def test_a_count_the_database_refuses_leaves_the_fan_out_for_the_next_look(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fan-out was forgotten before its pushes were counted: a count refused (an I/O
+    error) lost its done line for good. It stays followed, and the next look logs it."""
+    caplog.set_level(logging.INFO, logger="bot.fanouts")
+    article_id = queue_fan_out(store, 2)
+    settle_all(store, ["sent", "failed"])
+    execute = store.db.execute
+    refused = 0
+
+    def refusing(sql: str, *args: Any) -> Any:
+        nonlocal refused
+        if "GROUP BY" in sql and not refused:  # the count of the article's pushes, once
+            refused += 1
+            raise sqlite3.OperationalError("disk I/O error")
+        return execute(sql, *args)
+
+    store.db.execute = refusing  # type: ignore[method-assign, assignment]
+    fan_outs = FanOuts(store.figures, clock=lambda: 50.0, every=0.001, wall=lambda: QUEUED)
+    fan_outs.queued(article_id)
+    with pytest.raises(sqlite3.OperationalError):
+        fan_outs.check()
+    assert refused == 1 and article_id in fan_outs.started
+    fan_outs.check()
+    assert caplog.messages == [
+        f"fan-out of article {article_id} done: 1 sent, 1 failed, 0 cancelled in 0.0 s"
+    ]
