@@ -272,12 +272,14 @@ class Ingestor:
                 entries = list(os.scandir(folder))
             except FileNotFoundError:
                 if folder == self.root:
-                    raise FolderUnreadable(f"cannot list {folder}: it is gone") from None
+                    raise FolderUnreadable(f"cannot list {printable(folder)}: it is gone") from None
                 continue  # a subfolder removed while we looked: its files are gone too
             except OSError as error:
                 # listed as empty, every file in it would be forgotten (and each push of
                 # them retracted): nothing is compared until it can be listed again
-                raise FolderUnreadable(f"cannot list {folder}: {error.strerror}") from None
+                raise FolderUnreadable(
+                    f"cannot list {printable(folder)}: {error.strerror}"
+                ) from None
             for entry in entries:
                 if is_ignored_name(entry.name):
                     continue

@@ -387,6 +387,20 @@ def ingested(folder: Path, db: Path, count: int) -> None:
     assert newsbot("ingest", str(folder), env=env).returncode == 0
 
 
+def test_a_subfolder_that_cannot_be_listed_is_named_on_one_line(tmp_path: Path) -> None:
+    """With NEWSBOT_RECURSIVE, a subfolder's name came into its "cannot list" line as it
+    was: a newline in it split the line (a forged second one, in the log of `run` too). It
+    is quoted with Python's escapes, as file names are."""
+    folder, db = tmp_path / "articles", tmp_path / "newsbot.db"
+    ingested(folder, db, 1)
+    sub = folder / "sub\nnewsbot: forged"
+    sub.mkdir()
+    env = {"NEWSBOT_DB": str(db), "NEWSBOT_ARTICLES_DIR": str(folder), "NEWSBOT_RECURSIVE": "true"}
+    result = unlistable(sub, ["ingest"], env=env)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [f"newsbot: cannot list {str(sub)!r}: Permission denied"]
+
+
 def test_an_articles_folder_that_cannot_be_listed_forgets_no_article(tmp_path: Path) -> None:
     """A folder the bot's user cannot list (permissions changed, a network mount's hiccup)
     listed as empty: `ingest` removed every article, as the watcher's scans did (and then
