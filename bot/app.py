@@ -275,7 +275,7 @@ class NewsBot:
         trimming.cancel()
         await self._stop(stopper, sending=sending, watching=watching)
         await asyncio.gather(following, trimming, return_exceptions=True)
-        self.fan_outs.check()  # the fan-outs that the stop finished
+        self.fan_outs.look()  # the fan-outs that the stop finished
         if self.revocation.reason is not None:
             raise self.revocation.error()
         if broken:  # exit non-zero, so that a supervisor restarts us

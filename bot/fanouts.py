@@ -37,6 +37,7 @@ class FanOuts:
         self.every = every
         self.wall = wall  # the outbox's time: when a resumed fan-out's pushes were queued
         self.started: dict[int, float] = {}  # article -> its start, on `clock`
+        self.resumed = False  # the fan-outs a stop interrupted are followed
 
     def queued(self, article_id: int) -> None:
         """Pushes of this article were queued: follow it until they are all settled."""
@@ -67,16 +68,19 @@ class FanOuts:
                 self.clock() - started,
             )
 
+    def look(self) -> None:
+        """Resume (once) and `check`: a read the database refuses (an I/O error, a damaged
+        page) costs one warning and is tried again at the next look, rather than ending
+        these lines for good, or a stop in a traceback (the look after it)."""
+        try:
+            if not self.resumed:
+                self.resume()
+                self.resumed = True
+            self.check()
+        except sqlite3.Error as error:
+            log.warning("cannot read the fan-outs' progress (%s); trying again", error)
+
     async def run(self) -> None:
-        resumed = False
         while True:
-            # a read the database refuses (an I/O error, a damaged page) costs one warning
-            # and is tried again at the next look, rather than ending these lines for good
-            try:
-                if not resumed:
-                    self.resume()
-                    resumed = True
-                self.check()
-            except sqlite3.Error as error:
-                log.warning("cannot read the fan-outs' progress (%s); trying again", error)
+            self.look()
             await asyncio.sleep(self.every)

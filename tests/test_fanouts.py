@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
+from bot.config import Config
 from bot.fanouts import FanOuts
 from storage import Store
 from storage.store import FileState
-from tests.conftest import eventually
+from tests.conftest import eventually, start_bot, stop_bot
 from tests.feeds import follow
+from tests.standin import StandIn
 from tests.test_sender_queries import traced_reads
 from tests.test_topic_counts import ARTICLE
 
@@ -152,3 +154,25 @@ async def test_a_count_the_database_refuses_leaves_the_fan_out_for_the_next_look
     assert caplog.messages == [
         f"fan-out of article {article_id} done: 1 sent, 1 failed, 0 cancelled in 0.0 s"
     ]
+
+
+async def test_a_read_refused_at_the_stop_costs_a_warning_not_the_clean_stop(
+    config: Config,
+    standin: StandIn,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a stop the bot looks once more, for the fan-outs the stop finished; that look
+    was not guarded as the others are: a read the database refused there turned a clean
+    stop into a traceback and exit 1 (and a revoked token's exit 2 into 1, restarted)."""
+    bot, task, stop = await start_bot(config, standin)
+    bot.fan_outs.queued(12345)  # followed: each look asks the database about it
+
+    def refusing(article_id: int) -> bool:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(bot.store.figures, "fan_out_open", refusing)
+    caplog.set_level(logging.WARNING, logger="bot.fanouts")
+    await stop_bot(bot, task, stop)
+    assert caplog.messages
+    assert all("cannot read the fan-outs' progress (disk I/O error)" in m for m in caplog.messages)
