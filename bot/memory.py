@@ -45,6 +45,7 @@ def _glibc() -> ctypes.CDLL | None:
 
 
 _LIBC = _glibc()
+GLIBC = _LIBC is not None  # whether the heap can be trimmed and kept to one arena
 
 
 def trim_heap() -> bool:

@@ -50,12 +50,14 @@ def check_command(config: Config, paths: list[Path]) -> int:
 
 
 def article_files(folder: Path, *, recursive: bool) -> list[Path]:
-    """The files of a folder that may be articles (by name), sorted; subfolders if recursive."""
+    """The files of a folder that may be articles (by name), sorted; subfolders if recursive.
+    As in `run`'s scan, a link to a folder is no subfolder (one to a parent would never end):
+    it is checked as the file it names."""
     found = []
     for path in sorted(folder.iterdir()):
         if is_ignored_name(path.name):
             continue
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             if recursive:
                 found.extend(article_files(path, recursive=True))
         else:

@@ -255,6 +255,23 @@ def test_check_accepts_folders_and_skips_what_is_not_an_article(tmp_path: Path) 
     assert f"{folder / 'sub' / 'c.txt'}: ok" in recursive.stdout.splitlines()
 
 
+def test_check_does_not_follow_a_link_to_a_folder(tmp_path: Path) -> None:
+    """A link to a parent folder would make a recursive check go on for ever: as in `run`'s
+    scan, a link to a folder is no subfolder, and `check` says what `run` would of it."""
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    write_article(folder / "sub" / "c.txt")
+    (folder / "sub" / "up").symlink_to("..")
+    (folder / "again").symlink_to(folder / "sub")
+    result = newsbot("check", str(folder), env={"NEWSBOT_RECURSIVE": "true"})
+    assert result.stdout.splitlines() == [
+        f"{folder / 'again'}: not a regular file (a directory)",
+        f"{folder / 'sub' / 'c.txt'}: ok",
+        f"{folder / 'sub' / 'up'}: not a regular file (a directory)",
+    ]
+    assert result.returncode == 1
+
+
 async def test_errors_verb_prints_what_the_errors_command_shows(
     running: Running, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -63,15 +63,14 @@ def test_trim_gives_freed_heap_back_to_the_system() -> None:
 # setting holds only for threads that start after it
 THREAD_HEAP = textwrap.dedent(
     """
-    import ctypes, os, sys, threading
+    import ctypes, os, threading
     from bot.memory import single_arena, trim_heap
 
     def rss():
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
-    if sys.argv[1] == "one":
-        assert single_arena()
+    assert single_arena()
     libc = ctypes.CDLL(None)
     libc.malloc.restype = ctypes.c_void_p
     libc.malloc.argtypes = [ctypes.c_size_t]
@@ -100,9 +99,9 @@ THREAD_HEAP = textwrap.dedent(
 )
 
 
-def _thread_heap(arenas: str) -> tuple[int, int]:
+def _thread_heap() -> tuple[int, int]:
     done = subprocess.run(
-        [sys.executable, "-c", THREAD_HEAP, arenas],
+        [sys.executable, "-c", THREAD_HEAP],
         capture_output=True, text=True, timeout=60, check=True,
         cwd=Path(__file__).resolve().parent.parent,
     )  # fmt: skip
@@ -112,7 +111,7 @@ def _thread_heap(arenas: str) -> tuple[int, int]:
 
 @pytest.mark.skipif(LIBC is None, reason="mallopt and malloc_trim are glibc's")
 def test_with_one_arena_the_trim_gives_back_what_a_thread_freed() -> None:
-    used, trimmed = _thread_heap("one")
+    used, trimmed = _thread_heap()
     assert used - trimmed > 20 * 1024 * 1024, (used, trimmed)
 
 
