@@ -4,6 +4,8 @@ The observer thread (`bot.folder_events`) only turns events into `FileEvent` val
 hands them to the event loop with `call_soon_threadsafe`. On the loop, a file whose writer
 is done (close-after-write, a rename into place, a deletion) is read at once; one that is
 still being written (created, modified) is read once it has been quiet for `settle` seconds.
+One that does not parse while it is probably still being written is read again when it
+settles (`bot.half_written`).
 Reading and parsing run in a worker thread; storing runs on the writer thread
 (`bot.writer`), one change at a time, and each is reported on the loop once committed.
 Scans catch whatever events missed: downtime, inotify overflow, network mounts.
@@ -23,6 +25,7 @@ from pathlib import Path
 from bot.errors import FolderUnreadable
 from bot.files import printable
 from bot.folder_events import FileEvent
+from bot.half_written import HalfWritten
 from bot.ingest import Ingestor, Loaded
 from bot.metrics import Metrics
 from bot.observing import ObservedFolder
@@ -34,7 +37,6 @@ from storage.store import Change
 
 log = logging.getLogger(__name__)
 
-PATIENCE_SECONDS = 30.0  # how long a file that is open for writing may stay unparseable
 # another process holding the database's write lock delays a file, never drops it: it
 # is read again after 0.5, 1, 2 ... s, at most RETRY_MAX_SECONDS apart, until stored
 RETRY_FIRST_SECONDS = 0.5
@@ -85,8 +87,7 @@ class Watcher:
         self._queue: asyncio.Queue[Path] = asyncio.Queue()
         self._queued: set[Path] = set()
         self._timers: dict[Path, asyncio.TimerHandle] = {}
-        self._writing: set[Path] = set()  # created/modified and not yet closed
-        self._failing_since: dict[Path, float] = {}
+        self.half_written = HalfWritten(settle)
         self._first_seen: dict[Path, float] = {}
         self._reading = 0  # 1 while the consumer reads or stores a file
         self._busy_tries: dict[Path, int] = {}  # files waiting for a locked database
@@ -212,10 +213,10 @@ class Watcher:
         if timer is not None:
             timer.cancel()
         if event.settled:
-            self._writing.discard(event.path)
+            self.half_written.closed(event.path)
             self._enqueue(event.path)
         else:
-            self._writing.add(event.path)
+            self.half_written.opened(event.path)
             assert self._loop is not None
             self._timers[event.path] = self._loop.call_later(self.settle, self._enqueue, event.path)
 
@@ -277,12 +278,12 @@ class Watcher:
         if self.ingestor.file_state(path) != before:
             self._enqueue(path)  # a scan stored the file while we read it: read it again
             return
-        if loaded.error is not None and self._still_written(loaded):
+        if loaded.error is not None and self.half_written.still_written(loaded):
             # a half-written file: read it again when it settles, record nothing yet
             assert self._loop is not None
             self._timers[path] = self._loop.call_later(self.settle, self._enqueue, path)
             return
-        self._failing_since.pop(path, None)
+        self.half_written.parsed(path)
 
         def apply(store: Store) -> Change | None:
             # checked again in the job: a scan's store queued before it may have run since
@@ -301,23 +302,9 @@ class Watcher:
             self.metrics.detection_latency.observe(time.monotonic() - seen)
         self.on_change(change)
 
-    def _still_written(self, loaded: Loaded) -> bool:
-        """Whether an unparseable file is probably still being written: while a writer has
-        it open (no close-after-write event yet) or it changed within two settle times (the
-        polling observer has no close events), for at most PATIENCE_SECONDS."""
-        if loaded.state is None or loaded.final:
-            return False
-        now = time.monotonic()
-        since = self._failing_since.setdefault(loaded.path, now)
-        if now - since > PATIENCE_SECONDS:
-            return False
-        age = time.time() - loaded.state.mtime_ns / 1e9
-        return loaded.path in self._writing or age < 2 * self.settle
-
     def _forget(self, path: Path) -> None:
-        self._failing_since.pop(path, None)
+        self.half_written.forget(path)
         self._first_seen.pop(path, None)
-        self._writing.discard(path)
 
     async def _remove(self, path: Path) -> None:
         change, others = await self.writer.run(lambda store: self.ingestor.on(store).remove(path))
