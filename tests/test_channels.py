@@ -171,6 +171,35 @@ async def test_topic_buttons_for_a_channel_carry_it_and_check_again_when_pressed
     assert follows(running.store, OWNER) == (False, [])
 
 
+async def test_buttons_in_a_channel_are_judged_by_who_pressed_them(running: Running) -> None:
+    """A reader pressing the bot's buttons in a channel changes nothing; an admin may.
+    (The channel signs the bot's own post there, so the post's `sender_chat` proves nothing.)"""
+    publish(running)
+    await settled(running)
+    running.standin.add_chat(CHANNEL, "channel", username="robonews", creator=OWNER)
+    running.standin.post(CHANNEL, "/topics")
+    await running.standin.until(lambda: bool(running.standin.messages_to(CHANNEL)))
+    posted = running.standin.messages_to(CHANNEL)[-1]
+    data = posted.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    assert data == "sub:0:AI"
+    for pressed in (data, "cfg:silent:on"):
+        running.standin.press(
+            CHANNEL, pressed, user_id=STRANGER, chat_type="channel", message_id=posted.message_id
+        )
+    await running.standin.until(
+        lambda: sum(m == "answerCallbackQuery" for m, _ in running.standin.calls) == 2
+    )
+    answers = [p.get("text") for m, p in running.standin.calls if m == "answerCallbackQuery"]
+    assert answers == ["Only this group's administrators can change that."] * 2
+    feed = running.store.feeds.ensure(CHANNEL)
+    assert follows(running.store, CHANNEL) == (False, [])
+    assert not running.store.settings.get(feed.id).silent
+    running.standin.press(
+        CHANNEL, data, user_id=OWNER, chat_type="channel", message_id=posted.message_id
+    )
+    await eventually(lambda: follows(running.store, CHANNEL) == (False, ["ai"]))
+
+
 async def test_broken_scoped_button_is_answered_as_invalid(running: Running) -> None:
     """Callback data with a mangled chat, or an unknown one, is refused without a change."""
     running.standin.press(OWNER, ">x.y|sub:0:AI")

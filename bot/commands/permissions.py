@@ -72,11 +72,14 @@ class Permissions:
 
     async def may_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """Anyone in private; in groups, administrators, the creator and anonymous admins;
-        in a channel, whoever posts there (only its administrators can)."""
+        in a channel, whoever posts there (only its administrators can). A button press is
+        judged by the person who pressed it, never by the message the button sits on."""
         chat, user = update.effective_chat, update.effective_user
         if chat is None or chat.type == ChatType.PRIVATE:
             return True
-        message = update.effective_message
+        # Telegram signs every channel post, the bot's own included, with the channel as
+        # `sender_chat`: that says who wrote a message, not who pressed a button under it
+        message = None if update.callback_query is not None else update.effective_message
         if message is not None and message.sender_chat is not None:
             return message.sender_chat.id == chat.id  # an anonymous admin writes as the group
         if user is None:

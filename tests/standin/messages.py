@@ -178,11 +178,13 @@ class Messages(Flood):
         self, chat_id: int, text: str | None, photo: str | None, message_id: int
     ) -> dict[str, Any]:
         chat_type = "private" if chat_id > 0 else "supergroup"
-        message: dict[str, Any] = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": chat_type, "title": "chat"},
-        }
+        message: dict[str, Any] = self.signed(
+            {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": self.chat_of(chat_id, chat_type),
+            }
+        )
         if photo is not None:
             message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
             message["caption"] = text

@@ -106,6 +106,17 @@ class State:
         self._stopped = threading.Event()
         self.port = port
 
+    def chat_of(self, chat_id: int, chat_type: str) -> dict[str, Any]:
+        """The chat as a message in it shows it: the one `add_chat` made, else a plain one."""
+        return self.chats.get(chat_id) or {"id": chat_id, "type": chat_type, "title": "chat"}
+
+    def signed(self, message: dict[str, Any]) -> dict[str, Any]:
+        """`message` as Telegram sends it: every post in a channel, the bot's own included,
+        carries the channel as `sender_chat`."""
+        if message["chat"]["type"] == "channel":
+            message["sender_chat"] = message["chat"]
+        return message
+
     @property
     def conflict(self) -> bool:
         """getUpdates is answered 409, as when another process polls with the token; a

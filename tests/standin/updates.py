@@ -108,14 +108,14 @@ class Updates(State):
 
     def post(self, chat_id: int, text: str) -> int:
         """Someone posts `text` in a channel: a `channel_post`, from the channel itself."""
-        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "channel", "title": "channel"}
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": chat,
-            "sender_chat": chat,
-            "text": text,
-        }
+        message: dict[str, Any] = self.signed(
+            {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": self.chat_of(chat_id, "channel"),
+                "text": text,
+            }
+        )
         mark_command(message)
         return self.push_update({"channel_post": message})
 
@@ -130,7 +130,8 @@ class Updates(State):
         language_code: str | None = None,
     ) -> int:
         """A user presses an inline button carrying `data` (in an app speaking
-        `language_code`, when given)."""
+        `language_code`, when given), on a message of the bot's in that chat (signed by
+        the channel, in a channel)."""
         user_id = chat_id if user_id is None else user_id
         with self._cond:  # the buttons are on a message of the bot's
             self.bot_messages.setdefault(
@@ -146,12 +147,14 @@ class Updates(State):
                     "from": user(user_id, language_code),
                     "chat_instance": "ci",
                     "data": data,
-                    "message": {
-                        "message_id": message_id,
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": chat_type, "title": "t"},
-                        "text": "buttons",
-                    },
+                    "message": self.signed(
+                        {
+                            "message_id": message_id,
+                            "date": int(time.time()),
+                            "chat": self.chat_of(chat_id, chat_type),
+                            "text": "buttons",
+                        }
+                    ),
                 }
             }
         )
