@@ -26,7 +26,7 @@ from telegram.ext import ContextTypes, TypeHandler
 
 from bench.generate import TOPICS, WORDS
 from bench.report import latency_line, peak_rss_mb
-from bot.config import Config
+from bot.foundation.config import Config
 from bot.wiring import build_newsbot
 from storage import open_store
 from tests.standin import TOKEN, StandIn

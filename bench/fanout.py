@@ -36,10 +36,10 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 
 from bench.generate import add_chats
 from bench.report import machine_line, peak_rss_mb
-from bot.config import Config
-from bot.delivery import Sender
-from bot.metrics import Metrics
-from bot.pacing import FloodPacer
+from bot.delivery.pacing import FloodPacer
+from bot.delivery.sender import Sender
+from bot.foundation.config import Config
+from bot.foundation.metrics import Metrics
 from bot.wiring import build_pacer
 from storage import Article, Image, Store, open_store
 from storage.store import FileState

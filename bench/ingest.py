@@ -39,13 +39,13 @@ def parse_only(folder: Path) -> dict[str, float]:
 
 def parse_newsbot(folder: Path) -> dict[str, float]:
     """`parse_only` with the loader `newsbot ingest` uses (faster than CSafeLoader since
-    bot/strict_yaml.py; StrictLoader before it), for the ratio against the same loader."""
+    bot/articles/strict_yaml.py; StrictLoader before it), for the ratio against the same loader."""
     try:
-        from bot.strict_yaml import load_strict
-    except ImportError:  # the code before bot/strict_yaml.py, as a baseline
+        from bot.articles.strict_yaml import load_strict
+    except ImportError:  # the code before bot/articles/strict_yaml.py, as a baseline
         import yaml
 
-        from bot.parsing import StrictLoader
+        from bot.articles.parsing import StrictLoader
 
         def load_strict(text: str) -> object:
             return yaml.load(text, Loader=StrictLoader)
@@ -62,8 +62,8 @@ def parse_newsbot(folder: Path) -> dict[str, float]:
 def ingest(folder: Path, db: Path) -> dict[str, float]:
     import io
 
-    from bot.config import Config
-    from bot.ingest_verb import ingest_command
+    from bot.cli.ingest import ingest_command
+    from bot.foundation.config import Config
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -81,7 +81,7 @@ def ingest(folder: Path, db: Path) -> dict[str, float]:
 
 
 def scan(folder: Path, db: Path) -> dict[str, float]:
-    from bot.ingest import Ingestor
+    from bot.articles.ingest import Ingestor
     from storage import open_store
 
     store = open_store(db)

@@ -21,8 +21,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bench.report import latency_line, peak_rss_mb
 from bot.app import NewsBot
-from bot.config import Config
-from bot.folder_events import FileEvent
+from bot.articles.folder_events import FileEvent
+from bot.foundation.config import Config
 from bot.wiring import build_newsbot
 from storage import open_store
 from tests.articles import article_text

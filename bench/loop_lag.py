@@ -34,9 +34,9 @@ from pathlib import Path
 
 from bench.generate import TOPICS, WORDS, add_chats, generate
 from bench.report import machine_line, peak_rss_mb, percentile
-from bot.config import Config
-from bot.metrics import Metrics
-from bot.watcher import Watcher
+from bot.articles.watcher import Watcher
+from bot.foundation.config import Config
+from bot.foundation.metrics import Metrics
 from bot.wiring import build_watcher
 from storage import Article, Store, open_store
 from storage.rows import ArticleRow

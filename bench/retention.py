@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.retention import DAY, Pruner
+from bot.delivery.pruning import DAY, Pruner
 from storage import Store, open_store
 
 START = 1_700_000_000.0

@@ -20,7 +20,7 @@ raised limits), so that its CPU is not counted as the bot's:
 3. `--profile TOP`: one more newsbot run at the largest N under cProfile.
 
 `--arenas default` leaves glibc's malloc arenas as they are; by default every thread
-allocates from the main arena, as in `newsbot run` (bot/memory.py).
+allocates from the main arena, as in `newsbot run` (bot/foundation/memory.py).
 
 Goals (issue 15): newsbot >= 85% of bare PTB's msg/s; CPU per push at the largest N
 within 1.2x of the smallest; the same for CPU per command against M.
@@ -56,12 +56,12 @@ from telegram.ext import ApplicationBuilder
 
 from bench.generate import TOPICS, add_chats
 from bench.report import machine_line, peak_rss_mb, rss_mb
-from bot.config import Config
-from bot.delivery import Sender
-from bot.memory import single_arena
-from bot.metrics import Metrics
-from bot.pacing import FloodPacer, retry_seconds
-from bot.rendering import render_push
+from bot.delivery.pacing import FloodPacer, retry_seconds
+from bot.delivery.rendering import render_push
+from bot.delivery.sender import Sender
+from bot.foundation.config import Config
+from bot.foundation.memory import single_arena
+from bot.foundation.metrics import Metrics
 from bot.wiring import build_newsbot
 from storage import Article, open_store
 from storage.store import FileState
@@ -440,7 +440,7 @@ def main() -> None:
                         help="then profile newsbot at the largest size; print TOP functions")  # fmt: skip
     parser.add_argument("--arenas", choices=("one", "default"), default="one",
                         help="one: every thread allocates from malloc's main arena, as `newsbot "
-                        "run` has it (bot/memory.py); default: glibc's own")  # fmt: skip
+                        "run` has it (bot/foundation/memory.py); default: glibc's own")  # fmt: skip
     args = parser.parse_args()
     if args.arenas == "one":
         single_arena()  # before any thread starts

@@ -18,8 +18,8 @@ from tempfile import TemporaryDirectory
 
 from bench.fanout import ARTICLE, subscribe_all, time_queueing
 from bench.report import peak_rss_mb
-from bot.digests import FeedDelivery, plan_of
-from bot.schedule import release_at
+from bot.delivery.digesting import FeedDelivery, plan_of
+from bot.delivery.schedule import release_at
 from storage import open_store
 from storage.store import FileState
 

@@ -26,14 +26,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.admin import AdminCommands
-from bot.commands import Commands
-from bot.commands.catalogue import register_menus
-from bot.commands.filters import FilterCommands
-from bot.commands.settings import SettingsCommands
-from bot.commands.transfer import TransferCommands
-from bot.config import Config
-from bot.connection import (
+from bot.articles.watcher import Watcher
+from bot.chat.admin import AdminCommands
+from bot.chat.catalogue import register_menus
+from bot.chat.connection import (
     PollingHealth,
     Revocation,
     is_transient,
@@ -42,15 +38,19 @@ from bot.connection import (
     retry_delays,
     stop_polling,
 )
-from bot.delivery import Sender
-from bot.fanouts import FanOuts
-from bot.guard import UpdateGuard
-from bot.health import HealthServer
-from bot.membership import Membership
-from bot.memory import HeapTrimmer
-from bot.metrics import Metrics
-from bot.translations import N_, words_for
-from bot.watcher import Watcher
+from bot.chat.filters import FilterCommands
+from bot.chat.guard import UpdateGuard
+from bot.chat.membership import Membership
+from bot.chat.setting_commands import SettingsCommands
+from bot.chat.subscriber import Commands
+from bot.chat.transfer import TransferCommands
+from bot.delivery.fanouts import FanOuts
+from bot.delivery.sender import Sender
+from bot.foundation.config import Config
+from bot.foundation.health import HealthServer
+from bot.foundation.memory import HeapTrimmer
+from bot.foundation.metrics import Metrics
+from bot.foundation.translations import N_, words_for
 from storage import NewsbotError, Store
 from storage.errors import database_busy
 
@@ -112,7 +112,7 @@ class NewsBot:
         self.metrics.queue_depth.set(self.store.outbox.pending_count())
 
     def command_handlers(self) -> dict[str, CommandCallback]:
-        """Each command of the menus (`bot.commands`) with the method that answers it."""
+        """Each command of the menus (`bot.chat.catalogue`) with the method that answers it."""
         commands, admin, settings = self.commands, self.admin, self.settings
         return {
             "start": commands.start_command,
@@ -259,7 +259,7 @@ class NewsBot:
         sending = asyncio.create_task(self.sender.run(), name="sender")
         watching = asyncio.create_task(self.watcher.run(), name="watcher")
         following = asyncio.create_task(self.fan_outs.run(), name="fan-outs")
-        # freed heap back to the system once a minute: RSS stays flat (bot/memory.py)
+        # freed heap back to the system once a minute: RSS stays flat (bot/foundation/memory.py)
         trimming = asyncio.create_task(HeapTrimmer().run(), name="heap-trim")
         log.info("newsbot is running: watching %s", self.config.articles_dir)
         stopper = asyncio.create_task(stop.wait())

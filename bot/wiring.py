@@ -15,16 +15,16 @@ from typing import Any
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import NewsBot
-from bot.config import Config
-from bot.connection import ObservedRequest, PollingHealth, Revocation
-from bot.delivery import Sender
-from bot.errors import ConfigError
-from bot.fanouts import FanOuts
-from bot.ingest import Ingestor
-from bot.metrics import Metrics
-from bot.pacing import FloodPacer
-from bot.retention import Pruner
-from bot.watcher import Watcher
+from bot.articles.ingest import Ingestor
+from bot.articles.watcher import Watcher
+from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
+from bot.delivery.fanouts import FanOuts
+from bot.delivery.pacing import FloodPacer
+from bot.delivery.pruning import Pruner
+from bot.delivery.sender import Sender
+from bot.foundation.config import Config
+from bot.foundation.errors import ConfigError
+from bot.foundation.metrics import Metrics
 from storage import Store
 from storage.store import Change
 

@@ -31,7 +31,7 @@ class WritingDatabase(Database):
     """A connection whose transactions take the write lock as they begin.
 
     The running bot writes through two connections (the event loop's, and the watcher's
-    writer thread: `bot.writer`). sqlite-utils begins a transaction DEFERRED: its first
+    writer thread: `bot.articles.writer`). sqlite-utils begins a transaction DEFERRED: its first
     read pins a snapshot, and when the other connection commits before the first write,
     that write fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT; the busy
     timeout cannot help). BEGIN IMMEDIATE waits for the lock up front instead.

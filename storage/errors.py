@@ -7,8 +7,8 @@ NewsbotError
 │       ├── NoDatabase              no database file where one must already be
 │       ├── DatabaseFolderUnusable  the database's folder is missing or not writable
 │       └── SchemaTooNew            a newer newsbot wrote it (a migration unknown here)
-├── bot.errors.ConfigError   a setting is missing or malformed
-└── bot.errors.ArticleError  an article file is unusable, with the reason
+├── bot.foundation.errors.ConfigError   a setting is missing or malformed
+└── bot.foundation.errors.ArticleError  an article file is unusable, with the reason
 
 sqlite3's own OperationalError is not wrapped: `database_busy` tells the one that means
 "another connection holds the lock; try again" from the rest.

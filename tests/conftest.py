@@ -21,7 +21,7 @@ import pytest
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, no warning
 
 from bot.app import NewsBot
-from bot.config import Config
+from bot.foundation.config import Config
 from bot.wiring import build_newsbot
 from storage import Store, open_store
 from tests.articles import write_article

@@ -10,9 +10,9 @@ from typing import Any
 
 from telegram.ext import ApplicationBuilder
 
-from bot.config import Config
-from bot.delivery import Sender
-from bot.metrics import Metrics
+from bot.delivery.sender import Sender
+from bot.foundation.config import Config
+from bot.foundation.metrics import Metrics
 from bot.wiring import build_pacer
 from storage import Store
 from tests.standin import TOKEN, StandIn

@@ -13,10 +13,12 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.translations import DOMAIN, LANGUAGES, SOURCE_LANGUAGE, language_of, words_in
+from bot.foundation.translations import DOMAIN, LANGUAGES, SOURCE_LANGUAGE, language_of, words_in
 
 ROOT = Path(__file__).parent.parent
-LOCALES = ROOT / "bot" / "locales"  # the committed files, whichever copy of `bot` is imported
+LOCALES = (
+    ROOT / "bot" / "foundation" / "locales"
+)  # the committed files, whichever copy of `bot` is imported
 TRANSLATED = [language for language in LANGUAGES if language != SOURCE_LANGUAGE]
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([a-z_]+\))?[sdr]")
 HTML_TAG = re.compile(r"</?(?:b|i|u|s|a|code|pre|blockquote)\b[^>]*>")
@@ -107,7 +109,7 @@ def test_compiled_catalogs_are_package_data() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     globs = pyproject["tool"]["setuptools"]["package-data"]["bot"]
     shipped = {path for pattern in globs for path in (ROOT / "bot").glob(pattern)}
-    compiled = set((ROOT / "bot" / "locales").glob("*/LC_MESSAGES/*.mo"))
+    compiled = set((ROOT / "bot" / "foundation" / "locales").glob("*/LC_MESSAGES/*.mo"))
     assert {path.parent.parent.name for path in compiled} == set(TRANSLATED)
     assert compiled <= shipped
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.commands.permissions import ADMIN_CACHE_SECONDS, Permissions
-from bot.config import Config
-from bot.translations import ENGLISH
+from bot.chat.permissions import ADMIN_CACHE_SECONDS, Permissions
+from bot.foundation.config import Config
+from bot.foundation.translations import ENGLISH
 from storage import Article
 from storage.settings import FeedSettings
 from storage.store import FileState

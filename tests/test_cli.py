@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import VERB_SETTINGS, build_parser, main
-from bot.config import known_settings
-from bot.ingest_verb import Progress
-from bot.reports import format_errors
+from bot.chat.reports import format_errors
+from bot.cli.ingest import Progress
+from bot.cli.main import VERB_SETTINGS, build_parser, main
+from bot.foundation.config import known_settings
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
 from tests.conftest import ADMIN_ID, Running, eventually, read_only, unprivileged, write_lock

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
-from bot.config import Config
+from bot.chat.catalogue import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
+from bot.foundation.config import Config
 from bot.wiring import build_newsbot
 from storage import Article, Store
 from storage.store import FileState

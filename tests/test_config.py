@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import known_settings, load_config, unknown_settings
-from bot.errors import ConfigError
+from bot.foundation.config import known_settings, load_config, unknown_settings
+from bot.foundation.errors import ConfigError
 from tests.standin import TOKEN
 from tests.test_docs import settings_read_by_the_code
 

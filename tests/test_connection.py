@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from telegram.error import InvalidToken
 
-from bot.config import Config
-from bot.connection import PollingHealth, refusal, retry_delays
-from bot.errors import ConfigError
+from bot.chat.connection import PollingHealth, refusal, retry_delays
+from bot.foundation.config import Config
+from bot.foundation.errors import ConfigError
 from tests.articles import write_article
 from tests.conftest import Running, eventually, start_bot, with_settings
 from tests.feeds import follow
@@ -133,7 +133,7 @@ def test_polling_that_works_again_after_failing_says_so_once(
 ) -> None:
     """Each failed poll is a warning; the first success after them is one INFO line, so
     the log shows when an outage ended, not only that it began."""
-    caplog.set_level(logging.INFO, logger="bot.connection")
+    caplog.set_level(logging.INFO, logger="bot.chat.connection")
     clock = FakeClock()
     health = PollingHealth(clock, grace=30)
     health.succeeded()

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.config import Config
+from bot.foundation.config import Config
 from storage import Article, Image
 from storage.store import Change, FileState
 from tests.conftest import ADMIN_ID, Running, eventually, start_bot, stop_bot, with_settings

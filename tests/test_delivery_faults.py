@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot.config import Config
-from bot.delivery import Sender
-from bot.reports import format_stats
+from bot.chat.reports import format_stats
+from bot.delivery.sender import Sender
+from bot.foundation.config import Config
 from bot.wiring import SteadyClock
 from storage import Store
 from storage.followups import EDIT_INTERVAL

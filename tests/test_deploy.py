@@ -25,7 +25,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from bot.config import load_config
+from bot.foundation.config import load_config
 
 ROOT = Path(__file__).parent.parent
 DEPLOY = ROOT / "deploy"
@@ -164,7 +164,7 @@ def test_the_container_serves_health_with_an_env_file_copied_from_the_example(
     fake_newsbot.write_text(
         f"#!{sys.executable}\n"
         "import json, os, sys\n"
-        "from bot.config import load_config\n"
+        "from bot.foundation.config import load_config\n"
         "config = load_config(os.environ)\n"
         "print(json.dumps({'args': sys.argv[1:], 'port': config.metrics_port,\n"
         "    'host': config.metrics_host, 'db': str(config.db_path)}))\n"
@@ -283,7 +283,11 @@ def test_shellcheck_finds_nothing_in_the_image_entrypoint() -> None:
 
 def metric_sample_names() -> dict[str, set[str]]:
     """Each metric family newsbot exports, with the sample names Prometheus scrapes."""
-    module = "bot.metrics" if importlib.util.find_spec("bot.metrics") else "bot.health"
+    module = (
+        "bot.foundation.metrics"
+        if importlib.util.find_spec("bot.foundation.metrics")
+        else "bot.foundation.health"
+    )
     metrics = importlib.import_module(module).Metrics()
     suffixes = {
         "counter": ("_total",),

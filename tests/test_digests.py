@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.config import Config
-from bot.digests import DIGEST_CAP
-from bot.rendering import TEXT_LIMIT, render_digest, utf16_len, visible_len
+from bot.delivery.digesting import DIGEST_CAP
+from bot.delivery.rendering import TEXT_LIMIT, render_digest, utf16_len, visible_len
+from bot.foundation.config import Config
 from storage import Article, Provider
 from storage.models import StoredArticle
 from storage.settings import FeedSettings

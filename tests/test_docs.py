@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from storage import open_store
 
 ROOT = Path(__file__).parent.parent
 
 
 def settings_read_by_the_code() -> set[str]:
-    source = (ROOT / "bot" / "config.py").read_text()
+    source = (ROOT / "bot" / "foundation" / "config.py").read_text()
     return set(re.findall(r'"((?:NEWSBOT|TELEGRAM)_[A-Z_]+)"', source))
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Config
-from bot.fanouts import FanOuts
+from bot.delivery.fanouts import FanOuts
+from bot.foundation.config import Config
 from storage import Store
 from storage.store import FileState
 from tests.conftest import eventually, start_bot, stop_bot
@@ -44,7 +44,7 @@ async def test_a_fan_out_resumed_after_a_restart_logs_done_as_one_run_in_one_go(
 ) -> None:
     """The bot stopped mid fan-out: the next start, which queued nothing, still ends it
     with the line one run would have logged, timed from when its pushes were queued."""
-    caplog.set_level(logging.INFO, logger="bot.fanouts")
+    caplog.set_level(logging.INFO, logger="bot.delivery.fanouts")
     article_id = queue_fan_out(store, 3)
     settle_all(store, ["sent", "pending", "sending"])  # as the stop left them
     fan_outs = FanOuts(store.figures, clock=lambda: 50.0, every=0.001, wall=lambda: QUEUED + 90)
@@ -81,7 +81,7 @@ def test_a_fan_out_is_done_when_no_push_is_pending_or_sending(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Held pushes (a digest's) and settled ones end it; the line counts what was sent."""
-    caplog.set_level(logging.INFO, logger="bot.fanouts")
+    caplog.set_level(logging.INFO, logger="bot.delivery.fanouts")
     article_id = queue_fan_out(store, 4)
     times = iter([10.0, 12.5])
     fan_outs = FanOuts(store.figures, clock=lambda: next(times))
@@ -99,7 +99,7 @@ async def test_a_read_the_database_refuses_costs_a_warning_not_the_lines_for_goo
 ) -> None:
     """The first looks at the outbox fail (an I/O error): warned, and the fan-out that was
     resumed is still followed and logged once the reads work again."""
-    caplog.set_level(logging.INFO, logger="bot.fanouts")
+    caplog.set_level(logging.INFO, logger="bot.delivery.fanouts")
     article_id = queue_fan_out(store, 2)
     failing = 3
     execute = store.db.execute
@@ -131,7 +131,7 @@ async def test_a_count_the_database_refuses_leaves_the_fan_out_for_the_next_look
 ) -> None:
     """The fan-out was forgotten before its pushes were counted: a count refused (an I/O
     error) lost its done line for good. It stays followed, and the next look logs it."""
-    caplog.set_level(logging.INFO, logger="bot.fanouts")
+    caplog.set_level(logging.INFO, logger="bot.delivery.fanouts")
     article_id = queue_fan_out(store, 2)
     settle_all(store, ["sent", "failed"])
     execute = store.db.execute
@@ -172,7 +172,7 @@ async def test_a_read_refused_at_the_stop_costs_a_warning_not_the_clean_stop(
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(bot.store.figures, "fan_out_open", refusing)
-    caplog.set_level(logging.WARNING, logger="bot.fanouts")
+    caplog.set_level(logging.WARNING, logger="bot.delivery.fanouts")
     await stop_bot(bot, task, stop)
     assert caplog.messages
     assert all("cannot read the fan-outs' progress (disk I/O error)" in m for m in caplog.messages)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ArticleError
-from bot.files import FileBytes, _read_up_to, is_ignored_name, read_article_file
-from bot.ingest import Ingestor
+from bot.articles.ingest import Ingestor
+from bot.articles.reading import FileBytes, _read_up_to, is_ignored_name, read_article_file
+from bot.foundation.errors import ArticleError
 from storage import open_store
 from tests.articles import article_text, write_article
 

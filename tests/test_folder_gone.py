@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.config import Config
+from bot.foundation.config import Config
 from tests.articles import write_article
 from tests.conftest import Running, eventually, start_bot, stop_bot, with_settings
 from tests.standin import StandIn

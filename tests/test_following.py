@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Config
-from bot.following import DELETE_WINDOW
+from bot.delivery.following import DELETE_WINDOW
+from bot.foundation.config import Config
 from bot.wiring import build_newsbot
 from storage import open_store
 from storage.followups import EDIT_INTERVAL
@@ -86,7 +86,9 @@ async def start_following(config: Config, standin: StandIn, articles: Path) -> F
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
     await standin.until(lambda: any(m == "setMyCommands" for m, _ in standin.calls))
-    await eventually(lambda: bot.watcher.alive and bot.sender.alive and bot.telegram_polling)
+    await eventually(
+        lambda: bot.watcher.alive and bot.sender.alive and bot.telegram_polling
+    )
     return Following(Running(bot, standin, articles), clock, task, stop)
 
 
@@ -327,7 +329,7 @@ async def test_gone_message_and_identical_content_end_the_row(
     live: Following, caplog: pytest.LogCaptureFixture
 ) -> None:
     """'message to edit not found' is done with a log line; 'not modified' is done."""
-    caplog.set_level(logging.INFO, logger="bot.following")
+    caplog.set_level(logging.INFO, logger="bot.delivery.following")
     sent = await pushed(live, 5, 6)
     del live.standin.bot_messages[(5, sent[5])]  # deleted by a chat admin, say
     # what the pushes show is not on record (sent by an older version): the edits go

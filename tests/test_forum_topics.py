@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from bot.foundation.config import Config
 from storage import Article
 from storage.store import FileState
 from tests.conftest import Running, eventually, start_bot, stop_bot
@@ -111,7 +111,7 @@ async def test_deleted_topic_falls_back_to_general_once_without_losing_the_push(
     arrives there once, and later ones go to General directly."""
     await in_forum(running, "/subscribe AI", THREAD)
     running.standin.gone_threads.add((FORUM, THREAD))
-    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+    with caplog.at_level(logging.INFO, logger="bot.delivery.sender"):
         publish(running, AI)
         await settled(running)
         assert pushes(running) == [(AI.title, None)]

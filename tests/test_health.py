@@ -7,9 +7,9 @@ import socket
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.health import HealthServer
-from bot.metrics import Metrics
+from bot.foundation.errors import ConfigError
+from bot.foundation.health import HealthServer
+from bot.foundation.metrics import Metrics
 
 
 async def request(port: int, method: str, path: str) -> tuple[list[str], str]:

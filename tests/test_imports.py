@@ -25,18 +25,21 @@ def modules_loaded_by(module: str) -> set[str]:
     return set(result.stdout.split())
 
 
-@pytest.mark.parametrize("module", ["bot.parsing", "bot.errors", "bot.files", "storage.errors"])
+@pytest.mark.parametrize(
+    "module",
+    ["bot.articles.parsing", "bot.foundation.errors", "bot.articles.reading", "storage.errors"],
+)
 def test_parsing_and_errors_do_not_load_sqlite_utils(module: str) -> None:
     loaded = modules_loaded_by(module)
     assert module in loaded
     assert "sqlite_utils" not in loaded
 
 
-@pytest.mark.parametrize("module", ["bot.watcher", "bot.delivery"])
+@pytest.mark.parametrize("module", ["bot.articles.watcher", "bot.delivery.sender"])
 def test_watcher_and_sender_do_not_load_the_http_server(module: str) -> None:
     loaded = modules_loaded_by(module)
-    assert "bot.metrics" in loaded
-    assert "bot.health" not in loaded
+    assert "bot.foundation.metrics" in loaded
+    assert "bot.foundation.health" not in loaded
 
 
 def test_store_still_loads_through_the_package() -> None:
@@ -55,7 +58,7 @@ HEAVY = ("telegram", "watchdog", "aiohttp", "httpx")
 LIGHT_VERBS = ["--help", "check SAMPLE", "preview SAMPLE", "stats", "errors", "db status"]
 SHOW_MODULES = """
 import sys
-from bot.cli import main
+from bot.cli.main import main
 try:
     main(sys.argv[1:])
 except SystemExit:
@@ -81,7 +84,7 @@ def test_light_verbs_start_without_telegram_or_the_watcher(verb: str, tmp_path: 
         timeout=60,
     )
     loaded = set(result.stdout.split("--modules--")[1].split())
-    assert "bot.cli" in loaded
+    assert "bot.cli.main" in loaded
     assert {name.split(".")[0] for name in loaded} & set(HEAVY) == set()
     if "SAMPLE" in verb or verb == "--help":
         assert "sqlite_utils" not in loaded

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
-from bot.translations import LANGUAGE_NAMES, LANGUAGES, N_, Refusal, words_in
+from bot.chat.catalogue import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
+from bot.foundation.translations import LANGUAGE_NAMES, LANGUAGES, N_, Refusal, words_in
 from storage.settings import LANGUAGES as SETTING_LANGUAGES
 from tests.conftest import ADMIN_ID, Running
 from tests.test_commands import add, buttons

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest import Ingestor
+from bot.articles.ingest import Ingestor
 from storage import Store, open_store
 from storage.store import Change
 from tests.articles import article_text, write_article
@@ -374,7 +374,7 @@ async def test_dangling_symlink_is_a_bad_file_listed_and_read_again_once_fixed(
     across scans, and read again once its target is there."""
     (live.folder / "sub").mkdir()  # not watched (not recursive): only the link is an article
     target = live.folder / "sub" / "a.txt"
-    with caplog.at_level(logging.WARNING, logger="bot.ingest"):
+    with caplog.at_level(logging.WARNING, logger="bot.articles.ingest"):
         (live.folder / "link.txt").symlink_to(target)
         await eventually(lambda: bool(live.store.figures.ingest_errors()))
         await live.watcher.scan()

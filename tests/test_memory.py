@@ -1,4 +1,4 @@
-"""Freed heap memory goes back to the system (bot/memory.py): a long run keeps a flat RSS."""
+"""Freed heap memory goes back to the system (bot/foundation/memory.py): a long run keeps a flat RSS."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.memory import TRIM_SECONDS, HeapTrimmer, trim_heap
+from bot.foundation.memory import TRIM_SECONDS, HeapTrimmer, trim_heap
 from tests.conftest import Running
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -64,7 +64,7 @@ def test_trim_gives_freed_heap_back_to_the_system() -> None:
 THREAD_HEAP = textwrap.dedent(
     """
     import ctypes, os, threading
-    from bot.memory import single_arena, trim_heap
+    from bot.foundation.memory import single_arena, trim_heap
 
     def rss():
         with open("/proc/self/statm") as statm:

@@ -220,4 +220,4 @@ def test_a_folder_that_cannot_be_listed_while_running_retracts_nothing(
     assert bot.stop() == 0
     assert [method for method, _ in standin.calls if method == "deleteMessage"] == []
     assert "removed article" not in bot.output()
-    assert bot.output().count(f"ERROR   bot.watcher: cannot list {bot.articles}") == 1
+    assert bot.output().count(f"ERROR   bot.articles.watcher: cannot list {bot.articles}") == 1

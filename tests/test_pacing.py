@@ -12,8 +12,8 @@ from typing import Any
 
 from telegram.ext import ApplicationBuilder
 
-from bot.config import Config
-from bot.pacing import MARGIN, SHARED_HOLD_CAP, WIRE_CAP, FloodPacer
+from bot.delivery.pacing import MARGIN, SHARED_HOLD_CAP, WIRE_CAP, FloodPacer
+from bot.foundation.config import Config
 from bot.wiring import build_pacer
 from tests.standin import TOKEN, FloodRules, StandIn
 

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import ArticleError
-from bot.parsing import parse_article, parse_article_bytes
-from bot.rendering import render_push
+from bot.articles.parsing import parse_article, parse_article_bytes
+from bot.delivery.rendering import render_push
+from bot.foundation.errors import ArticleError
 from storage import open_store
 from storage.store import FileState
 from tests.articles import SAMPLE, article_text

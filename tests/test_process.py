@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest import Ingestor
-from bot.memory import GLIBC
+from bot.articles.ingest import Ingestor
+from bot.foundation.memory import GLIBC
 from storage import open_store
 from tests.articles import SAMPLE, write_article
 from tests.conftest import BOT_PROCESSES, pytest_runtest_teardown
@@ -228,7 +228,7 @@ def test_token_never_appears_in_logs_even_at_debug(tmp_path: Path, standin: Stan
 
 @pytest.mark.skipif(not GLIBC, reason="mallopt is glibc's; elsewhere the arenas stay as they are")
 def test_run_has_every_thread_allocate_from_one_arena(tmp_path: Path, standin: StandIn) -> None:
-    # so that the trim once a minute reaches what the threads free (bot/memory.py)
+    # so that the trim once a minute reaches what the threads free (bot/foundation/memory.py)
     bot = BotProcess(tmp_path, standin, NEWSBOT_LOG_LEVEL="DEBUG").start()
     assert bot.stop() == 0
     assert "malloc: every thread allocates from the main arena" in bot.output()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import bot.writer
-from bot.writer import StoreWriter
+import bot.articles.writer
+from bot.articles.writer import StoreWriter
 from storage import Article, Store, open_store
 from storage.store import Change, FileState
 from tests.feeds import follow
@@ -148,7 +148,7 @@ async def test_the_writer_queues_a_big_fan_out_in_chunks_and_counts_them_all(
 ) -> None:
     """Through the writer (as the watcher stores a file): the job returns once every feed
     is queued, each chunk committed on its own, and the change counts every push."""
-    monkeypatch.setattr(bot.writer, "CHUNK_FEEDS", CHUNK)
+    monkeypatch.setattr(bot.articles.writer, "CHUNK_FEEDS", CHUNK)
     feeds = subscribed(store)
     traced: list[str] = []  # the writer connection's pushes queued and commits, in order
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import bot.ingest
-from bot.config import Config
-from bot.ingest import Ingestor
-from bot.ingest_verb import ingest_command
+import bot.articles.ingest
+from bot.articles.ingest import Ingestor
+from bot.cli.ingest import ingest_command
+from bot.foundation.config import Config
 from storage import Store, open_store
 from tests.articles import write_article
 
@@ -62,7 +62,9 @@ def test_worker_processes_load_what_one_process_loads_in_order(
 ) -> None:
     """Rows, states, errors and unchanged files come back from the parser processes as
     they come from reading in this process, each with its own path."""
-    monkeypatch.setattr(bot.ingest, "BULK_BATCH", 2)  # five files: three batches, two workers
+    monkeypatch.setattr(
+        bot.articles.ingest, "BULK_BATCH", 2
+    )  # five files: three batches, two workers
     for n in range(4):
         write_article(articles / f"{n}.txt", webUrl=f"https://news.example.com/{n}")
     (articles / "bad.txt").write_text("---\ntitle: !!bool maybe\n---\n")

@@ -8,8 +8,14 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.parsing import parse_article_bytes
-from bot.rendering import CAPTION_LIMIT, TEXT_LIMIT, best_image, render_listing, render_push
+from bot.articles.parsing import parse_article_bytes
+from bot.delivery.rendering import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    best_image,
+    render_listing,
+    render_push,
+)
 from storage.models import Article, Image, Provider, Related, StoredArticle
 from tests.articles import SAMPLE
 from tests.telegram_html import utf16_len, visible_text

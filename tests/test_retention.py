@@ -10,12 +10,12 @@ import pytest
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.cli import main
-from bot.config import load_config
-from bot.errors import ConfigError
-from bot.guard import UpdateGuard
-from bot.reports import format_stats
-from bot.retention import DAY, Pruner
+from bot.chat.guard import UpdateGuard
+from bot.chat.reports import format_stats
+from bot.cli.main import main
+from bot.delivery.pruning import DAY, Pruner
+from bot.foundation.config import load_config
+from bot.foundation.errors import ConfigError
 from storage import Store
 from storage.store import FileState
 from tests.feeds import follow

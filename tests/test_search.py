@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import bot.reconcile
-from bot.ingest import Ingestor
-from bot.reconcile import Reconciliation
+import bot.articles.reconcile
+from bot.articles.ingest import Ingestor
+from bot.articles.reconcile import Reconciliation
 from storage import Article, Store, open_store
 from storage.store import FileState
 from tests.articles import write_article
@@ -72,7 +72,7 @@ def test_only_a_bulk_first_import_suspends_the_index(
     store: Store, articles: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An ingest reading more files than the database knows suspends; a watcher's scan never."""
-    monkeypatch.setattr(bot.reconcile, "PARALLEL_FROM", 3)  # five files are a bulk import
+    monkeypatch.setattr(bot.articles.reconcile, "PARALLEL_FROM", 3)  # five files are a bulk import
     for index in range(5):
         write_article(articles / f"{index}.txt", webUrl=f"https://n.example/{index}",
                       title=f"Robots {index}")  # fmt: skip

@@ -225,7 +225,7 @@ def test_muted_words_match_whole_words_only(store: Store) -> None:
 
 def test_stored_article_round_trips_with_its_front_matter() -> None:
     """What the database keeps gives back the same article, extra fields included."""
-    from bot.parsing import parse_article_bytes
+    from bot.articles.parsing import parse_article_bytes
     from storage.models import article_from_json, article_to_json
     from tests.articles import SAMPLE
 

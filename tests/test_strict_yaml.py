@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.strict_yaml import StrictLoader, _PlainDataLoader, load_strict
+from bot.articles.strict_yaml import StrictLoader, _PlainDataLoader, load_strict
 
 
 def outcome(load: Any, text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands.transfer import ImportRefused, parse_import
+from bot.chat.transfer import ImportRefused, parse_import
 from storage.settings import FeedSettings
 from tests.conftest import Running, eventually
 from tests.feeds import follow, follows

@@ -4,7 +4,7 @@ answered, not ignored."""
 from __future__ import annotations
 
 from bot.app import BUSY_REPLY
-from bot.config import Config
+from bot.foundation.config import Config
 from tests.conftest import ADMIN_ID, Running, write_lock
 
 

@@ -25,9 +25,9 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
-from bot.folder_events import FileEvent, FolderEvents
-from bot.ingest import Ingestor, Loaded
-from bot.watcher import Watcher
+from bot.articles.folder_events import FileEvent, FolderEvents
+from bot.articles.ingest import Ingestor, Loaded
+from bot.articles.watcher import Watcher
 from storage import Store
 from storage.store import Change, FileState
 from tests.articles import write_article

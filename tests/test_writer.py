@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.writer import StoreWriter
+from bot.articles.writer import StoreWriter
 from storage import Article, Store, open_store
 from storage.store import FileState
 from tests.feeds import follow

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.ingest import Ingestor
-from bot.metrics import Metrics
-from bot.watcher import Watcher
+from bot.articles.ingest import Ingestor
+from bot.articles.watcher import Watcher
+from bot.foundation.metrics import Metrics
 from storage import Store
 from storage.store import Change
 from tests.conftest import eventually

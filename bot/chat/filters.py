@@ -1,0 +1,89 @@
+"""`/filter`: a feed's minimum quality, muted words and required words."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.chat.languages import words_of
+from bot.chat.replies import reply_html
+from bot.chat.targets import Targets
+from bot.foundation.translations import Words
+from storage import Store
+
+MAX_WORD = 64  # characters in a muted or required word
+
+
+class FilterCommands:
+    """The handler of `/filter [@chat] ...`; one instance per running bot."""
+
+    def __init__(self, store: Store, targets: Targets) -> None:
+        self.store = store
+        self.targets = targets
+
+    async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Per-chat filters: minimum quality, muted words, required words, clear."""
+        words = words_of(self.store, update)
+        usage = words.gettext(
+            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | "
+            "require &lt;word&gt; | unrequire &lt;word&gt; | clear"
+        )
+        asked = await self.targets.asked(update, context, words, _action, usage, changes=True)
+        if asked is None:
+            return
+        target, (action, rest) = asked
+        feed = target.feed
+        if action == "quality":
+            self.store.feeds.set_min_quality(feed.id, int(rest) or None)
+            text = words.gettext("Only articles of quality {quality} or more will come.")
+            await reply_html(update, text.format(quality=int(rest)))
+        elif action in ("mute", "unmute"):
+            await self._mute(update, words, feed.id, action, rest)
+        elif action in ("require", "unrequire"):
+            await self._require(update, words, feed.id, action, rest)
+        else:
+            self.store.feeds.clear_filters(feed.id)
+            self.store.settings.clear_required(feed.id)
+            await reply_html(update, words.gettext("Filters cleared."))
+
+    async def _mute(
+        self, update: Update, words: Words, feed_id: int, action: str, word: str
+    ) -> None:
+        if action == "mute":
+            self.store.feeds.mute(feed_id, word)
+            text = words.gettext("Articles mentioning “{word}” will not be pushed here.")
+        elif self.store.feeds.unmute(feed_id, word):
+            text = words.gettext("“{word}” is no longer muted.")
+        else:
+            text = words.gettext("“{word}” was not muted.")
+        await reply_html(update, text.format(word=escape(word, quote=False)))
+
+    async def _require(
+        self, update: Update, words: Words, feed_id: int, action: str, word: str
+    ) -> None:
+        if action == "require":
+            self.store.settings.require(feed_id, word)
+            text = words.gettext(
+                "Only articles mentioning “{word}” (or another required word) will come."
+            )
+        elif self.store.settings.unrequire(feed_id, word):
+            text = words.gettext("“{word}” is no longer required.")
+        else:
+            text = words.gettext("“{word}” was not required.")
+        await reply_html(update, text.format(word=escape(word, quote=False)))
+
+
+def _action(args: tuple[str, ...]) -> tuple[str, str] | None:
+    """`/filter`'s action (lower case) and the rest of its words; None when they make no
+    valid filter command."""
+    action = args[0].lower() if args else ""
+    rest = " ".join(args[1:]).strip()
+    if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
+        return action, rest
+    if action in ("mute", "unmute", "require", "unrequire") and rest and len(rest) <= MAX_WORD:
+        return action, rest
+    if action == "clear" and not rest:
+        return action, rest
+    return None

@@ -1,0 +1,302 @@
+"""What subscribers do in Telegram: the commands that follow, filter and list articles."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from html import escape
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.chat.catalogue import SUBSCRIBER_COMMANDS
+from bot.chat.keyboards import Keyboards
+from bot.chat.languages import words_of
+from bot.chat.permissions import STALE_BUTTON, Permissions
+from bot.chat.replies import nothing_about, reply_html, topics_text, unless_unchanged
+from bot.chat.targets import Targets, feed_of, here, one_number
+from bot.delivery.rendering import render_listing
+from storage import Store
+from storage.models import Feed
+
+log = logging.getLogger(__name__)
+
+LISTING_SIZE = 10
+MAX_TOPICS = 20  # topics in one /subscribe or /unsubscribe
+MAX_NAME = 64  # characters in a topic name
+MAX_SEARCH = 200  # characters of /search words
+
+
+class Commands:
+    """Handlers for the subscriber commands; one instance per running bot."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.permissions = Permissions()
+        self.targets = Targets(store, self.permissions)
+        self.keyboards = Keyboards(store)
+
+    async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Register the chat, greet, and offer topic buttons."""
+        words = words_of(self.store, update)
+        target = here(self.store, update)
+        text = words.gettext(
+            "Hello! I send you news articles from the topics you follow.\n"
+            "Tap a topic below, or send /subscribe &lt;topic&gt;. /help lists every command."
+        )
+        markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
+        await reply_html(update, text, markup)
+
+    async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every command with one line each."""
+        words = words_of(self.store, update)
+        feed_of(self.store, update)
+        lines = [
+            f"/{name} {escape(words.gettext(text), quote=False)}"
+            for name, text in SUBSCRIBER_COMMANDS
+        ]
+        await reply_html(update, "\n".join(lines))
+
+    async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Known topics with counts; buttons toggle the chat's subscription."""
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        counts = self.store.topics.counts()
+        if not counts:
+            await reply_html(
+                update,
+                words.gettext("No articles yet, so no topics. /subscribe &lt;topic&gt; works."),
+            )
+            return
+        markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
+        await reply_html(update, topics_text(words, counts), markup)
+
+    async def topic_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
+        words = words_of(self.store, update)
+        target = here(self.store, update)
+        name = " ".join(context.args or []).strip()
+        if not name or len(name) > MAX_NAME:
+            await reply_html(
+                update, words.gettext("Usage: /topic &lt;name&gt;, for example /topic AI")
+            )
+            return
+        items = self.store.listing.latest(LISTING_SIZE, [name])
+        text = (
+            render_listing(items, words.gettext("Newest in {topic}").format(topic=name))
+            if items
+            else nothing_about(words, name, self._close_topics(name))
+        )
+        markup = self.keyboards.topic(words, target.feed.id, name, target.scope)
+        await reply_html(update, text, markup)
+
+    async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Follow one or several comma-separated topics, or all."""
+        words = words_of(self.store, update)
+        usage = words.gettext(
+            "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
+            "(at most {topics} topics of {characters} characters)"
+        ).format(topics=MAX_TOPICS, characters=MAX_NAME)
+        asked = await self.targets.asked(update, context, words, _topic_args, usage, changes=True)
+        if asked is None:
+            return
+        target, topics = asked
+        feed, chat = target.feed, target.called(words)
+        if self._all_topics(feed, topics, follow=True):
+            text = words.gettext("{chat} now follows every topic.")
+            await reply_html(update, text.format(chat=chat))
+            return
+        self.store.feeds.subscribe(feed.id, topics)
+        _log_follow(feed, "subscribed to", topics)
+        known = {name.casefold() for name, _ in self.store.topics.counts()}
+        names = escape(", ".join(topics), quote=False)
+        if target.remote:
+            lines = [
+                words.gettext("Subscribed {chat} to {topics}.").format(chat=chat, topics=names)
+            ]
+        else:
+            lines = [words.gettext("Subscribed to {topics}.").format(topics=names)]
+        for topic in topics:
+            if topic.casefold() not in known:
+                lines.append(nothing_about(words, topic, self._close_topics(topic)))
+        await reply_html(update, "\n".join(lines))
+
+    async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop following topics, or all."""
+        words = words_of(self.store, update)
+        usage = words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
+        asked = await self.targets.asked(update, context, words, _topic_args, usage, changes=True)
+        if asked is None:
+            return
+        target, topics = asked
+        feed, chat = target.feed, target.called(words)
+        if self._all_topics(feed, topics, follow=False):
+            await reply_html(update, words.gettext("{chat} follows nothing now.").format(chat=chat))
+            return
+        removed = self.store.feeds.unsubscribe(feed.id, topics)
+        if removed:
+            _log_follow(feed, "unsubscribed from", topics)
+        names = escape(", ".join(topics), quote=False)
+        if removed:
+            text = words.gettext("Unsubscribed from {topics}.")
+        else:
+            text = words.gettext("{chat} did not follow {topics}. See /subscriptions.")
+        await reply_html(update, text.format(chat=chat, topics=names))
+
+    async def subscriptions_command(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """What this chat follows, and its filters."""
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words)
+        if target is None:
+            return
+        feed = target.feed
+        everything, topics = self.store.feeds.subscriptions(feed.id)
+        if everything:
+            follows = words.gettext("every topic")
+        elif topics:
+            names = self._display_names(topics)
+            follows = ", ".join(names[:50])
+            if len(names) > 50:
+                more = len(names) - 50
+                follows += words.ngettext(" and {count} more", " and {count} more", more).format(
+                    count=more
+                )
+        else:
+            follows = words.gettext("nothing yet (try /topics)")
+        text = words.gettext("{chat} follows: {topics}")
+        lines = [text.format(chat=target.called(words), topics=escape(follows, quote=False))]
+        if feed.min_quality is not None:
+            text = words.gettext("Minimum quality: {quality}")
+            lines.append(text.format(quality=feed.min_quality))
+        if feed.muted:
+            muted = escape(", ".join(feed.muted), quote=False)
+            lines.append(words.gettext("Muted words: {words}").format(words=muted))
+        required = self.store.settings.required(feed.id)
+        if required:
+            needed = escape(", ".join(required), quote=False)
+            lines.append(words.gettext("Required words: {words}").format(words=needed))
+        await reply_html(update, "\n".join(lines))
+
+    async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The newest n articles of the chat's topics (of all topics when it follows none)."""
+        words = words_of(self.store, update)
+        usage = words.gettext("Usage: /latest [n], n from 1 to 20")
+        asked = await self.targets.asked(update, context, words, one_number(5, 20), usage)
+        if asked is None:
+            return
+        target, count = asked
+        everything, topics = self.store.feeds.subscriptions(target.feed.id)
+        items = self.store.listing.latest(count, [] if everything else topics)
+        if not items:
+            await reply_html(update, words.gettext("No articles yet."))
+            return
+        await reply_html(update, render_listing(items, words.gettext("Latest")))
+
+    async def search_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Full-text search over titles and excerpts, newest first."""
+        words = words_of(self.store, update)
+        feed_of(self.store, update)
+        query = " ".join(context.args or []).strip()
+        if not query or len(query) > MAX_SEARCH:
+            usage = words.gettext("Usage: /search &lt;words&gt; (at most {characters} characters)")
+            await reply_html(update, usage.format(characters=MAX_SEARCH))
+            return
+        items = self.store.listing.search(query, LISTING_SIZE)
+        if not items:
+            text = words.gettext("Nothing found for “{query}”.")
+            await reply_html(update, text.format(query=escape(query, quote=False)))
+            return
+        heading = words.gettext("Found for “{query}”").format(query=query)
+        await reply_html(update, render_listing(items, heading))
+
+    async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop all pushes to this chat."""
+        words = words_of(self.store, update)
+        target = await self.targets.of_command(update, context, words, changes=True)
+        if target is None:
+            return
+        self.store.feeds.stop(target.feed.id)
+        _log_follow(target.feed, "stopped: unsubscribed from", ["all"])
+        text = words.gettext("Stopped: {chat} follows nothing now. /subscribe to start again.")
+        await reply_html(update, text.format(chat=target.called(words)))
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pointer to /help for commands we do not know."""
+        words = words_of(self.store, update)
+        await reply_html(
+            update, words.gettext("I don't know that command. /help lists what I can do.")
+        )
+
+    # --- buttons ----------------------------------------------------------------------
+
+    async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
+        words = words_of(self.store, update)
+        pressed = await self.targets.of_button(update, context, words)
+        if pressed is None:
+            return
+        target, query = pressed
+        feed, scope = target.feed, target.scope
+        kind, _, rest = target.args[0].partition(":")
+        if kind == "page" and rest.isdigit():
+            await query.answer()
+            markup = self.keyboards.topics(words, feed.id, int(rest), scope)
+            await unless_unchanged(query.edit_message_reply_markup(markup))
+            return
+        if kind not in ("sub", "one"):
+            await query.answer(words.gettext(STALE_BUTTON))
+            return
+        if not await self.targets.may_press(update, context, target, words):
+            return
+        page, _, topic = rest.partition(":")
+        following = self.keyboards.follows(feed.id, topic)
+        if following:
+            self.store.feeds.unsubscribe(feed.id, [topic])
+            answer = words.gettext("Unsubscribed from {topic}")
+        else:
+            self.store.feeds.subscribe(feed.id, [topic])
+            answer = words.gettext("Subscribed to {topic}")
+        _log_follow(feed, "unsubscribed from" if following else "subscribed to", [topic])
+        await query.answer(answer.format(topic=topic))
+        markup = (
+            self.keyboards.topic(words, feed.id, topic, scope)
+            if kind == "one"
+            else self.keyboards.topics(words, feed.id, int(page or 0), scope)
+        )
+        await unless_unchanged(query.edit_message_reply_markup(markup))
+
+    def _all_topics(self, feed: Feed, topics: list[str], *, follow: bool) -> bool:
+        """`all` alone: follow (or drop) every topic; whether the topics said that."""
+        if [topic.casefold() for topic in topics] != ["all"]:
+            return False
+        self.store.feeds.set_all_topics(feed.id, follow)
+        _log_follow(feed, "subscribed to" if follow else "unsubscribed from", ["all"])
+        return True
+
+    def _close_topics(self, topic: str) -> list[str]:
+        names = {name.casefold(): name for name, _ in self.store.topics.counts()}
+        close = difflib.get_close_matches(topic.casefold(), list(names), n=3, cutoff=0.6)
+        return [names[key] for key in close]
+
+    def _display_names(self, keys: list[str]) -> list[str]:
+        names = {name.casefold(): name for name, _ in self.store.topics.counts()}
+        return [names.get(key, key) for key in keys]
+
+
+def _topic_args(args: tuple[str, ...]) -> list[str] | None:
+    """Comma-separated topic names; None when there are none, too many or too long ones."""
+    joined = " ".join(args)
+    topics = list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
+    if not topics or len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
+        return None
+    return topics
+
+
+def _log_follow(feed: Feed, change: str, topics: list[str]) -> None:
+    """One INFO line per subscription change, naming the chat and thread."""
+    where = f"chat {feed.chat_id}" + (f" thread {feed.thread_id}" if feed.thread_id else "")
+    log.info("%s %s %s", where, change, ", ".join(topics))

@@ -1,0 +1,8 @@
+"""The send side: from the outbox to messages in chats.
+
+`sender` works through the outbox, paced by `pacing`; `posting` turns a row into its
+request (`rendering` the article, `digesting` the held ones, by `schedule`); `outcomes`
+and `settlements` write what Telegram answered (`refusals` reads its 400s); `following`
+edits and retracts sent messages; `fanouts` logs each article's fan-out; `pruning` keeps
+the outbox small.
+"""

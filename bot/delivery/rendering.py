@@ -1,0 +1,254 @@
+"""Articles into Telegram messages: escaped HTML that fits the caption and text limits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape, unescape
+
+from bot.foundation.translations import Words
+from storage.models import Article, Image, StoredArticle
+
+CAPTION_LIMIT = 1024  # telegram.constants.MessageLimit.CAPTION_LENGTH
+TEXT_LIMIT = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH
+MAX_RELATED = 3
+ELLIPSIS = "…"
+_TAG = re.compile(r"<[^>]*>")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """A rendered article: a photo with an HTML caption, or (photo_url None) an HTML text."""
+
+    html: str
+    photo_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A run of visible text and the HTML that shows it."""
+
+    text: str
+    html: str
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def best_image(images: tuple[Image, ...]) -> Image | None:
+    """The largest http(s) image that Telegram accepts as a photo (w + h <= 10000)."""
+    usable = [
+        image
+        for image in images
+        if image.url.startswith(("http://", "https://"))
+        and (image.width or 0) + (image.height or 0) <= 10000
+        and _aspect_ok(image)
+    ]
+    return max(usable, key=lambda image: (image.width or 0) * (image.height or 0), default=None)
+
+
+def _aspect_ok(image: Image) -> bool:
+    if not image.width or not image.height:
+        return True
+    return max(image.width, image.height) <= 20 * min(image.width, image.height)
+
+
+def render_push(article: Article, *, with_image: bool = True, caption: bool = False) -> Push:
+    """The push of PRODUCT.md: linked title, provider and date, excerpt, hashtags, related.
+
+    `caption`: fit a photo's caption even without an image (a photo push that lost its
+    image keeps its photo and gets a new caption).
+    """
+    image = best_image(article.images) if with_image else None
+    limit = CAPTION_LIMIT if image or caption else TEXT_LIMIT
+    title = article.title
+    tags = _hashtags(article.topics)
+    related = _related(article)
+    # the excerpt takes the room that is left; when the rest leaves too little, shed the
+    # least useful parts first: related links, then hashtags, then the title's length
+    while True:
+        room = limit - visible_len(_compose(article, title, "", tags, related)) - 2
+        if room >= 60 or not (related or tags or utf16_len(title) > limit // 2):
+            break
+        if related:
+            related = related[:-1]
+        elif tags:
+            tags = tags[:-1]
+        else:
+            title = _trim(title, limit // 2)
+    excerpt = _trim(article.excerpt or "", max(room, 0))
+    html = _compose(article, title, excerpt, tags, related)
+    return Push(html=html, photo_url=image.url if image else None)
+
+
+def render_withdrawn(article: Article, words: Words) -> str:
+    """The notice a sent push becomes when its article is withdrawn too late to delete,
+    in the language of `words` (the feed's)."""
+    title = escape(_trim(article.title, 300), quote=False)
+    notice = words.gettext("This article was withdrawn.")
+    return f"<s>{title}</s>\n\n<i>{notice}</i>"
+
+
+def visible_text(html: str) -> str:
+    """What Telegram shows of our HTML: the text without tags, entities decoded."""
+    return unescape(_TAG.sub("", html))
+
+
+def visible_len(html: str) -> int:
+    """What Telegram counts of our HTML, in UTF-16 units."""
+    return utf16_len(visible_text(html))
+
+
+def _compose(
+    article: Article, title: str, excerpt: str, tags: list[_Piece], related: list[_Piece]
+) -> str:
+    blocks = [
+        _link(title, article.url, bold=True).html,
+        _join(_meta_line(article), " · "),
+        escape(excerpt, quote=False),
+        _join(tags, " "),
+        _related_block(related),
+    ]
+    return "\n\n".join(block for block in blocks if block)
+
+
+def render_listing(items: list[StoredArticle], heading: str) -> str:
+    """A `/latest`, `/topic` or `/search` reply: one line per article, within 4096."""
+    lines = [f"<b>{escape(heading, quote=False)}</b>"]
+    used = utf16_len(heading)
+    for number, stored in enumerate(items, start=1):
+        article = stored.article
+        details = [piece.text for piece in _meta_line(article)]
+        title = _trim(article.title, 200)
+        line = f"{number}. " + _link(title, article.url).html
+        if details:
+            line += " — " + escape(" · ".join(details), quote=False)
+        visible = utf16_len(f"{number}. {title} — {' · '.join(details)}") + 1
+        if used + visible > TEXT_LIMIT:
+            break
+        used += visible
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def format_date(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def _link(text: str, url: str, *, bold: bool = False) -> _Piece:
+    inner = escape(text, quote=False)
+    html = f'<a href="{escape(url, quote=True)}">{inner}</a>'
+    return _Piece(text, f"<b>{html}</b>" if bold else html)
+
+
+def _meta_line(article: Article) -> list[_Piece]:
+    pieces = []
+    if article.provider and article.provider.name:
+        name = _trim(article.provider.name, 100)
+        pieces.append(_Piece(name, f"<i>{escape(name, quote=False)}</i>"))
+    if article.published_at:
+        when = format_date(article.published_at)
+        pieces.append(_Piece(when, escape(when, quote=False)))
+    return pieces
+
+
+def _hashtags(topics: tuple[str, ...]) -> list[_Piece]:
+    tags = []
+    for topic in topics:
+        # Telegram hashtags are letters, digits and underscores: "Computer Vision" -> #ComputerVision
+        words = re.findall(r"\w+", topic)
+        tag = "".join(word[:1].upper() + word[1:] for word in words)
+        if tag and not tag.isdigit():
+            tags.append(_Piece("#" + tag, "#" + escape(tag, quote=False)))
+    return tags
+
+
+def _related(article: Article) -> list[_Piece]:
+    pieces = []
+    for item in article.related[:MAX_RELATED]:
+        label = _trim(item.title, 120)
+        link = _link(label, item.url)
+        if item.provider:
+            suffix = f" — {item.provider}"
+            link = _Piece(link.text + suffix, link.html + escape(suffix, quote=False))
+        pieces.append(_Piece("• " + link.text, "• " + link.html))
+    return pieces
+
+
+def _related_block(pieces: list[_Piece]) -> str:
+    if not pieces:
+        return ""
+    return "Related:\n" + "\n".join(piece.html for piece in pieces)
+
+
+def _join(pieces: list[_Piece], separator: str = "") -> str:
+    return separator.join(piece.html for piece in pieces)
+
+
+def _trim(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` UTF-16 units, at a sentence or else a word boundary."""
+    text = " ".join(text.split())
+    if utf16_len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ""
+    budget = limit - 1  # room for the ellipsis
+    cut = _prefix_within(text, budget)
+    sentences = [match.end() for match in _SENTENCE_END.finditer(cut + " ")]
+    if sentences and sentences[-1] >= len(cut) // 2:
+        return cut[: sentences[-1]].rstrip()
+    space = cut.rfind(" ")
+    if space >= len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + ELLIPSIS
+
+
+def _prefix_within(text: str, budget: int) -> str:
+    """The longest prefix of `text` that is at most `budget` UTF-16 units."""
+    encoded = text.encode("utf-16-le")[: budget * 2]
+    prefix = encoded.decode("utf-16-le", errors="ignore")
+    return prefix
+
+
+def render_compact(article: Article) -> str:
+    """The `compact` push: one line, the linked title and the provider."""
+    line = _link(_trim(article.title, 300), article.url, bold=True).html
+    if article.provider and article.provider.name:
+        line += " — " + escape(_trim(article.provider.name, 100), quote=False)
+    return line
+
+
+def render_digest(
+    items: list[StoredArticle], heading: str, closing: str | None = None
+) -> list[tuple[str, list[int]]]:
+    """Digest messages: the heading, then one line per article (linked title, provider),
+    then the `closing` line, split at the text limit between lines; each with the ids of
+    the articles it lists."""
+    parts: list[tuple[str, list[int]]] = []
+    lines = [f"<b>{escape(heading, quote=False)}</b>"]
+    ids: list[int] = []
+    used = utf16_len(heading)
+    rows: list[tuple[str, int | None]] = [
+        ("• " + render_compact(stored.article), stored.id) for stored in items
+    ]
+    if closing is not None:
+        rows.append((escape(closing, quote=False), None))
+    body = 0  # lines of the message under way, its heading aside
+    for line, article_id in rows:
+        visible = visible_len(line) + 1  # and its newline
+        if body and used + visible > TEXT_LIMIT:
+            parts.append(("\n".join(lines), ids))
+            lines, ids, used, body = [], [], 0, 0
+            visible -= 1
+        lines.append(line)
+        body += 1
+        if article_id is not None:
+            ids.append(article_id)
+        used += visible
+    if body:
+        parts.append(("\n".join(lines), ids))
+    return parts
