@@ -1,8 +1,7 @@
-"""The article side: from files in the watched folder to stored articles and queued pushes.
+"""The article side: from files in the folder to stored articles (and queued pushes).
 
-`folder_events` turns watchdog's events into values on the observer thread (`observing`);
-`watcher` handles them and the scans on the loop (`half_written`: a file still being
-written); `reading` reads a file by the folder's rules and `parsing` (with `strict_yaml`)
-makes it an `Article`; `ingest` stores it through the `writer` thread, which queues its
-pushes in the outbox; `reconcile` is one pass of the folder against the database.
+folder events -> `observing` (watchdog) -> `watcher` -> `reading` and `parsing` (with
+`strict_yaml`) in `ingest` -> `writer` (the store's own thread); `reconcile` brings the
+database in step with the folder at start and on each scan; `half_written` tells a file
+still being written from a bad one.
 """
