@@ -1,8 +1,7 @@
-"""The article side: from files in the articles folder to articles in the outbox.
+"""The article side: from files in the folder to stored articles (and queued pushes).
 
-`folder_events` turns watchdog's events into values (`observing` runs the observer);
-`watcher` decides when each file is read (`half_written` waits out a file still being
-written); `reading` loads a file and `parsing` (with `strict_yaml`) makes it an `Article`;
-`ingest` stores it through `writer`, the writer thread; `reconcile` compares the folder
-with the database (scans, `newsbot ingest`).
+folder events -> `observing` (watchdog) -> `watcher` -> `reading` and `parsing` (with
+`strict_yaml`) in `ingest` -> `writer` (the store's own thread); `reconcile` brings the
+database in step with the folder at start and on each scan; `half_written` tells a file
+still being written from a bad one.
 """
