@@ -247,7 +247,9 @@ class NewsBot:
                     wait = after.total_seconds() if isinstance(after, timedelta) else after
                     delay = max(delay, float(wait))
                 self.connecting = f"cannot reach Telegram ({error}); trying again in {delay:.0f} s"
-                log.warning("%s", self.connecting)
+                # the folder too: a newcomer's files wait for the connection, not for nothing
+                folder = self.config.articles_dir.absolute()
+                log.warning("%s; files in %s are read once it answers", self.connecting, folder)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
                 if stop.is_set():
@@ -261,7 +263,12 @@ class NewsBot:
         following = asyncio.create_task(self.fan_outs.run(), name="fan-outs")
         # freed heap back to the system once a minute: RSS stays flat (bot/foundation/memory.py)
         trimming = asyncio.create_task(HeapTrimmer().run(), name="heap-trim")
-        log.info("newsbot is running: watching %s", self.config.articles_dir)
+        log.info(
+            "newsbot is running as @%s: watching %s, database %s",
+            self.application.bot.username,
+            self.config.articles_dir.absolute(),
+            self.config.db_path.absolute(),
+        )
         stopper = asyncio.create_task(stop.wait())
         revoked = asyncio.create_task(self.revocation.happened.wait())
         done, _ = await asyncio.wait(

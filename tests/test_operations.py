@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.articles import write_article
 from tests.conftest import unprivileged
 from tests.processes import BASELINE_TAKEN, BotProcess, free_port, start_dry_run, until
-from tests.standin import StandIn
+from tests.standin import BOT_USER, StandIn
 
 
 def healthz(port: int) -> tuple[int, str] | None:
@@ -90,6 +90,31 @@ def test_a_5xx_at_start_is_retried_until_telegram_answers(tmp_path: Path, standi
     output = bot.output()
     assert output.count("cannot reach Telegram (Bad Gateway); trying again in 1 s") == 1
     assert "newsbot is running" in output
+
+
+def test_a_retry_at_start_names_the_folder_whose_files_wait_for_it(
+    tmp_path: Path, standin: StandIn
+) -> None:
+    """While Telegram cannot be reached, the warning says which folder waits for it."""
+    standin.fail_next(lambda method, params: method == "getMe", 502, "Bad Gateway")
+    bot = BotProcess(tmp_path, standin).start()
+    assert bot.stop() == 0
+    waiting = f"trying again in 1 s; files in {bot.articles} are read once it answers"
+    assert waiting in bot.output()
+
+
+def test_the_start_names_the_bot_its_folder_and_its_database(
+    tmp_path: Path, standin: StandIn
+) -> None:
+    """The line that says it runs gives the @username from getMe, the folder and the database,
+    so a newcomer knows which bot to open in Telegram and where to drop files."""
+    bot = BotProcess(tmp_path, standin).start()
+    until(lambda: "newsbot is running" in bot.output())
+    assert bot.stop() == 0
+    running = (
+        f"newsbot is running as @{BOT_USER['username']}: watching {bot.articles}, database {bot.db}"
+    )
+    assert running in bot.output()
 
 
 def test_health_turns_503_on_conflict_and_200_when_it_clears(
