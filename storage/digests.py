@@ -67,7 +67,7 @@ class Digests:
         pending digest row (a backlog after downtime, or many files at once); whether it
         did."""
         owed = (
-            "FROM deliveries WHERE feed_id = ? AND kind = 'push' AND state = 'pending' "
+            f"FROM deliveries WHERE feed_id = ? AND kind = 'push' AND state = '{PENDING}' "
             "AND not_before <= ?"
         )
         with self.db.atomic():
@@ -79,8 +79,8 @@ class Digests:
                 return False
             digest_id = self.db.execute(
                 "INSERT INTO deliveries (kind, feed_id, state, created_at, updated_at) "
-                "VALUES (?, ?, 'pending', ?, ?)",
-                [DIGEST, feed_id, now, now],
+                "VALUES (?, ?, ?, ?, ?)",
+                [DIGEST, feed_id, PENDING, now, now],
             ).lastrowid
             self.db.execute(
                 f"INSERT OR IGNORE INTO digest_items (delivery_id, article_id) "
@@ -88,7 +88,7 @@ class Digests:
                 [digest_id, feed_id, now],
             )
             self.db.execute(
-                f"UPDATE deliveries SET state = 'digested', updated_at = ? "  # noqa: S608
+                f"UPDATE deliveries SET state = '{DIGESTED}', updated_at = ? "  # noqa: S608
                 f"WHERE id IN (SELECT id {owed})",
                 [now, feed_id, now],
             )
