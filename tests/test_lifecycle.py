@@ -1,4 +1,4 @@
-"""The article lifecycle of PRODUCT.md on a real folder with a real watchdog observer."""
+"""The article lifecycle (docs/guarantees.md) on a real folder with a real watchdog observer."""
 
 from __future__ import annotations
 

@@ -93,7 +93,7 @@ def test_naive_date_is_taken_as_utc() -> None:
     ],
 )
 def test_malformed_articles_are_refused_with_a_reason(text: str, reason: str) -> None:
-    """Each rule of PRODUCT.md's field table gives a human reason."""
+    """Each rule of the field table of docs/articles.md gives a human reason."""
     with pytest.raises(ArticleError, match=_literal(reason)):
         parse_article(text)
 
@@ -192,7 +192,7 @@ def test_any_front_matter_is_an_article_or_a_reason(front: str) -> None:
 URL = st.sampled_from(["https://a.example/x", "http://b.example/y?q=1#z"])
 TEXT = st.text(max_size=20)
 NAME = st.text(min_size=1, max_size=12).filter(str.strip)
-# a value of the right shape for each field of PRODUCT.md's table ...
+# a value of the right shape for each field of docs/articles.md's table ...
 RIGHT_VALUES: dict[str, st.SearchStrategy[object]] = {
     "title": NAME,
     "webUrl": URL,

@@ -69,7 +69,7 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
 
 
 def article_from_fields(data: Mapping[Any, Any]) -> Article:
-    """Check each field of PRODUCT.md's table and build the Article."""
+    """Check each field of the table in docs/articles.md and build the Article."""
     quality = _optional_int(data, "quality")
     if quality is not None and not 0 <= quality <= 100:
         raise ArticleError(f"quality must be between 0 and 100, got {quality}")

@@ -60,7 +60,8 @@ def _aspect_ok(image: Image) -> bool:
 
 
 def render_push(article: Article, *, with_image: bool = True, caption: bool = False) -> Push:
-    """The push of PRODUCT.md: linked title, provider and date, excerpt, hashtags, related.
+    """The push (docs/articles.md shows one): linked title, provider and date, excerpt,
+    hashtags, related.
 
     `caption`: fit a photo's caption even without an image (a photo push that lost its
     image keeps its photo and gets a new caption).
