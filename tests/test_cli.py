@@ -136,6 +136,24 @@ def test_check_of_good_files_exits_0(tmp_path: Path) -> None:
     assert newsbot("check", str(write_article(tmp_path / "a.txt"))).returncode == 0
 
 
+def test_check_of_a_draft_says_draft_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    """A draft is a valid article: a folder with drafts passes a CI check."""
+    assert main(["check", str(SAMPLE)]) == 0
+    assert capsys.readouterr().out == f"{SAMPLE}: draft\n"
+
+
+def test_check_strict_flags_drafts_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--strict` is for folders whose files must all be published: a draft fails it."""
+    good = write_article(tmp_path / "good.txt")
+    assert main(["check", "--strict", str(good)]) == 0
+    assert main(["check", "--strict", str(good), str(SAMPLE)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-1] == f"{SAMPLE}: draft"
+    assert captured.err == "1 of 2 files are drafts (--strict)\n"
+
+
 def test_preview_prints_the_push(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", str(SAMPLE)]) == 0
     out = capsys.readouterr().out

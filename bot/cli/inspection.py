@@ -18,9 +18,10 @@ from bot.foundation.config import Config
 from bot.foundation.errors import ArticleError
 
 
-def check_command(config: Config, paths: list[Path]) -> int:
-    """Validate files, and the article files of folders: one line each, exit 1 if any is bad."""
-    bad = checked = 0
+def check_command(config: Config, paths: list[Path], *, strict: bool = False) -> int:
+    """Validate files, and the article files of folders: one line each, exit 1 if any is bad
+    (or, with `strict`, a draft: valid, but not pushed until published)."""
+    bad = checked = drafts = 0
     for given in paths:
         if given.is_dir():
             try:
@@ -43,10 +44,13 @@ def check_command(config: Config, paths: list[Path]) -> int:
                 bad += 1
                 print(f"{printable(path)}: {error}")
                 continue
+            drafts += not article.published
             print(f"{printable(path)}: {'ok' if article.published else 'draft'}")
     if bad:
         print(f"{bad} of {checked} files have problems", file=sys.stderr)
-    return 1 if bad else 0
+    if strict and drafts:
+        print(f"{drafts} of {checked} files are drafts (--strict)", file=sys.stderr)
+    return 1 if bad or (strict and drafts) else 0
 
 
 def article_files(folder: Path, *, recursive: bool) -> list[Path]:

@@ -108,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         verbs, "check", "validate article files, or the files of folders; exit 1 if any is bad"
     )
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a file or a folder")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 for a draft (published: false) too; without it a draft is valid",
+    )
     preview = add(verbs, "preview", "print the push an article file would become")
     preview.add_argument("file", type=Path, metavar="FILE")
     add(verbs, "stats", "print the figures of /stats from the database")
@@ -187,7 +192,7 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
     from bot.cli import inspection as verbs
 
     if args.verb == "check":
-        return verbs.check_command(config, args.paths)
+        return verbs.check_command(config, args.paths, strict=args.strict)
     if args.verb == "preview":
         return verbs.preview_command(config, args.file)
     if args.verb == "stats":
