@@ -195,9 +195,15 @@ def changes_to_sender(
             sender.wake()
         if change.queued and change.article_id is not None:
             fan_outs.queued(change.article_id)
-        if change.kind == "error":
-            metrics.ingest_errors.inc()
-        elif change.kind not in ("unchanged", "duplicate"):
-            metrics.ingested.labels(change.kind).inc()
+        count_change(metrics, change)
 
     return on_change
+
+
+def count_change(metrics: Metrics, change: Change) -> None:
+    """A stored file change in /metrics: an article ingested (by kind) or an ingest error;
+    the same for `run` and `run --dry-run`."""
+    if change.kind == "error":
+        metrics.ingest_errors.inc()
+    elif change.kind not in ("unchanged", "duplicate"):
+        metrics.ingested.labels(change.kind).inc()

@@ -16,6 +16,24 @@ from storage.settings import feeds_lacking_required, mentions, searchable
 CHUNK_FEEDS = 5000
 LAST_ID = 2**63 - 1
 
+# the feeds (ids in (:after, :upto]) that an article is queued for: an active chat, a topic
+# of the article followed (or all), its quality passed, no muted word, a required word
+# present, and not a feed that retention may have removed a delivered push of it for
+_MATCHING_FEEDS = """
+    FROM feeds f JOIN chats c ON c.id = f.chat_id
+    WHERE f.id > :after AND f.id <= :upto AND c.active = 1
+      AND (f.all_topics = 1 OR EXISTS (
+            SELECT 1 FROM article_topics t JOIN subscriptions s
+              ON s.topic = t.topic AND s.feed_id = f.id
+            WHERE t.article_id = :article))
+      AND (f.min_quality IS NULL OR :quality IS NULL OR :quality >= f.min_quality)
+      AND f.id NOT IN (SELECT value FROM json_each(:muted))
+      AND f.id NOT IN (SELECT value FROM json_each(:lacking))
+      AND (NOT (SELECT pushes_pruned FROM articles WHERE id = :article)
+           OR EXISTS (SELECT 1 FROM deliveries x WHERE x.kind = 'push'
+                      AND x.article_id = :article AND x.feed_id = f.id))
+"""
+
 
 class Queueing:
     """New pending rows: an article's pushes, a broadcast."""
@@ -79,6 +97,22 @@ class Queueing:
             self.db.execute("UPDATE queueing SET after_feed = ? WHERE id = ?", [upto, mark_id])
         return article_id, queued
 
+    def audience(self, article_id: int, article: Article) -> tuple[int, int]:
+        """The feeds, and the chats they are in, that queueing the stored article would
+        reach now; nothing is written (`newsbot run --dry-run`)."""
+        row = self.db.execute(
+            f"SELECT COUNT(*), COUNT(DISTINCT f.chat_id) {_MATCHING_FEEDS}",
+            {
+                "article": article_id,
+                "quality": article.quality,
+                "muted": json.dumps(self._muted_feeds(article)),
+                "lacking": json.dumps(feeds_lacking_required(self.db, article)),
+                "after": 0,
+                "upto": LAST_ID,
+            },
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
     def queueing_left(self) -> bool:
         """Whether an article is still being queued (chunks to go)."""
         return self.db.execute("SELECT 1 FROM queueing LIMIT 1").fetchone() is not None
@@ -98,24 +132,13 @@ class Queueing:
             f"""
             INSERT INTO deliveries (kind, article_id, feed_id, state, created_at, updated_at)
             SELECT 'push', :article, f.id, '{PENDING}', :now, :now
-            FROM feeds f JOIN chats c ON c.id = f.chat_id
-            WHERE f.id > :after AND f.id <= :upto AND c.active = 1
-              AND (f.all_topics = 1 OR EXISTS (
-                    SELECT 1 FROM article_topics t JOIN subscriptions s
-                      ON s.topic = t.topic AND s.feed_id = f.id
-                    WHERE t.article_id = :article))
-              AND (f.min_quality IS NULL OR :quality IS NULL OR :quality >= f.min_quality)
-              AND f.id NOT IN (SELECT value FROM json_each(:muted))
-              AND f.id NOT IN (SELECT value FROM json_each(:lacking))
-              AND (NOT (SELECT pushes_pruned FROM articles WHERE id = :article)
-                   OR EXISTS (SELECT 1 FROM deliveries x WHERE x.kind = 'push'
-                              AND x.article_id = :article AND x.feed_id = f.id))
+            {_MATCHING_FEEDS}
             ORDER BY f.id
             ON CONFLICT (article_id, feed_id) WHERE kind = 'push'
             DO UPDATE SET state = '{PENDING}', attempts = 0, not_before = 0,
                           last_error = NULL, updated_at = excluded.updated_at
             WHERE state = '{CANCELLED}'
-            """,  # noqa: S608 (the states are members of DeliveryState)
+            """,  # the states are members of DeliveryState, the rest a constant
             {
                 "article": article_id,
                 "now": now,

@@ -200,3 +200,18 @@ def test_chunks_queue_the_same_feeds_as_one_statement(tmp_path: Path) -> None:
         store.close()
     assert picked[None] == picked[2]
     assert 10 < len(picked[2]) < 30
+
+
+def test_the_audience_of_an_article_is_who_queueing_it_would_reach(store: Store) -> None:
+    """`audience` counts what `queue_push` would queue (followers, less an inactive chat, a
+    muted word and a quality too low), without writing a row."""
+    feeds = subscribed(store, 5)
+    store.chats.deactivate(1)
+    store.feeds.mute(feeds[1], "robots")
+    store.feeds.set_min_quality(feeds[2], 90)
+    article = dataclasses.replace(A, quality=50)
+    change = store.files.store_article("a.txt", FileState(1, 1, "a.txt"), article, queue=False)
+    assert change.article_id is not None
+    assert store.queueing.audience(change.article_id, article) == (2, 2)
+    assert rows(store, change.article_id) == {}
+    assert store.queueing.queue_push(change.article_id, article, time.time()) == 2
