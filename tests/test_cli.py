@@ -58,13 +58,23 @@ def test_every_verb_of_the_parser_is_in_the_help_test() -> None:
     assert sorted(found) == sorted(VERBS)
 
 
-def test_run_without_token_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+def test_run_without_token_prints_one_line_naming_the_env_file_and_exits_2(
+    tmp_path: Path,
+) -> None:
+    """The line says which .env was looked for: only the working directory's is read."""
     result = newsbot("run", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "newsbot: TELEGRAM_BOT_TOKEN is not set: get one from @BotFather"
+        f"newsbot: TELEGRAM_BOT_TOKEN is not set in the environment, and there is no "
+        f"{tmp_path / '.env'}: get one from @BotFather"
     ]
     assert "Traceback" not in result.stderr
+    (tmp_path / ".env").write_text("NEWSBOT_LOG_LEVEL=INFO\n")
+    result = newsbot("run", cwd=tmp_path)
+    assert result.stderr.strip().splitlines() == [
+        f"newsbot: TELEGRAM_BOT_TOKEN is not set in the environment or {tmp_path / '.env'}: "
+        "get one from @BotFather"
+    ]
 
 
 def test_bad_setting_stops_run_with_one_line(tmp_path: Path) -> None:

@@ -114,6 +114,19 @@ def test_unknown_setting_names_are_warned_about_with_the_closest_known_name(
     assert unknown_settings({"NEWSBOT_DB": "a", "NEWSBOT_PAID_BROADCAST": "true"}) == []
 
 
+def test_a_misspelt_telegram_name_gets_the_closest_known_name_too(tmp_path: Path) -> None:
+    """TELEGRAM_TOKEN is a typo of ours; TELEGRAM_CHAT_ID is likely another program's."""
+    env = tmp_path / ".env"
+    env.write_text("TELEGRAM_BASE_ULR=http://127.0.0.1:8081/bot\n")
+    warnings = unknown_settings({"TELEGRAM_TOKEN": "x", "TELEGRAM_CHAT_ID": "5"}, env)
+    assert warnings == [
+        "TELEGRAM_BASE_ULR is not a newsbot setting and is ignored "
+        "(did you mean TELEGRAM_BASE_URL?)",
+        "TELEGRAM_TOKEN is not a newsbot setting and is ignored "
+        "(did you mean TELEGRAM_BOT_TOKEN?)",
+    ]
+
+
 def test_every_config_field_is_read_from_exactly_one_setting() -> None:
     """A field added to Config without a row in the table (or with two) cannot pass."""
     assert sorted(setting.field for setting in SETTINGS) == sorted(

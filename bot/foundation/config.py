@@ -244,13 +244,25 @@ def load_config(
     """Build the settings: the environment wins over `env_file`; raise ConfigError on a bad one."""
     values = {**_env_file_values(env_file), **environ}
     if require_token and not values.get("TELEGRAM_BOT_TOKEN", "").strip():
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
+        raise ConfigError(
+            f"TELEGRAM_BOT_TOKEN is not set {_looked_in(env_file)}: get one from @BotFather"
+        )
     read: dict[str, Any] = {}
     for setting in SETTINGS:  # in the table's order, so the first bad one is named
         read[setting.field] = _read(setting, values.get(setting.name, "").strip())
         if setting.check is not None:
             setting.check(read[setting.field], read)
     return Config(**read)
+
+
+def _looked_in(env_file: Path | None) -> str:
+    """Where the settings were looked for: a .env elsewhere (the project's folder, when run
+    from another) is not read, so name the one that is."""
+    if env_file is None:
+        return "in the environment"
+    if env_file.is_file():
+        return f"in the environment or {env_file.absolute()}"
+    return f"in the environment, and there is no {env_file.absolute()}"
 
 
 def _read(setting: Setting, raw: str) -> Any:
@@ -266,15 +278,20 @@ def _read(setting: Setting, raw: str) -> Any:
 
 
 def unknown_settings(environ: Mapping[str, str], env_file: Path | None = None) -> list[str]:
-    """A warning for each NEWSBOT_ name that no setting reads, with the closest known name."""
-    known = known_settings()
+    """A warning for each NEWSBOT_ name that no setting reads, with the closest known name,
+    and for each TELEGRAM_ name close to one of ours (others may be another program's)."""
+    known = sorted(known_settings())
     given = {**_env_file_values(env_file), **environ}
     warnings = []
     for name in sorted(given):
-        if name.startswith("NEWSBOT_") and name not in known:
-            # compared without the shared prefix, which would make every name look close
-            close = difflib.get_close_matches(name[8:], [k[8:] for k in sorted(known)], n=1)
-            hint = f" (did you mean NEWSBOT_{close[0]}?)" if close else ""
+        prefix = name.split("_", 1)[0] + "_"
+        if prefix not in ("NEWSBOT_", "TELEGRAM_") or name in known:
+            continue
+        # compared without the shared prefix, which would make every name look close
+        ours = [k.removeprefix(prefix) for k in known if k.startswith(prefix)]
+        close = difflib.get_close_matches(name.removeprefix(prefix), ours, n=1)
+        if close or prefix == "NEWSBOT_":
+            hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
             warnings.append(f"{name} is not a newsbot setting and is ignored{hint}")
     return warnings
 
