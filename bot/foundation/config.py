@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 import io
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
@@ -228,6 +230,23 @@ def _env_file_values(env_file: Path | None) -> dict[str, str]:
             )
     values = dotenv_values(stream=io.StringIO(text))
     return {k: v for k, v in values.items() if v is not None}
+
+
+def cleartext_host(base_url: str) -> str | None:
+    """The host a plain-http Bot API URL sends the token to, unless it is this machine
+    (loopback: a local Bot API server or a test double); None for https."""
+    parts = urlsplit(base_url)
+    if parts.scheme.lower() != "http":
+        return None
+    host = parts.hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:  # a name, not an address: it may resolve anywhere
+        pass
+    return host
 
 
 def _url(raw: str) -> str:
