@@ -104,8 +104,7 @@ async def started(problems: list[str], *, deadline: float = 5.0) -> tuple[Health
         metrics, lambda: problems, lambda: None, "127.0.0.1", 0, deadline=deadline
     )
     await server.start()
-    assert server._server is not None
-    return server, server._server.sockets[0].getsockname()[1]
+    return server, server.port
 
 
 async def raw(port: int, data: bytes) -> bytes:
@@ -165,13 +164,13 @@ async def test_connections_beyond_the_cap_are_closed_and_the_others_still_served
     server, port = await started([])
     idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(MAX_CONNECTIONS)]
     try:
-        await eventually(lambda: server._serving == MAX_CONNECTIONS)
+        await eventually(lambda: server.connections() == MAX_CONNECTIONS)
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         assert await asyncio.wait_for(reader.read(), 5) == b""  # closed, before a word
         writer.close()
         for _, idler in idle:
             idler.close()
-        await eventually(lambda: server._serving == 0)
+        await eventually(lambda: server.connections() == 0)
         assert await get(port, "/healthz") == ("HTTP/1.1 200 OK", "ok\n")
     finally:
         for _, idler in idle:

@@ -87,6 +87,10 @@ class HealthServer:
         self.port = self._server.sockets[0].getsockname()[1]  # the one chosen, for port 0
         log.info("health and metrics on http://%s:%d/healthz and /metrics", self.host, self.port)
 
+    def connections(self) -> int:
+        """How many connections are open now (at most `MAX_CONNECTIONS`)."""
+        return self._serving
+
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
