@@ -167,6 +167,15 @@ def test_check_of_good_files_exits_0(tmp_path: Path) -> None:
     assert newsbot("check", str(write_article(tmp_path / "a.txt"))).returncode == 0
 
 
+def test_check_notes_the_topics_past_the_cap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file of 60 topics is a good article keeping 50: `check` says so on its line."""
+    path = write_article(tmp_path / "a.txt", topics=[f"T{index}" for index in range(60)])
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: ok (60 topics listed, the first 50 are kept)\n"
+
+
 def test_preview_prints_the_push(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", str(SAMPLE)]) == 0
     out = capsys.readouterr().out
