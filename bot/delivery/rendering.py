@@ -21,10 +21,12 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
 
 @dataclass(frozen=True, slots=True)
 class Push:
-    """A rendered article: a photo with an HTML caption, or (photo_url None) an HTML text."""
+    """A rendered article: a photo with an HTML caption, or (photo_url None) an HTML text,
+    perhaps with `preview_url` previewed large above it (the `preview` look)."""
 
     html: str
     photo_url: str | None = None
+    preview_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,14 @@ def _fitting_tags(tags: list[_Piece], over: int) -> list[_Piece]:
         if width > keep:
             return tags[:count]
     return tags
+
+
+def render_preview(article: Article) -> Push:
+    """The `preview` push: the text of up to 4096 characters, under a large preview of the
+    article's image (its link when it has no usable image)."""
+    image = best_image(article.images)
+    text = render_push(article, with_image=False)
+    return Push(html=text.html, preview_url=image.url if image else article.url)
 
 
 def render_withdrawn(article: Article, words: Words) -> str:
