@@ -195,7 +195,9 @@ SETTINGS: tuple[Setting, ...] = (
             "messages per second over all chats; above 30 only with paid broadcasts (up to 1000)",
             check=_check_rate_limit),
     Setting("TELEGRAM_BASE_URL", "base_url", _url, "expected an http(s) URL",
-            "Bot API endpoint (`base_url` of python-telegram-bot)"),
+            "Bot API endpoint (`base_url` of python-telegram-bot); `http://` to a host other "
+            "than this machine is warned about at start, since the token is in every request's "
+            "path"),
     Setting("NEWSBOT_ARTICLES_DIR", "articles_dir", Path, "expected a path",
             "the watched folder"),
     Setting("NEWSBOT_DB", "db_path", Path, "expected a path",
