@@ -14,7 +14,7 @@ Write = Callable[[], object]
 
 
 class Settlements:
-    """Writes of row states, in order; `error` names why the database refuses them now."""
+    """Writes of row states, in order; `error` says why the database refuses them now."""
 
     def __init__(self) -> None:
         self._waiting: list[Write] = []
@@ -43,5 +43,6 @@ class Settlements:
         """The database refused a write: say so once per episode, not once a second."""
         if self.error is None:
             log.error("the database refused a write (%s); holding sends and retrying", error)
-        # SQLite's name for it (SQLITE_FULL), not its text: this goes to /healthz
-        self.error = getattr(error, "sqlite_errorname", None) or type(error).__name__
+        # SQLite's own fixed words for the code ("database or disk is full"), no data of
+        # anyone's: /healthz may show them
+        self.error = str(error)
