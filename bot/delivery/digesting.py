@@ -62,7 +62,7 @@ class FeedDelivery:
             self._plans.pop(feed_id, None)
             if not settings.plain:
                 self._plans[feed_id] = plan_of(settings)
-        self.store.digests.requeue_feed(feed_id, now)
+        self.store.outbox.requeue_held(feed_id, now)
 
     def settings_of(self, feed_id: int) -> FeedSettings:
         return self._customised().get(feed_id, DEFAULT)
@@ -75,7 +75,7 @@ class FeedDelivery:
         if plan is None:
             return False
         until = release_at(plan, datetime.fromtimestamp(now, UTC))
-        return until is not None and self.store.digests.hold(row.id, until.timestamp(), now)
+        return until is not None and self.store.outbox.hold(row.id, until.timestamp(), now)
 
     def hushed(self, feed_id: int, now: float) -> bool | None:
         """`disable_notification` for an admin's broadcast (None: left out of the request).
