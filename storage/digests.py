@@ -50,6 +50,34 @@ class Digests:
                 self.outbox.mark_digested(feed_id, now)
         return len(feeds)
 
+    def gather_backlog(self, feed_id: int, most: int, now: float) -> bool:
+        """When the feed owes more than `most` pushes now, gather them all into one
+        pending digest row (a backlog after downtime, or many files at once); whether it
+        did."""
+        owed = (
+            f"FROM deliveries WHERE feed_id = ? AND kind = 'push' AND state = '{PENDING}' "
+            "AND not_before <= ?"
+        )
+        with self.db.atomic():
+            row = self.db.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 {owed} LIMIT ?)",  # noqa: S608
+                [feed_id, now, most + 1],
+            ).fetchone()
+            if int(row[0]) <= most:
+                return False
+            digest_id = self.db.execute(
+                "INSERT INTO deliveries (kind, feed_id, state, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [DIGEST, feed_id, PENDING, now, now],
+            ).lastrowid
+            self.db.execute(
+                f"INSERT OR IGNORE INTO digest_items (delivery_id, article_id) "
+                f"SELECT ?, article_id {owed}",
+                [digest_id, feed_id, now],
+            )
+            self.outbox.mark_backlog_digested(feed_id, now)
+        return True
+
     def listed(self, delivery_id: int) -> int:
         """How many of this digest's articles its messages listed already (a resumed
         digest: its first message went)."""

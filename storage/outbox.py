@@ -159,6 +159,17 @@ class Outbox:
         )
         return cursor.rowcount
 
+    def mark_backlog_digested(self, feed_id: int, now: float) -> int:
+        """pending -> digested: the feed's due pushes went into its backlog's digest row
+        (in the transaction that wrote it)."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'digested', updated_at = ? WHERE id IN "
+            "(SELECT id FROM deliveries WHERE feed_id = ? AND kind = 'push' "
+            "AND state = 'pending' AND not_before <= ?)",
+            [now, feed_id, now],
+        )
+        return cursor.rowcount
+
     def requeue_held(self, feed_id: int, now: float) -> int:
         """held -> pending for a feed whose settings changed: the sender decides afresh."""
         cursor = self.db.execute(

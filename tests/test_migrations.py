@@ -26,8 +26,9 @@ ALL_MIGRATIONS = [
     "0006_pruned_pushes",
     "0006_held_by_feed",
     "0007_open_pushes",
-    "0008_plain_retry",
-    "0009_duplicate_of",
+    "0008_backlog",
+    "0009_plain_retry",
+    "0010_duplicate_of",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,
@@ -180,7 +181,7 @@ def test_a_row_refused_for_its_markup_before_the_plain_column_goes_as_plain_text
     the upgrade; other rows are not."""
     path = tmp_path / "old.db"
     db = Database(path)
-    migrations.apply(db, stop_before="0008_plain_retry")
+    migrations.apply(db, stop_before="0009_plain_retry")
     db.execute("INSERT INTO chats (id, type, active, created_at) VALUES (1, 'private', 1, 0)")
     db.execute("INSERT INTO feeds (chat_id, created_at) VALUES (1, 0)")
     db.conn.executemany(
@@ -204,7 +205,7 @@ def test_a_duplicate_recorded_before_the_duplicate_of_column_names_its_original(
     other bad files have none."""
     path = tmp_path / "old.db"
     db = Database(path)
-    migrations.apply(db, stop_before="0009_duplicate_of")
+    migrations.apply(db, stop_before="0010_duplicate_of")
     db.conn.executemany(
         "INSERT INTO ingest_errors (path, reason, at) VALUES (?, ?, ?)",
         [("b.txt", "duplicate webUrl: the article is a.txt", 1.0), ("c.txt", "bad YAML", 2.0)],
