@@ -251,10 +251,17 @@ class NewsBot:
                     after = error.retry_after
                     wait = after.total_seconds() if isinstance(after, timedelta) else after
                     delay = max(delay, float(wait))
-                self.connecting = f"cannot reach Telegram ({error}); trying again in {delay:.0f} s"
+                again = f"trying again in {delay:.0f} s"
                 # the folder too: a newcomer's files wait for the connection, not for nothing
                 folder = self.config.articles_dir.absolute()
-                log.warning("%s; files in %s are read once it answers", self.connecting, folder)
+                log.warning(
+                    "cannot reach Telegram (%s); %s; files in %s are read once it answers",
+                    error,
+                    again,
+                    folder,
+                )
+                # /healthz names the error, not what it says (whatever answered wrote that)
+                self.connecting = f"cannot reach Telegram ({type(error).__name__}); {again}"
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
                 if stop.is_set():

@@ -122,8 +122,7 @@ def test_a_misspelt_telegram_name_gets_the_closest_known_name_too(tmp_path: Path
     assert warnings == [
         "TELEGRAM_BASE_ULR is not a newsbot setting and is ignored "
         "(did you mean TELEGRAM_BASE_URL?)",
-        "TELEGRAM_TOKEN is not a newsbot setting and is ignored "
-        "(did you mean TELEGRAM_BOT_TOKEN?)",
+        "TELEGRAM_TOKEN is not a newsbot setting and is ignored (did you mean TELEGRAM_BOT_TOKEN?)",
     ]
 
 
