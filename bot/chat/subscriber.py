@@ -6,16 +6,18 @@ import difflib
 import logging
 from html import escape
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.chat.catalogue import SUBSCRIBER_COMMANDS
 from bot.chat.keyboards import Keyboards
 from bot.chat.languages import words_of
+from bot.chat.openings import button, command, this_chat
 from bot.chat.permissions import STALE_BUTTON, Permissions
 from bot.chat.replies import nothing_about, reply_html, topics_text, unless_unchanged
-from bot.chat.targets import Targets, feed_of, here, one_number
+from bot.chat.targets import Target, Targets, one_number
 from bot.delivery.rendering import render_listing
+from bot.foundation.translations import Words
 from storage import Store
 from storage.models import Feed
 
@@ -27,6 +29,30 @@ MAX_NAME = 64  # characters in a topic name
 MAX_SEARCH = 200  # characters of /search words
 
 
+def _subscribe_usage(words: Words) -> str:
+    return words.gettext(
+        "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
+        "(at most {topics} topics of {characters} characters)"
+    ).format(topics=MAX_TOPICS, characters=MAX_NAME)
+
+
+def _unsubscribe_usage(words: Words) -> str:
+    return words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
+
+
+def _latest_usage(words: Words) -> str:
+    return words.gettext("Usage: /latest [n], n from 1 to 20")
+
+
+def _topic_args(args: tuple[str, ...]) -> list[str] | None:
+    """Comma-separated topic names; None when there are none, too many or too long ones."""
+    joined = " ".join(args)
+    topics = list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
+    if not topics or len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
+        return None
+    return topics
+
+
 class Commands:
     """Handlers for the subscriber commands; one instance per running bot."""
 
@@ -36,10 +62,16 @@ class Commands:
         self.targets = Targets(store, self.permissions)
         self.keyboards = Keyboards(store)
 
-    async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @this_chat
+    async def start_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Register the chat, greet, and offer topic buttons."""
-        words = words_of(self.store, update)
-        target = here(self.store, update)
         text = words.gettext(
             "Hello! I send you news articles from the topics you follow.\n"
             "Tap a topic below, or send /subscribe &lt;topic&gt;. /help lists every command."
@@ -47,22 +79,32 @@ class Commands:
         markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
         await reply_html(update, text, markup)
 
-    async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @this_chat
+    async def help_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Every command with one line each."""
-        words = words_of(self.store, update)
-        feed_of(self.store, update)
         lines = [
             f"/{name} {escape(words.gettext(text), quote=False)}"
             for name, text in SUBSCRIBER_COMMANDS
         ]
         await reply_html(update, "\n".join(lines))
 
-    async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command()
+    async def topics_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Known topics with counts; buttons toggle the chat's subscription."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
         counts = self.store.topics.counts()
         if not counts:
             await reply_html(
@@ -73,10 +115,16 @@ class Commands:
         markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
         await reply_html(update, topics_text(words, counts), markup)
 
-    async def topic_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @this_chat
+    async def topic_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
-        words = words_of(self.store, update)
-        target = here(self.store, update)
         name = " ".join(context.args or []).strip()
         if not name or len(name) > MAX_NAME:
             await reply_html(
@@ -92,17 +140,16 @@ class Commands:
         markup = self.keyboards.topic(words, target.feed.id, name, target.scope)
         await reply_html(update, text, markup)
 
-    async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(_topic_args, _subscribe_usage, changes=True)
+    async def subscribe_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        topics: list[str],
+    ) -> None:
         """Follow one or several comma-separated topics, or all."""
-        words = words_of(self.store, update)
-        usage = words.gettext(
-            "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
-            "(at most {topics} topics of {characters} characters)"
-        ).format(topics=MAX_TOPICS, characters=MAX_NAME)
-        asked = await self.targets.asked(update, context, words, _topic_args, usage, changes=True)
-        if asked is None:
-            return
-        target, topics = asked
         feed, chat = target.feed, target.called(words)
         if self._all_topics(feed, topics, follow=True):
             text = words.gettext("{chat} now follows every topic.")
@@ -123,14 +170,16 @@ class Commands:
                 lines.append(nothing_about(words, topic, self._close_topics(topic)))
         await reply_html(update, "\n".join(lines))
 
-    async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(_topic_args, _unsubscribe_usage, changes=True)
+    async def unsubscribe_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        topics: list[str],
+    ) -> None:
         """Stop following topics, or all."""
-        words = words_of(self.store, update)
-        usage = words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
-        asked = await self.targets.asked(update, context, words, _topic_args, usage, changes=True)
-        if asked is None:
-            return
-        target, topics = asked
         feed, chat = target.feed, target.called(words)
         if self._all_topics(feed, topics, follow=False):
             await reply_html(update, words.gettext("{chat} follows nothing now.").format(chat=chat))
@@ -145,14 +194,16 @@ class Commands:
             text = words.gettext("{chat} did not follow {topics}. See /subscriptions.")
         await reply_html(update, text.format(chat=chat, topics=names))
 
+    @command()
     async def subscriptions_command(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
     ) -> None:
         """What this chat follows, and its filters."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
         feed = target.feed
         everything, topics = self.store.feeds.subscriptions(feed.id)
         if everything:
@@ -181,14 +232,16 @@ class Commands:
             lines.append(words.gettext("Required words: {words}").format(words=needed))
         await reply_html(update, "\n".join(lines))
 
-    async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(one_number(5, 20), _latest_usage)
+    async def latest_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        count: int,
+    ) -> None:
         """The newest n articles of the chat's topics (of all topics when it follows none)."""
-        words = words_of(self.store, update)
-        usage = words.gettext("Usage: /latest [n], n from 1 to 20")
-        asked = await self.targets.asked(update, context, words, one_number(5, 20), usage)
-        if asked is None:
-            return
-        target, count = asked
         everything, topics = self.store.feeds.subscriptions(target.feed.id)
         items = self.store.listing.latest(count, [] if everything else topics)
         if not items:
@@ -196,10 +249,16 @@ class Commands:
             return
         await reply_html(update, render_listing(items, words.gettext("Latest")))
 
-    async def search_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @this_chat
+    async def search_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Full-text search over titles and excerpts, newest first."""
-        words = words_of(self.store, update)
-        feed_of(self.store, update)
         query = " ".join(context.args or []).strip()
         if not query or len(query) > MAX_SEARCH:
             usage = words.gettext("Usage: /search &lt;words&gt; (at most {characters} characters)")
@@ -213,12 +272,16 @@ class Commands:
         heading = words.gettext("Found for “{query}”").format(query=query)
         await reply_html(update, render_listing(items, heading))
 
-    async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(changes=True)
+    async def stop_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Stop all pushes to this chat."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words, changes=True)
-        if target is None:
-            return
         self.store.feeds.stop(target.feed.id)
         _log_follow(target.feed, "stopped: unsubscribed from", ["all"])
         text = words.gettext("Stopped: {chat} follows nothing now. /subscribe to start again.")
@@ -233,13 +296,16 @@ class Commands:
 
     # --- buttons ----------------------------------------------------------------------
 
-    async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @button
+    async def button_pressed(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        query: CallbackQuery,
+    ) -> None:
         """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
-        words = words_of(self.store, update)
-        pressed = await self.targets.of_button(update, context, words)
-        if pressed is None:
-            return
-        target, query = pressed
         feed, scope = target.feed, target.scope
         kind, _, rest = target.args[0].partition(":")
         if kind == "page" and rest.isdigit():
@@ -285,15 +351,6 @@ class Commands:
     def _display_names(self, keys: list[str]) -> list[str]:
         names = {name.casefold(): name for name, _ in self.store.topics.counts()}
         return [names.get(key, key) for key in keys]
-
-
-def _topic_args(args: tuple[str, ...]) -> list[str] | None:
-    """Comma-separated topic names; None when there are none, too many or too long ones."""
-    joined = " ".join(args)
-    topics = list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
-    if not topics or len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
-        return None
-    return topics
 
 
 def _log_follow(feed: Feed, change: str, topics: list[str]) -> None:
