@@ -40,6 +40,8 @@ from bot.delivery.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.delivery.posting import Poster, Withdrawn
 from bot.delivery.pruning import Pruner
 from bot.delivery.settlements import Settlements
+from bot.delivery.shown_messages import ShownMessages
+from bot.delivery.story_threads import StoryThreads
 from bot.foundation.backoff import Backoff
 from bot.foundation.metrics import Metrics
 from storage import Delivery, Store
@@ -88,8 +90,9 @@ class Sender:
         self.clock = clock  # the live bot's is `wiring.SteadyClock`: NTP steps move no wait
         self.metrics = metrics
         self.pruner = pruner
+        self.shown_messages = ShownMessages(store)
         self.following = Follower(
-            store, bot, story_threads=story_threads, rate_limit_args=rate_limit_args, clock=clock
+            store, bot, self.shown_messages, rate_limit_args=rate_limit_args, clock=clock
         )
         self.settlements = Settlements()  # row states, kept in order while writes fail
         self.poster = Poster(
@@ -99,6 +102,8 @@ class Sender:
             self.feeds,
             paid_broadcast=paid_broadcast,
             following=self.following,
+            threads=StoryThreads(store, enabled=story_threads),
+            shown=self.shown_messages,
             clock=clock,
             settlements=self.settlements,
         )
@@ -288,8 +293,8 @@ class Sender:
         """Sent, with what its message shows (for later edits), in one commit."""
         with self.store.db.atomic():
             self.store.outbox.mark_sent(row.id, message_id, now)
-            self.following.record(row, now)
-        self.following.recorded(row)
+            self.shown_messages.record(row, now)
+        self.shown_messages.recorded(row)
 
 
 def _utc(moment: float) -> str:
