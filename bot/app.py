@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -63,6 +64,19 @@ BUSY_REPLY = N_("The database is busy right now; please send that again in a min
 COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 
 
+@dataclass(frozen=True, slots=True)
+class ChatHandlers:
+    """The chat side's handlers, built by `bot.wiring.build_chat_handlers`."""
+
+    commands: Commands
+    filters: FilterCommands
+    settings: SettingsCommands
+    transfer: TransferCommands
+    admin: AdminCommands
+    guard: UpdateGuard
+    membership: Membership
+
+
 class NewsBot:
     """The long-running process: watcher -> store -> sender, and the chat commands."""
 
@@ -78,6 +92,7 @@ class NewsBot:
         polling: PollingHealth,
         fan_outs: FanOuts,
         revocation: Revocation,
+        chat: ChatHandlers,
     ) -> None:
         self.config = config
         self.store = store
@@ -88,13 +103,13 @@ class NewsBot:
         self.polling = polling
         self.fan_outs = fan_outs
         self.revocation = revocation  # the token refused while running: stop, exit 2
-        self.commands = Commands(store)
-        self.filters = FilterCommands(store, self.commands.targets)
-        self.settings = SettingsCommands(store, self.commands.targets, sender.feed_changed)
-        self.transfer = TransferCommands(store, self.commands.targets, sender.feed_changed)
-        self.admin = AdminCommands(store, config.admin_ids, sender.wake)
-        self.guard = UpdateGuard(store)
-        self.membership = Membership(store, self.commands.permissions)
+        self.commands = chat.commands
+        self.filters = chat.filters
+        self.settings = chat.settings
+        self.transfer = chat.transfer
+        self.admin = chat.admin
+        self.guard = chat.guard
+        self.membership = chat.membership
         self.telegram_polling = False
         self.connecting: str | None = "starting: connecting to Telegram"
         self._add_handlers()

@@ -13,7 +13,7 @@ from bot.chat.catalogue import SUBSCRIBER_COMMANDS
 from bot.chat.keyboards import Keyboards
 from bot.chat.languages import words_of
 from bot.chat.openings import button, command, this_chat
-from bot.chat.permissions import STALE_BUTTON, Permissions
+from bot.chat.permissions import STALE_BUTTON
 from bot.chat.replies import nothing_about, reply_html, topics_text, unless_unchanged
 from bot.chat.targets import Target, Targets, one_number
 from bot.delivery.rendering import render_listing
@@ -56,11 +56,10 @@ def _topic_args(args: tuple[str, ...]) -> list[str] | None:
 class Commands:
     """Handlers for the subscriber commands; one instance per running bot."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, targets: Targets, keyboards: Keyboards) -> None:
         self.store = store
-        self.permissions = Permissions()
-        self.targets = Targets(store, self.permissions)
-        self.keyboards = Keyboards(store)
+        self.targets = targets
+        self.keyboards = keyboards
 
     @this_chat
     async def start_command(
