@@ -111,7 +111,11 @@ class Poster:
                 rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
-        stored = self._article(row.article_id)
+        return await self._post_article(row, row.article_id)
+
+    async def _post_article(self, row: Delivery, article_id: int) -> int:
+        """A push of an article in its feed's look; raises `Withdrawn` when it is gone."""
+        stored = self._article(article_id)
         if stored is None or not stored.visible:
             raise Withdrawn  # unpublished or deleted between queueing and now
         look = self.feeds.settings_of(row.feed_id).format
