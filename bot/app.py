@@ -41,6 +41,7 @@ from bot.chat.connection import (
 )
 from bot.chat.filters import FilterCommands
 from bot.chat.guard import UpdateGuard
+from bot.chat.listings import ListingCommands
 from bot.chat.membership import Membership
 from bot.chat.setting_commands import SettingsCommands
 from bot.chat.subscriber import Commands
@@ -69,6 +70,7 @@ class ChatHandlers:
     """The chat side's handlers, built by `bot.wiring.build_chat_handlers`."""
 
     commands: Commands
+    listings: ListingCommands
     filters: FilterCommands
     settings: SettingsCommands
     transfer: TransferCommands
@@ -104,6 +106,7 @@ class NewsBot:
         self.fan_outs = fan_outs
         self.revocation = revocation  # the token refused while running: stop, exit 2
         self.commands = chat.commands
+        self.listings = chat.listings
         self.filters = chat.filters
         self.settings = chat.settings
         self.transfer = chat.transfer
@@ -133,13 +136,13 @@ class NewsBot:
             "start": commands.start_command,
             "help": commands.help_command,
             "topics": commands.topics_command,
-            "topic": commands.topic_command,
+            "topic": self.listings.topic_command,
             "subscribe": commands.subscribe_command,
             "unsubscribe": commands.unsubscribe_command,
             "subscriptions": commands.subscriptions_command,
             "filter": self.filters.filter_command,
-            "latest": commands.latest_command,
-            "search": commands.search_command,
+            "latest": self.listings.latest_command,
+            "search": self.listings.search_command,
             "top": settings.top_command,
             "settings": settings.settings_command,
             "set": settings.set_command,

@@ -22,6 +22,7 @@ from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
 from bot.chat.filters import FilterCommands
 from bot.chat.guard import UpdateGuard
 from bot.chat.keyboards import Keyboards
+from bot.chat.listings import ListingCommands
 from bot.chat.membership import Membership
 from bot.chat.permissions import Permissions
 from bot.chat.setting_commands import SettingsCommands
@@ -253,8 +254,10 @@ def build_chat_handlers(config: Config, store: Store, sender: Sender) -> ChatHan
     (and its `Permissions`, whose short cache the membership changes keep true)."""
     permissions = Permissions()
     targets = Targets(store, permissions)
+    keyboards = Keyboards(store)
     return ChatHandlers(
-        commands=Commands(store, targets, Keyboards(store)),
+        commands=Commands(store, targets, keyboards),
+        listings=ListingCommands(store, targets, keyboards),
         filters=FilterCommands(store, targets),
         settings=SettingsCommands(store, targets, sender.feed_changed),
         transfer=TransferCommands(store, targets, sender.feed_changed),

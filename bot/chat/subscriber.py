@@ -1,8 +1,8 @@
-"""What subscribers do in Telegram: the commands that follow, filter and list articles."""
+"""What subscribers do in Telegram: the commands that follow topics, and their buttons
+(the listings are `listings`, filters `filters`, settings `setting_commands`)."""
 
 from __future__ import annotations
 
-import difflib
 import logging
 from html import escape
 
@@ -14,19 +14,22 @@ from bot.chat.keyboards import Keyboards
 from bot.chat.languages import words_of
 from bot.chat.openings import button, command, this_chat
 from bot.chat.permissions import STALE_BUTTON
-from bot.chat.replies import nothing_about, reply_html, topics_text, unless_unchanged
-from bot.chat.targets import Target, Targets, one_number
-from bot.delivery.rendering import render_listing
+from bot.chat.replies import (
+    close_topics,
+    nothing_about,
+    reply_html,
+    topics_text,
+    unless_unchanged,
+)
+from bot.chat.targets import Target, Targets
 from bot.foundation.translations import Words
 from storage import Store
 from storage.models import Feed
 
 log = logging.getLogger(__name__)
 
-LISTING_SIZE = 10
 MAX_TOPICS = 20  # topics in one /subscribe or /unsubscribe
 MAX_NAME = 64  # characters in a topic name
-MAX_SEARCH = 200  # characters of /search words
 
 
 def _subscribe_usage(words: Words) -> str:
@@ -38,10 +41,6 @@ def _subscribe_usage(words: Words) -> str:
 
 def _unsubscribe_usage(words: Words) -> str:
     return words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
-
-
-def _latest_usage(words: Words) -> str:
-    return words.gettext("Usage: /latest [n], n from 1 to 20")
 
 
 def _topic_args(args: tuple[str, ...]) -> list[str] | None:
@@ -114,31 +113,6 @@ class Commands:
         markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
         await reply_html(update, topics_text(words, counts), markup)
 
-    @this_chat
-    async def topic_command(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        words: Words,
-        target: Target,
-        _args: tuple[str, ...],
-    ) -> None:
-        """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
-        name = " ".join(context.args or []).strip()
-        if not name or len(name) > MAX_NAME:
-            await reply_html(
-                update, words.gettext("Usage: /topic &lt;name&gt;, for example /topic AI")
-            )
-            return
-        items = self.store.listing.latest(LISTING_SIZE, [name])
-        text = (
-            render_listing(items, words.gettext("Newest in {topic}").format(topic=name))
-            if items
-            else nothing_about(words, name, self._close_topics(name))
-        )
-        markup = self.keyboards.topic(words, target.feed.id, name, target.scope)
-        await reply_html(update, text, markup)
-
     @command(_topic_args, _subscribe_usage, changes=True)
     async def subscribe_command(
         self,
@@ -166,7 +140,7 @@ class Commands:
             lines = [words.gettext("Subscribed to {topics}.").format(topics=names)]
         for topic in topics:
             if topic.casefold() not in known:
-                lines.append(nothing_about(words, topic, self._close_topics(topic)))
+                lines.append(nothing_about(words, topic, close_topics(self.store, topic)))
         await reply_html(update, "\n".join(lines))
 
     @command(_topic_args, _unsubscribe_usage, changes=True)
@@ -230,46 +204,6 @@ class Commands:
             needed = escape(", ".join(required), quote=False)
             lines.append(words.gettext("Required words: {words}").format(words=needed))
         await reply_html(update, "\n".join(lines))
-
-    @command(one_number(5, 20), _latest_usage)
-    async def latest_command(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        words: Words,
-        target: Target,
-        count: int,
-    ) -> None:
-        """The newest n articles of the chat's topics (of all topics when it follows none)."""
-        everything, topics = self.store.feeds.subscriptions(target.feed.id)
-        items = self.store.listing.latest(count, [] if everything else topics)
-        if not items:
-            await reply_html(update, words.gettext("No articles yet."))
-            return
-        await reply_html(update, render_listing(items, words.gettext("Latest")))
-
-    @this_chat
-    async def search_command(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        words: Words,
-        target: Target,
-        _args: tuple[str, ...],
-    ) -> None:
-        """Full-text search over titles and excerpts, newest first."""
-        query = " ".join(context.args or []).strip()
-        if not query or len(query) > MAX_SEARCH:
-            usage = words.gettext("Usage: /search &lt;words&gt; (at most {characters} characters)")
-            await reply_html(update, usage.format(characters=MAX_SEARCH))
-            return
-        items = self.store.listing.search(query, LISTING_SIZE)
-        if not items:
-            text = words.gettext("Nothing found for “{query}”.")
-            await reply_html(update, text.format(query=escape(query, quote=False)))
-            return
-        heading = words.gettext("Found for “{query}”").format(query=query)
-        await reply_html(update, render_listing(items, heading))
 
     @command(changes=True)
     async def stop_command(
@@ -341,11 +275,6 @@ class Commands:
         self.store.feeds.set_all_topics(feed.id, follow)
         _log_follow(feed, "subscribed to" if follow else "unsubscribed from", ["all"])
         return True
-
-    def _close_topics(self, topic: str) -> list[str]:
-        names = {name.casefold(): name for name, _ in self.store.topics.counts()}
-        close = difflib.get_close_matches(topic.casefold(), list(names), n=3, cutoff=0.6)
-        return [names[key] for key in close]
 
     def _display_names(self, keys: list[str]) -> list[str]:
         names = {name.casefold(): name for name, _ in self.store.topics.counts()}
