@@ -22,6 +22,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -41,6 +42,7 @@ from bot.chat.connection import (
 )
 from bot.chat.filters import FilterCommands
 from bot.chat.guard import UpdateGuard
+from bot.chat.inline import InlineSearch
 from bot.chat.listings import ListingCommands
 from bot.chat.membership import Membership
 from bot.chat.setting_commands import SettingsCommands
@@ -76,6 +78,7 @@ class ChatHandlers:
     transfer: TransferCommands
     admin: AdminCommands
     guard: UpdateGuard
+    inline: InlineSearch
     membership: Membership
 
 
@@ -112,6 +115,7 @@ class NewsBot:
         self.transfer = chat.transfer
         self.admin = chat.admin
         self.guard = chat.guard
+        self.inline = chat.inline
         self.membership = chat.membership
         self.telegram_polling = False
         self.connecting: str | None = "starting: connecting to Telegram"
@@ -166,6 +170,8 @@ class NewsBot:
             CallbackQueryHandler(self.settings.button_pressed, pattern=r"^(>[^|]*\|)?cfg:")
         )
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
+        # `@<bot> words` in any chat: through the guard above, as every update
+        app.add_handler(InlineQueryHandler(self.inline.inline_query))
         # an exported document sent back with the caption /import
         app.add_handler(
             MessageHandler(

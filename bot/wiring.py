@@ -21,6 +21,7 @@ from bot.chat.admin import AdminCommands
 from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
 from bot.chat.filters import FilterCommands
 from bot.chat.guard import UpdateGuard
+from bot.chat.inline import InlineSearch
 from bot.chat.keyboards import Keyboards
 from bot.chat.listings import ListingCommands
 from bot.chat.membership import Membership
@@ -89,12 +90,13 @@ def build_sender(
     clock: Callable[[], float] = time.time,
     backoff: Backoff = SEND_BACKOFF,
     pruner: Pruner | None = None,
+    feeds: FeedDelivery | None = None,
     paid_broadcast: bool = False,
     token_refused: Callable[[str], None] = lambda reason: None,
 ) -> Sender:
     """The sender and its parts: what a row's request is (`Poster`: the feed's look, story
     replies, edits), what each answer does to it (`Outcomes`), in order (`Settlements`)."""
-    feeds = FeedDelivery(store)
+    feeds = feeds or FeedDelivery(store)
     settlements = Settlements()
     shown = ShownMessages(store)
     following = Follower(store, bot, shown, rate_limit_args=rate_limit_args, clock=clock)
@@ -224,6 +226,7 @@ def build_newsbot(
         metrics=metrics,
         story_threads=config.story_threads,
         pruner=Pruner(store, config.retention_days),
+        feeds=FeedDelivery(store, config.backlog_max),
         paid_broadcast=config.paid_broadcast,
         clock=clock,
         token_refused=revocation.refused,
@@ -263,6 +266,7 @@ def build_chat_handlers(config: Config, store: Store, sender: Sender) -> ChatHan
         transfer=TransferCommands(store, targets, sender.feed_changed),
         admin=AdminCommands(store, config.admin_ids, sender.wake),
         guard=UpdateGuard(store),
+        inline=InlineSearch(store),
         membership=Membership(store, permissions),
     )
 
