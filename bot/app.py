@@ -272,13 +272,8 @@ class NewsBot:
                     delay = max(delay, float(wait))
                 again = f"trying again in {delay:.0f} s"
                 # the folder too: a newcomer's files wait for the connection, not for nothing
-                folder = self.config.articles_dir.absolute()
-                log.warning(
-                    "cannot reach Telegram (%s); %s; files in %s are read once it answers",
-                    error,
-                    again,
-                    folder,
-                )
+                waiting = f"files in {self.config.articles_dir.absolute()} are read once it answers"
+                log.warning("cannot reach Telegram (%s); %s; %s", error, again, waiting)
                 # /healthz names the error, not what it says (whatever answered wrote that)
                 self.connecting = f"cannot reach Telegram ({type(error).__name__}); {again}"
                 with contextlib.suppress(TimeoutError):
@@ -294,12 +289,9 @@ class NewsBot:
         following = asyncio.create_task(self.fan_outs.run(), name="fan-outs")
         # freed heap back to the system once a minute: RSS stays flat (bot/foundation/memory.py)
         trimming = asyncio.create_task(HeapTrimmer().run(), name="heap-trim")
-        log.info(
-            "newsbot is running as @%s: watching %s, database %s",
-            self.application.bot.username,
-            self.config.articles_dir.absolute(),
-            self.config.db_path.absolute(),
-        )
+        where = (self.config.articles_dir.absolute(), self.config.db_path.absolute())
+        name = self.application.bot.username
+        log.info("newsbot is running as @%s: watching %s, database %s", name, *where)
         stopper = asyncio.create_task(stop.wait())
         revoked = asyncio.create_task(self.revocation.happened.wait())
         done, _ = await asyncio.wait(
