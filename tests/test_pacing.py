@@ -15,17 +15,10 @@ from telegram.ext import ApplicationBuilder
 from bot.delivery.pacing import MARGIN, SHARED_HOLD_CAP, WIRE_CAP, FloodPacer
 from bot.foundation.config import Config
 from bot.wiring import build_pacer
+from tests.clocks import FakeClock
 from tests.standin import TOKEN, FloodRules, StandIn
 
 DEFAULTS = Config(token=None)  # the limits the product promises: 30/s, 1/s per chat, 20/min
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_flood_reply_right_after_a_send_holds_that_chat_and_briefly_every_chat() -> None:

@@ -4,6 +4,7 @@ request handler that hands each Bot API method to the part that answers it."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,11 @@ from tests.standin.chats import Chats
 from tests.standin.messages import EDIT_METHODS, SEND_METHODS, Messages
 from tests.standin.state import Sent
 from tests.standin.wire import BOT_USER, decode, error, ok
+
+# a method's answer from its name and parameters
+Route = Callable[[str, dict[str, Any]], web.Response]
+# methods answered `true` with nothing else to do
+ACKNOWLEDGED = ("deleteWebhook", "answerCallbackQuery", "deleteMyCommands", "close", "logOut")
 
 
 class StandIn(Chats, Messages):
@@ -145,32 +151,34 @@ class StandIn(Chats, Messages):
                 if status == 429:
                     return self._too_many(int(description.rpartition(" ")[2]))
                 return error(status, description)
-        if method == "getMe":
-            return ok(BOT_USER)
-        if method in {
-            "deleteWebhook",
-            "setMyCommands",
-            "answerCallbackQuery",
-            "deleteMyCommands",
-            "close",
-            "logOut",
-        }:
-            if method == "setMyCommands":
-                self.commands.append(params)
-            return ok(True)
-        if method in {"getChatMember", "getChatAdministrators"}:
-            return self._members(method, params)
-        if method == "getChat":
-            return self._get_chat(str(params["chat_id"]))
-        if method == "editMessageReplyMarkup":
-            return self._edit_markup(params)
-        if method in EDIT_METHODS:
-            return self._edit(method, params)
-        if method in SEND_METHODS:
-            return self._send(method, params)
-        if method == "getFile":
-            return self._get_file(str(params["file_id"]))
-        return error(404, "Not Found: method not found")
+        answer = self.routes.get(method)
+        if answer is None:
+            return error(404, "Not Found: method not found")
+        return answer(method, params)
+
+    @functools.cached_property
+    def routes(self) -> dict[str, Route]:
+        """Which part answers each Bot API method the stand-in knows (a test may add one)."""
+        routes: dict[str, Route] = {
+            "getMe": lambda _method, _params: ok(BOT_USER),
+            "setMyCommands": self._set_commands,
+            "getChatMember": self._members,
+            "getChatAdministrators": self._members,
+            "getChat": lambda _method, params: self._get_chat(str(params["chat_id"])),
+            "editMessageReplyMarkup": lambda _method, params: self._edit_markup(params),
+            "getFile": lambda _method, params: self._get_file(str(params["file_id"])),
+        }
+        for method in ACKNOWLEDGED:
+            routes[method] = lambda _method, _params: ok(True)
+        for method in EDIT_METHODS:
+            routes[method] = self._edit
+        for method in SEND_METHODS:
+            routes[method] = self._send
+        return routes
+
+    def _set_commands(self, _method: str, params: dict[str, Any]) -> web.Response:
+        self.commands.append(params)
+        return ok(True)
 
     # --- files ------------------------------------------------------------------------
 
