@@ -22,15 +22,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.foundation.errors import FolderUnreadable
-from bot.articles.reading import printable
 from bot.articles.folder_events import FileEvent
 from bot.articles.half_written import HalfWritten
 from bot.articles.ingest import Ingestor, Loaded
-from bot.foundation.metrics import Metrics
 from bot.articles.observing import ObservedFolder
+from bot.articles.reading import printable
 from bot.articles.reconcile import Reconciliation
 from bot.articles.writer import StoreWriter
+from bot.foundation.errors import FolderUnreadable
+from bot.foundation.metrics import Metrics
 from storage import Store
 from storage.errors import database_busy
 from storage.store import Change
