@@ -106,7 +106,13 @@ class NewsBot:
             found.append("not polling Telegram for updates")
         if not self.sender.alive:
             found.append("the sender is not running")
-        return found + self.polling.problems() + self.watcher.problems() + self.sender.problems()
+        return (
+            found
+            + self.polling.problems()
+            + self.sender.reach.problems()
+            + self.watcher.problems()
+            + self.sender.problems()
+        )
 
     def refresh_metrics(self) -> None:
         self.metrics.queue_depth.set(self.store.outbox.pending_count())
@@ -315,4 +321,5 @@ class NewsBot:
             self.refresh_metrics,
             self.config.metrics_host,
             self.config.metrics_port,
+            notes=self.sender.reach.notes,
         )

@@ -25,6 +25,7 @@ from bot.delivery.sender import Sender
 from bot.foundation.config import Config
 from bot.foundation.errors import ConfigError
 from bot.foundation.metrics import Metrics
+from bot.foundation.reachability import Reachability
 from storage import Store
 from storage.store import Change
 
@@ -78,10 +79,14 @@ class _Application(Application):  # type: ignore[type-arg]
 
 
 def build_application(
-    config: Config, pacer: FloodPacer, polling: PollingHealth, revocation: Revocation
+    config: Config,
+    pacer: FloodPacer,
+    polling: PollingHealth,
+    revocation: Revocation,
+    reach: Reachability | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """python-telegram-bot's Application with our base URL and flood pacer; each
-    getUpdates answer is told to `polling`, a refused token to `revocation`."""
+    getUpdates answer is told to `polling` and `reach`, a refused token to `revocation`."""
     if config.token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
     return (
@@ -91,7 +96,7 @@ def build_application(
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .rate_limiter(pacer)
-        .get_updates_request(ObservedRequest(polling, revocation, connection_pool_size=1))
+        .get_updates_request(ObservedRequest(polling, revocation, reach, connection_pool_size=1))
         .concurrent_updates(False)
         .build()
     )
@@ -144,7 +149,10 @@ def build_newsbot(
     clock = clock or SteadyClock(time.time, time.monotonic)
     pacer = build_pacer(config)
     polling, revocation = PollingHealth(), Revocation()
-    application = build_application(config, pacer, polling, revocation)
+    # whether Telegram answers, told by getUpdates and by the sends: the sender holds
+    # its queue while it does not, and /healthz says when it went away and came back
+    reach = Reachability(clock, store.outbox.pending_count)
+    application = build_application(config, pacer, polling, revocation, reach)
     metrics = Metrics()
     store.followups.set_switches(edits=config.follow_edits, retractions=config.retract)
     fan_outs = FanOuts(store.figures)
@@ -159,6 +167,7 @@ def build_newsbot(
         paid_broadcast=config.paid_broadcast,
         clock=clock,
         token_refused=revocation.refused,
+        reach=reach,
     )
     watcher = build_watcher(
         config,

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 class HealthServer:
     """Answers GET /healthz (200, or 503 with the reason) and GET /metrics; HEAD as GET,
-    without the body."""
+    without the body. A 200's body is `ok`, then the `notes` (a past outage), a line each."""
 
     def __init__(
         self,
@@ -29,8 +29,10 @@ class HealthServer:
         refresh: Callable[[], None],
         host: str,
         port: int,
+        notes: Callable[[], list[str]] = lambda: [],
     ) -> None:
         self.metrics = metrics
+        self.notes = notes
         self.problems = problems
         self.refresh = refresh
         self.host = host
@@ -95,7 +97,11 @@ class HealthServer:
                     "text/plain",
                     ("; ".join(problems) + "\n").encode(),
                 )
-            return "200 OK", "text/plain", b"ok\n"
+            return (
+                "200 OK",
+                "text/plain",
+                "".join(f"{line}\n" for line in ["ok", *self.notes()]).encode(),
+            )
         if path == "/metrics":
             self.refresh()
             return "200 OK", CONTENT_TYPE_LATEST, generate_latest(self.metrics.registry)
