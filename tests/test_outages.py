@@ -60,7 +60,7 @@ async def look(sender: Sender, clock: FakeClock, seconds: float) -> None:
     sender.wake()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 10
-    while sender.looks <= before or sender._in_flight or sender._wake.is_set():
+    while sender.looks <= before or not sender.settled:
         assert loop.time() < deadline, "the sender did not look within 10 s"
         await asyncio.sleep(0.001)
 

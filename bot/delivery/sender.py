@@ -115,6 +115,11 @@ class Sender:
         self.alive = False
         self.looks = 0  # passes over the outbox: tests on an injected clock wait on it
 
+    @property
+    def settled(self) -> bool:
+        """Nothing in flight and nothing new to look at (tests on an injected clock)."""
+        return not self._in_flight and not self._wake.is_set()
+
     def wake(self) -> None:
         """New rows may be ready (queued, resumed): look now instead of at the next timer."""
         self._wake.set()
