@@ -10,6 +10,7 @@ import time
 import pytest
 
 from bot.delivery.sender import Sender
+from bot.foundation.backoff import Backoff
 from bot.foundation.reachability import Reachability
 from storage import Store
 from tests.clocks import FakeClock
@@ -29,7 +30,7 @@ async def test_refused_connections_hold_the_queue_and_it_goes_at_once_when_the_a
     chats = range(81, 84)
     for chat in chats:
         follow(store, chat, ["AI"])
-    async with sending(store, standin, probe=(0.05, 0.3)) as sender:
+    async with sending(store, standin, probe=Backoff(0.05, 0.3)) as sender:
         standin.stop()  # the port now refuses connections
         publish(store, "a")
         sender.wake()

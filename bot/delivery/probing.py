@@ -2,20 +2,21 @@
 
 Rows that fail for want of an answer (a network error, a 5xx) go back to the queue due at
 once, but nothing is claimed while the API is away except one probe: the next ready row,
-after 1, 2, 4, 8 s and then every `cap` (10) s, so a long outage costs at most one send
+after 1, 2, 4, 8 s and then every 10 s (`PROBE_BACKOFF`), so a long outage costs at most one send
 request per 10 s after its first minute, not one per row. The first answer to a probe, or
 getUpdates answering again, releases everything, paced as usual: every owed push is under
-way within `cap` s of the API's return, however long the outage lasted.
+way within 10 s of the API's return, however long the outage lasted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.foundation.backoff import Backoff
 from bot.foundation.reachability import Reachability
 
-FIRST_PROBE = 1.0
-PROBE_CAP = 10.0
+# after 1, 2, 4, 8 s, then every 10 s: the first minute looks often, later ones gently
+PROBE_BACKOFF = Backoff(first=1.0, cap=10.0)
 
 
 class Probing:
@@ -25,13 +26,13 @@ class Probing:
         self,
         reach: Reachability,
         clock: Callable[[], float],
-        delays: tuple[float, float] = (FIRST_PROBE, PROBE_CAP),
+        backoff: Backoff = PROBE_BACKOFF,
     ) -> None:
         self.reach = reach
         self.clock = clock
-        self.first, self.cap = delays
+        self.backoff = backoff
         self.failing = False  # a send of ours got no answer; only an answer clears it
-        self.delay = self.first
+        self.failures = 0  # in a row: the first failed send, then each failed probe
         self.next_at = 0.0
         self.probe: int | None = None  # the row sent as the probe, while it is in flight
         self._started = 0.0
@@ -57,12 +58,12 @@ class Probing:
         now = self.clock()
         self.reach.lost(reason)
         if not self.failing:
-            self.failing, self.delay = True, self.first
-            self.next_at = now + self.delay
+            self.failing, self.failures = True, 1
+            self.next_at = now + self.backoff.delay(self.failures)
         elif row_id == self.probe:
-            self.delay = min(self.delay * 2, self.cap)
+            self.failures += 1
             # counted from the probe's start, so that a slow refusal does not stretch it
-            self.next_at = max(self._started + self.delay, now)
+            self.next_at = max(self._started + self.backoff.delay(self.failures), now)
         if row_id == self.probe:
             self.probe = None
 
@@ -70,7 +71,7 @@ class Probing:
         """A send got an answer: the API is there; what was held goes, paced as usual."""
         if row_id == self.probe:
             self.probe = None
-        self.failing, self.delay, self.next_at = False, self.first, 0.0
+        self.failing, self.failures, self.next_at = False, 0, 0.0
         self.reach.answered()
 
     def hurry(self) -> None:

@@ -8,9 +8,10 @@ flight at once, one per chat, which bounds the duplicates one crash can cause.
 Only an answer that says the message can never go ends a row (a 400 other than the
 markup and image fallbacks, a 403). A `retry_after` is a wait, not a failed attempt;
 network errors, timeouts and 5xx keep the row queued and say the API is away: the whole
-queue is held and probed with one send at a time (`bot.delivery.probing`) for as long as
-the outage lasts, and released at the first answer. A write the database refuses (disk full, locked by
-another process) is kept in memory and tried again until it succeeds.
+queue is held and probed with one send at a time (`bot.delivery.probing`) for as long
+as the outage lasts, and released at the first answer. A write the database refuses
+(disk full, locked by another process) is kept in memory and tried again until it
+succeeds.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ from bot.delivery.following import Follower, Unneeded
 from bot.delivery.outcomes import Outcomes
 from bot.delivery.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.delivery.posting import Poster, Withdrawn
-from bot.delivery.probing import FIRST_PROBE, PROBE_CAP, Probing
+from bot.delivery.probing import PROBE_BACKOFF, Probing
 from bot.delivery.pruning import Pruner
 from bot.delivery.settlements import Settlements
+from bot.foundation.backoff import Backoff
 from bot.foundation.metrics import Metrics
 from bot.foundation.reachability import Reachability
 from storage import Delivery, Store
@@ -55,6 +57,8 @@ DEFAULT_PACE_ARGS: PaceArgs = {"retries": 0}
 # a row in flight at a crash may have reached its chat just before: resend after one
 # group interval (3 s at 20/min), so the resend does not break the chat's own limit
 RECOVERY_DELAY = 3.5
+# after an error we do not understand (a bug): 1, 2, 4 ... s, at most 5 minutes
+SEND_BACKOFF = Backoff(first=1.0, cap=300.0)
 # a flood wait this long is worth an operator's attention (health, /stats)
 LONG_FLOOD_WAIT = 60.0
 
@@ -73,13 +77,13 @@ class Sender:
         story_threads: bool,
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
-        backoff: tuple[float, float] = (1.0, 300.0),
+        backoff: Backoff = SEND_BACKOFF,
         pruner: Pruner | None = None,
         feeds: FeedDelivery | None = None,
         paid_broadcast: bool = False,
         token_refused: Callable[[str], None] = lambda reason: None,
         reach: Reachability | None = None,
-        probe: tuple[float, float] = (FIRST_PROBE, PROBE_CAP),
+        probe: Backoff = PROBE_BACKOFF,
     ) -> None:
         self.store = store
         self.token_refused = token_refused  # a 401 to a send: the bot stops (`Revocation`)
