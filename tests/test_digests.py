@@ -359,7 +359,7 @@ async def test_a_digest_whose_last_message_went_before_a_crash_is_settled_as_sen
     follow(store, 5, ["AI"])
     store.files.store_article("1.txt", FileState(1, 1, "1"), article(1), queue=True)
     [(push,)] = store.db.execute("SELECT id FROM deliveries").fetchall()
-    assert store.digests.hold(push, START, START)
+    assert store.outbox.hold(push, START, START)
     assert store.digests.release_due(START) == 1
     [(digest, items)] = store.db.execute(
         "SELECT d.id, COUNT(*) FROM deliveries d JOIN digest_items i ON i.delivery_id = d.id "

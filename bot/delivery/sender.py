@@ -300,8 +300,7 @@ class Sender:
         if isinstance(error, RetryAfter):
             seconds = retry_seconds(error)
             self.metrics.flood_replies.inc()
-            reason = f"flood limit: retry after {seconds:.0f}s"
-            self.outcomes.retry(row, reason, self.clock() + seconds, count=False)
+            self.outcomes.flood_wait(row, seconds)
         elif isinstance(error, Forbidden):
             self.outcomes.chat_gone(row, str(error))
         elif isinstance(error, ChatMigrated):
