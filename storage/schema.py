@@ -305,3 +305,12 @@ def add_backlog_setting(db: Database) -> None:
     """A feed's `backlog` setting: how many pushes it may owe at once before they go as
     one digest (NULL: the operator's NEWSBOT_BACKLOG_MAX; 0: never)."""
     db.execute("ALTER TABLE feeds ADD COLUMN backlog INTEGER")
+
+
+@migrations(name="0009_recent_articles")
+def add_recent_articles_index(db: Database) -> None:
+    """The listing index with `heat` in it: `/top` ranks a day's articles by heat from the
+    index alone, without reading each article's row (some kilobytes of JSON apiece); it
+    orders `/latest`, `/topic` and `/search` as `articles_listing` did, which it replaces."""
+    db.execute("CREATE INDEX articles_recent ON articles(visible, sort_at, heat)")
+    db.execute("DROP INDEX articles_listing")
