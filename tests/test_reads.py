@@ -10,6 +10,7 @@ import pytest
 
 from storage import Article, Store
 from storage.listing import SEARCH_WALK
+from storage.models import StoredArticle
 from storage.rows import sortable_time
 from storage.store import FileState
 
@@ -42,14 +43,13 @@ def newest(store: Store, where: str = "1") -> list[str]:
     return [
         title
         for (title,) in store.db.execute(
-            f"SELECT title FROM articles WHERE visible = 1 AND {where} "
-            "ORDER BY sort_at DESC"
+            f"SELECT title FROM articles WHERE visible = 1 AND {where} ORDER BY sort_at DESC"
         )
     ]
 
 
-def titles(items: list[object]) -> list[str]:
-    return [stored.article.title for stored in items]  # type: ignore[attr-defined]
+def titles(items: list[StoredArticle]) -> list[str]:
+    return [stored.article.title for stored in items]
 
 
 def test_search_of_a_common_word_is_the_newest_matches_page_by_page(many: Store) -> None:
