@@ -36,6 +36,8 @@ class InlineQuery:
     at: float
     answer: dict[str, Any] | None = None
     refusals: list[str] = field(default_factory=list)
+    update_id: int = 0
+    answered_at: float | None = None  # when the accepted answer arrived
 
     @property
     def results(self) -> list[dict[str, Any]]:
@@ -69,7 +71,7 @@ class InlineQueries(Updates):
             payload["chat_type"] = chat_type
         with self._cond:
             self.inline_queries[asked.id] = asked
-        self.push_update({"inline_query": payload})
+        asked.update_id = self.push_update({"inline_query": payload})
         return asked
 
     def age_query(self, query_id: str, seconds: float) -> None:
@@ -103,6 +105,7 @@ class InlineQueries(Updates):
                 asked.refusals.append(refused.text or "")
                 return refused
         asked.answer = params
+        asked.answered_at = time.time()
         return ok(True)
 
     def _refused(self, asked: InlineQuery | None, status: int, description: str) -> web.Response:
