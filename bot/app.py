@@ -35,10 +35,12 @@ from bot.chat.connection import (
     START_BACKOFF,
     PollingHealth,
     Revocation,
+    announce_running,
     is_transient,
     log_polling_error,
     refusal,
     stop_polling,
+    unreachable_line,
 )
 from bot.chat.filters import FilterCommands
 from bot.chat.guard import UpdateGuard
@@ -271,9 +273,7 @@ class NewsBot:
                     wait = after.total_seconds() if isinstance(after, timedelta) else after
                     delay = max(delay, float(wait))
                 again = f"trying again in {delay:.0f} s"
-                # the folder too: a newcomer's files wait for the connection, not for nothing
-                waiting = f"files in {self.config.articles_dir.absolute()} are read once it answers"
-                log.warning("cannot reach Telegram (%s); %s; %s", error, again, waiting)
+                log.warning("%s", unreachable_line(error, again, self.config))
                 # /healthz names the error, not what it says (whatever answered wrote that)
                 self.connecting = f"cannot reach Telegram ({type(error).__name__}); {again}"
                 with contextlib.suppress(TimeoutError):
@@ -289,9 +289,8 @@ class NewsBot:
         following = asyncio.create_task(self.fan_outs.run(), name="fan-outs")
         # freed heap back to the system once a minute: RSS stays flat (bot/foundation/memory.py)
         trimming = asyncio.create_task(HeapTrimmer().run(), name="heap-trim")
-        where = (self.config.articles_dir.absolute(), self.config.db_path.absolute())
-        name = self.application.bot.username
-        log.info("newsbot is running as @%s: watching %s, database %s", name, *where)
+        running = announce_running(self.watcher.started, self.application.bot.username, self.config)
+        announcing = asyncio.create_task(running, name="announce")
         stopper = asyncio.create_task(stop.wait())
         revoked = asyncio.create_task(self.revocation.happened.wait())
         done, _ = await asyncio.wait(
@@ -301,10 +300,10 @@ class NewsBot:
         broken = [task for task in done if task in (sending, watching)]
         for task in broken:
             log.error("the %s stopped unexpectedly", task.get_name(), exc_info=task.exception())
-        following.cancel()
-        trimming.cancel()
+        for side_task in (following, trimming, announcing):
+            side_task.cancel()
         await self._stop(stopper, sending=sending, watching=watching)
-        await asyncio.gather(following, trimming, return_exceptions=True)
+        await asyncio.gather(following, trimming, announcing, return_exceptions=True)
         self.fan_outs.look()  # the fan-outs that the stop finished
         if self.revocation.reason is not None:
             raise self.revocation.error()
@@ -345,4 +344,5 @@ class NewsBot:
             self.refresh_metrics,
             self.config.metrics_host,
             self.config.metrics_port,
+            notes=self.sender.reach.notes,
         )

@@ -28,8 +28,10 @@ from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
 from bot.foundation.backoff import Backoff
+from bot.foundation.config import Config
 from bot.foundation.errors import ConfigError
 from bot.foundation.logs import TOKEN_SHAPE
+from bot.foundation.reachability import Reachability
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,21 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 # PTB's name for the task that polls
 POLL_STOP_SECONDS = 0.5
 PTB_POLLING_TASK = "Updater:start_polling:polling_task"
+
+
+async def announce_running(started: asyncio.Event, username: str, config: Config) -> None:
+    """The running line, once the start-up scan (a first start's baseline) is done: which
+    bot to open in Telegram, where files go, where the database is (absolute: a newcomer's
+    working directory is not always known)."""
+    await started.wait()
+    folder, database = config.articles_dir.absolute(), config.db_path.absolute()
+    log.info("newsbot is running as @%s: watching %s, database %s", username, folder, database)
+
+
+def unreachable_line(error: TelegramError, again: str, config: Config) -> str:
+    """A start-up try that failed: the folder too, whose files wait for the connection."""
+    folder = config.articles_dir.absolute()
+    return f"cannot reach Telegram ({error}); {again}; files in {folder} are read once it answers"
 
 
 def is_transient(error: TelegramError) -> bool:
@@ -149,13 +166,21 @@ def log_polling_error(error: TelegramError) -> None:
 
 
 class ObservedRequest(HTTPXRequest):
-    """PTB's HTTP client for getUpdates, telling `health` how each answer went, and
+    """PTB's HTTP client for getUpdates, telling `health` how each answer went, `reach`
+    whether the API answers (the sender holds its queue while it does not), and
     `revocation` of a refused token."""
 
-    def __init__(self, health: PollingHealth, revocation: Revocation, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        health: PollingHealth,
+        revocation: Revocation,
+        reach: Reachability | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.health = health
         self.revocation = revocation
+        self.reach = reach or Reachability()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         if self.revocation.reason is not None:  # PTB's last call as polling stops: no use
@@ -164,11 +189,16 @@ class ObservedRequest(HTTPXRequest):
             status, payload = await super().do_request(*args, **kwargs)
         except TelegramError as error:  # no answer at all: network, DNS, timeout
             self.health.failed(None, type(error).__name__)
+            self.reach.lost(f"getUpdates: {type(error).__name__}", poll=True)
             raise
         if 200 <= status <= 299:
             self.health.succeeded()
         else:
             self.health.failed(status)
+        if status >= 500:
+            self.reach.lost(f"getUpdates: {status}", poll=True)
+        else:
+            self.reach.polled()
         if status in (401, 404):
             self.revocation.refused(f"getUpdates: {status} {_description(payload)}")
             # the bot is stopping: this poll waits for the stop to cancel it, rather than
