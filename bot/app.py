@@ -94,7 +94,13 @@ class NewsBot:
         self.filters = FilterCommands(store, self.commands.targets)
         self.settings = SettingsCommands(store, self.commands.targets, sender.feed_changed)
         self.transfer = TransferCommands(store, self.commands.targets, sender.feed_changed)
-        self.admin = AdminCommands(store, config.admin_ids, sender.wake)
+        self.admin = AdminCommands(
+            store,
+            config.admin_ids,
+            sender.wake,
+            held=watcher.withdrawals.held,
+            release=watcher.release,
+        )
         self.guard = UpdateGuard(store)
         self.inline = InlineSearch(store)
         self.membership = Membership(store, self.commands.permissions)
@@ -139,6 +145,7 @@ class NewsBot:
             "pause": admin.pause_command,
             "resume": admin.resume_command,
             "errors": admin.errors_command,
+            "release": admin.release_command,
         }
 
     def _add_handlers(self) -> None:

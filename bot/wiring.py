@@ -17,6 +17,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.app import NewsBot
 from bot.articles.ingest import Ingestor
 from bot.articles.watcher import Watcher
+from bot.articles.withdrawals import Withdrawals
 from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
 from bot.delivery.digesting import FeedDelivery
 from bot.delivery.fanouts import FanOuts
@@ -119,7 +120,9 @@ def build_watcher(
     on_change: Callable[[Change], None],
     metrics: Metrics,
     queue_pushes: bool,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Watcher:
+    withdrawals = Withdrawals(clock, grace=config.withdraw_grace, most=config.max_withdrawals)
     return Watcher(
         build_ingestor(config, store, announce=True),
         on_change=on_change,
@@ -128,6 +131,7 @@ def build_watcher(
         settle=config.settle_seconds,
         queue_pushes=queue_pushes,
         metrics=metrics,
+        withdrawals=withdrawals,
     )
 
 
@@ -168,6 +172,7 @@ def build_newsbot(
         on_change=changes_to_sender(sender, metrics, fan_outs),
         metrics=metrics,
         queue_pushes=True,
+        clock=clock,
     )
     return NewsBot(
         config,

@@ -28,6 +28,7 @@ from bot.articles.ingest import Ingestor, Loaded
 from bot.articles.observing import ObservedFolder
 from bot.articles.reading import printable
 from bot.articles.reconcile import Reconciliation
+from bot.articles.withdrawals import Withdrawals, release_asked, take_over
 from bot.articles.writer import StoreWriter
 from bot.foundation.backoff import Backoff
 from bot.foundation.errors import FolderUnreadable
@@ -64,6 +65,7 @@ class Watcher:
         settle: float,
         queue_pushes: bool,
         metrics: Metrics,
+        withdrawals: Withdrawals,
         supervise_every: float = 1.0,
         poll_interval: float = 1.0,
     ) -> None:
@@ -76,6 +78,7 @@ class Watcher:
         self.queue_pushes = queue_pushes
         self.metrics = metrics
         self.poll_interval = poll_interval
+        self.withdrawals = withdrawals
         self.folder = ObservedFolder(ingestor.root, self._emit, recursive=ingestor.recursive)
         self.alive = False
         self.in_baseline = False  # the first start's scan: what it stores is not pushed
@@ -146,7 +149,8 @@ class Watcher:
         if waiting:
             files = "1 article file waits" if waiting == 1 else f"{waiting} article files wait"
             return [f"{locked}{files} for it"]
-        return [locked + "the folder's scan waits for it"] if self._scan_waits else []
+        scan = [locked + "the folder's scan waits for it"] if self._scan_waits else []
+        return scan + self.withdrawals.problems()
 
     async def scan(self, *, queue: bool = True, announce: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed.
@@ -160,6 +164,7 @@ class Watcher:
         if not await asyncio.to_thread(self.ingestor.root.is_dir):
             return 0  # nothing to compare; `supervise` reports the folder missing
         reconciliation = await self.writer.read(begin)
+        listed_at = self.withdrawals.clock()
         found = await asyncio.to_thread(reconciliation.compare)
         if reconciliation.kept and reconciliation.kept != self._kept:  # one line while it lasts
             log.error("%s", reconciliation.kept)
@@ -167,8 +172,8 @@ class Watcher:
         if not await asyncio.to_thread(self.ingestor.root.is_dir):
             # a folder that vanished lists as empty: its files are not gone, it is
             return 0
-        for change in await self.writer.run(lambda _: reconciliation.remove_gone()):
-            self.on_change(change)  # removals queue nothing
+        if reconciliation.kept is None:  # files gone are withdrawn if they stay away
+            self.withdrawals.scanned(found.gone, listed_at)
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
             for first in range(0, len(batch), STORE_CHUNK):
                 part = functools.partial(_store, reconciliation, batch[first : first + STORE_CHUNK])
@@ -262,11 +267,12 @@ class Watcher:
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
-            if await asyncio.to_thread(self.ingestor.root.is_dir):
-                await self._remove(path)
-            # else the whole folder went (an unmount, rm -r): the rescan when it is back
-            # decides which files are really gone
+            known = self.ingestor.file_state(path) is not None  # not a temp file never stored
+            if known and await asyncio.to_thread(self.ingestor.root.is_dir):
+                self.withdrawals.gone(path)  # withdrawn if it stays away (`withdrawals`)
+            # else the folder went (an unmount): its rescan decides which files are gone
             return
+        self.withdrawals.back(path)
         before = self.ingestor.file_state(path)
         known_hash = None if before is None else before.hash
         loaded = await asyncio.to_thread(self.ingestor.load, path, known_hash)
@@ -280,18 +286,22 @@ class Watcher:
             return
         self.half_written.parsed(path)
 
-        def apply(store: Store) -> Change | None:
+        gone = self.withdrawals.waiting_keys(self.ingestor.key)
+
+        def apply(store: Store) -> tuple[Change, Path | None] | None:
             # checked again in the job: a scan's store queued before it may have run since
             ingestor = self.ingestor.on(store)
             if ingestor.file_state(path) != before:
                 return None
-            return ingestor.apply(loaded, queue=self.queue_pushes)
+            moved = take_over(ingestor, loaded, gone)  # a file gone that this one replaces
+            return ingestor.apply(loaded, queue=self.queue_pushes), moved
 
         stored = await self.writer.run(apply)
         if stored is None:
             self._enqueue(path)  # a scan stored the file while we read it: read it again
             return
-        change = self.writer.completed(stored)
+        self.withdrawals.back(stored[1])
+        change = self.writer.completed(stored[0])
         seen = self._first_seen.pop(path, None)
         if seen is not None and change.queued:
             self.metrics.detection_latency.observe(time.monotonic() - seen)
@@ -306,6 +316,10 @@ class Watcher:
         self.on_change(change)
         for other in others:  # a file with the same webUrl may now be the article
             self._enqueue(other)
+
+    async def release(self) -> int:
+        """An admin's word: the files gone (held or not) are withdrawn now; how many."""
+        return await self.withdrawals.withdraw(self.withdrawals.release(), self._remove)
 
     # --- the observer thread ----------------------------------------------------------
 
@@ -323,6 +337,8 @@ class Watcher:
         next_scan = time.monotonic() + self.scan_interval
         while True:
             await asyncio.sleep(self.supervise_every)
+            released = functools.partial(release_asked, self.ingestor.store, self.writer)
+            await self.withdrawals.withdraw_due(self.ingestor.root, self._remove, released)
             started = await self.folder.supervise(self._polling_every())
             if started is None:
                 continue
