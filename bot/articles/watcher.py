@@ -33,6 +33,7 @@ from bot.articles.writer import StoreWriter
 from bot.foundation.backoff import Backoff
 from bot.foundation.errors import FolderUnreadable
 from bot.foundation.metrics import Metrics
+from bot.foundation.periodic import run_every
 from storage import Store
 from storage.errors import database_busy
 from storage.store import Change
@@ -88,6 +89,7 @@ class Watcher:
         self.half_written = HalfWritten(settle)
         self._first_seen: dict[Path, float] = {}
         self._reading = 0  # 1 while the consumer reads or stores a file
+        self._next_scan = 0.0  # when the supervisor scans next (time.monotonic)
         self._busy_tries: dict[Path, int] = {}  # files waiting for a locked database
         self._scan_waits = False  # the last scan met a locked database
         self._unreadable: str | None = None  # why the last scan could not list the folder
@@ -95,6 +97,8 @@ class Watcher:
         self._starting = False  # the start-up scan has not finished
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer = StoreWriter(ingestor.store)
+        released = functools.partial(release_asked, ingestor.store, self.writer)
+        withdrawals.attach(self._remove, released)
 
     async def run(self) -> None:
         """Start watching, reconcile with a scan, then process events until cancelled."""
@@ -317,10 +321,6 @@ class Watcher:
         for other in others:  # a file with the same webUrl may now be the article
             self._enqueue(other)
 
-    async def release(self) -> int:
-        """An admin's word: the files gone (held or not) are withdrawn now; how many."""
-        return await self.withdrawals.withdraw(self.withdrawals.release(), self._remove)
-
     # --- the observer thread ----------------------------------------------------------
 
     def _emit(self, event: FileEvent) -> None:
@@ -334,17 +334,17 @@ class Watcher:
     async def _supervise(self) -> None:
         """Keep the observer running (`ObservedFolder.supervise`); rescan after it was
         (re)started, since events were lost, and every `scan_interval` seconds."""
-        next_scan = time.monotonic() + self.scan_interval
-        while True:
-            await asyncio.sleep(self.supervise_every)
-            released = functools.partial(release_asked, self.ingestor.store, self.writer)
-            await self.withdrawals.withdraw_due(self.ingestor.root, self._remove, released)
-            started = await self.folder.supervise(self._polling_every())
-            if started is None:
-                continue
-            if started:
-                next_scan = 0.0
-            if time.monotonic() >= next_scan:
-                next_scan = time.monotonic() + self.scan_interval
-                if await self._try_scan(queue=self.queue_pushes) is None:
-                    next_scan = time.monotonic() + min(self.scan_interval, BUSY_BACKOFF.cap)
+        self._next_scan = time.monotonic() + self.scan_interval
+        await run_every(self.supervise_every, self._supervise_once, wait_first=True)
+
+    async def _supervise_once(self) -> None:
+        await self.withdrawals.withdraw_due(self.ingestor.root)
+        started = await self.folder.supervise(self._polling_every())
+        if started is None:
+            return
+        if started:
+            self._next_scan = 0.0
+        if time.monotonic() >= self._next_scan:
+            self._next_scan = time.monotonic() + self.scan_interval
+            if await self._try_scan(queue=self.queue_pushes) is None:
+                self._next_scan = time.monotonic() + min(self.scan_interval, BUSY_BACKOFF.cap)

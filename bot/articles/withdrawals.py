@@ -45,6 +45,12 @@ class Withdrawals:
         self.most = most
         self._gone: dict[Path, float] = {}  # file -> when it was first seen gone
         self.holding = False
+        self._remove: Remove | None = None
+        self._released: Callable[[], Awaitable[bool]] | None = None
+
+    def attach(self, remove: Remove, released: Callable[[], Awaitable[bool]]) -> None:
+        """How the watcher withdraws a file, and asks whether `newsbot release` was run."""
+        self._remove, self._released = remove, released
 
     def gone(self, path: Path) -> None:
         """`path` is not in the folder (an event, or a scan): its grace starts now, unless
@@ -107,25 +113,28 @@ class Withdrawals:
         """The stored names (`key`) of the files waiting here."""
         return frozenset(key(path) for path in self._gone)
 
-    async def withdraw(self, paths: list[Path], remove: Remove) -> int:
-        """`remove` each of `paths` still gone (one back after all is left alone); how many."""
+    async def withdraw(self, paths: list[Path]) -> int:
+        """Withdraw each of `paths` still gone (one back after all is left alone); how many."""
+        assert self._remove is not None, "attach() first"
         count = 0
         for path in paths:
             if not await asyncio.to_thread(os.path.lexists, path):
-                await remove(path)
+                await self._remove(path)
                 count += 1
         return count
 
-    async def withdraw_due(
-        self, root: Path, remove: Remove, released: Callable[[], Awaitable[bool]]
-    ) -> None:
-        """Withdraw the files gone for the grace period, and all of them when `released()`
-        (`newsbot release`); nothing while the folder itself is gone."""
+    async def release_now(self) -> int:
+        """An admin's word (/release): the files gone, held or not, are withdrawn now."""
+        return await self.withdraw(self.release())
+
+    async def withdraw_due(self, root: Path) -> None:
+        """Withdraw the files gone for the grace period, and all of them when `newsbot
+        release` asked; nothing while the folder itself is gone."""
         if not await asyncio.to_thread(root.is_dir):
             return
-        await self.withdraw(self.due(), remove)
-        if await released():
-            await self.withdraw(self.release(), remove)
+        await self.withdraw(self.due())
+        if self._released is not None and await self._released():
+            await self.release_now()
 
     def held(self) -> int:
         """How many files are held (0 unless holding)."""
