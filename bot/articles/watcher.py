@@ -22,13 +22,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.articles.baseline import Baseline
 from bot.articles.folder_events import FileEvent
 from bot.articles.half_written import HalfWritten
 from bot.articles.ingest import Ingestor, Loaded
 from bot.articles.observing import ObservedFolder
 from bot.articles.reading import printable
 from bot.articles.reconcile import Reconciliation
-from bot.articles.withdrawals import Withdrawals, release_asked, take_over
+from bot.articles.withdrawals import Withdrawals, release_asked, store_loaded
 from bot.articles.writer import StoreWriter
 from bot.foundation.backoff import Backoff
 from bot.foundation.errors import FolderUnreadable
@@ -95,6 +96,8 @@ class Watcher:
         self._unreadable: str | None = None  # why the last scan could not list the folder
         self._kept: str | None = None  # why it kept files that seemed gone (an empty folder)
         self._starting = False  # the start-up scan has not finished
+        self.started = asyncio.Event()  # the start-up scan (the first start's baseline) is done
+        self._baseline: Baseline | None = None  # while the first start's scan runs
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer = StoreWriter(ingestor.store)
         released = functools.partial(release_asked, ingestor.store, self.writer)
@@ -106,6 +109,7 @@ class Watcher:
         self.folder.begin(self._polling_every())
         baseline = not self.ingestor.store.flags.baseline_done
         self.in_baseline, self._starting = baseline, True
+        self._baseline = Baseline(self._first_seen) if baseline else None
         try:
             tries = 0
             queue, announce = self.queue_pushes and not baseline, not baseline
@@ -114,14 +118,12 @@ class Watcher:
                 await asyncio.sleep(BUSY_BACKOFF.delay(tries))
         finally:
             self.in_baseline = self._starting = False
+            self._baseline = None
         if baseline:
             self.ingestor.store.flags.mark_baseline_done()
-            log.info(
-                "first start: the files already in the folder are the baseline, not pushed "
-                "(%d article files stored)",
-                found,
-            )
+            Baseline.taken(found)
         self.alive = True
+        self.started.set()
         tasks = [
             asyncio.create_task(self._consume(), name="watcher-consume"),
             asyncio.create_task(self._supervise(), name="watcher-supervise"),
@@ -163,7 +165,13 @@ class Watcher:
         def begin(store: Store) -> Reconciliation:
             ingestor = self.ingestor.on(store)
             ingestor.announce = ingestor.announce and announce
-            return Reconciliation(ingestor, queue=queue, parallel=False, keep_if_empty=True)
+            return Reconciliation(
+                ingestor,
+                queue=queue,
+                parallel=False,
+                keep_if_empty=True,
+                live=self._baseline.is_news if self._baseline else lambda item: False,
+            )
 
         if not await asyncio.to_thread(self.ingestor.root.is_dir):
             return 0  # nothing to compare; `supervise` reports the folder missing
@@ -271,10 +279,8 @@ class Watcher:
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
-            known = self.ingestor.file_state(path) is not None  # not a temp file never stored
-            if known and await asyncio.to_thread(self.ingestor.root.is_dir):
-                self.withdrawals.gone(path)  # withdrawn if it stays away (`withdrawals`)
-            # else the folder went (an unmount): its rescan decides which files are gone
+            known = self.ingestor.file_state(path) is not None
+            await self.withdrawals.went(path, known=known, root=self.ingestor.root)
             return
         self.withdrawals.back(path)
         before = self.ingestor.file_state(path)
@@ -291,16 +297,10 @@ class Watcher:
         self.half_written.parsed(path)
 
         gone = self.withdrawals.waiting_keys(self.ingestor.key)
-
-        def apply(store: Store) -> tuple[Change, Path | None] | None:
-            # checked again in the job: a scan's store queued before it may have run since
-            ingestor = self.ingestor.on(store)
-            if ingestor.file_state(path) != before:
-                return None
-            moved = take_over(ingestor, loaded, gone)  # a file gone that this one replaces
-            return ingestor.apply(loaded, queue=self.queue_pushes), moved
-
-        stored = await self.writer.run(apply)
+        job = functools.partial(
+            store_loaded, self.ingestor, loaded, before, gone, self.queue_pushes
+        )
+        stored = await self.writer.run(job)
         if stored is None:
             self._enqueue(path)  # a scan stored the file while we read it: read it again
             return

@@ -27,6 +27,7 @@ from pathlib import Path
 from bot.articles.ingest import Ingestor, Loaded
 from bot.articles.writer import StoreWriter
 from storage import Store
+from storage.store import Change, FileState
 
 log = logging.getLogger("bot.articles.watcher")
 
@@ -70,6 +71,12 @@ class Withdrawals:
                 self.grace,
                 self.most,
             )
+
+    async def went(self, path: Path, *, known: bool, root: Path) -> None:
+        """The folder lost `path` (an event): its grace starts, unless it was never stored
+        (a temp file) or the whole folder went (an unmount: its rescan decides)."""
+        if known and await asyncio.to_thread(root.is_dir):
+            self.gone(path)
 
     def back(self, path: Path | None) -> None:
         """`path` is in the folder again (or taken over): nothing of it is withdrawn."""
@@ -153,6 +160,24 @@ class Withdrawals:
             f"{self.most} went within {self.grace:g} s (an admin releases them with /release "
             "or newsbot release)"
         ]
+
+
+def store_loaded(
+    ingestor: Ingestor,
+    loaded: Loaded,
+    before: FileState | None,
+    gone: frozenset[str],
+    queue: bool,
+    store: Store,
+) -> tuple[Change, Path | None] | None:
+    """The writer's job for a file the watcher read: None when its row changed since the
+    read (a scan stored it meanwhile: read it again); else what storing it did, and the
+    file gone that it took the article over from (`take_over`)."""
+    ingestor = ingestor.on(store)
+    if ingestor.file_state(loaded.path) != before:
+        return None
+    moved = take_over(ingestor, loaded, gone)
+    return ingestor.apply(loaded, queue=queue), moved
 
 
 def take_over(ingestor: Ingestor, loaded: Loaded, gone: frozenset[str]) -> Path | None:
