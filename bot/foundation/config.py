@@ -285,13 +285,11 @@ def load_config(
 
 
 def _looked_in(env_file: Path | None) -> str:
-    """Where the settings were looked for: a .env elsewhere (the project's folder, when run
-    from another) is not read, so name the one that is."""
+    """Where the token was looked for: only this .env is read (not one in another folder)."""
     if env_file is None:
         return "in the environment"
-    if env_file.is_file():
-        return f"in the environment or {env_file.absolute()}"
-    return f"in the environment, and there is no {env_file.absolute()}"
+    found = env_file.is_file()
+    return f"in the environment{' or' if found else ', and there is no'} {env_file.absolute()}"
 
 
 def _read(setting: Setting, raw: str) -> Any:
