@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import NewsBot
 from bot.articles.ingest import Ingestor
+from bot.articles.publishing import WITHOUT_FOLLOWING, Publishing
 from bot.articles.watcher import Watcher
 from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
 from bot.delivery.digesting import FeedDelivery
@@ -99,7 +100,12 @@ def build_application(
 
 
 def build_ingestor(
-    config: Config, store: Store, folder: Path | None = None, *, announce: bool = False
+    config: Config,
+    store: Store,
+    folder: Path | None = None,
+    *,
+    announce: bool = False,
+    publishing: Publishing = WITHOUT_FOLLOWING,
 ) -> Ingestor:
     """Reads `folder` (default: the articles folder) into `store` by the file settings;
     `announce` logs a line per article stored."""
@@ -108,6 +114,7 @@ def build_ingestor(
         (folder or config.articles_dir).resolve(),
         max_bytes=config.max_file_bytes,
         recursive=config.recursive,
+        publishing=publishing,
         announce=announce,
     )
 
@@ -119,9 +126,10 @@ def build_watcher(
     on_change: Callable[[Change], None],
     metrics: Metrics,
     queue_pushes: bool,
+    publishing: Publishing = WITHOUT_FOLLOWING,
 ) -> Watcher:
     return Watcher(
-        build_ingestor(config, store, announce=True),
+        build_ingestor(config, store, announce=True, publishing=publishing),
         on_change=on_change,
         use_polling_observer=config.watcher == "polling",
         scan_interval=config.scan_interval,
@@ -147,7 +155,6 @@ def build_newsbot(
     polling, revocation = PollingHealth(), Revocation()
     application = build_application(config, pacer, polling, revocation)
     metrics = Metrics()
-    store.followups.set_switches(edits=config.follow_edits, retractions=config.retract)
     fan_outs = FanOuts(store.figures)
     sender = Sender(
         store,
@@ -168,6 +175,7 @@ def build_newsbot(
         on_change=changes_to_sender(sender, metrics, fan_outs),
         metrics=metrics,
         queue_pushes=True,
+        publishing=Publishing(edits=config.follow_edits, retractions=config.retract),
     )
     return NewsBot(
         config,

@@ -18,6 +18,7 @@ from storage.settings import FeedSettings
 from storage.store import FileState
 from tests.conftest import ADMIN_ID, eventually, start_bot, stop_bot
 from tests.feeds import follow
+from tests.publishing import FOLLOWING
 from tests.standin import Sent, StandIn
 
 START = 1_800_000_000.0  # 2027-01-15 08:00 UTC: the moment the moved clock starts from
@@ -61,8 +62,8 @@ class Bot:
 
     def publish(self, item: Article) -> int:
         slug = item.url.rsplit("/", 1)[1]
-        change = self.store.files.store_article(
-            f"{slug}.txt", FileState(1, 1, slug), item, queue=True
+        change = FOLLOWING.store_article(
+            self.store, f"{slug}.txt", FileState(1, 1, slug), item, queue=True
         )
         self.bot.sender.wake()
         assert change.article_id is not None
@@ -184,8 +185,12 @@ async def test_an_article_withdrawn_before_its_digest_is_left_out(quiet_bot: Bot
     kept = quiet_bot.publish(article(1))
     gone = quiet_bot.publish(article(2))
     await eventually(lambda: quiet_bot.count("held") == 2)
-    quiet_bot.store.files.store_article(
-        "2.txt", FileState(2, 2, "2b"), replace(article(2), published=False), queue=True
+    FOLLOWING.store_article(
+        quiet_bot.store,
+        "2.txt",
+        FileState(2, 2, "2b"),
+        replace(article(2), published=False),
+        queue=True,
     )
     quiet_bot.move(2 * HOUR + 1)
     await quiet_bot.standin.until(lambda: len(quiet_bot.standin.messages_to(1)) == 1)
