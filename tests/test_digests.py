@@ -362,7 +362,7 @@ async def test_a_digest_whose_last_message_went_before_a_crash_is_settled_as_sen
     after the restart the row is sent, with that message, and nothing goes again (it
     was cancelled, seen only in /stats)."""
     follow(store, 5, ["AI"])
-    store.files.store_article("1.txt", FileState(1, 1, "1"), article(1), queue=True)
+    FOLLOWING.store_article(store, "1.txt", FileState(1, 1, "1"), article(1), queue=True)
     [(push,)] = store.db.execute("SELECT id FROM deliveries").fetchall()
     assert store.outbox.hold(push, START, START)
     assert store.digests.release_due(START) == 1
