@@ -158,6 +158,7 @@ class NewsBot:
             "pause": admin.pause_command,
             "resume": admin.resume_command,
             "errors": admin.errors_command,
+            "release": admin.release_command,
         }
 
     def _add_handlers(self) -> None:

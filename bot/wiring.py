@@ -18,6 +18,7 @@ from bot.app import ChatHandlers, NewsBot
 from bot.articles.ingest import Ingestor
 from bot.articles.publishing import WITHOUT_FOLLOWING, Publishing
 from bot.articles.watcher import Watcher
+from bot.articles.withdrawals import Withdrawals
 from bot.chat.admin import AdminCommands
 from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
 from bot.chat.filters import FilterCommands
@@ -206,7 +207,9 @@ def build_watcher(
     metrics: Metrics,
     queue_pushes: bool,
     publishing: Publishing = WITHOUT_FOLLOWING,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Watcher:
+    withdrawals = Withdrawals(clock, grace=config.withdraw_grace, most=config.max_withdrawals)
     return Watcher(
         build_ingestor(config, store, announce=True, publishing=publishing),
         on_change=on_change,
@@ -215,6 +218,7 @@ def build_watcher(
         settle=config.settle_seconds,
         queue_pushes=queue_pushes,
         metrics=metrics,
+        withdrawals=withdrawals,
     )
 
 
@@ -259,6 +263,7 @@ def build_newsbot(
         metrics=metrics,
         queue_pushes=True,
         publishing=Publishing(edits=config.follow_edits, retractions=config.retract),
+        clock=clock,
     )
     return NewsBot(
         config,
@@ -270,13 +275,16 @@ def build_newsbot(
         polling=polling,
         fan_outs=fan_outs,
         revocation=revocation,
-        chat=build_chat_handlers(config, store, sender),
+        chat=build_chat_handlers(config, store, sender, watcher),
     )
 
 
-def build_chat_handlers(config: Config, store: Store, sender: Sender) -> ChatHandlers:
+def build_chat_handlers(
+    config: Config, store: Store, sender: Sender, watcher: Watcher
+) -> ChatHandlers:
     """The handlers of commands, buttons and membership changes, sharing one `Targets`
-    (and its `Permissions`, whose short cache the membership changes keep true)."""
+    (and its `Permissions`, whose short cache the membership changes keep true); the
+    admin's /release and /errors see the files the watcher holds."""
     permissions = Permissions()
     targets = Targets(store, permissions)
     keyboards = Keyboards(store)
@@ -286,7 +294,13 @@ def build_chat_handlers(config: Config, store: Store, sender: Sender) -> ChatHan
         filters=FilterCommands(store, targets),
         settings=SettingsCommands(store, targets, sender.feed_changed),
         transfer=TransferCommands(store, targets, sender.feed_changed),
-        admin=AdminCommands(store, config.admin_ids, sender.wake),
+        admin=AdminCommands(
+            store,
+            config.admin_ids,
+            sender.wake,
+            held=watcher.withdrawals.held,
+            release=watcher.withdrawals.release_now,
+        ),
         guard=UpdateGuard(store),
         inline=InlineSearch(store),
         membership=Membership(store, permissions),
