@@ -342,10 +342,6 @@ class NewsBot:
         if self.config.metrics_port is None:
             return None
         return HealthServer(
-            self.metrics,
-            self.problems,
-            self.refresh_metrics,
-            self.config.metrics_host,
-            self.config.metrics_port,
-            notes=self.sender.reach.notes,
-        )
+            self.metrics, self.problems, self.refresh_metrics, self.config.metrics_host,
+            self.config.metrics_port, notes=self.sender.reach.notes,
+        )  # fmt: skip
