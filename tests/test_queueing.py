@@ -213,7 +213,7 @@ def test_the_audience_of_an_article_is_who_queueing_it_would_reach(store: Store)
     store.feeds.mute(feeds[1], "robots")
     store.feeds.set_min_quality(feeds[2], 90)
     article = dataclasses.replace(A, quality=50)
-    change = store.files.store_article("a.txt", FileState(1, 1, "a.txt"), article, queue=False)
+    change = store.files.store_article("a.txt", FileState(1, 1, "a.txt"), article)
     assert change.article_id is not None
     assert store.queueing.audience(change.article_id, article) == (2, 2)
     assert rows(store, change.article_id) == {}
