@@ -8,7 +8,6 @@ import re
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,27 +18,9 @@ from bot.cli.main import VERB_SETTINGS, build_parser, main
 from bot.foundation.config import known_settings
 from storage import open_store
 from tests.articles import SAMPLE, article_text, write_article
+from tests.commandline import ingested, newsbot
 from tests.conftest import ADMIN_ID, Running, eventually, read_only, unprivileged, write_lock
 from tests.environ import clean_environ
-
-
-def newsbot(
-    *args: str,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-    wrap: Callable[[list[str]], list[str]] = list,
-) -> subprocess.CompletedProcess[str]:
-    """Run the real command (`python -m bot`, through `wrap`) in a clean environment."""
-    base = clean_environ()
-    return subprocess.run(
-        wrap([sys.executable, "-m", "bot", *args]),
-        env={**base, **(env or {})},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
 
 VERBS = ["run", "ingest", "check", "preview", "stats", "errors", "db status", "db backup"]
 
@@ -393,15 +374,6 @@ def unlistable(
         return newsbot(*args, env=env, cwd=cwd, wrap=unprivileged)
     finally:
         folder.chmod(0o755)
-
-
-def ingested(folder: Path, db: Path, count: int) -> None:
-    """`count` articles written to a new `folder` and imported into `db` by `newsbot ingest`."""
-    folder.mkdir()
-    for index in range(count):
-        write_article(folder / f"{index}.txt", webUrl=f"https://a.example/{index}")
-    env = {"NEWSBOT_DB": str(db), "NEWSBOT_ARTICLES_DIR": str(folder)}
-    assert newsbot("ingest", str(folder), env=env).returncode == 0
 
 
 def test_a_subfolder_that_cannot_be_listed_is_named_on_one_line(tmp_path: Path) -> None:

@@ -3,47 +3,17 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 import pytest
 
 from bot.chat.catalogue import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
 from bot.foundation.config import Config
 from bot.wiring import build_newsbot
-from storage import Article, Store
+from storage import Store
 from storage.store import FileState
+from tests.chatting import ARTICLE, add, buttons
 from tests.conftest import ADMIN_ID, Running, eventually
 from tests.feeds import follows
-
-ARTICLE = Article(
-    url="https://news.example.com/a",
-    title="Robots fold laundry",
-    excerpt="A robot folds shirts with care.",
-    topics=("AI", "Robotics"),
-    quality=70,
-)
-
-
-def add(
-    running: Running, title: str, topics: tuple[str, ...] = ("AI",), *, published: bool = True
-) -> None:
-    slug = title.lower().replace(" ", "-")
-    article = replace(
-        ARTICLE,
-        url=f"https://news.example.com/{slug}",
-        title=title,
-        topics=topics,
-        published=published,
-    )
-    running.store.files.store_article(f"{slug}.txt", FileState(1, 1, slug), article, queue=False)
-
-
-def buttons(running: Running, chat_id: int) -> list[tuple[str, str]]:
-    message = running.standin.messages_to(chat_id)[-1]
-    markup = message.params.get("reply_markup") or {}
-    return [
-        (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
-    ]
 
 
 async def test_start_greets_and_offers_topic_buttons(running: Running) -> None:

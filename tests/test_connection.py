@@ -13,10 +13,10 @@ from bot.chat.connection import PollingHealth, refusal, retry_delays
 from bot.foundation.config import Config
 from bot.foundation.errors import ConfigError
 from tests.articles import write_article
+from tests.clocks import FakeClock
 from tests.conftest import Running, eventually, start_bot, with_settings
 from tests.feeds import follow
 from tests.standin import TOKEN, StandIn
-from tests.test_pacing import FakeClock
 
 
 def test_network_errors_while_polling_are_a_problem_only_after_the_grace() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from storage import open_store
 from storage.database import known_migrations
-from tests.test_cli import ingested, newsbot
+from tests.commandline import ingested, newsbot
 
 
 @pytest.fixture

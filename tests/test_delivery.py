@@ -13,15 +13,8 @@ from storage.store import Change, FileState
 from tests.conftest import ADMIN_ID, Running, eventually, start_bot, stop_bot, with_settings
 from tests.feeds import feed_of, follows
 from tests.feeds import follow as follow_feed
+from tests.outbox import ARTICLE
 from tests.standin import StandIn
-
-ARTICLE = Article(
-    url="https://news.example.com/a",
-    title="Robots fold laundry",
-    excerpt="A robot folds shirts.",
-    topics=("AI",),
-    images=(Image("https://img.example.com/a.jpg", 800, 450),),
-)
 
 
 def follow(running: Running, *chats: int) -> None:

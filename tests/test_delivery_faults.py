@@ -24,10 +24,9 @@ from storage.settings import FeedSettings
 from storage.store import FileState
 from tests.conftest import eventually, write_lock
 from tests.feeds import follow
+from tests.outbox import ARTICLE, publish
 from tests.sending import sending
 from tests.standin import FloodRules, Sent, StandIn
-from tests.test_delivery import ARTICLE
-from tests.test_delivery_order import publish
 
 
 def sends(standin: StandIn) -> int:

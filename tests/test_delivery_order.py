@@ -9,14 +9,9 @@ from storage.settings import FeedSettings
 from storage.store import FileState
 from tests.conftest import eventually
 from tests.feeds import follow
+from tests.outbox import ARTICLE, publish
 from tests.sending import sending
 from tests.standin import StandIn
-from tests.test_delivery import ARTICLE
-
-
-def publish(store: Store, name: str) -> None:
-    article = replace(ARTICLE, url=f"https://news.example.com/{name}", title=f"Article {name}")
-    store.files.store_article(f"{name}.txt", FileState(1, 1, name), article, queue=True)
 
 
 def sends_to(standin: StandIn, chat_id: int) -> int:

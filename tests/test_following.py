@@ -86,9 +86,7 @@ async def start_following(config: Config, standin: StandIn, articles: Path) -> F
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
     await standin.until(lambda: any(m == "setMyCommands" for m, _ in standin.calls))
-    await eventually(
-        lambda: bot.watcher.alive and bot.sender.alive and bot.telegram_polling
-    )
+    await eventually(lambda: bot.watcher.alive and bot.sender.alive and bot.telegram_polling)
     return Following(Running(bot, standin, articles), clock, task, stop)
 
 

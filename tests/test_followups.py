@@ -7,29 +7,9 @@ from dataclasses import replace
 from storage import Article, Store
 from storage.followups import DELETED, EDIT_INTERVAL
 from storage.store import FileState
-from tests.feeds import follow
+from tests.outbox import edit, sent_push
 
 ARTICLE = Article(url="https://news.example.com/a", title="Robots fold", topics=("AI",))
-
-
-def sent_push(store: Store, *chats: int) -> int:
-    """Store the article with the followups on, and mark its pushes sent at time 1000."""
-    store.followups.set_switches(edits=True, retractions=True)
-    for chat in chats:
-        follow(store, chat, ["AI"])
-    change = store.files.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
-    assert change.article_id is not None
-    for row in store.outbox.ready(100, 2000.0):
-        store.outbox.claim(row.id, 1000.0)
-        store.outbox.mark_sent(row.id, 500 + row.chat_id, 1000.0)
-    return change.article_id
-
-
-def edit(store: Store, title: str) -> int:
-    change = store.files.store_article(
-        "a.txt", FileState(1, 1, title), replace(ARTICLE, title=title), queue=True
-    )
-    return change.followups
 
 
 def rows(store: Store) -> list[tuple[str, str, float]]:

@@ -35,8 +35,7 @@ async def test_healthz_says_503_with_the_reason_until_all_parts_run() -> None:
         metrics, lambda: problems, lambda: metrics.queue_depth.set(7), "127.0.0.1", 0
     )
     await server.start()
-    assert server._server is not None
-    port = server._server.sockets[0].getsockname()[1]
+    port = server.port
     try:
         assert await get(port, "/healthz") == (
             "HTTP/1.1 503 Service Unavailable",
@@ -58,8 +57,7 @@ async def test_head_is_answered_as_get_without_a_body() -> None:
     metrics = Metrics()
     server = HealthServer(metrics, lambda: problems, lambda: None, "127.0.0.1", 0)
     await server.start()
-    assert server._server is not None
-    port = server._server.sockets[0].getsockname()[1]
+    port = server.port
     try:
         head, body = await request(port, "HEAD", "/healthz")
         assert (head[0], body) == ("HTTP/1.1 200 OK", "")

@@ -7,8 +7,8 @@ import pytest
 from bot.chat.catalogue import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
 from bot.foundation.translations import LANGUAGE_NAMES, LANGUAGES, N_, Refusal, words_in
 from storage.settings import LANGUAGES as SETTING_LANGUAGES
+from tests.chatting import add, buttons
 from tests.conftest import ADMIN_ID, Running
-from tests.test_commands import add, buttons
 
 # /help's own line, as a native speaker reads it
 HELP_LINE = {

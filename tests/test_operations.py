@@ -12,8 +12,8 @@ from pathlib import Path
 
 from tests.articles import write_article
 from tests.conftest import unprivileged
+from tests.processes import BASELINE_TAKEN, BotProcess, free_port, start_dry_run, until
 from tests.standin import StandIn
-from tests.test_process import BASELINE_TAKEN, BotProcess, _free_port, _until, start_dry_run
 
 
 def healthz(port: int) -> tuple[int, str] | None:
@@ -35,7 +35,7 @@ def until_health(port: int, status: int, text: str = "") -> str:
         found[:] = [healthz(port)]
         return found[0] is not None and found[0][0] == status and text in found[0][1]
 
-    _until(matches, timeout=30)
+    until(matches, timeout=30)
     return found[0][1] if found[0] else ""
 
 
@@ -70,14 +70,14 @@ def test_no_network_at_start_is_retried_and_shown_in_health(
 ) -> None:
     """Nothing answers at the base URL: a warning per try, 503 with the reason, and SIGTERM
     still stops cleanly."""
-    port = _free_port()
-    closed = f"http://127.0.0.1:{_free_port()}/bot"
+    port = free_port()
+    closed = f"http://127.0.0.1:{free_port()}/bot"
     bot = BotProcess(
         tmp_path, standin, TELEGRAM_BASE_URL=closed, NEWSBOT_METRICS_PORT=str(port)
     ).start(wait=False)
     body = until_health(port, 503, "cannot reach Telegram")
     assert "trying again in" in body
-    _until(lambda: bot.output().count("cannot reach Telegram") >= 2)
+    until(lambda: bot.output().count("cannot reach Telegram") >= 2)
     assert bot.stop() == 0
     assert "Traceback" not in bot.output()
 
@@ -96,7 +96,7 @@ def test_health_turns_503_on_conflict_and_200_when_it_clears(
     tmp_path: Path, standin: StandIn
 ) -> None:
     """Another instance polling (409): /healthz says so, and is 200 again once it stops."""
-    port = _free_port()
+    port = free_port()
     bot = BotProcess(tmp_path, standin, NEWSBOT_METRICS_PORT=str(port)).start()
     until_health(port, 200, "ok")
     standin.poll_error = (409, "Conflict: terminated by other getUpdates request")
@@ -112,7 +112,7 @@ def test_a_vanished_folder_is_reported_once_and_watched_again_when_back(
 ) -> None:
     """The articles folder gone: 503 naming it, one log line, no files forgotten; back
     again: 200, and a new file in it is stored long before the next periodic scan."""
-    port = _free_port()
+    port = free_port()
     bot = BotProcess(tmp_path, standin, NEWSBOT_METRICS_PORT=str(port))
     write_article(bot.articles / "old.txt")
     bot.start()
@@ -122,9 +122,9 @@ def test_a_vanished_folder_is_reported_once_and_watched_again_when_back(
     until_health(port, 503, f"the articles folder {bot.articles} is missing")
     away.rename(bot.articles)
     until_health(port, 200, "ok")
-    _until(lambda: "is back; watching it again" in bot.output())
+    until(lambda: "is back; watching it again" in bot.output())
     write_article(bot.articles / "new.txt", webUrl="https://news.example.com/new")
-    _until(lambda: "(new.txt)" in bot.output())
+    until(lambda: "(new.txt)" in bot.output())
     assert bot.stop() == 0
     output = bot.output()
     assert output.count("is missing; waiting for it") == 1
@@ -139,12 +139,12 @@ def test_logs_tell_the_story_at_info(tmp_path: Path, standin: StandIn) -> None:
     standin.wait_for(lambda: len(standin.messages_to(5)) == 1)
     write_article(bot.articles / "a.txt")
     standin.wait_for(lambda: len(standin.messages_to(5)) == 2, timeout=20)
-    _until(lambda: "fan-out of article" in bot.output())
+    until(lambda: "fan-out of article" in bot.output())
     (bot.articles / "bad.txt").write_text("---\ntitle: [unclosed\n---\n")
     os.remove(bot.articles / "a.txt")
     standin.membership(5, "kicked", chat_type="private")
-    _until(lambda: "chat 5 any more" in bot.output() and "file bad.txt" in bot.output())
-    _until(lambda: "removed article" in bot.output())
+    until(lambda: "chat 5 any more" in bot.output() and "file bad.txt" in bot.output())
+    until(lambda: "removed article" in bot.output())
     assert bot.stop() == 0
     output = bot.output()
     for line in (
@@ -172,7 +172,7 @@ def test_watchdog_events_show_at_trace_not_at_debug(tmp_path: Path, standin: Sta
 def _log_of_one_article(bot: BotProcess) -> str:
     bot.start()
     write_article(bot.articles / "a.txt")
-    _until(lambda: "(a.txt)" in bot.output())
+    until(lambda: "(a.txt)" in bot.output())
     assert bot.stop() == 0
     return bot.output()
 
@@ -184,13 +184,13 @@ def test_dry_run_prints_only_what_would_be_sent(tmp_path: Path) -> None:
     articles.mkdir()
     for n in range(3):
         write_article(articles / f"old{n}.txt", webUrl=f"https://news.example.com/old{n}")
-    port = _free_port()
+    port = free_port()
     process, out = start_dry_run(tmp_path, articles, NEWSBOT_METRICS_PORT=str(port))
     try:
-        _until(lambda: BASELINE_TAKEN in out.read_text())
+        until(lambda: BASELINE_TAKEN in out.read_text())
         until_health(port, 200, "ok")
         write_article(articles / "fresh.txt", webUrl="https://news.example.com/fresh")
-        _until(lambda: "--- push of fresh.txt" in out.read_text())
+        until(lambda: "--- push of fresh.txt" in out.read_text())
     finally:
         process.terminate()
         assert process.wait(15) == 0
@@ -203,7 +203,7 @@ def test_a_folder_that_cannot_be_listed_while_running_retracts_nothing(
     """The articles folder unlistable for a while (its permissions changed, a mount's
     hiccup) listed as empty: every article was removed and every sent push retracted.
     Now /healthz says so, nothing is forgotten, and once listed again all is well."""
-    port = _free_port()
+    port = free_port()
     bot = BotProcess(
         tmp_path, standin, NEWSBOT_METRICS_PORT=str(port), NEWSBOT_SCAN_INTERVAL="0.2"
     ).start(wrap=unprivileged)

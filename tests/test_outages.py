@@ -7,9 +7,9 @@ import asyncio
 from storage import Store
 from tests.conftest import Running, eventually
 from tests.feeds import follow
+from tests.outbox import publish
 from tests.sending import sending
 from tests.standin import StandIn
-from tests.test_delivery_order import publish
 
 
 async def test_refused_connections_keep_pushes_queued_until_the_api_is_back(

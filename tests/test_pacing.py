@@ -12,28 +12,23 @@ from typing import Any
 
 from telegram.ext import ApplicationBuilder
 
-from bot.delivery.pacing import MARGIN, SHARED_HOLD_CAP, WIRE_CAP, FloodPacer
+from bot.delivery.pacing import MARGIN, SHARED_HOLD_CAP, FloodPacer
+from bot.delivery.round_trips import WIRE_CAP
 from bot.foundation.config import Config
 from bot.wiring import build_pacer
+from tests.clocks import FakeClock
 from tests.standin import TOKEN, FloodRules, StandIn
 
 DEFAULTS = Config(token=None)  # the limits the product promises: 30/s, 1/s per chat, 20/min
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_flood_reply_right_after_a_send_holds_that_chat_and_briefly_every_chat() -> None:
+async def test_flood_reply_right_after_a_send_holds_that_chat_and_briefly_every_chat() -> None:
     """It may be the chat's limit or the global one: the chat waits it all, the others at
     most SHARED_HOLD_CAP seconds."""
     clock = FakeClock()
     pacer = build_pacer(DEFAULTS, clock)
-    pacer._last_sent[5] = clock.now - 0.5
+    await _send_now(pacer, 5)
+    clock.now += 0.5
     pacer.note_flood(5, 7)
     assert pacer.blocked_until(5) == clock.now + 7
     assert pacer.blocked_until(6) == clock.now + SHARED_HOLD_CAP
@@ -42,11 +37,12 @@ def test_flood_reply_right_after_a_send_holds_that_chat_and_briefly_every_chat()
     assert pacer.held_chats(lookahead=0.05) == {5}
 
 
-def test_a_short_flood_reply_after_a_send_holds_every_chat_for_all_of_it() -> None:
+async def test_a_short_flood_reply_after_a_send_holds_every_chat_for_all_of_it() -> None:
     """A 2 s ban right after a send: no chat is sent to for those 2 s (it may be global)."""
     clock = FakeClock()
     pacer = build_pacer(DEFAULTS, clock)
-    pacer._last_sent[5] = clock.now - 0.5
+    await _send_now(pacer, 5)
+    clock.now += 0.5
     pacer.note_flood(5, 2)
     assert pacer.blocked_until(6) == clock.now + 2
 
@@ -153,8 +149,7 @@ async def test_chats_not_sent_to_for_a_minute_are_forgotten() -> None:
         clock.now += 0.1
     clock.now += 61
     await _send_now(pacer, 99)
-    assert set(pacer._last_sent) == {99}
-    assert set(pacer._chat_next) == {99}
+    assert pacer.tracked_chats() == {99}
     assert pacer.held_chats(lookahead=0.05) == {99}
 
 
@@ -171,11 +166,12 @@ async def test_a_chat_whose_long_flood_wait_is_over_is_forgotten() -> None:
         pacer.note_flood(chat, 3600)
     clock.now += 61
     await _send_now(pacer, 99)  # the blocked groups' sends are past a minute: forgotten
-    assert len(pacer._blocked_chat) == 50 and pacer.blocked_until(-7) > clock.now
+    assert pacer.tracked_chats() == {*range(-1, -51, -1), 99}
+    assert pacer.blocked_until(-7) > clock.now
     clock.now += 3600
     await _send_now(pacer, 98)
     assert pacer.held_chats(lookahead=0.05) == {98}
-    assert pacer._blocked_chat == {} and pacer._block_ends == []
+    assert pacer.tracked_chats() == {98}
     assert pacer.blocked_until(-7) < clock.now
 
 

@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,69 +21,16 @@ from bot.foundation.memory import GLIBC
 from storage import open_store
 from tests.articles import SAMPLE, write_article
 from tests.conftest import BOT_PROCESSES, pytest_runtest_teardown
-from tests.environ import clean_environ
 from tests.feeds import follow
+from tests.processes import BASELINE_TAKEN, BotProcess, free_port, start_dry_run, until
 from tests.standin import TOKEN, FloodRules, StandIn
 
 SECRET = TOKEN.split(":", 1)[1]
-BASELINE_TAKEN = "first start: the files already in the folder are the baseline"
 # Two fan-outs below go at a paid broadcast's rate, 100 a second on both sides, rather than
 # the free 30: what they pin down (nothing lost, at most the send window doubled, a clean
 # stop) does not depend on the rate, and 200 pushes take 2 s instead of 7.
 FAST_FAN_OUT = {"NEWSBOT_PAID_BROADCAST": "true", "NEWSBOT_RATE_GLOBAL": "100"}
 FAST_FLOOD = FloodRules(per_second=100)
-
-
-class BotProcess:
-    """`python -m bot run` in a subprocess, talking to the stand-in."""
-
-    def __init__(self, tmp_path: Path, standin: StandIn, **settings: str) -> None:
-        self.tmp_path = tmp_path
-        self.standin = standin
-        self.articles = tmp_path / "articles"
-        self.articles.mkdir(exist_ok=True)
-        self.db = tmp_path / "newsbot.db"
-        self.env = {
-            **clean_environ(),
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": standin.base_url,
-            "NEWSBOT_ARTICLES_DIR": str(self.articles),
-            "NEWSBOT_DB": str(self.db),
-            "NEWSBOT_SETTLE_SECONDS": "0.1",
-            "NEWSBOT_STOP_TIMEOUT": "5",
-            **settings,
-        }
-        self.log = tmp_path / f"bot-{time.monotonic_ns()}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(
-        self, *, wait: bool = True, wrap: Callable[[list[str]], list[str]] = list
-    ) -> BotProcess:
-        """Start it (its command through `wrap`, e.g. `unprivileged`); with `wait`, until
-        it polls and, on a first start (no database yet), has taken its baseline: that
-        scan runs beside polling, and a file written before it ends is baseline, never
-        pushed, however late the bot answered a command."""
-        polls = self.standin.polls
-        first_start = not self.db.exists()
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                wrap([sys.executable, "-m", "bot", "run"]), env=self.env, cwd=self.tmp_path,
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        BOT_PROCESSES.append(self.process)
-        if wait:
-            self.standin.wait_for(lambda: self.standin.polls > polls, timeout=20)
-            if first_start:
-                _until(lambda: BASELINE_TAKEN in self.output(), timeout=20)
-        return self
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
-        assert self.process is not None
-        self.process.send_signal(sig)
-        return self.process.wait(timeout)
 
 
 @pytest.fixture
@@ -245,7 +192,7 @@ def test_json_log_lines(tmp_path: Path, standin: StandIn) -> None:
 
 
 def test_health_and_metrics_endpoint(tmp_path: Path, standin: StandIn) -> None:
-    port = _free_port()
+    port = free_port()
     bot = BotProcess(tmp_path, standin, NEWSBOT_METRICS_PORT=str(port)).start()
     try:
         deadline = time.monotonic() + 10
@@ -273,14 +220,6 @@ def test_health_and_metrics_endpoint(tmp_path: Path, standin: StandIn) -> None:
             assert name in metrics
     finally:
         assert bot.stop() == 0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_fan_out(
@@ -323,52 +262,23 @@ def test_kill_9_mid_fan_out_loses_nothing_and_doubles_at_most_the_window(tmp_pat
         standin.stop()
 
 
-def start_dry_run(
-    tmp_path: Path, articles: Path, **settings: str
-) -> tuple[subprocess.Popen[bytes], Path]:
-    """`python -m bot run --dry-run` without a token; its output goes to the returned file."""
-    env = {
-        **clean_environ(),
-        "NEWSBOT_ARTICLES_DIR": str(articles),
-        "NEWSBOT_DB": str(tmp_path / "dry.db"),
-        **settings,
-    }
-    out = tmp_path / "out.txt"
-    with open(out, "wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--dry-run"], env=env, cwd=tmp_path,
-            stdout=handle, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    BOT_PROCESSES.append(process)
-    return process, out
-
-
 def test_dry_run_prints_the_push_without_telegram(tmp_path: Path) -> None:
     """No token: the file side works and each push is printed instead of sent."""
     articles = tmp_path / "articles"
     articles.mkdir()
     process, out = start_dry_run(tmp_path, articles)
     try:
-        _until(lambda: BASELINE_TAKEN in out.read_text())
+        until(lambda: BASELINE_TAKEN in out.read_text())
         sample = SAMPLE.read_text().replace("published: false", "published: true")
         (articles / ".sample.tmp").write_text(sample)
         os.replace(articles / ".sample.tmp", articles / "sample.txt")
-        _until(lambda: "--- push of sample.txt" in out.read_text())
+        until(lambda: "--- push of sample.txt" in out.read_text())
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(15) == 0
     text = out.read_text()
     assert "[photo: https://i.dailymail.co.uk/" in text
     assert "<i>Mail Online</i> · 26 Feb 2020" in text
-
-
-def _until(predicate: Callable[[], bool], timeout: float = 15) -> None:
-    """A bounded wait on a subprocess's output file."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the process")
-        time.sleep(0.02)
 
 
 def test_sigterm_mid_fan_out_finishes_in_flight_and_restart_resumes(tmp_path: Path) -> None:
@@ -449,7 +359,7 @@ def test_a_stop_while_telegram_fails_is_prompt_and_logs_no_traceback(
     Telegram are one warning (the next start acts on each once), not PTB's ERROR traceback."""
     bot = BotProcess(tmp_path, standin).start()
     standin.poll_error = (502, "Bad Gateway")
-    _until(lambda: "polling Telegram failed" in bot.output())
+    until(lambda: "polling Telegram failed" in bot.output())
     started = time.monotonic()
     assert bot.stop() == 0
     assert time.monotonic() - started < 5

@@ -19,9 +19,7 @@ from bot.foundation.errors import ConfigError
 from storage import Store
 from storage.store import FileState
 from tests.feeds import follow
-from tests.test_delivery import ARTICLE
-from tests.test_delivery_order import publish
-from tests.test_followups import edit, sent_push
+from tests.outbox import ARTICLE, edit, publish, sent_push
 
 NOW = 2_000_000_000.0
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from storage import Article, Store, open_store
+from storage import Store, open_store
 from storage.rows import ArticleRow
 from storage.schema import migrations
 from storage.store import FileState
+from tests.outbox import TWO_TOPICS
 
-ARTICLE = Article(url="https://news.example.com/a", title="Robots", topics=("AI", "Robotics"))
 STATE = FileState(100, 1, "h1")
 
 
@@ -29,23 +29,23 @@ def recount(store: Store) -> list[tuple[str, int]]:
 def test_counts_follow_new_edited_unpublished_and_removed_articles(store: Store) -> None:
     """Every kind of change a file makes moves the counts as a full recount would."""
     files = store.files
-    files.store_article("a.txt", STATE, ARTICLE, queue=False)
-    files.store_article("b.txt", STATE, replace(ARTICLE, url="https://b.example"), queue=False)
+    files.store_article("a.txt", STATE, TWO_TOPICS, queue=False)
+    files.store_article("b.txt", STATE, replace(TWO_TOPICS, url="https://b.example"), queue=False)
     assert store.topics.counts() == recount(store) == [("AI", 2), ("Robotics", 2)]
     # an edit that changes the topics
-    files.store_article("a.txt", STATE, replace(ARTICLE, topics=("AI", "Space")), queue=False)
+    files.store_article("a.txt", STATE, replace(TWO_TOPICS, topics=("AI", "Space")), queue=False)
     assert store.topics.counts() == recount(store) == [("AI", 2), ("Robotics", 1), ("Space", 1)]
     # unpublished, then published again
     files.store_article(
-        "b.txt", STATE, replace(ARTICLE, url="https://b.example", published=False), queue=False
+        "b.txt", STATE, replace(TWO_TOPICS, url="https://b.example", published=False), queue=False
     )
     assert store.topics.counts() == recount(store) == [("AI", 1), ("Space", 1)]
-    files.store_article("b.txt", STATE, replace(ARTICLE, url="https://b.example"), queue=False)
+    files.store_article("b.txt", STATE, replace(TWO_TOPICS, url="https://b.example"), queue=False)
     assert store.topics.counts() == recount(store)
     # a duplicate webUrl changes nothing; a file that now names another webUrl hides the old
-    files.store_article("c.txt", STATE, ARTICLE, queue=False)
+    files.store_article("c.txt", STATE, TWO_TOPICS, queue=False)
     files.store_article(
-        "b.txt", STATE, replace(ARTICLE, url="https://c.example", topics=("Space",)), queue=False
+        "b.txt", STATE, replace(TWO_TOPICS, url="https://c.example", topics=("Space",)), queue=False
     )
     assert store.topics.counts() == recount(store) == [("Space", 2), ("AI", 1)]
     # removed files
@@ -61,7 +61,7 @@ def test_a_batch_counts_its_visible_articles_only(store: Store) -> None:
         (
             f"{n}.txt",
             STATE,
-            ArticleRow.of(replace(ARTICLE, url=f"https://a.example/{n}", published=n % 3 > 0)),
+            ArticleRow.of(replace(TWO_TOPICS, url=f"https://a.example/{n}", published=n % 3 > 0)),
         )
         for n in range(30)
     ]
@@ -69,7 +69,7 @@ def test_a_batch_counts_its_visible_articles_only(store: Store) -> None:
         (
             "again.txt",
             STATE,
-            ArticleRow.of(replace(ARTICLE, url="https://a.example/1", topics=("X",))),
+            ArticleRow.of(replace(TWO_TOPICS, url="https://a.example/1", topics=("X",))),
         )
     )
     store.files.store_articles(items, queue=False)

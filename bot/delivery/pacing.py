@@ -12,7 +12,7 @@ only to have arrived between its start and its answer, and the limits are kept f
 worst case: a send occupies one of `per_second` places in the global window from its start
 until `MARGIN` seconds after its answer, and a chat's next send waits a whole gap after the
 answer too. What every round trip spends on the wire (the shortest of the last minute) is
-taken off the answer time (see `_RoundTrips`), so a constant latency costs no throughput;
+taken off the answer time (see `bot.delivery.round_trips`), so a constant latency costs no throughput;
 only the jitter does.
 
 A 429 does not say which limit it enforces. When nothing went to that chat lately it is
@@ -44,6 +44,8 @@ from typing import Any, TypedDict
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
+from bot.delivery.round_trips import RoundTrips
+
 log = logging.getLogger(__name__)
 
 # requests that put a message into a chat; everything else (getUpdates, answers) is not paced
@@ -65,10 +67,6 @@ RECENT = 60.0  # seconds a send is remembered: a group's 429 within it is that g
 # a 429 for a chat we just wrote to may still be the global limit (bursts reach Telegram
 # bunched when the machine is busy): hold every chat this long at most, to be safe
 SHARED_HOLD_CAP = 5.0
-WIRE_MEMORY = 60.0  # seconds a round trip counts towards the shortest one
-# the wire to Telegram and back takes well under this from anywhere: a shortest round
-# trip longer than that is waiting too (every request of the minute held up), not wire
-WIRE_CAP = 0.5
 
 
 class PaceArgs(TypedDict, total=False):
@@ -81,39 +79,6 @@ def retry_seconds(error: RetryAfter) -> float:
     """RetryAfter's wait in seconds, without PTB's int/timedelta deprecation warning."""
     value: Any = error._retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-class _RoundTrips:
-    """The shortest round trip of the last `WIRE_MEMORY` seconds: the time on the wire.
-
-    A request that left at `start` and was answered at `answer` reached Telegram between
-    the two. Of two sends, the earlier one arrived at the latest at its answer less its
-    answer's way down, the later one at the earliest at its start plus its way up; a way
-    up and a way down together take at least the shortest round trip seen (the wire both
-    ways, nothing waiting), so that much is taken off answer times. The first answers
-    after a quiet spell may all have paid for opening connections (TCP, TLS): nothing is
-    taken off until `trusted` round trips are known, and never more than `WIRE_CAP`.
-    Kept as a deque of (when, seconds) with rising seconds: the front is the shortest
-    (amortised O(1))."""
-
-    def __init__(self, trusted: int) -> None:
-        self._samples: deque[tuple[float, float]] = deque()
-        self._trusted = trusted
-        self._known = 0  # round trips since the deque was last empty
-
-    def add(self, now: float, seconds: float) -> None:
-        self.shortest(now)  # forget the old first
-        while self._samples and self._samples[-1][1] >= seconds:
-            self._samples.pop()
-        self._samples.append((now, seconds))
-        self._known += 1
-
-    def shortest(self, now: float) -> float:
-        while self._samples and self._samples[0][0] < now - WIRE_MEMORY:
-            self._samples.popleft()
-        if not self._samples:
-            self._known = 0
-        return min(self._samples[0][1], WIRE_CAP) if self._known >= self._trusted else 0.0
 
 
 class FloodPacer(BaseRateLimiter[PaceArgs]):
@@ -141,7 +106,7 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         self._in_flight = 0
         self._window_ends: list[float] = []  # a heap
         self._answer = asyncio.Event()  # set (and replaced) whenever a send leaves flight
-        self._round_trips = _RoundTrips(trusted=self._burst)
+        self._round_trips = RoundTrips(trusted=self._burst)
         self._chat_next: dict[int | str, float] = {}
         self._last_sent: dict[int | str, float] = {}
         self._blocked_all = 0.0
@@ -187,6 +152,11 @@ class FloodPacer(BaseRateLimiter[PaceArgs]):
         if self._blocked_all > horizon:  # every chat is held: name those we know of
             held.update(chat for chat in self._chat_next if isinstance(chat, int))
         return held
+
+    def tracked_chats(self) -> set[int | str]:
+        """The chats the pacer keeps anything for: its memory follows the recent rate."""
+        blocks = {chat_id for _end, _order, chat_id in self._block_ends}
+        return {*self._last_sent, *self._chat_next, *self._blocked_chat, *blocks}
 
     def _hold(self, chat_id: int | str) -> None:
         """Put the chat's release time (its pace and its own block) on the heap."""

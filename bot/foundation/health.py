@@ -54,6 +54,7 @@ class HealthServer:
             raise ConfigError(
                 f"{setting}: cannot listen on {self.host}:{self.port}: {reason}"
             ) from None
+        self.port = self._server.sockets[0].getsockname()[1]  # the one chosen, for port 0
         log.info("health and metrics on http://%s:%d/healthz and /metrics", self.host, self.port)
 
     async def stop(self) -> None:
