@@ -40,12 +40,14 @@ MESSAGED = "(d.state = 'sent' AND d.message_id IS NOT NULL OR d.state = 'sending
 @dataclass(frozen=True, slots=True)
 class Shown:
     """What a sent push shows: a photo with an HTML caption, or a text (html None: plain;
-    `compact`: the one-line look, without a link preview)."""
+    `compact`: the one-line look, without a link preview; `preview`: the link previewed
+    large above the text, in the `preview` look)."""
 
     as_photo: bool
     photo: str | None
     html: str | None
     compact: bool = False
+    preview: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,10 @@ class Followups:
         """What the push's message shows now (after its send, or an edit)."""
         self.db.execute(
             "UPDATE deliveries SET shown = ? WHERE id = ?",
-            [json.dumps([shown.as_photo, shown.photo, shown.html, shown.compact]), push_id],
+            [
+                json.dumps([shown.as_photo, shown.photo, shown.html, shown.compact, shown.preview]),
+                push_id,
+            ],
         )
 
     def reply_anchor(self, feed_id: int, urls: list[str]) -> int | None:
@@ -236,5 +241,7 @@ def _shown_fields(article: Article) -> tuple[object, ...]:
 def _shown_from_json(text: str | None) -> Shown | None:
     if text is None:
         return None
-    as_photo, photo, html, *compact = json.loads(text)
-    return Shown(bool(as_photo), photo, html, bool(compact and compact[0]))
+    # older rows lack the later fields: compact (false), preview (none)
+    as_photo, photo, html, *later = json.loads(text)
+    compact, preview = [*later, False, None][:2]
+    return Shown(bool(as_photo), photo, html, bool(compact), preview)

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from storage.models import Article
 
-FORMATS = ("photo", "text", "compact")
+FORMATS = ("photo", "text", "compact", "preview")
 DIGESTS = ("off", "hourly", "daily")
 LANGUAGES = ("en", "de", "es", "ru")
 

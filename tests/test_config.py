@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from bot.foundation.config import known_settings, load_config, unknown_settings
+from bot.foundation.config import SETTINGS, Config, known_settings, load_config, unknown_settings
 from bot.foundation.errors import ConfigError
 from tests.standin import TOKEN
 from tests.test_docs import settings_read_by_the_code
@@ -111,6 +112,14 @@ def test_unknown_setting_names_are_warned_about_with_the_closest_known_name(
         "NEWSBOT_ZZZ is not a newsbot setting and is ignored",
     ]
     assert unknown_settings({"NEWSBOT_DB": "a", "NEWSBOT_PAID_BROADCAST": "true"}) == []
+
+
+def test_every_config_field_is_read_from_exactly_one_setting() -> None:
+    """A field added to Config without a row in the table (or with two) cannot pass."""
+    assert sorted(setting.field for setting in SETTINGS) == sorted(
+        field.name for field in dataclasses.fields(Config)
+    )
+    assert len(known_settings()) == len(SETTINGS)
 
 
 def test_known_settings_are_every_name_the_documents_list() -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.foundation.errors import ArticleError, FolderUnreadable
+from bot.articles.parsing import parse_article_bytes
 from bot.articles.reading import (
     file_signature,
     is_ignored_name,
@@ -26,7 +26,7 @@ from bot.articles.reading import (
     printable,
     read_article_file,
 )
-from bot.articles.parsing import parse_article_bytes
+from bot.foundation.errors import ArticleError, FolderUnreadable
 from storage import Store
 from storage.rows import ArticleRow
 from storage.store import Change, FileState

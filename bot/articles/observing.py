@@ -10,8 +10,8 @@ from pathlib import Path
 
 from watchdog.observers.api import BaseObserver
 
-from bot.articles.reading import printable
 from bot.articles.folder_events import FileEvent, start_observer
+from bot.articles.reading import printable
 
 log = logging.getLogger("bot.articles.watcher")
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from bot.foundation.errors import ArticleError
 from bot.articles.strict_yaml import load_strict
+from bot.foundation.errors import ArticleError
 from storage.models import Article, Image, Provider, Related
 
 # scheme, a host, then anything but white space (the same test as urlsplit, cheaper)

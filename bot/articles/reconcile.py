@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from bot.articles.reading import printable
 from bot.articles.ingest import Ingestor, Loaded, Scan
+from bot.articles.reading import printable
 from storage.store import Change
 
 PARALLEL_FROM = 2000  # files; below this, worker processes cost more than they save

@@ -45,6 +45,7 @@ VALUES = {
     "photo": N_("photo"),
     "text": N_("text"),
     "compact": N_("compact"),
+    "preview": N_("preview"),
     "on": N_("on"),
     "off": N_("off"),
     "hourly": N_("hourly"),

@@ -18,7 +18,7 @@ from storage.settings import DIGESTS, FORMATS, LANGUAGES, FeedSettings
 
 KEYS = ("format", "silent", "quiet", "timezone", "digest", "language")
 USAGE = N_(
-    "Usage: /set format photo|text|compact · /set silent on|off · "
+    "Usage: /set format photo|text|compact|preview · /set silent on|off · "
     "/set quiet 22:00-07:00|off · /set timezone Europe/Berlin · "
     "/set digest off|hourly|daily 08:00 · /set language en|de|es|ru"
 )

@@ -3,7 +3,8 @@
 An 'edit' row renders its article when it goes (so it carries the latest version) in the
 format its push went out in: a photo push gets `editMessageCaption`, or
 `editMessageMedia` when the image changed (one that lost its image keeps its photo); a
-text push gets `editMessageText`. A new image that Telegram refuses leaves the photo as
+text push gets `editMessageText` (a `preview` push with its large preview, of the image it
+has now). A new image that Telegram refuses leaves the photo as
 it is and edits the caption alone (as a refused image sends a first push as text).
 Nothing visible changed: no request. A 'retract' row deletes the message while Telegram
 allows (48 hours after the send), else, or when Telegram says it can no longer be
@@ -22,7 +23,13 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.delivery.refusals import IMAGE_REFUSALS, NOT_MODIFIED, matches
-from bot.delivery.rendering import Push, render_compact, render_push, render_withdrawn
+from bot.delivery.rendering import (
+    Push,
+    render_compact,
+    render_preview,
+    render_push,
+    render_withdrawn,
+)
 from bot.foundation.translations import feed_words
 from storage import Article, Delivery, Store
 from storage.followups import DELETED, NOTICE, FollowTarget, Shown
@@ -78,7 +85,9 @@ class Follower:
         if push is None:
             self._shown[row.id] = (row.id, Shown(False, None, None))
         else:
-            shown = Shown(push.photo_url is not None, push.photo_url, push.html, compact)
+            shown = Shown(
+                push.photo_url is not None, push.photo_url, push.html, compact, push.preview_url
+            )
             self._shown[row.id] = (row.id, shown)
 
     def record(self, row: Delivery, now: float) -> None:
@@ -140,6 +149,9 @@ class Follower:
 
     async def _edit(self, row: Delivery, target: FollowTarget, article: Article) -> None:
         shown = target.shown or _guess_shown(article)
+        if shown.preview is not None:
+            await self._edit_preview(row, target, shown, article)
+            return
         if not shown.as_photo:
             # the look it was sent in: the compact line without a preview, or the full text
             html = (
@@ -184,6 +196,26 @@ class Follower:
                 await self._edit_caption(row, target, push.html)
         else:
             await self._edit_caption(row, target, push.html)
+
+    async def _edit_preview(
+        self, row: Delivery, target: FollowTarget, shown: Shown, article: Article
+    ) -> None:
+        """A `preview` push: its text, and the large preview of the image it has now."""
+        push = render_preview(article)
+        if (push.html, push.preview_url) == (shown.html, shown.preview):
+            raise Unneeded
+        self._shown[row.id] = (
+            target.push_id,
+            Shown(False, None, push.html, False, push.preview_url),
+        )
+        await self.bot.edit_message_text(
+            push.html,
+            row.chat_id,
+            target.message_id,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=large_preview(push.preview_url),
+            rate_limit_args=self.rate_limit_args,
+        )
 
     async def _retract(self, row: Delivery, target: FollowTarget, article: Article) -> str:
         """Delete the message, or edit it to the withdrawn notice; which of the two."""
@@ -233,6 +265,11 @@ class Follower:
             parse_mode=ParseMode.HTML,
             rate_limit_args=self.rate_limit_args,
         )
+
+
+def large_preview(url: str | None) -> LinkPreviewOptions:
+    """`link_preview_options` of a `preview` push: that link, large, above the text."""
+    return LinkPreviewOptions(url=url, prefer_large_media=True, show_above_text=True)
 
 
 def _guess_shown(article: Article) -> Shown:

@@ -1,5 +1,6 @@
 """Turning one outbox row into its Telegram request in its feed's look: a photo with a
-caption, a text with a link preview, a compact line, plain text after Telegram refused
+caption, a text with a link preview, a compact line, a text under a large preview of its
+image, plain text after Telegram refused
 our HTML, a digest, or a broadcast.
 
 A photo by URL makes Telegram fetch the image before it answers, which can take far
@@ -20,9 +21,15 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.delivery.digesting import FeedDelivery
-from bot.delivery.following import Follower
+from bot.delivery.following import Follower, large_preview
 from bot.delivery.refusals import IMAGE_REFUSALS, matches
-from bot.delivery.rendering import Push, render_compact, render_push, visible_text
+from bot.delivery.rendering import (
+    Push,
+    render_compact,
+    render_preview,
+    render_push,
+    visible_text,
+)
 from bot.delivery.settlements import Settlements
 from storage import Delivery, Store
 from storage.digests import DIGEST
@@ -131,6 +138,9 @@ class Poster:
             )
             self.following.remember(row, Push(html), compact=True)
             return message.message_id
+        if look == "preview":
+            push = render_preview(stored.article)
+            return (await self._send_push(row, push, stored, reply)).message_id
         push = render_push(stored.article, with_image=look == "photo")
         if push.photo_url is not None:
             try:
@@ -166,14 +176,19 @@ class Poster:
                 rate_limit_args=self.rate_limit_args,
             )
         else:
+            preview = (
+                large_preview(push.preview_url)
+                if push.preview_url is not None
+                else LinkPreviewOptions(
+                    url=stored.article.url, prefer_large_media=True if large else None
+                )
+            )
             message = await self.bot.send_message(
                 row.chat_id,
                 push.html,
                 message_thread_id=_thread(row),
                 parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(
-                    url=stored.article.url, prefer_large_media=True if large else None
-                ),
+                link_preview_options=preview,
                 disable_notification=self._silent(row),
                 reply_parameters=reply,
                 allow_paid_broadcast=self.allow_paid_broadcast,

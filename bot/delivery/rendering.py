@@ -20,10 +20,12 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
 
 @dataclass(frozen=True, slots=True)
 class Push:
-    """A rendered article: a photo with an HTML caption, or (photo_url None) an HTML text."""
+    """A rendered article: a photo with an HTML caption, or (photo_url None) an HTML text,
+    perhaps with `preview_url` previewed large above it (the `preview` look)."""
 
     html: str
     photo_url: str | None = None
+    preview_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,14 @@ def render_push(article: Article, *, with_image: bool = True, caption: bool = Fa
     excerpt = _trim(article.excerpt or "", max(room, 0))
     html = _compose(article, title, excerpt, tags, related)
     return Push(html=html, photo_url=image.url if image else None)
+
+
+def render_preview(article: Article) -> Push:
+    """The `preview` push: the text of up to 4096 characters, under a large preview of the
+    article's image (its link when it has no usable image)."""
+    image = best_image(article.images)
+    text = render_push(article, with_image=False)
+    return Push(html=text.html, preview_url=image.url if image else article.url)
 
 
 def render_withdrawn(article: Article, words: Words) -> str:

@@ -8,14 +8,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
 from bot.foundation.errors import ConfigError
-
-T = TypeVar("T")
 
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$")
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -63,171 +61,25 @@ class Config:
         return f"Config(token={shown}, db_path={self.db_path}, articles_dir={self.articles_dir})"
 
 
-def load_config(
-    environ: Mapping[str, str], env_file: Path | None = None, *, require_token: bool = False
-) -> Config:
-    """Build the settings: the environment wins over `env_file`; raise ConfigError on a bad one."""
-    values = _Values({**_env_file_values(env_file), **environ})
-    return _read(values, require_token=require_token)
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: the variable, the Config field it fills, how its text is read, what it means.
 
+    A blank or missing variable leaves the field at its default, stated once in `Config`.
+    """
 
-def _read(values: _Values, *, require_token: bool) -> Config:
+    name: str
+    field: str
+    parse: Callable[[str], Any]  # raises ValueError for text that is no valid value
+    why: str  # what a valid value looks like, for the one-line error
+    meaning: str  # one line, as README's Configuration table says it
+    secret: bool = False  # the error never shows the value
+    check: Callable[[Any, Mapping[str, Any]], None] | None = None  # against the fields read before
 
-    def get(name: str, parse: Callable[[str], T], default: T, why: str) -> T:
-        raw = values.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            return parse(raw)
-        except ValueError:
-            raise ConfigError(f"{name} is invalid: {why}, got {raw!r}") from None
-
-    token = values.get("TELEGRAM_BOT_TOKEN", "").strip() or None
-    if token is None and require_token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
-    if token is not None and not TOKEN_PATTERN.match(token):
-        raise ConfigError(
-            "TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<secret>' as @BotFather gives it"
-        )
-    defaults = Config(token=None)  # the defaults are stated once, in the dataclass
-    paid_broadcast = get(
-        "NEWSBOT_PAID_BROADCAST", _bool, defaults.paid_broadcast, "expected true or false"
-    )
-    rate_limit = PAID_RATE_LIMIT if paid_broadcast else FREE_RATE_LIMIT
-    rate_global = get(
-        "NEWSBOT_RATE_GLOBAL", _positive, defaults.rate_global, "expected messages/s > 0"
-    )
-    if rate_global > rate_limit:
-        raise ConfigError(
-            f"NEWSBOT_RATE_GLOBAL is too high: Telegram allows about {FREE_RATE_LIMIT:g} "
-            "messages/s, more only with paid broadcasts (NEWSBOT_PAID_BROADCAST=true, "
-            f"up to {PAID_RATE_LIMIT:g}), got {rate_global:g}"
-            if not paid_broadcast
-            else f"NEWSBOT_RATE_GLOBAL is too high: paid broadcasts allow up to "
-            f"{PAID_RATE_LIMIT:g} messages/s, got {rate_global:g}"
-        )
-    return Config(
-        token=token,
-        base_url=get("TELEGRAM_BASE_URL", _url, defaults.base_url, "expected an http(s) URL"),
-        articles_dir=get("NEWSBOT_ARTICLES_DIR", Path, defaults.articles_dir, "expected a path"),
-        db_path=get("NEWSBOT_DB", Path, defaults.db_path, "expected a path"),
-        admin_ids=get(
-            "NEWSBOT_ADMIN_IDS",
-            _ids,
-            defaults.admin_ids,
-            "expected comma-separated numeric user ids",
-        ),
-        log_level=get(
-            "NEWSBOT_LOG_LEVEL", _choice(LOG_LEVELS), defaults.log_level, _one_of(LOG_LEVELS)
-        ),
-        log_format=get(
-            "NEWSBOT_LOG_FORMAT",
-            _choice(("TEXT", "JSON")),
-            defaults.log_format,
-            "expected text or json",
-        ).lower(),
-        watcher=get(
-            "NEWSBOT_WATCHER",
-            _choice(("NATIVE", "POLLING")),
-            defaults.watcher,
-            "expected native or polling",
-        ).lower(),
-        recursive=get("NEWSBOT_RECURSIVE", _bool, defaults.recursive, "expected true or false"),
-        scan_interval=get(
-            "NEWSBOT_SCAN_INTERVAL", _positive, defaults.scan_interval, "expected seconds > 0"
-        ),
-        settle_seconds=get(
-            "NEWSBOT_SETTLE_SECONDS", _positive, defaults.settle_seconds, "expected seconds > 0"
-        ),
-        max_file_bytes=get(
-            "NEWSBOT_MAX_FILE_BYTES", _count, defaults.max_file_bytes, "expected a byte count > 0"
-        ),
-        rate_global=rate_global,
-        paid_broadcast=paid_broadcast,
-        rate_private=get(
-            "NEWSBOT_RATE_PRIVATE", _positive, defaults.rate_private, "expected messages/s > 0"
-        ),
-        rate_group_per_minute=get(
-            "NEWSBOT_RATE_GROUP",
-            _positive,
-            defaults.rate_group_per_minute,
-            "expected messages/min > 0",
-        ),
-        send_window=get("NEWSBOT_SEND_WINDOW", _count, defaults.send_window, "expected 1 or more"),
-        retention_days=get(
-            "NEWSBOT_RETENTION_DAYS", _count, defaults.retention_days, "expected days >= 1"
-        ),
-        stop_timeout=get(
-            "NEWSBOT_STOP_TIMEOUT", _positive, defaults.stop_timeout, "expected seconds > 0"
-        ),
-        metrics_port=get(
-            "NEWSBOT_METRICS_PORT", _port, defaults.metrics_port, "expected a port 1-65535"
-        ),
-        # any text may be an address: only binding the port can tell, so no parse error here
-        metrics_host=values.get("NEWSBOT_METRICS_HOST", "").strip() or defaults.metrics_host,
-        follow_edits=get(
-            "NEWSBOT_FOLLOW_EDITS", _bool, defaults.follow_edits, "expected true or false"
-        ),
-        retract=get("NEWSBOT_RETRACT", _bool, defaults.retract, "expected true or false"),
-        story_threads=get(
-            "NEWSBOT_STORY_THREADS", _bool, defaults.story_threads, "expected true or false"
-        ),
-    )
-
-
-def unknown_settings(environ: Mapping[str, str], env_file: Path | None = None) -> list[str]:
-    """A warning for each NEWSBOT_ name that no setting reads, with the closest known name."""
-    known = known_settings()
-    given = {**_env_file_values(env_file), **environ}
-    warnings = []
-    for name in sorted(given):
-        if name.startswith("NEWSBOT_") and name not in known:
-            # compared without the shared prefix, which would make every name look close
-            close = difflib.get_close_matches(name[8:], [k[8:] for k in sorted(known)], n=1)
-            hint = f" (did you mean NEWSBOT_{close[0]}?)" if close else ""
-            warnings.append(f"{name} is not a newsbot setting and is ignored{hint}")
-    return warnings
-
-
-def known_settings() -> frozenset[str]:
-    """Every setting's name, as load_config asks for them."""
-    values = _Values({})
-    _read(values, require_token=False)
-    return frozenset(values.asked)
-
-
-class _Values(dict[str, str]):
-    """The raw settings, remembering which names were asked for (so none is listed twice)."""
-
-    def __init__(self, values: Mapping[str, str]) -> None:
-        super().__init__(values)
-        self.asked: set[str] = set()
-
-    def get(self, key: str, default: str = "") -> str:  # type: ignore[override]
-        self.asked.add(key)
-        return super().get(key, default)
-
-
-def _env_file_values(env_file: Path | None) -> dict[str, str]:
-    """The settings file's values; ConfigError for a file that cannot be read whole, rather
-    than python-dotenv's warning and a setting silently left at its default."""
-    if env_file is None or not env_file.is_file():
-        return {}
-    try:
-        text = env_file.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise ConfigError(f"{env_file} cannot be read: {error.strerror}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"{env_file} is not UTF-8 text (byte {error.start}) (fix or remove it)"
-        ) from None
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.error:  # the line itself is not shown: it may hold the token
-            raise ConfigError(
-                f"{env_file} line {binding.original.line} is not NAME=value (fix or remove it)"
-            )
-    values = dotenv_values(stream=io.StringIO(text))
-    return {k: v for k, v in values.items() if v is not None}
+    @property
+    def default(self) -> Any:
+        """The field's default in `Config`."""
+        return getattr(_DEFAULTS, self.field)
 
 
 def _url(raw: str) -> str:
@@ -240,17 +92,42 @@ def _ids(raw: str) -> frozenset[int]:
     return frozenset(int(part) for part in raw.split(",") if part.strip())
 
 
-def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
+def _choice(*options: str) -> Callable[[str], str]:
+    """One of `options` in any case, given back as spelled there."""
+    spelled = {option.upper(): option for option in options}
+
     def parse(raw: str) -> str:
-        if raw.upper() not in options:
-            raise ValueError(raw)
-        return raw.upper()
+        try:
+            return spelled[raw.upper()]
+        except KeyError:
+            raise ValueError(raw) from None
 
     return parse
 
 
-def _one_of(options: tuple[str, ...]) -> str:
-    return "expected one of " + ", ".join(options)
+def _token(raw: str) -> str:
+    if not TOKEN_PATTERN.match(raw):
+        raise ValueError("malformed")  # the token itself is not named: it is a secret
+    return raw
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _check_rate_limit(rate_global: float, read: Mapping[str, Any]) -> None:
+    """Above Telegram's free rate only with paid broadcasts, and never above their limit."""
+    paid = read["paid_broadcast"]
+    if rate_global <= (PAID_RATE_LIMIT if paid else FREE_RATE_LIMIT):
+        return
+    raise ConfigError(
+        f"NEWSBOT_RATE_GLOBAL is too high: paid broadcasts allow up to "
+        f"{PAID_RATE_LIMIT:g} messages/s, got {rate_global:g}"
+        if paid
+        else f"NEWSBOT_RATE_GLOBAL is too high: Telegram allows about {FREE_RATE_LIMIT:g} "
+        "messages/s, more only with paid broadcasts (NEWSBOT_PAID_BROADCAST=true, "
+        f"up to {PAID_RATE_LIMIT:g}), got {rate_global:g}"
+    )
 
 
 def _bool(raw: str) -> bool:
@@ -281,3 +158,135 @@ def _port(raw: str) -> int:
     if not 1 <= value <= 65535:
         raise ValueError(raw)
     return value
+
+
+_BOOL = "expected true or false"
+
+# Every setting, one row each, in the order they are checked. A new setting is a field in
+# `Config` (with its default), a row here, a line in .env.example and one in README.
+# fmt: off
+SETTINGS: tuple[Setting, ...] = (
+    Setting("TELEGRAM_BOT_TOKEN", "token", _token,
+            "expected '<digits>:<secret>' as @BotFather gives it",
+            "from @BotFather; never logged", secret=True),
+    Setting("NEWSBOT_PAID_BROADCAST", "paid_broadcast", _bool, _BOOL,
+            "lets the rate go above 30; pushes are sent with `allow_paid_broadcast` "
+            "(paid in Telegram Stars)"),
+    Setting("NEWSBOT_RATE_GLOBAL", "rate_global", _positive, "expected messages/s > 0",
+            "messages per second over all chats; above 30 only with paid broadcasts (up to 1000)",
+            check=_check_rate_limit),
+    Setting("TELEGRAM_BASE_URL", "base_url", _url, "expected an http(s) URL",
+            "Bot API endpoint (`base_url` of python-telegram-bot)"),
+    Setting("NEWSBOT_ARTICLES_DIR", "articles_dir", Path, "expected a path",
+            "the watched folder"),
+    Setting("NEWSBOT_DB", "db_path", Path, "expected a path",
+            "the SQLite database file"),
+    Setting("NEWSBOT_ADMIN_IDS", "admin_ids", _ids, "expected comma-separated numeric user ids",
+            "comma-separated Telegram user ids of the bot's admins"),
+    Setting("NEWSBOT_LOG_LEVEL", "log_level", _choice(*LOG_LEVELS),
+            "expected one of " + ", ".join(LOG_LEVELS),
+            "`TRACE`, `DEBUG` … `CRITICAL`; `TRACE` adds watchdog's line per file event"),
+    Setting("NEWSBOT_LOG_FORMAT", "log_format", _choice("text", "json"), "expected text or json",
+            "`text` or `json` (one object per line)"),
+    Setting("NEWSBOT_WATCHER", "watcher", _choice("native", "polling"),
+            "expected native or polling", "`polling` for NFS/SMB/Docker Desktop mounts"),
+    Setting("NEWSBOT_RECURSIVE", "recursive", _bool, _BOOL,
+            "watch subfolders too"),
+    Setting("NEWSBOT_SCAN_INTERVAL", "scan_interval", _positive, "expected seconds > 0",
+            "seconds between reconciling scans of the folder"),
+    Setting("NEWSBOT_SETTLE_SECONDS", "settle_seconds", _positive, "expected seconds > 0",
+            "quiet time before reading a file still being written"),
+    Setting("NEWSBOT_MAX_FILE_BYTES", "max_file_bytes", _count, "expected a byte count > 0",
+            "larger files are refused"),
+    Setting("NEWSBOT_RATE_PRIVATE", "rate_private", _positive, "expected messages/s > 0",
+            "messages per second to one private chat"),
+    Setting("NEWSBOT_RATE_GROUP", "rate_group_per_minute", _positive, "expected messages/min > 0",
+            "messages per minute to one group or channel"),
+    Setting("NEWSBOT_SEND_WINDOW", "send_window", _count, "expected 1 or more",
+            "pushes in flight at once (the most one crash can double)"),
+    Setting("NEWSBOT_RETENTION_DAYS", "retention_days", _count, "expected days >= 1",
+            "days to keep settled pushes and handled update ids (`/stats` keeps counting them)"),
+    Setting("NEWSBOT_STOP_TIMEOUT", "stop_timeout", _positive, "expected seconds > 0",
+            "seconds for a clean stop"),
+    Setting("NEWSBOT_METRICS_PORT", "metrics_port", _port, "expected a port 1-65535",
+            "serve `/healthz` and `/metrics` on this port"),
+    # any text may be an address: only binding the port can tell, so no parse error here
+    Setting("NEWSBOT_METRICS_HOST", "metrics_host", _text, "",
+            "address for that port"),
+    Setting("NEWSBOT_FOLLOW_EDITS", "follow_edits", _bool, _BOOL,
+            "edit sent pushes when their article changes (see \"Messages follow their article\")"),
+    Setting("NEWSBOT_RETRACT", "retract", _bool, _BOOL,
+            "delete (or, after 48 hours, mark withdrawn) sent pushes of a withdrawn article"),
+    Setting("NEWSBOT_STORY_THREADS", "story_threads", _bool, _BOOL,
+            "a follow-up article replies to the earlier push it lists in `related`"),
+)
+# fmt: on
+_DEFAULTS = Config(token=None)  # the defaults are stated once, in the dataclass
+
+
+def load_config(
+    environ: Mapping[str, str], env_file: Path | None = None, *, require_token: bool = False
+) -> Config:
+    """Build the settings: the environment wins over `env_file`; raise ConfigError on a bad one."""
+    values = {**_env_file_values(env_file), **environ}
+    if require_token and not values.get("TELEGRAM_BOT_TOKEN", "").strip():
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
+    read: dict[str, Any] = {}
+    for setting in SETTINGS:  # in the table's order, so the first bad one is named
+        read[setting.field] = _read(setting, values.get(setting.name, "").strip())
+        if setting.check is not None:
+            setting.check(read[setting.field], read)
+    return Config(**read)
+
+
+def _read(setting: Setting, raw: str) -> Any:
+    """One setting's value from its text; its default when the text is blank."""
+    if not raw:
+        return setting.default
+    try:
+        return setting.parse(raw)
+    except ValueError:
+        if setting.secret:
+            raise ConfigError(f"{setting.name} is malformed: {setting.why}") from None
+        raise ConfigError(f"{setting.name} is invalid: {setting.why}, got {raw!r}") from None
+
+
+def unknown_settings(environ: Mapping[str, str], env_file: Path | None = None) -> list[str]:
+    """A warning for each NEWSBOT_ name that no setting reads, with the closest known name."""
+    known = known_settings()
+    given = {**_env_file_values(env_file), **environ}
+    warnings = []
+    for name in sorted(given):
+        if name.startswith("NEWSBOT_") and name not in known:
+            # compared without the shared prefix, which would make every name look close
+            close = difflib.get_close_matches(name[8:], [k[8:] for k in sorted(known)], n=1)
+            hint = f" (did you mean NEWSBOT_{close[0]}?)" if close else ""
+            warnings.append(f"{name} is not a newsbot setting and is ignored{hint}")
+    return warnings
+
+
+def known_settings() -> frozenset[str]:
+    """Every setting's name, from the table."""
+    return frozenset(setting.name for setting in SETTINGS)
+
+
+def _env_file_values(env_file: Path | None) -> dict[str, str]:
+    """The settings file's values; ConfigError for a file that cannot be read whole, rather
+    than python-dotenv's warning and a setting silently left at its default."""
+    if env_file is None or not env_file.is_file():
+        return {}
+    try:
+        text = env_file.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise ConfigError(f"{env_file} cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{env_file} is not UTF-8 text (byte {error.start}) (fix or remove it)"
+        ) from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:  # the line itself is not shown: it may hold the token
+            raise ConfigError(
+                f"{env_file} line {binding.original.line} is not NAME=value (fix or remove it)"
+            )
+    values = dotenv_values(stream=io.StringIO(text))
+    return {k: v for k, v in values.items() if v is not None}

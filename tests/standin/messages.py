@@ -27,6 +27,9 @@ NOT_MODIFIED = (
     "of the message"
 )
 BAD_IMAGE_MARK = "bad-image"
+PREVIEW_FIELDS = {
+    "is_disabled", "url", "prefer_small_media", "prefer_large_media", "show_above_text",
+}  # fmt: skip
 # the right a restricted member needs for a send, and what Telegram calls what it sends
 SEND_RIGHTS = {
     "sendPhoto": ("can_send_photos", "photos"),
@@ -82,6 +85,8 @@ class Messages(Flood):
         photo = params.get("photo")
         if photo is not None and BAD_IMAGE_MARK in str(photo):
             return error(400, "Bad Request: failed to get HTTP URL content")
+        if method == "sendMessage" and (problem := check_preview(params)) is not None:
+            return problem
         body = params.get("caption") if method in CAPTIONED else params.get("text")
         limit = 1024 if method in CAPTIONED else 4096
         if body is not None or method == "sendMessage":
@@ -106,6 +111,8 @@ class Messages(Flood):
         refused = self._refusal(chat_id)
         if refused is not None:
             return refused
+        if method == "editMessageText" and (problem := check_preview(params)) is not None:
+            return problem
         key = (chat_id, int(params["message_id"]))
         current = self.bot_messages.get(key)
         if method == "deleteMessage":
@@ -196,6 +203,23 @@ class Messages(Flood):
 def markup(params: dict[str, Any]) -> Any:
     """The inline keyboard a request gives its message (None: none)."""
     return params.get("reply_markup")
+
+
+def check_preview(params: dict[str, Any]) -> web.Response | None:
+    """`link_preview_options` of sendMessage and editMessageText: an object of the known
+    fields (booleans, and `url` a string), as Telegram parses it; stricter than Telegram
+    (which ignores unknown fields) so that a misspelt option fails a test."""
+    options = params.get("link_preview_options")
+    if options is None:
+        return None
+    unparsable = error(400, "Bad Request: can't parse link preview options JSON object")
+    if not isinstance(options, dict) or not set(options) <= PREVIEW_FIELDS:
+        return unparsable
+    if any(not isinstance(options[key], bool) for key in set(options) - {"url"}):
+        return unparsable
+    if not isinstance(options.get("url", ""), str):
+        return unparsable
+    return None
 
 
 def check_body(body: str, parse_mode: str | None, limit: int, method: str) -> web.Response | None:
