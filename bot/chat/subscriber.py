@@ -236,7 +236,7 @@ class Commands:
     async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
         words = words_of(self.store, update)
-        pressed = await self.targets.of_button(update, context, words)
+        pressed = await self.targets.of_button(update, context, words, _changes_follows)
         if pressed is None:
             return
         target, query = pressed
@@ -249,8 +249,6 @@ class Commands:
             return
         if kind not in ("sub", "one"):
             await query.answer(words.gettext(STALE_BUTTON))
-            return
-        if not await self.targets.may_press(update, context, target, words):
             return
         page, _, topic = rest.partition(":")
         following = self.keyboards.follows(feed.id, topic)
@@ -300,3 +298,8 @@ def _log_follow(feed: Feed, change: str, topics: list[str]) -> None:
     """One INFO line per subscription change, naming the chat and thread."""
     where = f"chat {feed.chat_id}" + (f" thread {feed.thread_id}" if feed.thread_id else "")
     log.info("%s %s %s", where, change, ", ".join(topics))
+
+
+def _changes_follows(data: str) -> bool:
+    """A topic button changes what the feed follows; a page button only turns the list."""
+    return not data.startswith("page:")

@@ -141,10 +141,11 @@ class Updates(State):
         chat_type: str = "private",
         message_id: int = 1,
         language_code: str | None = None,
+        thread_id: int | None = None,
     ) -> int:
         """A user presses an inline button carrying `data` (in an app speaking
         `language_code`, when given), on a message of the bot's in that chat (signed by
-        the channel, in a channel)."""
+        the channel, in a channel; with `thread_id`, in that topic of a forum)."""
         user_id = chat_id if user_id is None else user_id
         with self._cond:  # the buttons are on a message of the bot's
             self.bot_messages.setdefault(
@@ -166,6 +167,7 @@ class Updates(State):
                             "date": int(time.time()),
                             "chat": self.chat_of(chat_id, chat_type),
                             "text": "buttons",
+                            **topic_of(thread_id),
                         }
                     ),
                 }
@@ -222,3 +224,10 @@ def mark_command(message: dict[str, Any]) -> None:
         if text is not None and text.startswith("/"):
             length = len(text.split()[0])
             message[entities] = [{"type": "bot_command", "offset": 0, "length": length}]
+
+
+def topic_of(thread_id: int | None) -> dict[str, Any]:
+    """The fields of a message inside a forum topic (none outside one)."""
+    if thread_id is None:
+        return {}
+    return {"message_thread_id": thread_id, "is_topic_message": True}
