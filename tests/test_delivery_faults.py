@@ -127,7 +127,7 @@ async def test_timed_out_text_is_sent_again_because_it_may_not_have_arrived(
     """At-least-once: a text send that times out may have arrived, and goes again."""
     store.chats.register(22, "private", None)
     standin.slow_next(lambda method, params: method == "sendMessage", 1.0)
-    store.outbox.queue_broadcast("Maintenance tonight", time.time())
+    store.queueing.queue_broadcast("Maintenance tonight", time.time())
     async with sending(store, standin, read_timeout=0.3, backoff=Backoff(0.01, 0.01)):
         await eventually(lambda: store.outbox.pending_count() == 0)
     assert len(standin.messages_to(22)) == 2  # the slow one arrived, and so did the retry
