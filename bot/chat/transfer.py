@@ -18,6 +18,7 @@ from telegram import Document, Update
 from telegram.ext import ContextTypes
 
 from bot.articles.strict_yaml import StrictLoader
+from bot.chat.filters import MAX_FEED_WORDS
 from bot.chat.languages import words_of
 from bot.chat.replies import reply_html
 from bot.chat.setting_values import KEYS, SettingError, apply_setting, shown
@@ -28,7 +29,7 @@ from storage import Store
 from storage.settings import FeedSettings
 
 MAX_IMPORT_BYTES = 64 * 1024
-MAX_WORDS = 200  # topics, muted or required words in one import
+MAX_TOPICS = 200  # topics in one import (its muted and required words: MAX_FEED_WORDS)
 MAX_NAME = 64
 FILE_NAME = "newsbot-settings.yaml"
 # the bot's own words here, in one place for translation (English message ids)
@@ -125,10 +126,10 @@ def parse_import(text: str) -> FeedExport:
             ) from None
     return FeedExport(
         all_topics=every,
-        topics=() if every else _words(topics, "topics"),
+        topics=() if every else _words(topics, "topics", MAX_TOPICS),
         quality=quality or None,
-        mute=_words(filters.get("mute", []), "filters.mute"),
-        require=_words(filters.get("require", []), "filters.require"),
+        mute=_words(filters.get("mute", []), "filters.mute", MAX_FEED_WORDS),
+        require=_words(filters.get("require", []), "filters.require", MAX_FEED_WORDS),
         settings=settings,
     )
 
@@ -146,15 +147,15 @@ def _only_keys(mapping: dict[Any, Any], allowed: set[str], where: str | None) ->
     raise ImportRefused(text, keys=keys, where=where, known=known)
 
 
-def _words(value: Any, where: str) -> tuple[str, ...]:
+def _words(value: Any, where: str, most: int) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ImportRefused(N_("{key} must be a list of words"), key=where)
     words = tuple(dict.fromkeys(item.strip() for item in value if item.strip()))
-    if len(words) > MAX_WORDS or any(len(word) > MAX_NAME for word in words):
+    if len(words) > most or any(len(word) > MAX_NAME for word in words):
         raise ImportRefused(
             N_("{key}: at most {count} words of {characters} characters"),
             key=where,
-            count=MAX_WORDS,
+            count=most,
             characters=MAX_NAME,
         )
     return words
