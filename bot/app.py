@@ -148,10 +148,13 @@ class NewsBot:
             CallbackQueryHandler(self.settings.button_pressed, pattern=r"^(>[^|]*\|)?cfg:")
         )
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
-        # an exported document sent back with the caption /import
+        # an exported document sent back with the caption /import (an edited caption
+        # never imports again, as no edit runs a command)
         app.add_handler(
             MessageHandler(
-                filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
+                COMMAND_UPDATES
+                & filters.Document.ALL
+                & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
                 self.transfer.import_command,
             )
         )
