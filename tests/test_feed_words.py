@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.filters import MAX_FEED_WORDS
 from bot.chat.exports import ImportRefused, parse_import
+from bot.chat.filters import MAX_FEED_WORDS
 from storage import Store
 from storage.words import FeedWords
 from tests.conftest import Running
