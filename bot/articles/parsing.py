@@ -17,11 +17,15 @@ from bot.articles.strict_yaml import load_strict
 from bot.foundation.errors import ArticleError
 from storage.models import Article, Image, Provider, Related
 
+# topics kept per article: each is a hashtag in every push and a row to store, so a file
+# listing thousands (a tag cloud pasted in) would cost every push; the rest are noted
+MAX_TOPICS = 50
+
 # scheme, a host, then anything but white space (the same test as urlsplit, cheaper)
 _HTTP_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 
 
-def parse_article_bytes(data: bytes) -> Article:
+def parse_article_bytes(data: bytes, notes: list[str] | None = None) -> Article:
     """Decode UTF-8 and parse; see `parse_article`."""
     if not data.strip():
         raise ArticleError("empty file")
@@ -31,11 +35,14 @@ def parse_article_bytes(data: bytes) -> Article:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ArticleError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
-    return parse_article(text)
+    return parse_article(text, notes)
 
 
-def parse_article(text: str) -> Article:
-    """Parse a file's text (YAML front matter between `---` lines) into an Article."""
+def parse_article(text: str, notes: list[str] | None = None) -> Article:
+    """Parse a file's text (YAML front matter between `---` lines) into an Article.
+
+    What was left out of a usable article (topics past `MAX_TOPICS`) is added to `notes`.
+    """
     front = _front_matter(text)
     try:
         # ArticleError itself for tags and aliases
@@ -46,7 +53,7 @@ def parse_article(text: str) -> Article:
         raise ArticleError(f"invalid YAML value: {exc}") from None
     if not isinstance(data, Mapping):
         raise ArticleError("the front matter is not a mapping of fields")
-    return article_from_fields(data)
+    return article_from_fields(data, notes)
 
 
 def _front_matter(text: str) -> str:
@@ -68,8 +75,9 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     return str(exc).splitlines()[0]
 
 
-def article_from_fields(data: Mapping[Any, Any]) -> Article:
-    """Check each field of PRODUCT.md's table and build the Article."""
+def article_from_fields(data: Mapping[Any, Any], notes: list[str] | None = None) -> Article:
+    """Check each field of PRODUCT.md's table and build the Article (`notes`: as
+    `parse_article`)."""
     quality = _optional_int(data, "quality")
     if quality is not None and not 0 <= quality <= 100:
         raise ArticleError(f"quality must be between 0 and 100, got {quality}")
@@ -79,7 +87,7 @@ def article_from_fields(data: Mapping[Any, Any]) -> Article:
         excerpt=_optional_str(data, "excerpt"),
         published=_published(data),
         published_at=_moment(data),
-        topics=_topics(data),
+        topics=_topics(data, notes),
         images=_images(data),
         provider=_provider(data.get("provider")),
         related=_related(data),
@@ -193,13 +201,15 @@ def _list(data: Mapping[Any, Any], name: str) -> list[Any]:
     return value
 
 
-def _topics(data: Mapping[Any, Any]) -> tuple[str, ...]:
+def _topics(data: Mapping[Any, Any], notes: list[str] | None) -> tuple[str, ...]:
     topics: dict[str, str] = {}
     for item in _list(data, "topics"):
         if not isinstance(item, str) or not item.strip():
             raise ArticleError(f"topics must be a list of names, got {_describe(item)}")
         topics.setdefault(item.strip().casefold(), item.strip())
-    return tuple(topics.values())
+    if len(topics) > MAX_TOPICS and notes is not None:
+        notes.append(f"{len(topics)} topics listed, the first {MAX_TOPICS} are kept")
+    return tuple(topics.values())[:MAX_TOPICS]
 
 
 def _images(data: Mapping[Any, Any]) -> tuple[Image, ...]:

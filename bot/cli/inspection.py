@@ -36,14 +36,16 @@ def check_command(config: Config, paths: list[Path]) -> int:
             files = [(given, given.parent)]
         for path, root in files:
             checked += 1
+            notes: list[str] = []
             try:
                 raw = read_article_file(path, root, config.max_file_bytes)
-                article = parse_article_bytes(raw.data)
+                article = parse_article_bytes(raw.data, notes)
             except ArticleError as error:
                 bad += 1
                 print(f"{printable(path)}: {error}")
                 continue
-            print(f"{printable(path)}: {'ok' if article.published else 'draft'}")
+            noted = "".join(f" ({note})" for note in notes)
+            print(f"{printable(path)}: {'ok' if article.published else 'draft'}{noted}")
     if bad:
         print(f"{bad} of {checked} files have problems", file=sys.stderr)
     return 1 if bad else 0
