@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot.chat.exports import FeedExport, ImportRefused, changes, export_yaml, parse_import
 from bot.chat.languages import words_of
+from bot.chat.openings import command
 from bot.chat.replies import reply_html
 from bot.chat.targets import Target, Targets
 from bot.foundation.translations import N_, Words
@@ -66,24 +67,32 @@ class TransferCommands:
         self.targets = targets
         self.changed = changed
 
-    async def export_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command()
+    async def export_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """This chat's (or the @chat's) topics, filters and settings as a YAML document."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
         message = update.effective_message
         assert message is not None
         await _send(message, self._export(target.feed), FILE_NAME, _caption(words, target))
 
-    async def import_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command()
+    async def import_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Apply an exported document sent with the caption /import [@chat], or replied to,
         to this chat or the @chat named: what it holds replaces the feed's own, what it
         lacks stays; the reply says what changed and sends the feed as it was."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
         message = update.effective_message
         assert message is not None
         document = message.document or (
