@@ -50,6 +50,8 @@ class Config:
     follow_edits: bool = True
     retract: bool = True
     story_threads: bool = True
+    withdraw_grace: float = 60.0
+    max_withdrawals: int = 20
 
     @property
     def base_file_url(self) -> str:
@@ -254,6 +256,12 @@ SETTINGS: tuple[Setting, ...] = (
             "delete (or, after 48 hours, mark withdrawn) sent pushes of a withdrawn article"),
     Setting("NEWSBOT_STORY_THREADS", "story_threads", _bool, _BOOL,
             "a follow-up article replies to the earlier push it lists in `related`"),
+    Setting("NEWSBOT_WITHDRAW_GRACE", "withdraw_grace", _positive, "expected seconds > 0",
+            "seconds a removed article file must stay away before its pushes are withdrawn; "
+            "one back sooner changes nothing"),
+    Setting("NEWSBOT_MAX_WITHDRAWALS", "max_withdrawals", _count, "expected 1 or more",
+            "more files gone within one grace period are held until they return or an admin "
+            "releases them (`/release`, `newsbot release`)"),
 )
 # fmt: on
 _DEFAULTS = Config(token=None)  # the defaults are stated once, in the dataclass
