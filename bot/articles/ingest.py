@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.articles.parsing import parse_article_bytes
+from bot.articles.publishing import WITHOUT_FOLLOWING, Publishing
 from bot.articles.reading import (
     file_signature,
     is_ignored_name,
@@ -138,9 +139,17 @@ class Ingestor:
     """Reads files of one folder and stores what they say."""
 
     def __init__(
-        self, store: Store, root: Path, *, max_bytes: int, recursive: bool, announce: bool = False
+        self,
+        store: Store,
+        root: Path,
+        *,
+        max_bytes: int,
+        recursive: bool,
+        publishing: Publishing = WITHOUT_FOLLOWING,
+        announce: bool = False,
     ) -> None:
         self.store = store
+        self.publishing = publishing  # what storing does to the outbox
         self.root = root
         self.max_bytes = max_bytes
         self.recursive = recursive
@@ -215,8 +224,13 @@ class Ingestor:
         if loaded.row is None:
             self.store.files.touch_file(key, loaded.state)
             return Change("unchanged")
-        change = self.store.files.store_article(
-            key, loaded.state, loaded.row.article(), queue=queue, data_json=loaded.row.data
+        change = self.publishing.store_article(
+            self.store,
+            key,
+            loaded.state,
+            loaded.row.article(),
+            queue=queue,
+            data_json=loaded.row.data,
         )
         self._log_change(key, change, loaded.note)
         return change
@@ -244,14 +258,14 @@ class Ingestor:
                 notes.append(item.note)
             else:
                 others.append(item)
-        stored = self.store.files.store_articles(articles, queue=queue)
+        stored = self.publishing.store_articles(self.store, articles, queue=queue)
         for (key, *_), change, note in zip(articles, stored, notes, strict=True):
             self._log_change(key, change, note)
         return stored + [self.apply(item, queue=queue) for item in others]
 
     def remove(self, path: Path) -> tuple[Change, list[Path]]:
         """A file vanished; returns the change and files that may now hold its article."""
-        change, others = self.store.files.remove_file(self.key(path))
+        change, others = self.publishing.remove_file(self.store, self.key(path))
         self._log_change(self.key(path), change)
         return change, [self.root / other for other in others]
 
