@@ -59,11 +59,7 @@ class Queueing:
         article is still being queued; `queue_chunk` queues the rest, one transaction a
         chunk. Returns the rows queued here.
         """
-        text = searchable(article)
-        mentioned = self.muted_words.found_in(text)
-        muted = json.dumps(sorted(feed for feed, found in mentioned.items() if found))
-        required = self.required_words.found_in(text)
-        lacking = json.dumps(sorted(feed for feed, found in required.items() if not found))
+        muted, lacking = self._words_left_out(article)
         if self.chunk_feeds is None:
             return self._queue_feeds(article_id, article.quality, muted, lacking, now)
         self.db.execute(
@@ -105,18 +101,29 @@ class Queueing:
     def audience(self, article_id: int, article: Article) -> tuple[int, int]:
         """The feeds, and the chats they are in, that queueing the stored article would
         reach now; nothing is written (`newsbot run --dry-run`)."""
+        muted, lacking = self._words_left_out(article)
         row = self.db.execute(
             f"SELECT COUNT(*), COUNT(DISTINCT f.chat_id) {_MATCHING_FEEDS}",
             {
                 "article": article_id,
                 "quality": article.quality,
-                "muted": json.dumps(self._muted_feeds(article)),
-                "lacking": json.dumps(feeds_lacking_required(self.db, article)),
+                "muted": muted,
+                "lacking": lacking,
                 "after": 0,
                 "upto": LAST_ID,
             },
         ).fetchone()
         return int(row[0]), int(row[1])
+
+    def _words_left_out(self, article: Article) -> tuple[str, str]:
+        """The feeds that muted a word of the article, and those that require a word it
+        lacks, each as a JSON list of ids."""
+        text = searchable(article)
+        mentioned = self.muted_words.found_in(text)
+        muted = json.dumps(sorted(feed for feed, found in mentioned.items() if found))
+        required = self.required_words.found_in(text)
+        lacking = json.dumps(sorted(feed for feed, found in required.items() if not found))
+        return muted, lacking
 
     def queueing_left(self) -> bool:
         """Whether an article is still being queued (chunks to go)."""
