@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import NewsBot
 from bot.articles.ingest import Ingestor
+from bot.articles.permalinks import Site
 from bot.articles.watcher import Watcher
 from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
 from bot.delivery.fanouts import FanOuts
@@ -108,6 +109,7 @@ def build_ingestor(
         max_bytes=config.max_file_bytes,
         recursive=config.recursive,
         announce=announce,
+        site=Site.of(config),
     )
 
 

@@ -19,6 +19,9 @@ TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$")
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FREE_RATE_LIMIT = 30.0  # messages/s Telegram allows a bot without paid broadcasts
 PAID_RATE_LIMIT = 1000.0  # messages/s with allow_paid_broadcast (paid in Telegram Stars)
+# a static site's links (bot.articles.permalinks): Jekyll's and Hugo's placeholders
+DEFAULT_PERMALINK = "/:year/:month/:day/:title/"
+PERMALINK_PLACEHOLDER = re.compile(r":(year|month|day|title|slug|section|categories)(?![a-z_])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,8 @@ class Config:
     follow_edits: bool = True
     retract: bool = True
     story_threads: bool = True
+    site_url: str | None = None
+    permalink: str = DEFAULT_PERMALINK
 
     @property
     def base_file_url(self) -> str:
@@ -84,6 +89,21 @@ class Setting:
 
 def _url(raw: str) -> str:
     if not re.match(r"^https?://[^\s/]+", raw):
+        raise ValueError(raw)
+    return raw
+
+
+def _site_url(raw: str) -> str:
+    if not re.match(r"^https?://[^\s/?#@]+(/[^\s?#]*)?$", raw, re.IGNORECASE):
+        raise ValueError(raw)
+    return raw.rstrip("/")
+
+
+def _permalink(raw: str) -> str:
+    # a `:word` left after the known placeholders would end up in every link as it is
+    if not raw.startswith("/") or re.search(r":[a-z_]", PERMALINK_PLACEHOLDER.sub("", raw)):
+        raise ValueError(raw)
+    if any(char.isspace() for char in raw):
         raise ValueError(raw)
     return raw
 
@@ -219,6 +239,12 @@ SETTINGS: tuple[Setting, ...] = (
             "delete (or, after 48 hours, mark withdrawn) sent pushes of a withdrawn article"),
     Setting("NEWSBOT_STORY_THREADS", "story_threads", _bool, _BOOL,
             "a follow-up article replies to the earlier push it lists in `related`"),
+    Setting("NEWSBOT_SITE_URL", "site_url", _site_url, "expected an http(s) URL",
+            "a static site's address: posts without `webUrl` get links under it (see \"Static sites\")"),
+    Setting("NEWSBOT_PERMALINK", "permalink", _permalink,
+            "expected a path starting with / of text and :year, :month, :day, :title, :slug, "
+            ":section, :categories",
+            "the path of those links, with `:year` `:month` `:day` `:title`/`:slug` `:section` `:categories`"),
 )
 # fmt: on
 _DEFAULTS = Config(token=None)  # the defaults are stated once, in the dataclass
