@@ -30,12 +30,12 @@ from bot.articles.watcher import Watcher
 from bot.chat.admin import AdminCommands
 from bot.chat.catalogue import register_menus
 from bot.chat.connection import (
+    START_BACKOFF,
     PollingHealth,
     Revocation,
     is_transient,
     log_polling_error,
     refusal,
-    retry_delays,
     stop_polling,
 )
 from bot.chat.filters import FilterCommands
@@ -230,7 +230,7 @@ class NewsBot:
     ) -> bool:
         """Run a start-up step, again after a backoff while it fails in a way that may
         pass; False when `stop` came first. A refused token is a ConfigError (exit 2)."""
-        delays = retry_delays()
+        delays = START_BACKOFF.delays()
         while True:
             try:
                 await step()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from storage.models import StoredArticle, article_from_json
+from storage.outbox import DIGESTED, HELD, PENDING
 
 DIGEST = "digest"  # the kind of a digest row in `deliveries`
 
@@ -23,8 +24,8 @@ class Digests:
     def hold(self, delivery_id: int, until: float, now: float) -> bool:
         """pending -> held until `until`; False when the row was taken meanwhile."""
         cursor = self.db.execute(
-            "UPDATE deliveries SET state = 'held', not_before = ?, updated_at = ? "
-            "WHERE id = ? AND state = 'pending' AND kind = 'push'",
+            f"UPDATE deliveries SET state = '{HELD}', not_before = ?, updated_at = ? "  # noqa: S608
+            f"WHERE id = ? AND state = '{PENDING}' AND kind = 'push'",
             [until, now, delivery_id],
         )
         return cursor.rowcount == 1
@@ -36,7 +37,8 @@ class Digests:
             for (feed_id,) in self.db.execute(
                 # +feed_id: found through deliveries_held, not by reading every row
                 # in feed order for DISTINCT (the planner's pick, 5 ms at 100,000 rows)
-                "SELECT DISTINCT +feed_id FROM deliveries WHERE state = 'held' AND not_before <= ?",
+                f"SELECT DISTINCT +feed_id FROM deliveries WHERE state = '{HELD}' "  # noqa: S608
+                "AND not_before <= ?",
                 [now],
             )
         ]
@@ -44,18 +46,18 @@ class Digests:
             with self.db.atomic():
                 digest_id = self.db.execute(
                     "INSERT INTO deliveries (kind, feed_id, state, created_at, updated_at) "
-                    "VALUES (?, ?, 'pending', ?, ?)",
-                    [DIGEST, feed_id, now, now],
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [DIGEST, feed_id, PENDING, now, now],
                 ).lastrowid
                 self.db.execute(
-                    "INSERT OR IGNORE INTO digest_items (delivery_id, article_id) "
+                    "INSERT OR IGNORE INTO digest_items (delivery_id, article_id) "  # noqa: S608
                     "SELECT ?, article_id FROM deliveries "
-                    "WHERE feed_id = ? AND state = 'held' AND not_before <= ?",
+                    f"WHERE feed_id = ? AND state = '{HELD}' AND not_before <= ?",
                     [digest_id, feed_id, now],
                 )
                 self.db.execute(
-                    "UPDATE deliveries SET state = 'digested', updated_at = ? "
-                    "WHERE feed_id = ? AND state = 'held' AND not_before <= ?",
+                    f"UPDATE deliveries SET state = '{DIGESTED}', updated_at = ? "  # noqa: S608
+                    f"WHERE feed_id = ? AND state = '{HELD}' AND not_before <= ?",
                     [now, feed_id, now],
                 )
         return len(feeds)
@@ -63,8 +65,8 @@ class Digests:
     def requeue_feed(self, feed_id: int, now: float) -> int:
         """held -> pending for a feed whose settings changed: the sender decides afresh."""
         cursor = self.db.execute(
-            "UPDATE deliveries SET state = 'pending', not_before = 0, updated_at = ? "
-            "WHERE feed_id = ? AND state = 'held'",
+            f"UPDATE deliveries SET state = '{PENDING}', not_before = 0, updated_at = ? "  # noqa: S608
+            f"WHERE feed_id = ? AND state = '{HELD}'",
             [now, feed_id],
         )
         return cursor.rowcount
@@ -80,7 +82,7 @@ class Digests:
 
     def next_release(self) -> float | None:
         row = self.db.execute(
-            "SELECT MIN(not_before) FROM deliveries WHERE state = 'held'"
+            f"SELECT MIN(not_before) FROM deliveries WHERE state = '{HELD}'"  # noqa: S608
         ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 

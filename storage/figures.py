@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from storage.outbox import CANCELLED, FAILED, OPEN, PENDING, SENDING, SENT
+
 # the line of /stats each kind of outbox row counts in: a broadcast is a message of its
 # own, as a push is; a digest message is counted apart from the pushes it lists (those
 # end `digested`), and an edit or retraction changes a message already counted
@@ -18,7 +20,7 @@ FIGURE_OF_KIND = {
     "retract": "retractions",
 }
 # a push still to go, as deliveries_open_pushes holds them
-OPEN_PUSH = "kind = 'push' AND state IN ('pending', 'sending')"
+OPEN_PUSH = f"kind = 'push' AND state IN {OPEN}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,7 @@ class Figures:
             key = f"{FIGURE_OF_KIND.get(kind, 'pushes')}_{state}"
             figures[key] = figures.get(key, 0) + count
         for what in dict.fromkeys(FIGURE_OF_KIND.values()):
-            for state in ("pending", "sending", "sent", "failed", "cancelled"):
+            for state in (PENDING, SENDING, SENT, FAILED, CANCELLED):
                 figures.setdefault(f"{what}_{state}", 0)
         held, until = self.flood_held(time.time())
         figures["flood_held_chats"] = held
@@ -108,8 +110,8 @@ class Figures:
         """Chats whose next push waits for a flood limit's retry_after past `now`, and
         when the last of those waits ends."""
         row = self.db.execute(
-            "SELECT COUNT(DISTINCT f.chat_id), MAX(d.not_before) FROM deliveries d "
-            "JOIN feeds f ON f.id = d.feed_id WHERE d.state = 'pending' AND d.not_before > ? "
+            "SELECT COUNT(DISTINCT f.chat_id), MAX(d.not_before) FROM deliveries d "  # noqa: S608
+            f"JOIN feeds f ON f.id = d.feed_id WHERE d.state = '{PENDING}' AND d.not_before > ? "
             "AND d.last_error LIKE 'flood limit%'",
             [now],
         ).fetchone()

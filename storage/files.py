@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from storage.followups import Followups
 from storage.models import Article
 from storage.outbox import Outbox
+from storage.queueing import Queueing
 from storage.rows import ArticleRow
 from storage.topics import TopicCounts
 
@@ -45,10 +46,16 @@ class Files:
     """Files and articles; a change that makes an article visible or not moves the outbox."""
 
     def __init__(
-        self, db: Database, outbox: Outbox, topics: TopicCounts, followups: Followups
+        self,
+        db: Database,
+        outbox: Outbox,
+        queueing: Queueing,
+        topics: TopicCounts,
+        followups: Followups,
     ) -> None:
         self.db = db
         self.outbox = outbox
+        self.queueing = queueing
         self.topics = topics
         self.followups = followups
 
@@ -108,7 +115,7 @@ class Files:
             self._save_file(path, state, article.url)
             visible = article.published
             if visible and not was_visible:
-                queued = self.outbox.queue_push(article_id, article, now) if queue else 0
+                queued = self.queueing.queue_push(article_id, article, now) if queue else 0
                 followed = 0
                 if row is not None:  # its retracted messages come back (deleted: pushed again)
                     followed = self.followups.on_republished(article_id, now, restore=queue)
@@ -243,7 +250,7 @@ class Files:
                     continue
                 article_id = ids[row.url]
                 queued = (
-                    self.outbox.queue_push(article_id, row.article(), now)
+                    self.queueing.queue_push(article_id, row.article(), now)
                     if queue and row.published
                     else 0
                 )

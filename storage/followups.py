@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from storage.models import Article, article_from_json
-from storage.outbox import FOLLOWUPS_OF_ARTICLE
+from storage.outbox import CANCELLED, FOLLOWUPS_OF_ARTICLE, OPEN, PENDING, SENDING, SENT
 
 EDIT_INTERVAL = 60.0
 FOLLOW_KINDS = ("edit", "retract")
 DELETED, NOTICE = "deleted", "notice"  # what a sent retraction left (`withdrawn`)
 # pushes whose message an edit or a retraction acts on: sent with a message, or on the
 # wire now (the row waits until the push is settled, then finds its message or ends)
-MESSAGED = "(d.state = 'sent' AND d.message_id IS NOT NULL OR d.state = 'sending')"
+MESSAGED = f"(d.state = '{SENT}' AND d.message_id IS NOT NULL OR d.state = '{SENDING}')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,16 +80,16 @@ class Followups:
             f"""
             INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, not_before,
                                     created_at, updated_at)
-            SELECT 'edit', d.article_id, d.feed_id, d.id, 'pending',
+            SELECT 'edit', d.article_id, d.feed_id, d.id, '{PENDING}',
                    MAX(:now, COALESCE((SELECT MAX(e.updated_at) FROM deliveries e
                                        WHERE e.target_id = d.id AND e.kind = 'edit'
-                                         AND e.state = 'sent'), 0)) + :interval,
+                                         AND e.state = '{SENT}'), 0)) + :interval,
                    :now, :now
             FROM deliveries d
             WHERE d.article_id = :article AND d.kind = 'push' AND {MESSAGED}
               AND NOT EXISTS (SELECT 1 FROM deliveries w WHERE w.target_id = d.id
-                              AND w.state = 'pending')
-            """,  # noqa: S608 (MESSAGED is a constant of this module)
+                              AND w.state = '{PENDING}')
+            """,  # noqa: S608 (MESSAGED and the states are constants)
             {"article": article_id, "now": now, "interval": EDIT_INTERVAL},
         )
         return cursor.rowcount
@@ -105,13 +105,13 @@ class Followups:
             f"""
             INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, created_at,
                                     updated_at)
-            SELECT 'retract', d.article_id, d.feed_id, d.id, 'pending', :now, :now
+            SELECT 'retract', d.article_id, d.feed_id, d.id, '{PENDING}', :now, :now
             FROM deliveries d
             WHERE d.article_id = :article AND d.kind = 'push' AND {MESSAGED}
               AND d.withdrawn IS NULL
               AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.target_id = d.id
-                              AND r.kind = 'retract' AND r.state IN ('pending', 'sending'))
-            """,  # noqa: S608 (MESSAGED is a constant of this module)
+                              AND r.kind = 'retract' AND r.state IN {OPEN})
+            """,  # noqa: S608 (MESSAGED and the states are constants)
             {"article": article_id, "now": now},
         )
         return cursor.rowcount
@@ -122,8 +122,8 @@ class Followups:
         self.db.execute(
             # by the article's pushes (deliveries_push, deliveries_target), not by reading
             # every pending row of the outbox
-            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "  # noqa: S608
-            f"WHERE {FOLLOWUPS_OF_ARTICLE} AND kind = 'retract' AND state = 'pending'",
+            f"UPDATE deliveries SET state = '{CANCELLED}', updated_at = ? "  # noqa: S608
+            f"WHERE {FOLLOWUPS_OF_ARTICLE} AND kind = 'retract' AND state = '{PENDING}'",
             [now, article_id],
         )
         return self._restore(article_id, None, now) if restore else 0
@@ -149,31 +149,31 @@ class Followups:
         a notice is edited back to the article, a deleted message is pushed afresh (to
         an active chat). How many rows were queued."""
         withdrawn = self.db.execute(
-            "SELECT id, withdrawn FROM deliveries WHERE article_id = ? AND kind = 'push' "
-            "AND state = 'sent' AND withdrawn IS NOT NULL AND (? IS NULL OR id = ?)",
+            "SELECT id, withdrawn FROM deliveries WHERE article_id = ? AND kind = 'push' "  # noqa: S608
+            f"AND state = '{SENT}' AND withdrawn IS NOT NULL AND (? IS NULL OR id = ?)",
             [article_id, push_id, push_id],
         ).fetchall()
         notices = json.dumps([push for push, left in withdrawn if left == NOTICE])
         deleted = json.dumps([push for push, left in withdrawn if left == DELETED])
         edits = self.db.execute(
-            """
+            f"""
             INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, not_before,
                                     created_at, updated_at)
-            SELECT 'edit', d.article_id, d.feed_id, d.id, 'pending',
+            SELECT 'edit', d.article_id, d.feed_id, d.id, '{PENDING}',
                    MAX(:now, COALESCE((SELECT MAX(e.updated_at) + :gap FROM deliveries e
-                                       WHERE e.target_id = d.id AND e.state = 'sent'), 0)),
+                                       WHERE e.target_id = d.id AND e.state = '{SENT}'), 0)),
                    :now, :now
             FROM deliveries d WHERE d.id IN (SELECT value FROM json_each(:notices))
-            """,
+            """,  # noqa: S608 (the states are constants)
             {"now": now, "gap": EDIT_INTERVAL, "notices": notices},
         ).rowcount
         pushes = self.db.execute(
-            """
-            UPDATE deliveries SET state = 'pending', message_id = NULL, shown = NULL,
+            f"""
+            UPDATE deliveries SET state = '{PENDING}', message_id = NULL, shown = NULL,
                    attempts = 0, not_before = 0, last_error = NULL, updated_at = :now
             WHERE id IN (SELECT value FROM json_each(:deleted)) AND feed_id IN (
                 SELECT f.id FROM feeds f JOIN chats c ON c.id = f.chat_id WHERE c.active = 1)
-            """,
+            """,  # noqa: S608 (a state)
             {"now": now, "deleted": deleted},
         ).rowcount
         self.db.execute(
@@ -185,8 +185,8 @@ class Followups:
     def target(self, push_id: int) -> FollowTarget | None:
         """The sent push row `push_id`, or None when it has no message (any more)."""
         row = self.db.execute(
-            "SELECT id, message_id, updated_at, shown FROM deliveries "
-            "WHERE id = ? AND kind = 'push' AND state = 'sent' AND message_id IS NOT NULL",
+            "SELECT id, message_id, updated_at, shown FROM deliveries "  # noqa: S608 (a state)
+            f"WHERE id = ? AND kind = 'push' AND state = '{SENT}' AND message_id IS NOT NULL",
             [push_id],
         ).fetchone()
         if row is None:
@@ -208,13 +208,13 @@ class Followups:
         if not urls:
             return None
         row = self.db.execute(
-            """
+            f"""
             SELECT d.message_id FROM articles a
             JOIN deliveries d ON d.article_id = a.id AND d.kind = 'push' AND d.feed_id = ?
-            WHERE a.url IN (SELECT value FROM json_each(?)) AND d.state = 'sent'
+            WHERE a.url IN (SELECT value FROM json_each(?)) AND d.state = '{SENT}'
               AND d.message_id IS NOT NULL
             ORDER BY d.updated_at DESC LIMIT 1
-            """,
+            """,  # noqa: S608 (a state)
             [feed_id, json.dumps(urls)],
         ).fetchone()
         return None if row is None else int(row[0])

@@ -7,12 +7,14 @@ sent row younger than the cutoff: edits and retractions of recent pushes need it
 message id. An older push is kept too while an edit or retraction of it is still to go
 (one queued a month after the push, or held back by a long flood wait). This is the only place that forgets either (the update guard only adds ids).
 An article whose push that reached its feed is removed is marked (`pushes_pruned`), so
-that published again it is not queued for feeds that may have had it (`Outbox.queue_push`).
+that published again it is not queued for feeds that may have had it (`Queueing.queue_push`).
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
+
+from storage.outbox import DIGESTED, OPEN, SENT, SETTLED, sql_list
 
 # Telegram re-delivers the last batch of updates after a crash: a handled update id is
 # kept at least this long, whatever the retention, so that a repeat is recognised
@@ -34,12 +36,12 @@ class Retention:
             )
             self.db.execute("DELETE FROM temp.doomed")
             self.db.execute(
-                "INSERT INTO temp.doomed SELECT id, kind, state, article_id FROM deliveries d "
-                "WHERE state IN ('sent', 'failed', 'cancelled', 'digested') AND updated_at < ? "
+                "INSERT INTO temp.doomed SELECT id, kind, state, article_id FROM deliveries d "  # noqa: S608 (states)
+                f"WHERE state IN {SETTLED} AND updated_at < ? "
                 # an edit or retraction still to go needs its push's message id (by
                 # deliveries_target): the push is kept until that follow-up is settled
                 "AND NOT EXISTS (SELECT 1 FROM deliveries f WHERE f.target_id = d.id "
-                "AND f.state IN ('pending', 'sending')) LIMIT ?",
+                f"AND f.state IN {OPEN}) LIMIT ?",
                 [before, limit],
             )
             self.db.execute(
@@ -49,9 +51,9 @@ class Retention:
             )
             # the article may have reached feeds the outbox no longer names
             self.db.execute(
-                "UPDATE articles SET pushes_pruned = 1 WHERE pushes_pruned = 0 AND id IN "
+                "UPDATE articles SET pushes_pruned = 1 WHERE pushes_pruned = 0 AND id IN "  # noqa: S608 (states)
                 "(SELECT article_id FROM temp.doomed "
-                "WHERE kind = 'push' AND state IN ('sent', 'digested'))"
+                f"WHERE kind = 'push' AND state IN {sql_list(SENT, DIGESTED)})"
             )
             cursor = self.db.execute(
                 "DELETE FROM deliveries WHERE id IN (SELECT id FROM temp.doomed)"

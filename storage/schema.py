@@ -233,7 +233,7 @@ def add_pending_edits_index(db: Database) -> None:
 @migrations(name="0005_queueing")
 def add_queueing_marks(db: Database) -> None:
     """An article queued for many feeds is queued in chunks of feeds, one transaction
-    each (`Outbox.queue_push`), so that no transaction holds the write lock for long. Its
+    each (`Queueing.queue_push`), so that no transaction holds the write lock for long. Its
     mark, written in the article's own transaction, says up to which feed it is queued and
     what the rest is filtered by; the last chunk deletes it, and a crash between chunks
     resumes from it."""

@@ -17,6 +17,7 @@ from storage.flags import Flags
 from storage.followups import Followups
 from storage.listing import Listing
 from storage.outbox import Outbox
+from storage.queueing import Queueing
 from storage.retention import Retention
 from storage.search import Search
 from storage.settings import Settings
@@ -28,7 +29,7 @@ __all__ = ["Change", "ChangeKind", "FileState", "IngestError", "Store"]
 class Store:
     """One connection to the newsbot database; use it from the thread that opened it.
 
-    Each concern is a repository (`chats`, `feeds`, `outbox`, `files`, `listing`,
+    Each concern is a repository (`chats`, `feeds`, `outbox`, `queueing`, `files`, `listing`,
     `topics`, `figures`, `flags`, `settings`, `digests`, `retention`, `search`, `followups`);
     callers use the one they need.
     """
@@ -36,11 +37,12 @@ class Store:
     def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
         self.db = db
         self.outbox = Outbox(db)
+        self.queueing = Queueing(db)
         self.chats = Chats(db, self.outbox)
         self.feeds = Feeds(db, self.outbox)
         self.topics = TopicCounts(db)
         self.followups = Followups(db)
-        self.files = Files(db, self.outbox, self.topics, self.followups)
+        self.files = Files(db, self.outbox, self.queueing, self.topics, self.followups)
         self.listing = Listing(db)
         self.figures = Figures(db)
         self.flags = Flags(db)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from telegram.error import InvalidToken
 
-from bot.chat.connection import PollingHealth, refusal, retry_delays
+from bot.chat.connection import START_BACKOFF, PollingHealth, refusal
 from bot.foundation.config import Config
 from bot.foundation.errors import ConfigError
 from tests.articles import write_article
@@ -48,7 +48,7 @@ def test_conflict_and_refused_token_while_polling_are_problems_at_once() -> None
 
 def test_start_up_retries_back_off_to_a_minute() -> None:
     """Start-up retries wait 1, 2, 4 ... seconds, never more than 60."""
-    delays = retry_delays()
+    delays = START_BACKOFF.delays()
     assert [next(delays) for _ in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
 
 

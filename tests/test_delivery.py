@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot.foundation.backoff import Backoff
 from bot.foundation.config import Config
 from storage import Article, Image
 from storage.store import Change, FileState
@@ -138,7 +139,7 @@ async def test_flood_reply_holds_only_that_chat_and_retries_after_the_wait(
 
 
 async def test_server_errors_are_retried_with_backoff(running: Running) -> None:
-    running.bot.sender.outcomes.backoff_first = 0.05  # 0.05 s, then 0.1 s, instead of 1 s, then 2 s
+    running.bot.sender.outcomes.retries = Backoff(0.05, 300.0)  # 0.05 s, then 0.1 s: not 1, 2
     follow(running, 13)
     for _ in range(2):
         running.standin.fail_next(lambda method, params: method == "sendPhoto", 502, "Bad Gateway")

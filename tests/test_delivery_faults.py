@@ -16,6 +16,7 @@ import pytest
 
 from bot.chat.reports import format_stats
 from bot.delivery.sender import Sender
+from bot.foundation.backoff import Backoff
 from bot.foundation.config import Config
 from bot.wiring import SteadyClock
 from storage import Store
@@ -47,7 +48,7 @@ async def test_a_long_outage_loses_nothing_doubles_nothing_and_backs_off(
         follow(store, chat, ["AI"])
     standin.outage = 502
     publish(store, "a")
-    async with sending(store, standin, backoff=(0.01, 0.16)):
+    async with sending(store, standin, backoff=Backoff(0.01, 0.16)):
         await standin.until(lambda: standin.stats.errors["outage"] >= 10 * len(chats))
         during = sends(standin)
         await asyncio.sleep(1.0)  # the outage goes on for a second at the capped backoff
@@ -126,8 +127,8 @@ async def test_timed_out_text_is_sent_again_because_it_may_not_have_arrived(
     """At-least-once: a text send that times out may have arrived, and goes again."""
     store.chats.register(22, "private", None)
     standin.slow_next(lambda method, params: method == "sendMessage", 1.0)
-    store.outbox.queue_broadcast("Maintenance tonight", time.time())
-    async with sending(store, standin, read_timeout=0.3, backoff=(0.01, 0.01)):
+    store.queueing.queue_broadcast("Maintenance tonight", time.time())
+    async with sending(store, standin, read_timeout=0.3, backoff=Backoff(0.01, 0.01)):
         await eventually(lambda: store.outbox.pending_count() == 0)
     assert len(standin.messages_to(22)) == 2  # the slow one arrived, and so did the retry
     assert row_states(store) == [("sent", 2)]
@@ -318,7 +319,7 @@ async def pushed_and_timing_out(
     publish(store, "a")
     async with sending(
         store, standin, limits=Config(token=None), clock=clock, read_timeout=0.3,
-        backoff=(0.01, 0.01),
+        backoff=Backoff(0.01, 0.01),
     ) as sender:  # fmt: skip
         await eventually(lambda: store.outbox.pending_count() == 0)
         [message] = standin.messages_to(chat)

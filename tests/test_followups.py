@@ -101,7 +101,7 @@ def test_a_deletion_on_the_wire_when_republished_is_undone_once_recorded(store: 
 def test_broadcasts_and_switched_off_followups_queue_nothing(store: Store) -> None:
     """Only pushes are followed, and only while the switches are on."""
     sent_push(store, 5)
-    store.outbox.queue_broadcast("hello", 1.0)
+    store.queueing.queue_broadcast("hello", 1.0)
     store.followups.set_switches(edits=False, retractions=False)
     assert edit(store, "one") == 0
     store.files.remove_file("a.txt")

@@ -154,7 +154,7 @@ def test_migrated_outbox_still_sends_and_never_doubles_a_push(tmp_path: Path) ->
         Delivery(6, gone.id, -300, 0, 2, None, 2, "network: reset"),
     ]
     article = Article(url="https://a.example/1", title="Robots", topics=("AI",))
-    assert store.outbox.queue_push(1, article, 100.0) == 0  # chat 1 and -100 had it; 5 is gone
+    assert store.queueing.queue_push(1, article, 100.0) == 0  # chat 1 and -100 had it; 5 is gone
     store.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.foundation.backoff import Backoff
 from storage import Store
 from tests.conftest import Running, eventually
 from tests.feeds import follow
@@ -20,7 +21,7 @@ async def test_refused_connections_keep_pushes_queued_until_the_api_is_back(
     chats = range(81, 84)
     for chat in chats:
         follow(store, chat, ["AI"])
-    async with sending(store, standin, backoff=(0.01, 0.16)) as sender:
+    async with sending(store, standin, backoff=Backoff(0.01, 0.16)) as sender:
         standin.stop()  # the port now refuses connections
         publish(store, "a")
         sender.wake()

@@ -43,11 +43,11 @@ def marks(store: Store) -> list[tuple[int, int]]:
 def store_in_chunks(store: Store, article: Article, path: str, chunks: int) -> int:
     """Store and queue the article as the writer's store does, stopping after `chunks`
     chunks (the first is in the article's own transaction): what a crash leaves."""
-    store.outbox.chunk_feeds = CHUNK
+    store.queueing.chunk_feeds = CHUNK
     change = store.files.store_article(path, FileState(1, 1, path), article, queue=True)
     for _ in range(chunks - 1):
         with store.db.atomic():
-            store.outbox.queue_chunk(time.time())
+            store.queueing.queue_chunk(time.time())
     assert change.article_id is not None
     return change.article_id
 
@@ -189,12 +189,12 @@ def test_chunks_queue_the_same_feeds_as_one_statement(tmp_path: Path) -> None:
                 store.chats.deactivate(chat)
             if chat == 25:
                 store.feeds.set_all_topics(feed, True)
-        store.outbox.chunk_feeds = chunk
+        store.queueing.chunk_feeds = chunk
         article = dataclasses.replace(A, quality=50)
         change = store.files.store_article("a.txt", FileState(1, 1, "a"), article, queue=True)
         while True:
             with store.db.atomic():
-                if store.outbox.queue_chunk(time.time()) is None:
+                if store.queueing.queue_chunk(time.time()) is None:
                     break
         picked[chunk] = sorted(rows(store, change.article_id or 0))
         store.close()

@@ -29,6 +29,7 @@ from bot.articles.observing import ObservedFolder
 from bot.articles.reading import printable
 from bot.articles.reconcile import Reconciliation
 from bot.articles.writer import StoreWriter
+from bot.foundation.backoff import Backoff
 from bot.foundation.errors import FolderUnreadable
 from bot.foundation.metrics import Metrics
 from storage import Store
@@ -38,17 +39,11 @@ from storage.store import Change
 log = logging.getLogger(__name__)
 
 # another process holding the database's write lock delays a file, never drops it: it
-# is read again after 0.5, 1, 2 ... s, at most RETRY_MAX_SECONDS apart, until stored
-RETRY_FIRST_SECONDS = 0.5
-RETRY_MAX_SECONDS = 30.0
+# is read again after 0.5, 1, 2 ... s, at most 30 s apart, until stored
+BUSY_BACKOFF = Backoff(first=0.5, cap=30.0)
 # files stored per transaction in a scan: each holds SQLite's write lock, which the
 # event loop's own writes (sends, commands) wait for
 STORE_CHUNK = 50
-
-
-def retry_delay(tries: int) -> float:
-    """Seconds to wait before try `tries` + 1 against a locked database."""
-    return float(min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** min(tries - 1, 16)))
 
 
 def _store(reconciliation: Reconciliation, batch: list[Loaded], _: Store) -> list[Change]:
@@ -109,7 +104,7 @@ class Watcher:
             queue, announce = self.queue_pushes and not baseline, not baseline
             while (found := await self._try_scan(queue=queue, announce=announce)) is None:
                 tries += 1
-                await asyncio.sleep(retry_delay(tries))
+                await asyncio.sleep(BUSY_BACKOFF.delay(tries))
         finally:
             self.in_baseline = self._starting = False
         if baseline:
@@ -250,7 +245,7 @@ class Watcher:
 
     def _retry_later(self, path: Path) -> None:
         tries = self._busy_tries[path] = self._busy_tries.get(path, 0) + 1
-        delay = retry_delay(tries)
+        delay = BUSY_BACKOFF.delay(tries)
         log.warning(
             "database is locked by another process; %s is stored once it is free "
             "(try %d, again in %.1f s)",
@@ -336,4 +331,4 @@ class Watcher:
             if time.monotonic() >= next_scan:
                 next_scan = time.monotonic() + self.scan_interval
                 if await self._try_scan(queue=self.queue_pushes) is None:
-                    next_scan = time.monotonic() + min(self.scan_interval, RETRY_MAX_SECONDS)
+                    next_scan = time.monotonic() + min(self.scan_interval, BUSY_BACKOFF.cap)

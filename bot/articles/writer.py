@@ -11,7 +11,7 @@ finds them from its own connection.
 Queueing one article for 100,000 chats in one transaction would hold the write lock for
 0.2-0.7 s, and every write of the loop's own connection (a send settling, a command)
 would wait that long, on the loop. So this thread's store queues in chunks of
-`CHUNK_FEEDS` feeds (`Outbox.queue_push`): the article's own transaction writes the
+`CHUNK_FEEDS` feeds (`Queueing.queue_push`): the article's own transaction writes the
 queueing mark and the first chunk, and each further chunk is a job of its own, submitted
 from the loop. Between two chunks the lock is free, and a write of the loop that waited
 for it gets it before the next chunk can start (the next chunk is submitted by the loop).
@@ -106,7 +106,7 @@ class StoreWriter:
             # storing an edited article queues edits and retractions of its pushes
             main = self._main.followups
             store.followups.set_switches(edits=main.edits, retractions=main.retractions)
-            store.outbox.chunk_feeds = CHUNK_FEEDS
+            store.queueing.chunk_feeds = CHUNK_FEEDS
         return _within(store, job, atomic=atomic)
 
     def _close_store(self) -> None:
@@ -117,11 +117,11 @@ class StoreWriter:
 
 
 def _and_queueing_left(job: Callable[[Store], T], store: Store) -> tuple[T, bool]:
-    return job(store), store.outbox.queueing_left()
+    return job(store), store.queueing.queueing_left()
 
 
 def _queue_chunk(store: Store) -> tuple[int, int] | None:
-    return store.outbox.queue_chunk(time.time())
+    return store.queueing.queue_chunk(time.time())
 
 
 def _within(store: Store, job: Callable[[Store], T], *, atomic: bool) -> T:

@@ -64,7 +64,7 @@ class AdminCommands:
         if not text:
             await reply_html(update, words.gettext("Usage: /broadcast &lt;text&gt;"))
             return
-        count = self.store.outbox.queue_broadcast(text, time.time())
+        count = self.store.queueing.queue_broadcast(text, time.time())
         self.wake()
         log.info("broadcast queued for %d chats", count)
         queued = words.ngettext(

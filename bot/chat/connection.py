@@ -19,13 +19,14 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
+from bot.foundation.backoff import Backoff
 from bot.foundation.errors import ConfigError
 from bot.foundation.logs import TOKEN_SHAPE
 
@@ -33,23 +34,13 @@ log = logging.getLogger(__name__)
 
 POLL_GRACE_SECONDS = 30.0
 NO_UPDATES = b'{"ok": true, "result": []}'
-FIRST_RETRY_SECONDS = 1.0
-LAST_RETRY_SECONDS = 60.0
+# start-up steps that fail in a way that may pass: again after 1, 2, 4 ... s, at most a minute
+START_BACKOFF = Backoff(first=1.0, cap=60.0)
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 # a stop waits this long for polling to notice it before cutting PTB's sleep short;
 # PTB's name for the task that polls
 POLL_STOP_SECONDS = 0.5
 PTB_POLLING_TASK = "Updater:start_polling:polling_task"
-
-
-def retry_delays(
-    first: float = FIRST_RETRY_SECONDS, last: float = LAST_RETRY_SECONDS
-) -> Iterator[float]:
-    """1, 2, 4 ... seconds, doubling up to `last`, for ever."""
-    delay = first
-    while True:
-        yield delay
-        delay = min(last, delay * 2)
 
 
 def is_transient(error: TelegramError) -> bool:

@@ -240,7 +240,7 @@ def run_command(config: Config, *, dry_run: bool) -> int:
             stop.set()
 
         # SIGHUP (a closed terminal, `systemctl kill -s HUP`) is a clean stop too: its
-        # default ends the process at once, and the rows left 'sending' go again at the next
+        # default ends the process at once, and the rows left sending go again at the next
         # start; unless it is ignored already, as `nohup` asks
         hangup = () if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN else (signal.SIGHUP,)
         for signum in (signal.SIGTERM, signal.SIGINT, *hangup):

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from storage.figures import Figures
+from storage.outbox import DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,9 @@ class FanOuts:
             log.info(
                 "fan-out of article %d done: %d sent, %d failed, %d cancelled in %.1f s",
                 article_id,
-                states.get("sent", 0),
-                states.get("failed", 0),
-                states.get("cancelled", 0),
+                states.get(DeliveryState.SENT, 0),
+                states.get(DeliveryState.FAILED, 0),
+                states.get(DeliveryState.CANCELLED, 0),
                 self.clock() - started,
             )
 

@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 from bot.delivery.posting import MARKUP_RETRY
 from bot.delivery.refusals import matches
 from bot.delivery.settlements import Settlements
+from bot.foundation.backoff import Backoff
 from bot.foundation.metrics import Metrics
 from storage import Delivery, Store
 
@@ -34,13 +35,13 @@ class Outcomes:
         settlements: Settlements,
         metrics: Metrics,
         clock: Callable[[], float],
-        backoff: tuple[float, float],
+        backoff: Backoff,
     ) -> None:
         self.store = store
         self.settlements = settlements
         self.metrics = metrics
         self.clock = clock
-        self.backoff_first, self.backoff_cap = backoff
+        self.retries = backoff  # after network errors, timeouts, 5xx
 
     def refused(self, row: Delivery, error: BadRequest) -> None:
         if matches(error, GONE_CHAT):
@@ -96,6 +97,5 @@ class Outcomes:
         )
 
     def backoff(self, row: Delivery) -> float:
-        """1, 2, 4 ... seconds after each failed attempt, at most `backoff_cap`."""
-        delay = self.backoff_first * 2.0**row.attempts
-        return self.clock() + min(delay, self.backoff_cap)
+        """When a row that failed may go again: the backoff after its attempts so far."""
+        return self.clock() + self.retries.delay(row.attempts + 1)

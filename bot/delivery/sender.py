@@ -7,7 +7,7 @@ flight at once, one per chat, which bounds the duplicates one crash can cause.
 
 Only an answer that says the message can never go ends a row (a 400 other than the
 markup and image fallbacks, a 403). A `retry_after` is a wait, not a failed attempt;
-network errors, timeouts and 5xx keep the row queued, backing off up to `backoff_cap`,
+network errors, timeouts and 5xx keep the row queued, backing off (`SEND_BACKOFF`),
 for as long as the outage lasts. A write the database refuses (disk full, locked by
 another process) is kept in memory and tried again until it succeeds.
 """
@@ -40,6 +40,7 @@ from bot.delivery.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.delivery.posting import Poster, Withdrawn
 from bot.delivery.pruning import Pruner
 from bot.delivery.settlements import Settlements
+from bot.foundation.backoff import Backoff
 from bot.foundation.metrics import Metrics
 from storage import Delivery, Store
 
@@ -52,6 +53,8 @@ DEFAULT_PACE_ARGS: PaceArgs = {"retries": 0}
 # a row in flight at a crash may have reached its chat just before: resend after one
 # group interval (3 s at 20/min), so the resend does not break the chat's own limit
 RECOVERY_DELAY = 3.5
+# after a network error, timeout or 5xx: 1, 2, 4 ... s, at most 5 minutes
+SEND_BACKOFF = Backoff(first=1.0, cap=300.0)
 # a flood wait this long is worth an operator's attention (health, /stats)
 LONG_FLOOD_WAIT = 60.0
 
@@ -70,7 +73,7 @@ class Sender:
         story_threads: bool,
         rate_limit_args: Any = DEFAULT_PACE_ARGS,
         clock: Callable[[], float] = time.time,
-        backoff: tuple[float, float] = (1.0, 300.0),
+        backoff: Backoff = SEND_BACKOFF,
         pruner: Pruner | None = None,
         feeds: FeedDelivery | None = None,
         paid_broadcast: bool = False,
