@@ -111,11 +111,11 @@ def test_compose_waits_longer_than_newsbot_takes_to_stop() -> None:
     assert seconds(compose_service()["stop_grace_period"]) > stop_timeout_to_outlast()
 
 
-def test_docker_run_in_the_readme_waits_longer_than_newsbot_takes_to_stop() -> None:
-    """docker run waits 10 s before SIGKILL unless told: the README tells it more."""
-    readme = (ROOT / "README.md").read_text()
-    commands = [line for line in readme.splitlines() if line.startswith("docker run")]
-    assert commands, "the README shows no docker run command"
+def test_docker_run_in_the_docs_waits_longer_than_newsbot_takes_to_stop() -> None:
+    """docker run waits 10 s before SIGKILL unless told: the hosting page tells it more."""
+    page = (ROOT / "docs" / "operators" / "hosting.md").read_text()
+    commands = [line for line in page.splitlines() if line.startswith("docker run")]
+    assert commands, "the hosting page shows no docker run command"
     for command in commands:
         found = re.search(r"--stop-timeout[ =](\d+)", command)
         assert found, f"no --stop-timeout in: {command}"

@@ -1,4 +1,4 @@
-"""Operating newsbot as the README says: start-up failures, /healthz, logs, dry run.
+"""Operating newsbot as docs/operators/ says: start-up failures, /healthz, logs, dry run.
 
 Each test runs the real `python -m bot run` against the Bot API stand-in.
 """

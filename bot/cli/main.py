@@ -62,7 +62,7 @@ def settings_epilog(verb: str) -> str:
     names = VERB_SETTINGS.get(verb) or tuple(sorted(known_settings()))
     return (
         f"settings read: {', '.join(names)} (from the environment or ./.env; "
-        "README's Configuration says what each means)"
+        "docs/operators/configuration.md says what each means)"
     )
 
 

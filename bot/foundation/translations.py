@@ -2,7 +2,7 @@
 
 English is the source text, written in the code; German, Spanish and Russian come from
 `bot/foundation/locales/<language>/LC_MESSAGES/newsbot.mo`, compiled from the `.po` beside it and
-installed with the package (see the README for adding a string). Article text is never
+installed with the package (docs/contributors/translations.md says how to add a string). Article text is never
 translated.
 
 Which language: the feed's `language` setting when set; else the Telegram user's
