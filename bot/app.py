@@ -21,6 +21,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -40,6 +41,7 @@ from bot.chat.connection import (
 )
 from bot.chat.filters import FilterCommands
 from bot.chat.guard import UpdateGuard
+from bot.chat.inline import InlineSearch
 from bot.chat.membership import Membership
 from bot.chat.setting_commands import SettingsCommands
 from bot.chat.subscriber import Commands
@@ -94,6 +96,7 @@ class NewsBot:
         self.transfer = TransferCommands(store, self.commands.targets, sender.feed_changed)
         self.admin = AdminCommands(store, config.admin_ids, sender.wake)
         self.guard = UpdateGuard(store)
+        self.inline = InlineSearch(store)
         self.membership = Membership(store, self.commands.permissions)
         self.telegram_polling = False
         self.connecting: str | None = "starting: connecting to Telegram"
@@ -148,6 +151,8 @@ class NewsBot:
             CallbackQueryHandler(self.settings.button_pressed, pattern=r"^(>[^|]*\|)?cfg:")
         )
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
+        # `@<bot> words` in any chat: through the guard above, as every update
+        app.add_handler(InlineQueryHandler(self.inline.inline_query))
         # an exported document sent back with the caption /import
         app.add_handler(
             MessageHandler(

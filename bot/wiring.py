@@ -19,6 +19,7 @@ from bot.articles.ingest import Ingestor
 from bot.articles.permalinks import Site
 from bot.articles.watcher import Watcher
 from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
+from bot.delivery.digesting import FeedDelivery
 from bot.delivery.fanouts import FanOuts
 from bot.delivery.pacing import FloodPacer
 from bot.delivery.pruning import Pruner
@@ -158,6 +159,7 @@ def build_newsbot(
         metrics=metrics,
         story_threads=config.story_threads,
         pruner=Pruner(store, config.retention_days),
+        feeds=FeedDelivery(store, config.backlog_max),
         paid_broadcast=config.paid_broadcast,
         clock=clock,
         token_refused=revocation.refused,

@@ -62,6 +62,38 @@ class Digests:
                 )
         return len(feeds)
 
+    def gather_backlog(self, feed_id: int, most: int, now: float) -> bool:
+        """When the feed owes more than `most` pushes now, gather them all into one
+        pending digest row (a backlog after downtime, or many files at once); whether it
+        did."""
+        owed = (
+            f"FROM deliveries WHERE feed_id = ? AND kind = 'push' AND state = '{PENDING}' "
+            "AND not_before <= ?"
+        )
+        with self.db.atomic():
+            row = self.db.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 {owed} LIMIT ?)",  # noqa: S608
+                [feed_id, now, most + 1],
+            ).fetchone()
+            if int(row[0]) <= most:
+                return False
+            digest_id = self.db.execute(
+                "INSERT INTO deliveries (kind, feed_id, state, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [DIGEST, feed_id, PENDING, now, now],
+            ).lastrowid
+            self.db.execute(
+                f"INSERT OR IGNORE INTO digest_items (delivery_id, article_id) "
+                f"SELECT ?, article_id {owed}",
+                [digest_id, feed_id, now],
+            )
+            self.db.execute(
+                f"UPDATE deliveries SET state = '{DIGESTED}', updated_at = ? "  # noqa: S608
+                f"WHERE id IN (SELECT id {owed})",
+                [now, feed_id, now],
+            )
+        return True
+
     def requeue_feed(self, feed_id: int, now: float) -> int:
         """held -> pending for a feed whose settings changed: the sender decides afresh."""
         cursor = self.db.execute(

@@ -31,16 +31,21 @@ class Listing:
         ).fetchone()
         return None if row is None else float(row[0])
 
-    def latest(self, limit: int, topics: Iterable[str] = ()) -> list[StoredArticle]:
-        """The newest visible articles, of any of `topics` when given."""
+    def latest(
+        self, limit: int, topics: Iterable[str] = (), *, skip: int = 0
+    ) -> list[StoredArticle]:
+        """The newest visible articles, of any of `topics` when given; after the `skip`
+        newest (a later page)."""
         keys = sorted({topic.casefold() for topic in topics})
         if not keys:
-            return self._articles("WHERE visible = 1 ORDER BY sort_at DESC LIMIT ?", [limit])
+            return self._articles(
+                "WHERE visible = 1 ORDER BY sort_at DESC LIMIT ? OFFSET ?", [limit, skip]
+            )
         marks = ", ".join("?" for _ in keys)
         return self._articles(
             "WHERE visible = 1 AND id IN (SELECT article_id FROM article_topics "  # noqa: S608
-            f"WHERE topic IN ({marks})) ORDER BY sort_at DESC LIMIT ?",
-            [*keys, limit],
+            f"WHERE topic IN ({marks})) ORDER BY sort_at DESC LIMIT ? OFFSET ?",
+            [*keys, limit, skip],
         )
 
     def hottest(
@@ -62,8 +67,9 @@ class Listing:
             [sortable_time(since), *keys, limit],
         )
 
-    def search(self, words: str, limit: int) -> list[StoredArticle]:
-        """Visible articles whose title or excerpt hold every word, newest first."""
+    def search(self, words: str, limit: int, *, skip: int = 0) -> list[StoredArticle]:
+        """Visible articles whose title or excerpt hold every word, newest first; after
+        the `skip` newest (a later page)."""
         # control characters (a NUL ends an FTS string early) separate words like spaces
         terms = [word for word in words.translate(_CONTROL_TO_SPACE).split() if word]
         if not terms:
@@ -72,8 +78,8 @@ class Listing:
         query = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
         return self._articles(
             "WHERE visible = 1 AND id IN (SELECT rowid FROM articles_fts "
-            "WHERE articles_fts MATCH ?) ORDER BY sort_at DESC LIMIT ?",
-            [query, limit],
+            "WHERE articles_fts MATCH ?) ORDER BY sort_at DESC LIMIT ? OFFSET ?",
+            [query, limit, skip],
         )
 
     def _articles(self, where: str, params: list[Any]) -> list[StoredArticle]:

@@ -298,3 +298,10 @@ def add_open_pushes_index(db: Database) -> None:
         "CREATE INDEX deliveries_open_pushes ON deliveries(article_id) "
         "WHERE kind = 'push' AND state IN ('pending', 'sending')"
     )
+
+
+@migrations(name="0008_backlog")
+def add_backlog_setting(db: Database) -> None:
+    """A feed's `backlog` setting: how many pushes it may owe at once before they go as
+    one digest (NULL: the operator's NEWSBOT_BACKLOG_MAX; 0: never)."""
+    db.execute("ALTER TABLE feeds ADD COLUMN backlog INTEGER")

@@ -26,6 +26,8 @@ class FeedSettings:
     digest: str = "off"
     digest_at: int = 0  # minute of the day of a daily digest
     language: str | None = None  # None: from the user's Telegram language
+    backlog: int | None = None  # pushes owed at once before a digest; None: the operator's
+    # NEWSBOT_BACKLOG_MAX, 0: off (one push each, however many)
 
     @property
     def plain(self) -> bool:
@@ -69,10 +71,12 @@ class Settings:
         return None if row is None else row[0]
 
     def customised(self) -> dict[int, FeedSettings]:
-        """The feeds whose pushes differ from the default (look, sound or time), by id."""
+        """The feeds whose pushes differ from the default (look, sound, time or backlog),
+        by id."""
         rows = self.db.execute(
             f"SELECT id, {', '.join(COLUMNS)} FROM feeds "  # noqa: S608
-            "WHERE format != 'photo' OR silent = 1 OR quiet_start IS NOT NULL OR digest != 'off'"
+            "WHERE format != 'photo' OR silent = 1 OR quiet_start IS NOT NULL OR digest != 'off' "
+            "OR backlog IS NOT NULL"
         )
         return {row[0]: _settings(row[1:]) for row in rows}
 

@@ -26,6 +26,7 @@ ALL_MIGRATIONS = [
     "0006_pruned_pushes",
     "0006_held_by_feed",
     "0007_open_pushes",
+    "0008_backlog",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,

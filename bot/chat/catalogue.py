@@ -32,7 +32,10 @@ SUBSCRIBER_COMMANDS = [
     ("search", N_("<words>: find articles by title and excerpt")),
     ("top", N_("[@chat] [hours]: the hottest articles of the last 24 hours (or hours)")),
     ("settings", N_("[@chat]: how and when pushes arrive here (or there), with buttons")),
-    ("set", N_("[@chat] <setting> <value>: format, silent, quiet, timezone, digest, language")),
+    (
+        "set",
+        N_("[@chat] <setting> <value>: format, silent, quiet, timezone, digest, language, backlog"),
+    ),
     ("export", N_("[@chat]: this chat's (or that one's) topics, filters and settings as a file")),
     ("import", N_("[@chat]: apply an exported file here (or there): as its caption, or in reply")),
     ("stop", N_("[@chat]: stop all pushes to this chat (or that one)")),

@@ -19,6 +19,7 @@ from bot.chat.permissions import STALE_BUTTON
 from bot.chat.replies import reply_html, unless_unchanged
 from bot.chat.setting_values import (
     AUTOMATIC,
+    DEFAULT,
     KEYS,
     LABELS,
     USAGE,
@@ -50,7 +51,9 @@ VALUES = {
     "off": N_("off"),
     "hourly": N_("hourly"),
     AUTOMATIC: N_("automatic"),
+    DEFAULT: N_("default"),
 }
+BACKLOG_PRESETS = ("3", "10")
 DAILY = N_("daily {time}")
 QUIET_PRESET = "22:00-07:00"
 DAILY_PRESET = "daily 08:00"
@@ -224,5 +227,10 @@ def keyboard(words: Words, settings: FeedSettings, scope: str = "") -> InlineKey
             ],
             [button("quiet", "off", words.gettext("Quiet off")), button("quiet", QUIET_PRESET)],
             [button("language", value, LANGUAGE_NAMES[value]) for value in LANGUAGES],
+            [
+                button("backlog", DEFAULT),
+                *(button("backlog", value) for value in BACKLOG_PRESETS),
+                button("backlog", "off", words.gettext("Backlog off")),
+            ],
         ]
     )

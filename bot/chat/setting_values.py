@@ -16,11 +16,12 @@ from bot.delivery.schedule import ScheduleError, format_clock, parse_clock, pars
 from bot.foundation.translations import N_, Refusal
 from storage.settings import DIGESTS, FORMATS, LANGUAGES, FeedSettings
 
-KEYS = ("format", "silent", "quiet", "timezone", "digest", "language")
+KEYS = ("format", "silent", "quiet", "timezone", "digest", "language", "backlog")
 USAGE = N_(
     "Usage: /set format photo|text|compact|preview · /set silent on|off · "
     "/set quiet 22:00-07:00|off · /set timezone Europe/Berlin · "
-    "/set digest off|hourly|daily 08:00 · /set language en|de|es|ru"
+    "/set digest off|hourly|daily 08:00 · /set language en|de|es|ru · "
+    "/set backlog &lt;n&gt;|off|default"
 )
 LABELS = {
     "format": N_("Format"),
@@ -29,8 +30,11 @@ LABELS = {
     "timezone": N_("Time zone"),
     "digest": N_("Digest"),
     "language": N_("Language"),
+    "backlog": N_("Backlog"),
 }
 AUTOMATIC = "automatic"
+DEFAULT = "default"  # a setting that follows the operator's (NEWSBOT_BACKLOG_MAX)
+MOST_BACKLOG = 1000
 
 
 class SettingError(Refusal):
@@ -68,6 +72,8 @@ def apply_setting(current: FeedSettings, key: str, value: str) -> FeedSettings:
             choices = ", ".join((*LANGUAGES, AUTOMATIC))
             raise SettingError(N_("language is one of: {values}"), values=choices)
         return replace(current, language=word)
+    if key == "backlog":
+        return _backlog(current, word)
     raise SettingError(
         N_("there is no setting “{key}”; settings are {keys}"), key=key, keys=", ".join(KEYS)
     )
@@ -82,6 +88,17 @@ def _digest(current: FeedSettings, word: str) -> FeedSettings:
     except ScheduleError as error:
         raise SettingError(N_("digest: {reason}"), reason=error) from None
     return replace(current, digest=kind, digest_at=minute)
+
+
+def _backlog(current: FeedSettings, word: str) -> FeedSettings:
+    if word in ("off", DEFAULT):
+        return replace(current, backlog=0 if word == "off" else None)
+    if not word.isascii() or not word.isdigit() or not 1 <= int(word) <= MOST_BACKLOG:
+        raise SettingError(
+            N_("backlog is a number of pushes from 1 to {most}, off, or default"),
+            most=MOST_BACKLOG,
+        )
+    return replace(current, backlog=int(word))
 
 
 def zone_named(name: str) -> str:
@@ -128,4 +145,8 @@ def shown(settings: FeedSettings, key: str) -> str:
         return settings.digest
     if key == "language":
         return settings.language or AUTOMATIC
+    if key == "backlog":
+        if settings.backlog is None:
+            return DEFAULT
+        return str(settings.backlog) if settings.backlog else "off"
     raise SettingError(N_("there is no setting “{key}”"), key=key)

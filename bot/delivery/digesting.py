@@ -8,6 +8,10 @@ split at the text limit between articles, hottest first. A digest lists at most
 marks the articles it lists (the last one also those its closing line counts), so a
 crash between two messages sends neither again; an article withdrawn before its message
 goes is left out.
+
+A backlog goes the same way: when a feed owes more than its `backlog` setting (default
+NEWSBOT_BACKLOG_MAX) pushes at once, after downtime or when many files arrive together,
+all of them are gathered into one digest row at once, instead of one push each.
 """
 
 from __future__ import annotations
@@ -49,8 +53,9 @@ def plan_of(settings: FeedSettings) -> Plan:
 class FeedDelivery:
     """Feed settings as the sender needs them, read once and refreshed when they change."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, backlog_max: int = 5) -> None:
         self.store = store
+        self.backlog_max = backlog_max  # NEWSBOT_BACKLOG_MAX, for feeds without a setting
         self._settings: dict[int, FeedSettings] | None = None
         self._plans: dict[int, Plan] = {}
 
@@ -68,14 +73,21 @@ class FeedDelivery:
         return self._customised().get(feed_id, DEFAULT)
 
     def hold(self, row: Delivery, now: float) -> bool:
-        """Hold a push whose feed is quiet now or gets digests; True when held."""
+        """Hold a push whose feed is quiet now or gets digests, or gather it with the rest
+        of its feed's backlog into a digest; True when it does not go now."""
         if row.kind != "push" or row.article_id is None:
             return False
         plan = self._plan(row.feed_id)
         if plan is None:
-            return False
+            most = self.backlog_of(row.feed_id)
+            return bool(most) and self.store.digests.gather_backlog(row.feed_id, most, now)
         until = release_at(plan, datetime.fromtimestamp(now, UTC))
         return until is not None and self.store.digests.hold(row.id, until.timestamp(), now)
+
+    def backlog_of(self, feed_id: int) -> int:
+        """How many pushes the feed may owe at once before they go as a digest (0: any)."""
+        setting = self.settings_of(feed_id).backlog
+        return self.backlog_max if setting is None else setting
 
     def hushed(self, feed_id: int, now: float) -> bool | None:
         """`disable_notification` for an admin's broadcast (None: left out of the request).

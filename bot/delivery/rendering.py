@@ -244,6 +244,11 @@ def _cut(text: str, limit: int) -> tuple[str, bool]:
     return cut.rstrip(" ,;:-–—\n"), True
 
 
+def trimmed(text: str, limit: int) -> str:
+    """`text` in at most `limit` UTF-16 units, cut at a sentence or word boundary."""
+    return _trim(text, limit)
+
+
 def _prefix_within(text: str, budget: int) -> str:
     """The longest prefix of `text` that is at most `budget` UTF-16 units."""
     encoded = text.encode("utf-16-le")[: budget * 2]

@@ -43,6 +43,7 @@ class Config:
     rate_private: float = 1.0
     rate_group_per_minute: float = 20.0
     send_window: int = 8
+    backlog_max: int = 5  # 0: off
     retention_days: int = 30
     stop_timeout: float = 10.0
     metrics_port: int | None = None
@@ -173,6 +174,16 @@ def _count(raw: str) -> int:
     return value
 
 
+def _backlog(raw: str) -> int:
+    """Pushes one feed may owe at once before they go as one digest; `off`: 0, never."""
+    if raw.strip().lower() == "off":
+        return 0
+    value = int(raw)
+    if not 1 <= value <= 1000:
+        raise ValueError(raw)
+    return value
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 1 <= value <= 65535:
@@ -224,6 +235,9 @@ SETTINGS: tuple[Setting, ...] = (
             "messages per minute to one group or channel"),
     Setting("NEWSBOT_SEND_WINDOW", "send_window", _count, "expected 1 or more",
             "pushes in flight at once (the most one crash can double)"),
+    Setting("NEWSBOT_BACKLOG_MAX", "backlog_max", _backlog, "expected 1-1000 or off",
+            "pushes one feed may owe at once (after downtime, many files at once) before they "
+            "go as one digest; per feed: `/set backlog`"),
     Setting("NEWSBOT_RETENTION_DAYS", "retention_days", _count, "expected days >= 1",
             "days to keep settled pushes and handled update ids (`/stats` keeps counting them)"),
     Setting("NEWSBOT_STOP_TIMEOUT", "stop_timeout", _positive, "expected seconds > 0",

@@ -11,7 +11,8 @@ process of its own (for benchmarks that must not count its CPU as the bot's).
 
 The parts, by API area: `server` (the thread, the request handler, the tests' handles),
 `updates` (what users do, and getUpdates), `chats` (getChat, members, memberships),
-`messages` (sends, edits, deletions and their refusals), `flood` (the limits and 429s),
+`messages` (sends, edits, deletions and their refusals), `inline` (inline queries and
+their answers), `flood` (the limits and 429s),
 `state` (what all of them read and change), `wire` (the token, forms, JSON replies).
 """
 

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.standin.chats import Chats
+from tests.standin.inline import InlineQueries
 from tests.standin.messages import EDIT_METHODS, SEND_METHODS, Messages
 from tests.standin.state import Sent
 from tests.standin.wire import BOT_USER, decode, error, ok
@@ -24,7 +25,7 @@ Route = Callable[[str, dict[str, Any]], web.Response]
 ACKNOWLEDGED = ("deleteWebhook", "answerCallbackQuery", "deleteMyCommands", "close", "logOut")
 
 
-class StandIn(Chats, Messages):
+class StandIn(InlineQueries, Chats, Messages):
     """The stand-in server. `start()` it, point PTB at `base_url`, `stop()` it."""
 
     # --- lifecycle --------------------------------------------------------------------
@@ -167,6 +168,7 @@ class StandIn(Chats, Messages):
             "getChat": lambda _method, params: self._get_chat(str(params["chat_id"])),
             "editMessageReplyMarkup": lambda _method, params: self._edit_markup(params),
             "getFile": lambda _method, params: self._get_file(str(params["file_id"])),
+            "answerInlineQuery": self._answer_inline,
         }
         for method in ACKNOWLEDGED:
             routes[method] = lambda _method, _params: ok(True)

@@ -85,6 +85,7 @@ class State:
         self.failures: deque[tuple[Callable[[str, dict[str, Any]], bool], int, str]] = deque()
         self.commands: list[dict[str, Any]] = []
         self.files: dict[str, bytes] = {}  # file_id -> content, sent or uploaded
+        self.inline_queries: dict[str, Any] = {}  # id -> `inline.InlineQuery`
         self.polls = 0
         self.delays: deque[tuple[Callable[[str, dict[str, Any]], bool], float]] = deque()
         self._conflict = False

@@ -19,7 +19,7 @@ BOT_USER = {
 }
 JSON_FIELDS = {
     "reply_markup", "link_preview_options", "entities", "caption_entities", "commands",
-    "scope", "reply_parameters", "media", "allowed_updates",
+    "scope", "reply_parameters", "media", "allowed_updates", "results", "button",
 }  # fmt: skip
 
 
