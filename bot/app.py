@@ -251,8 +251,10 @@ class NewsBot:
                     after = error.retry_after
                     wait = after.total_seconds() if isinstance(after, timedelta) else after
                     delay = max(delay, float(wait))
-                self.connecting = f"cannot reach Telegram ({error}); trying again in {delay:.0f} s"
-                log.warning("%s", self.connecting)
+                again = f"trying again in {delay:.0f} s"
+                log.warning("cannot reach Telegram (%s); %s", error, again)
+                # /healthz names the error, not what it says (whatever answered wrote that)
+                self.connecting = f"cannot reach Telegram ({type(error).__name__}); {again}"
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
                 if stop.is_set():

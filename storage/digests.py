@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from storage.models import StoredArticle, article_from_json
-from storage.outbox import DIGESTED, HELD, PENDING
+from storage.outbox import HELD, PENDING, Outbox
 
 DIGEST = "digest"  # the kind of a digest row in `deliveries`
 
@@ -18,17 +18,9 @@ DIGEST = "digest"  # the kind of a digest row in `deliveries`
 class Digests:
     """Held pushes and the digest rows they are gathered into."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: Outbox) -> None:
         self.db = db
-
-    def hold(self, delivery_id: int, until: float, now: float) -> bool:
-        """pending -> held until `until`; False when the row was taken meanwhile."""
-        cursor = self.db.execute(
-            f"UPDATE deliveries SET state = '{HELD}', not_before = ?, updated_at = ? "  # noqa: S608
-            f"WHERE id = ? AND state = '{PENDING}' AND kind = 'push'",
-            [until, now, delivery_id],
-        )
-        return cursor.rowcount == 1
+        self.outbox = outbox  # holding a push and releasing held ones are its moves
 
     def release_due(self, now: float) -> int:
         """Gather each feed's held pushes that are due into one pending digest row."""
@@ -55,11 +47,7 @@ class Digests:
                     f"WHERE feed_id = ? AND state = '{HELD}' AND not_before <= ?",
                     [digest_id, feed_id, now],
                 )
-                self.db.execute(
-                    f"UPDATE deliveries SET state = '{DIGESTED}', updated_at = ? "  # noqa: S608
-                    f"WHERE feed_id = ? AND state = '{HELD}' AND not_before <= ?",
-                    [now, feed_id, now],
-                )
+                self.outbox.mark_digested(feed_id, now)
         return len(feeds)
 
     def gather_backlog(self, feed_id: int, most: int, now: float) -> bool:
@@ -87,21 +75,8 @@ class Digests:
                 f"SELECT ?, article_id {owed}",
                 [digest_id, feed_id, now],
             )
-            self.db.execute(
-                f"UPDATE deliveries SET state = '{DIGESTED}', updated_at = ? "  # noqa: S608
-                f"WHERE id IN (SELECT id {owed})",
-                [now, feed_id, now],
-            )
+            self.outbox.mark_backlog_digested(feed_id, now)
         return True
-
-    def requeue_feed(self, feed_id: int, now: float) -> int:
-        """held -> pending for a feed whose settings changed: the sender decides afresh."""
-        cursor = self.db.execute(
-            f"UPDATE deliveries SET state = '{PENDING}', not_before = 0, updated_at = ? "  # noqa: S608
-            f"WHERE feed_id = ? AND state = '{HELD}'",
-            [now, feed_id],
-        )
-        return cursor.rowcount
 
     def listed(self, delivery_id: int) -> int:
         """How many of this digest's articles its messages listed already (a resumed

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from storage.outbox import CANCELLED, FAILED, OPEN, PENDING, SENDING, SENT
+from storage.outbox import CANCELLED, FAILED, FLOOD_LIMIT, OPEN, PENDING, SENDING, SENT
 
 # the line of /stats each kind of outbox row counts in: a broadcast is a message of its
 # own, as a push is; a digest message is counted apart from the pushes it lists (those
@@ -25,9 +25,12 @@ OPEN_PUSH = f"kind = 'push' AND state IN {OPEN}"
 
 @dataclass(frozen=True, slots=True)
 class IngestError:
+    """A bad article file and why; a duplicate names the file that holds its article."""
+
     path: str
     reason: str
     at: float
+    duplicate_of: str | None = None
 
 
 class Figures:
@@ -36,9 +39,11 @@ class Figures:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def ingest_errors(self, limit: int = 20) -> list[IngestError]:
+    def ingest_errors(self, limit: int | None = 20) -> list[IngestError]:
+        """The latest bad files, newest first (every one with `limit` None)."""
         rows = self.db.execute(
-            "SELECT path, reason, at FROM ingest_errors ORDER BY at DESC LIMIT ?", [limit]
+            "SELECT path, reason, at, duplicate_of FROM ingest_errors ORDER BY at DESC LIMIT ?",
+            [-1 if limit is None else limit],
         )
         return [IngestError(*row) for row in rows]
 
@@ -71,10 +76,6 @@ class Figures:
             "GROUP BY article_id"
         )
         return {article_id: float(queued) for article_id, queued in rows}
-
-    def ingest_error_reasons(self) -> list[str]:
-        """Why each file that is bad now is bad (a duplicate webUrl included)."""
-        return [reason for (reason,) in self.db.execute("SELECT reason FROM ingest_errors")]
 
     def counts(self) -> dict[str, int]:
         """The figures of `/stats`."""
@@ -112,7 +113,7 @@ class Figures:
         row = self.db.execute(
             "SELECT COUNT(DISTINCT f.chat_id), MAX(d.not_before) FROM deliveries d "  # noqa: S608
             f"JOIN feeds f ON f.id = d.feed_id WHERE d.state = '{PENDING}' AND d.not_before > ? "
-            "AND d.last_error LIKE 'flood limit%'",
+            f"AND d.last_error LIKE '{FLOOD_LIMIT}%'",
             [now],
         ).fetchone()
         return int(row[0]), None if row[1] is None else float(row[1])

@@ -103,7 +103,7 @@ class Files:
             ).fetchone()
             if row is not None and row[1] != path and self._file_holds(row[1], article.url):
                 self._save_file(path, state, article.url)
-                self._save_error(path, f"duplicate webUrl: the article is {row[1]}", now)
+                self._save_error(path, f"duplicate webUrl: the article is {row[1]}", now, row[1])
                 return Change("duplicate", row[0], other_path=row[1])
             known = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
             if known is not None:
@@ -284,11 +284,14 @@ class Files:
             [path, state.size, state.mtime_ns, state.hash, url],
         )
 
-    def _save_error(self, path: str, reason: str, now: float) -> None:
+    def _save_error(
+        self, path: str, reason: str, now: float, duplicate_of: str | None = None
+    ) -> None:
         self.db.execute(
-            "INSERT INTO ingest_errors (path, reason, at) VALUES (?, ?, ?) "
-            "ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at",
-            [path, reason, now],
+            "INSERT INTO ingest_errors (path, reason, at, duplicate_of) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at, "
+            "duplicate_of = excluded.duplicate_of",
+            [path, reason, now, duplicate_of],
         )
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from storage.models import Article, article_from_json
-from storage.outbox import CANCELLED, FOLLOWUPS_OF_ARTICLE, OPEN, PENDING, SENDING, SENT
+from storage.outbox import OPEN, PENDING, SENDING, SENT, Outbox
 
 EDIT_INTERVAL = 60.0
 FOLLOW_KINDS = ("edit", "retract")
@@ -63,8 +63,9 @@ class FollowTarget:
 class Followups:
     """Queues edits and retractions of sent pushes; off until `set_switches` turns them on."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: Outbox) -> None:
         self.db = db
+        self.outbox = outbox
         self.edits = False
         self.retractions = False
 
@@ -119,13 +120,7 @@ class Followups:
     def on_republished(self, article_id: int, now: float, *, restore: bool) -> int:
         """Visible again: retractions not sent need not go; with `restore`, what the sent
         ones did is undone. How many rows were queued."""
-        self.db.execute(
-            # by the article's pushes (deliveries_push, deliveries_target), not by reading
-            # every pending row of the outbox
-            f"UPDATE deliveries SET state = '{CANCELLED}', updated_at = ? "  # noqa: S608
-            f"WHERE {FOLLOWUPS_OF_ARTICLE} AND kind = 'retract' AND state = '{PENDING}'",
-            [now, article_id],
-        )
+        self.outbox.cancel_retractions(article_id, now)
         return self._restore(article_id, None, now) if restore else 0
 
     def record_withdrawn(self, push_id: int, left: str, now: float) -> None:
@@ -154,7 +149,6 @@ class Followups:
             [article_id, push_id, push_id],
         ).fetchall()
         notices = json.dumps([push for push, left in withdrawn if left == NOTICE])
-        deleted = json.dumps([push for push, left in withdrawn if left == DELETED])
         edits = self.db.execute(
             f"""
             INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, not_before,
@@ -167,15 +161,7 @@ class Followups:
             """,  # noqa: S608 (the states are constants)
             {"now": now, "gap": EDIT_INTERVAL, "notices": notices},
         ).rowcount
-        pushes = self.db.execute(
-            f"""
-            UPDATE deliveries SET state = '{PENDING}', message_id = NULL, shown = NULL,
-                   attempts = 0, not_before = 0, last_error = NULL, updated_at = :now
-            WHERE id IN (SELECT value FROM json_each(:deleted)) AND feed_id IN (
-                SELECT f.id FROM feeds f JOIN chats c ON c.id = f.chat_id WHERE c.active = 1)
-            """,  # noqa: S608 (a state)
-            {"now": now, "deleted": deleted},
-        ).rowcount
+        pushes = self.outbox.repush([push for push, left in withdrawn if left == DELETED], now)
         self.db.execute(
             "UPDATE deliveries SET withdrawn = NULL WHERE id IN (SELECT value FROM json_each(?))",
             [json.dumps([push for push, _ in withdrawn])],

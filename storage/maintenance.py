@@ -74,6 +74,7 @@ def backup_database(path: Path, target: Path) -> int:
     partial = target.with_name(f".{target.name}.partial")
     source = _connect_existing(path)
     try:
+        _create_private(partial)
         copy = sqlite3.connect(partial)
         try:
             source.backup(copy)  # all pages in one step: one snapshot
@@ -90,6 +91,13 @@ def backup_database(path: Path, target: Path) -> int:
         source.close()
         partial.unlink(missing_ok=True)
     return target.stat().st_size
+
+
+def _create_private(path: Path) -> None:
+    """An empty file only its owner may read, for SQLite to fill: the copy holds every
+    chat id and setting, whatever the umask (SQLite's journal of it takes its mode)."""
+    path.unlink(missing_ok=True)  # one a crashed backup left, with whatever mode it had
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
 
 
 def _connect_existing(path: Path) -> sqlite3.Connection:

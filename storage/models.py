@@ -115,6 +115,7 @@ class Delivery:
     last_error: str | None = None
     kind: str = "push"
     target_id: int | None = None
+    plain: bool = False  # Telegram refused our HTML once: it goes as plain text
 
 
 def article_to_json(article: Article) -> str:

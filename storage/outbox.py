@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from enum import StrEnum
 
 from sqlite_utils import Database
@@ -57,6 +58,10 @@ FOLLOWING = (
 )
 
 
+# how the reason of a retry that waits out Telegram's flood limit begins (`/stats` counts
+# the chats held so)
+FLOOD_LIMIT = "flood limit"
+
 # the edits and retractions of an article's pushes (they carry its article_id too)
 FOLLOWUPS_OF_ARTICLE = (
     "target_id IN (SELECT id FROM deliveries WHERE kind = 'push' AND article_id = ?)"
@@ -67,7 +72,9 @@ class Outbox:
     """Delivery rows: pending -> sending -> sent | failed | cancelled.
 
     A push to a feed in quiet hours or with a digest waits `held` until its digest
-    (`storage.digests`) takes it: held -> digested.
+    (`storage.digests`) takes it: held -> digested. Rows are created pending by whoever
+    decides who gets them (`storage.queueing`, `storage.followups`, `storage.digests`);
+    a cancelled push comes back pending when its article is queued again (queueing).
     """
 
     def __init__(self, db: Database) -> None:
@@ -104,6 +111,71 @@ class Outbox:
             "WHERE feed_id IN (SELECT id FROM feeds WHERE chat_id = ?) "
             "AND state IN ('pending', 'held')",
             [now, chat_id],
+        )
+        return cursor.rowcount
+
+    def cancel_retractions(self, article_id: int, now: float) -> int:
+        """The article is visible again: its retractions not sent yet need not go."""
+        cursor = self.db.execute(
+            # by the article's pushes (deliveries_push, deliveries_target), not by reading
+            # every pending row of the outbox
+            "UPDATE deliveries SET state = 'cancelled', updated_at = ? "  # noqa: S608
+            f"WHERE {FOLLOWUPS_OF_ARTICLE} AND kind = 'retract' AND state = 'pending'",
+            [now, article_id],
+        )
+        return cursor.rowcount
+
+    def repush(self, push_ids: list[int], now: float) -> int:
+        """sent -> pending: pushes whose message a retraction deleted go afresh (to an
+        active chat) now that their article is visible again."""
+        cursor = self.db.execute(
+            """
+            UPDATE deliveries SET state = 'pending', message_id = NULL, shown = NULL,
+                   attempts = 0, not_before = 0, last_error = NULL, plain = 0, updated_at = :now
+            WHERE id IN (SELECT value FROM json_each(:deleted)) AND feed_id IN (
+                SELECT f.id FROM feeds f JOIN chats c ON c.id = f.chat_id WHERE c.active = 1)
+            """,
+            {"now": now, "deleted": json.dumps(push_ids)},
+        )
+        return cursor.rowcount
+
+    def hold(self, delivery_id: int, until: float, now: float) -> bool:
+        """pending -> held until `until` (its feed's digest); False when the row was taken
+        meanwhile."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'held', not_before = ?, updated_at = ? "
+            "WHERE id = ? AND state = 'pending' AND kind = 'push'",
+            [until, now, delivery_id],
+        )
+        return cursor.rowcount == 1
+
+    def mark_digested(self, feed_id: int, now: float) -> int:
+        """held -> digested: the feed's held pushes that are due went into its digest row
+        (in the transaction that wrote it)."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'digested', updated_at = ? "
+            "WHERE feed_id = ? AND state = 'held' AND not_before <= ?",
+            [now, feed_id, now],
+        )
+        return cursor.rowcount
+
+    def mark_backlog_digested(self, feed_id: int, now: float) -> int:
+        """pending -> digested: the feed's due pushes went into its backlog's digest row
+        (in the transaction that wrote it)."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'digested', updated_at = ? WHERE id IN "
+            "(SELECT id FROM deliveries WHERE feed_id = ? AND kind = 'push' "
+            "AND state = 'pending' AND not_before <= ?)",
+            [now, feed_id, now],
+        )
+        return cursor.rowcount
+
+    def requeue_held(self, feed_id: int, now: float) -> int:
+        """held -> pending for a feed whose settings changed: the sender decides afresh."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET state = 'pending', not_before = 0, updated_at = ? "
+            "WHERE feed_id = ? AND state = 'held'",
+            [now, feed_id],
         )
         return cursor.rowcount
 
@@ -148,7 +220,7 @@ class Outbox:
             # `which` is FIRST or FOLLOWING, constants of this module
             f"""
             SELECT d.id, d.feed_id, f.chat_id, f.thread_id, d.article_id, d.text,
-                   d.attempts, d.last_error, d.kind, d.target_id
+                   d.attempts, d.last_error, d.kind, d.target_id, d.plain
             FROM deliveries d INDEXED BY {index} JOIN feeds f ON f.id = d.feed_id
             WHERE d.state = 'pending' AND +d.not_before <= :now AND {kinds}
               AND f.chat_id NOT IN (SELECT value FROM json_each(:skip))
@@ -160,7 +232,7 @@ class Outbox:
             """,  # noqa: S608
             {"now": now, "skip": skip, "limit": limit},
         )
-        return [Delivery(*row) for row in rows]
+        return [replace(Delivery(*row[:10]), plain=bool(row[10])) for row in rows]
 
     def next_due(self) -> float | None:
         """When the earliest waiting pending row may go."""
@@ -195,6 +267,20 @@ class Outbox:
             "attempts = attempts - ?, updated_at = ? WHERE id = ? AND state = 'sending'",
             [error, not_before, 0 if count else 1, now, delivery_id],
         )
+
+    def retry_as_plain(self, delivery_id: int, error: str, now: float) -> None:
+        """sending -> pending, at once and as plain text from now on: Telegram refused our
+        HTML (`error`)."""
+        self.db.execute(
+            "UPDATE deliveries SET state = 'pending', plain = 1, last_error = ?, "
+            "not_before = 0, updated_at = ? WHERE id = ? AND state = 'sending'",
+            [f"refused markup: {error}", now, delivery_id],
+        )
+
+    def wait_out_flood(self, delivery_id: int, seconds: float, now: float) -> None:
+        """sending -> pending for `seconds`, Telegram's retry_after: not a failed attempt."""
+        reason = f"{FLOOD_LIMIT}: retry after {seconds:.0f}s"
+        self.mark_retry(delivery_id, reason, now + seconds, now, count=False)
 
     def release_if_sending(self, delivery_id: int, now: float) -> None:
         """A send stopped because the bot is stopping: back to pending, to go next time."""

@@ -113,7 +113,7 @@ class Queueing:
             ORDER BY f.id
             ON CONFLICT (article_id, feed_id) WHERE kind = 'push'
             DO UPDATE SET state = '{PENDING}', attempts = 0, not_before = 0,
-                          last_error = NULL, updated_at = excluded.updated_at
+                          last_error = NULL, plain = 0, updated_at = excluded.updated_at
             WHERE state = '{CANCELLED}'
             """,  # noqa: S608 (the states are members of DeliveryState)
             {

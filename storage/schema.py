@@ -305,3 +305,23 @@ def add_backlog_setting(db: Database) -> None:
     """A feed's `backlog` setting: how many pushes it may owe at once before they go as
     one digest (NULL: the operator's NEWSBOT_BACKLOG_MAX; 0: never)."""
     db.execute("ALTER TABLE feeds ADD COLUMN backlog INTEGER")
+
+
+@migrations(name="0009_plain_retry")
+def add_plain_column(db: Database) -> None:
+    """Whether a row goes as plain text because Telegram refused our HTML: a column, no
+    longer a 'refused markup' prefix of `last_error` that the sender had to parse."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN plain INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE deliveries SET plain = 1 WHERE last_error LIKE 'refused markup%'")
+
+
+@migrations(name="0010_duplicate_of")
+def add_duplicate_of_column(db: Database) -> None:
+    """The file that holds the article of a duplicate file: a column, no longer a
+    'duplicate webUrl' prefix of the reason that the ingest verb had to parse."""
+    prefix = "duplicate webUrl: the article is "
+    db.execute("ALTER TABLE ingest_errors ADD COLUMN duplicate_of TEXT")
+    db.execute(
+        "UPDATE ingest_errors SET duplicate_of = substr(reason, ?) WHERE reason LIKE ? || '%'",
+        [len(prefix) + 1, prefix],
+    )

@@ -84,6 +84,37 @@ def test_missing_articles_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert "NEWSBOT_ARTICLES_DIR is not a folder" in result.stderr
 
 
+TOKEN = "123456:" + "A" * 35
+
+
+@pytest.mark.parametrize(
+    ("base_url", "warned"),
+    [
+        ("http://bots.example.net:8081/bot", True),
+        ("http://10.0.0.5/bot", True),
+        ("http://127.0.0.1:8081/bot", False),
+        ("http://[::1]:8081/bot", False),
+        ("http://localhost:8081/bot", False),
+        ("https://bots.example.net/bot", False),
+    ],
+)
+def test_a_bot_api_over_plain_http_to_another_host_is_one_warning_at_start(
+    tmp_path: Path, base_url: str, warned: bool
+) -> None:
+    """`run` with TELEGRAM_BASE_URL http:// to a host other than this machine warns once:
+    the token is part of every request's path and would travel in clear."""
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": base_url,
+        "NEWSBOT_ARTICLES_DIR": str(tmp_path / "nope"),  # stops right after the start's checks
+    }
+    result = newsbot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "travels in clear" in line]
+    assert len(lines) == (1 if warned else 0), result.stderr
+    assert TOKEN not in result.stderr
+
+
 def test_ingest_imports_without_queueing_and_summarises(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -134,6 +165,15 @@ def test_check_reports_each_problem_and_exits_1(tmp_path: Path) -> None:
 
 def test_check_of_good_files_exits_0(tmp_path: Path) -> None:
     assert newsbot("check", str(write_article(tmp_path / "a.txt"))).returncode == 0
+
+
+def test_check_notes_the_topics_past_the_cap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file of 60 topics is a good article keeping 50: `check` says so on its line."""
+    path = write_article(tmp_path / "a.txt", topics=[f"T{index}" for index in range(60)])
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: ok (60 topics listed, the first 50 are kept)\n"
 
 
 def test_preview_prints_the_push(capsys: pytest.CaptureFixture[str]) -> None:

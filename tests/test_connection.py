@@ -23,9 +23,9 @@ def test_network_errors_while_polling_are_a_problem_only_after_the_grace() -> No
     """A few failed long polls are ordinary; failing for the grace period is reported."""
     clock = FakeClock()
     health = PollingHealth(clock, grace=30)
-    health.failed(None, "httpx.ConnectError: Name or service not known")
+    health.failed(None, "NetworkError")
     clock.now += 29
-    health.failed(502, "Bad Gateway")
+    health.failed(502)
     assert health.problems() == []
     clock.now += 1
     assert health.problems() == ["getUpdates has failed for 30 s: 502 Bad Gateway"]
@@ -36,11 +36,11 @@ def test_network_errors_while_polling_are_a_problem_only_after_the_grace() -> No
 def test_conflict_and_refused_token_while_polling_are_problems_at_once() -> None:
     """409 (another instance) and 401 need no grace: they do not pass by themselves."""
     health = PollingHealth(FakeClock(), grace=30)
-    health.failed(409, "Conflict: terminated by other getUpdates request")
+    health.failed(409)
     assert health.problems() == [
         "another process is polling Telegram with this bot token (409 Conflict)"
     ]
-    health.failed(401, "Unauthorized")
+    health.failed(401)
     assert health.problems() == ["Telegram refuses the bot token for getUpdates (401 Unauthorized)"]
     health.succeeded()
     assert health.problems() == []
@@ -78,6 +78,18 @@ async def test_health_follows_getupdates_failing_and_recovering(running: Running
     standin.poll_error = None
     standin.say(5, "hello")  # so that the next long poll answers at once, not in 10 s
     await eventually(lambda: bot.problems() == [], timeout=20)
+
+
+async def test_what_answered_a_failed_getupdates_is_not_repeated_by_health(
+    running: Running,
+) -> None:
+    """A proxy's page (or Telegram's words) answering getUpdates reached /healthz's body
+    as it was: the body has the status and its standard phrase only."""
+    bot, standin = running.bot, running.standin
+    bot.polling.grace = 0
+    standin.poll_error = (502, "<html>proxy 10.1.2.3 of intranet.example</html>")
+    await eventually(lambda: any("502 Bad Gateway" in p for p in bot.problems()))
+    assert not any("proxy" in problem for problem in bot.problems())
 
 
 async def test_a_token_revoked_for_getupdates_stops_the_bot_as_at_start(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -168,3 +170,18 @@ def test_db_backup_into_a_folder_is_one_line_and_leaves_nothing_behind(
         f"newsbot: cannot back up to {folder}: it is a folder; name the file to write"
     ]
     assert list(folder.iterdir()) == [] and not (tmp_path / ".backups.partial").exists()
+
+
+def test_db_backup_is_readable_by_its_owner_only(db: Path, tmp_path: Path) -> None:
+    """The copy holds every chat and setting: it is made with mode 0600 whatever the umask,
+    also when it replaces an older copy anyone could read."""
+    target = tmp_path / "copy.db"
+    target.write_text("yesterday's copy")
+    target.chmod(0o644)
+    old_umask = os.umask(0o022)
+    try:
+        result = newsbot("db", "backup", str(target), env={"NEWSBOT_DB": str(db)})
+    finally:
+        os.umask(old_umask)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

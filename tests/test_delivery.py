@@ -120,6 +120,18 @@ async def test_refused_markup_is_retried_once_as_plain_text(
     assert "Telegram refused our HTML" in caplog.text
 
 
+async def test_markup_refused_again_as_plain_text_fails_the_row(running: Running) -> None:
+    """Plain text is the one retry: refused again, the row fails instead of looping."""
+    refusal = 'Bad Request: can\'t parse entities: unsupported start tag "foo"'
+    running.standin.fail_next(lambda method, params: method == "sendPhoto", 400, refusal)
+    running.standin.fail_next(lambda method, params: method == "sendMessage", 400, refusal)
+    follow(running, 13)
+    publish(running)
+    await settled(running)
+    assert running.standin.messages_to(13) == []
+    assert states(running) == {13: "failed"}
+
+
 async def test_flood_reply_holds_only_that_chat_and_retries_after_the_wait(
     running: Running,
 ) -> None:

@@ -27,6 +27,8 @@ ALL_MIGRATIONS = [
     "0006_held_by_feed",
     "0007_open_pushes",
     "0008_backlog",
+    "0009_plain_retry",
+    "0010_duplicate_of",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,
@@ -169,4 +171,50 @@ def test_retention_totals_kept_before_kinds_stay_pushes(tmp_path: Path) -> None:
     store = open_store(path)
     figures = store.figures.counts()
     assert (figures["pushes_sent"], figures["pushes_failed"], figures["edits_sent"]) == (7, 2, 0)
+    store.close()
+
+
+def test_a_row_refused_for_its_markup_before_the_plain_column_goes_as_plain_text(
+    tmp_path: Path,
+) -> None:
+    """A retry that the old 'refused markup' prefix of last_error marked is `plain` after
+    the upgrade; other rows are not."""
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0009_plain_retry")
+    db.execute("INSERT INTO chats (id, type, active, created_at) VALUES (1, 'private', 1, 0)")
+    db.execute("INSERT INTO feeds (chat_id, created_at) VALUES (1, 0)")
+    db.conn.executemany(
+        "INSERT INTO deliveries (kind, feed_id, text, state, attempts, last_error, "
+        "created_at, updated_at) VALUES ('broadcast', 1, ?, 'pending', 1, ?, 0, 0)",
+        [("one", "refused markup: can't parse entities"), ("two", "network: reset")],
+    )
+    db.conn.commit()
+    db.close()
+    store = open_store(path)
+    rows = store.db.execute("SELECT text, plain FROM deliveries ORDER BY id").fetchall()
+    assert rows == [("one", 1), ("two", 0)]
+    assert [row.plain for row in store.outbox.ready(10, now=100.0)] == [True]
+    store.close()
+
+
+def test_a_duplicate_recorded_before_the_duplicate_of_column_names_its_original(
+    tmp_path: Path,
+) -> None:
+    """The file a 'duplicate webUrl' reason named is `duplicate_of` after the upgrade;
+    other bad files have none."""
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0010_duplicate_of")
+    db.conn.executemany(
+        "INSERT INTO ingest_errors (path, reason, at) VALUES (?, ?, ?)",
+        [("b.txt", "duplicate webUrl: the article is a.txt", 1.0), ("c.txt", "bad YAML", 2.0)],
+    )
+    db.conn.commit()
+    db.close()
+    store = open_store(path)
+    assert [(e.path, e.duplicate_of) for e in store.figures.ingest_errors()] == [
+        ("c.txt", None),
+        ("b.txt", "a.txt"),
+    ]
     store.close()

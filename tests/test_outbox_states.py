@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from storage import Delivery, Store
 from storage.outbox import DeliveryState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +62,32 @@ def test_the_stored_values_are_the_states_as_spelled() -> None:
         "digested",
     ]
     assert f"state = '{DeliveryState.PENDING}'" == "state = 'pending'"
+
+
+def broadcast_on_the_wire(store: Store, chat_id: int) -> Delivery:
+    """A broadcast to `chat_id`, claimed by the sender."""
+    store.chats.register(chat_id, "private", None)
+    store.queueing.queue_broadcast("Maintenance tonight", 100.0)
+    [row] = [row for row in store.outbox.ready(10, 100.0) if row.chat_id == chat_id]
+    assert store.outbox.claim(row.id, 100.0)
+    return row
+
+
+def test_a_row_refused_for_its_markup_goes_again_at_once_as_plain_text(store: Store) -> None:
+    """retry_as_plain: pending again, due now, and `plain` on every later hand-out."""
+    row = broadcast_on_the_wire(store, 7)
+    assert not row.plain
+    store.outbox.retry_as_plain(row.id, "can't parse entities", 101.0)
+    [again] = store.outbox.ready(10, 101.0)
+    assert (again.id, again.plain, again.attempts) == (row.id, True, 1)
+
+
+def test_a_flood_wait_holds_the_chat_and_counts_as_flood_held(store: Store) -> None:
+    """wait_out_flood: the row waits `seconds`, not as a failed attempt, and /stats counts
+    its chat among those a flood limit holds."""
+    row = broadcast_on_the_wire(store, 8)
+    store.outbox.wait_out_flood(row.id, 30.0, 100.0)
+    assert store.outbox.ready(10, 129.0) == []
+    [again] = store.outbox.ready(10, 130.0)
+    assert again.attempts == 0
+    assert store.figures.flood_held(100.0) == (1, 130.0)

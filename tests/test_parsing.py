@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.articles.parsing import parse_article, parse_article_bytes
+from bot.articles.parsing import MAX_TOPICS, parse_article, parse_article_bytes
 from bot.delivery.rendering import render_push
 from bot.foundation.errors import ArticleError
 from storage import open_store
@@ -277,3 +277,18 @@ def test_any_field_values_are_an_article_or_a_reason(migrated_database: Path) ->
 def test_values_the_database_cannot_hold_are_refused(extra: str, reason: str) -> None:
     with pytest.raises(ArticleError, match=reason):
         parse_article(f"---\ntitle: x\nwebUrl: https://a.example/x\n{extra}\n---\n")
+
+
+def test_an_article_keeps_its_first_50_topics_and_notes_the_rest() -> None:
+    """A file listing thousands of topics cost every push of it: the first `MAX_TOPICS`
+    (duplicates counted once) are kept, and the rest is one note for the caller to log."""
+    listed = [f"Topic {index}" for index in range(5000)] + ["topic 0"]
+    notes: list[str] = []
+    article = parse_article(article_text(topics=listed), notes)
+    assert article.topics == tuple(f"Topic {index}" for index in range(MAX_TOPICS))
+    assert notes == [f"5000 topics listed, the first {MAX_TOPICS} are kept"]
+    few: list[str] = []
+    assert parse_article(article_text(topics=listed[:MAX_TOPICS]), few).topics == tuple(
+        listed[:MAX_TOPICS]
+    )
+    assert few == []

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.articles.parsing import parse_article_bytes
+from bot.delivery import rendering
 from bot.delivery.rendering import (
     CAPTION_LIMIT,
+    MIN_EXCERPT,
     TEXT_LIMIT,
+    Push,
     best_image,
     render_listing,
     render_push,
@@ -156,3 +161,41 @@ def test_huge_emoji_title_and_markup_excerpt_still_fit() -> None:
         push = render_push(article, with_image=with_image)
         limit = CAPTION_LIMIT if push.photo_url else TEXT_LIMIT
         assert utf16_len(visible_text(push.html)) <= limit
+
+
+def test_hashtags_are_fitted_in_one_pass_however_many_topics() -> None:
+    """Dropping one hashtag at a time and composing the message again made 5,000 topics
+    a second per render: the message is composed a few times, for 5,000 topics as for 100, and
+    keeps the most hashtags that leave the excerpt its room, in the topics' order."""
+    composed = 0
+    compose = rendering._compose
+
+    def counting(*args: Any) -> str:
+        nonlocal composed
+        composed += 1
+        return compose(*args)
+
+    counts = {}
+    for topics in (100, 5000):
+        article = replace(
+            BASE, excerpt="Words. " * 200, topics=tuple(f"Topic{i}" for i in range(topics))
+        )
+        composed = 0
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rendering, "_compose", counting)
+            push = render_push(article)
+        counts[topics] = composed
+        tags = [word for word in visible_text(push.html).split() if word.startswith("#")]
+        assert tags == [f"#Topic{i}" for i in range(len(tags))] and tags
+        assert visible_len_of(push) <= CAPTION_LIMIT
+        if len(tags) == topics:
+            continue  # all fit (the related links made room)
+        kept = replace(article, topics=article.topics[: len(tags)], excerpt=None)
+        crowded = visible_len_of(render_push(kept)) + len(f" #Topic{len(tags)}")
+        assert CAPTION_LIMIT - crowded - 2 < MIN_EXCERPT  # one more would crowd the excerpt
+    # once, once more per related link shed (3), and once each for hashtags, title, result
+    assert max(counts.values()) <= 7
+
+
+def visible_len_of(push: Push) -> int:
+    return utf16_len(visible_text(push.html))

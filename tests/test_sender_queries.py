@@ -73,7 +73,7 @@ def test_a_digest_is_gathered_from_the_feeds_held_rows_not_its_history(store: St
     store.files.store_article("a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
     now = time.time()
     [row] = store.outbox.ready(8, now)
-    assert store.digests.hold(row.id, now - 1, now)
+    assert store.outbox.hold(row.id, now - 1, now)
     reads = traced_reads(store, lambda: store.digests.release_due(now))
     assert reads and all("deliveries_held" in line for line in reads), reads
 

@@ -28,7 +28,7 @@ HUGO = Site("https://demo.example.org", "/:section/:year/:month/:slug/")
 def post(path: str, site: Site = JEKYLL, body: str = "", **fields: Any) -> Any:
     """A post at `path` under the watched folder, parsed with `site`'s settings."""
     text = "---\n" + yaml.safe_dump({"title": "A post", **fields}) + "---\n" + body
-    return parse_article(text, Place(PurePosixPath(path), site))
+    return parse_article(text, place=Place(PurePosixPath(path), site))
 
 
 def test_link_comes_from_the_pattern_with_the_file_names_date_and_slug() -> None:
@@ -159,7 +159,7 @@ def test_author_is_shown_where_the_provider_would_be() -> None:
 
 def test_toml_front_matter_is_read_as_hugo_writes_it() -> None:
     text = '+++\ntitle = "T"\ndate = 2024-06-01T09:00:00+08:00\ndraft = true\n+++\nBody.\n'
-    article = parse_article(text, Place(PurePosixPath("posts/a.md"), HUGO))
+    article = parse_article(text, place=Place(PurePosixPath("posts/a.md"), HUGO))
     assert (article.title, article.published, article.excerpt) == ("T", False, "Body.")
     with pytest.raises(ArticleError, match="invalid TOML"):
         parse_article("+++\ntitle = \n+++\n")
@@ -284,7 +284,7 @@ def test_a_real_chirpy_post_has_its_image_path_categories_and_a_clean_summary() 
     """Chirpy's `image.path` under the site, `categories` as topics, kramdown's `{: }` gone."""
     file = SITES / "chirpy" / "_posts" / "2022-11-11-golang-getting-started.md"
     site = Site("https://chirpy.example", "/posts/:title/")
-    article = parse_article(file.read_text(), Place(PurePosixPath(file.name), site))
+    article = parse_article(file.read_text(), place=Place(PurePosixPath(file.name), site))
     assert article.url == "https://chirpy.example/posts/golang-getting-started/"
     assert article.images[0].url == "https://chirpy.example/posts/golang-tutorial.jpg"
     assert (article.images[0].width, article.images[0].height) == (1000, 400)

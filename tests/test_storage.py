@@ -123,7 +123,7 @@ def test_second_file_with_the_same_url_is_a_duplicate(store: Store) -> None:
     change = store.files.store_article("b.txt", STATE, replace(ARTICLE, title="Copy"), queue=False)
     assert (change.kind, change.other_path) == ("duplicate", "a.txt")
     assert store.listing.latest(1)[0].article.title == "Robots fold laundry"
-    assert [e.path for e in store.figures.ingest_errors()] == ["b.txt"]
+    assert [(e.path, e.duplicate_of) for e in store.figures.ingest_errors()] == [("b.txt", "a.txt")]
     _, others = store.files.remove_file("a.txt")
     assert others == ["b.txt"]  # the duplicate can take over
 

@@ -46,6 +46,8 @@ class Loaded:
     error: str | None = None
     # an error that more writing cannot cure (too large, a link out of the folder)
     final: bool = False
+    # what parsing left out of the article (topics past the cap), logged when stored
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +80,17 @@ def load_file(
     state = FileState(raw.size, raw.mtime_ns, raw.hash)
     if known_hash == raw.hash:
         return Loaded(path, state)  # same bytes: nothing to parse
+    notes: list[str] = []
     try:
-        article = parse_article_bytes(raw.data, place_of(path, root, site or Site()))
+        article = parse_article_bytes(raw.data, notes, place=place_of(path, root, site or Site()))
     except ArticleError as error:
         return Loaded(path, state, error=str(error))
-    return Loaded(path, state, row=ArticleRow.of(article))
+    return Loaded(path, state, row=ArticleRow.of(article), note="; ".join(notes) or None)
 
 
-Wire = tuple[int | None, int | None, str | None, str | None, bool, tuple[Any, ...] | None]
+Wire = tuple[
+    int | None, int | None, str | None, str | None, bool, tuple[Any, ...] | None, str | None
+]
 
 
 def load_batch(
@@ -110,19 +115,20 @@ def load_batch(
                 loaded.error,
                 loaded.final,
                 loaded.row.wire() if loaded.row else None,
+                loaded.note,
             )
         )
     return wired
 
 
 def unwire(path: Path, wire: Wire) -> Loaded:
-    size, mtime_ns, digest, error, final, fields = wire
+    size, mtime_ns, digest, error, final, fields, note = wire
     state = (
         FileState(size, mtime_ns, digest or "")
         if size is not None and mtime_ns is not None
         else None
     )
-    return Loaded(path, state, ArticleRow(*fields) if fields else None, error, final)
+    return Loaded(path, state, ArticleRow(*fields) if fields else None, error, final, note)
 
 
 def _unwired(paths: list[Path], loading: Future[list[Wire]]) -> list[Loaded]:
@@ -228,10 +234,12 @@ class Ingestor:
         change = self.store.files.store_article(
             key, loaded.state, loaded.row.article(), queue=queue, data_json=loaded.row.data
         )
-        self._log_change(key, change)
+        self._log_change(key, change, loaded.note)
         return change
 
-    def _log_change(self, key: str, change: Change) -> None:
+    def _log_change(self, key: str, change: Change, note: str | None = None) -> None:
+        if note is not None:  # once per version of the file: a file unchanged is not parsed
+            log.warning("article file %s: %s", printable(key), note)
         if self.announce and (line := describe_change(key, change)):
             log.info("%s", line)
         if change.kind == "duplicate":
@@ -244,15 +252,17 @@ class Ingestor:
     def apply_many(self, batch: list[Loaded], *, queue: bool) -> list[Change]:
         """`apply` for a batch of files, storing its articles together (not in order)."""
         articles: list[tuple[str, FileState, ArticleRow]] = []
+        notes: list[str | None] = []
         others: list[Loaded] = []
         for item in batch:
             if item.row is not None and item.state is not None:
                 articles.append((self.key(item.path), item.state, item.row))
+                notes.append(item.note)
             else:
                 others.append(item)
         stored = self.store.files.store_articles(articles, queue=queue)
-        for (key, *_), change in zip(articles, stored, strict=True):
-            self._log_change(key, change)
+        for (key, *_), change, note in zip(articles, stored, notes, strict=True):
+            self._log_change(key, change, note)
         return stored + [self.apply(item, queue=queue) for item in others]
 
     def remove(self, path: Path) -> tuple[Change, list[Path]]:

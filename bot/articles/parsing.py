@@ -39,8 +39,14 @@ from bot.articles.summaries import plain_text, summarize
 from bot.foundation.errors import ArticleError
 from storage.models import Article, Provider, Related, Span
 
+# topics kept per article: each is a hashtag in every push and a row to store, so a file
+# listing thousands (a tag cloud pasted in) would cost every push; the rest are noted
+MAX_TOPICS = 50
 
-def parse_article_bytes(data: bytes, place: Place | None = None) -> Article:
+
+def parse_article_bytes(
+    data: bytes, notes: list[str] | None = None, *, place: Place | None = None
+) -> Article:
     """Decode UTF-8 and parse; see `parse_article`."""
     if not data.strip():
         raise ArticleError("empty file")
@@ -50,15 +56,20 @@ def parse_article_bytes(data: bytes, place: Place | None = None) -> Article:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ArticleError(f"not UTF-8 (invalid byte at offset {exc.start})") from None
-    return parse_article(text, place)
+    return parse_article(text, notes, place=place)
 
 
-def parse_article(text: str, place: Place | None = None) -> Article:
+def parse_article(
+    text: str, notes: list[str] | None = None, *, place: Place | None = None
+) -> Article:
     """Parse a file's text (YAML front matter between `---` lines, then an optional
-    Markdown body) into an Article; `place`: where the file sits, for a static site's link."""
+    Markdown body) into an Article; `place`: where the file sits, for a static site's link.
+
+    What was left out of a usable article (topics past `MAX_TOPICS`) is added to `notes`.
+    """
     front, body, fence = _front_matter(text)
     if fence == "+++":
-        return article_from_fields(_toml_fields(front), place, body)
+        return article_from_fields(_toml_fields(front), notes, place, body)
     try:
         # ArticleError itself for tags and aliases
         data = load_strict(front)
@@ -68,7 +79,7 @@ def parse_article(text: str, place: Place | None = None) -> Article:
         raise ArticleError(f"invalid YAML value: {exc}") from None
     if not isinstance(data, Mapping):
         raise ArticleError("the front matter is not a mapping of fields")
-    return article_from_fields(data, place, body)
+    return article_from_fields(data, notes, place, body)
 
 
 def _front_matter(text: str) -> tuple[str, str, str]:
@@ -102,10 +113,13 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
 
 
 def article_from_fields(
-    data: Mapping[Any, Any], place: Place | None = None, body: str = ""
+    data: Mapping[Any, Any],
+    notes: list[str] | None = None,
+    place: Place | None = None,
+    body: str = "",
 ) -> Article:
     """Check each field of PRODUCT.md's table (and the static sites' names, see
-    `bot.articles.dialects`) and build the Article."""
+    `bot.articles.dialects`) and build the Article (`notes`: as `parse_article`)."""
     place = place or Place(PurePosixPath("article"))
     quality = optional_int(data, "quality")
     if quality is not None and not 0 <= quality <= 100:
@@ -125,7 +139,7 @@ def article_from_fields(
         excerpt=excerpt,
         published=not is_draft(data),
         published_at=moment.astimezone(UTC) if moment else None,
-        topics=_topics(data),
+        topics=_topics(data, notes),
         images=site_images(data, place, url),
         provider=provider,
         related=_related(data),
@@ -169,11 +183,13 @@ def _front_matter_json(data: Mapping[Any, Any]) -> str:
         raise ArticleError("every field name must be text") from None
 
 
-def _topics(data: Mapping[Any, Any]) -> tuple[str, ...]:
+def _topics(data: Mapping[Any, Any], notes: list[str] | None) -> tuple[str, ...]:
     topics: dict[str, str] = {}
     for name in topic_names(data):
         topics.setdefault(name.casefold(), name)
-    return tuple(topics.values())
+    if len(topics) > MAX_TOPICS and notes is not None:
+        notes.append(f"{len(topics)} topics listed, the first {MAX_TOPICS} are kept")
+    return tuple(topics.values())[:MAX_TOPICS]
 
 
 def _provider(value: Any) -> Provider | None:

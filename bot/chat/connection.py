@@ -20,6 +20,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
@@ -103,16 +104,19 @@ class PollingHealth:
         self.failure = None
         self.at_once = False
 
-    def failed(self, status: int | None, reason: str) -> None:
+    def failed(self, status: int | None, error: str = "") -> None:
+        """A getUpdates that failed: the HTTP status of its answer, or (None) the name of
+        the `error` that left none. What the answer said is not kept: /healthz shows the
+        failure, and a reply (a proxy's page) is no text for a health port to repeat."""
         if self.failing_since is None:
             self.failing_since = self.clock()
         self.at_once = status in (401, 404, 409)
         if status == 409:
             self.failure = "another process is polling Telegram with this bot token (409 Conflict)"
         elif status in (401, 404):
-            self.failure = f"Telegram refuses the bot token for getUpdates ({status} {reason})"
+            self.failure = f"Telegram refuses the bot token for getUpdates ({_status(status)})"
         else:
-            self.failure = reason if status is None else f"{status} {reason}"
+            self.failure = (error or "no answer") if status is None else _status(status)
 
     def problems(self) -> list[str]:
         if self.failing_since is None or self.failure is None:
@@ -123,6 +127,14 @@ class PollingHealth:
         if lasted >= self.grace:
             return [f"getUpdates has failed for {lasted:.0f} s: {self.failure}"]
         return []
+
+
+def _status(code: int) -> str:
+    """An HTTP status with its standard phrase (`502 Bad Gateway`)."""
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"HTTP {code}"
 
 
 def log_polling_error(error: TelegramError) -> None:
@@ -151,12 +163,12 @@ class ObservedRequest(HTTPXRequest):
         try:
             status, payload = await super().do_request(*args, **kwargs)
         except TelegramError as error:  # no answer at all: network, DNS, timeout
-            self.health.failed(None, str(error) or type(error).__name__)
+            self.health.failed(None, type(error).__name__)
             raise
         if 200 <= status <= 299:
             self.health.succeeded()
         else:
-            self.health.failed(status, _description(payload))
+            self.health.failed(status)
         if status in (401, 404):
             self.revocation.refused(f"getUpdates: {status} {_description(payload)}")
             # the bot is stopping: this poll waits for the stop to cancel it, rather than

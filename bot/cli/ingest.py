@@ -17,8 +17,6 @@ from bot.foundation.config import Config
 from bot.foundation.errors import ConfigError
 from storage import open_store
 
-DUPLICATE = "duplicate webUrl"  # how storage names a file whose webUrl another file holds
-
 
 def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> int:
     """Import a folder once, without queueing any push; print a summary.
@@ -54,11 +52,11 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
                 progress.update(done)
         progress.done()
         elapsed = time.perf_counter() - started
-        reasons = store.figures.ingest_error_reasons()
+        bad = store.figures.ingest_errors(limit=None)
     finally:
         store.close()
-    duplicates = sum(1 for reason in reasons if reason.startswith(DUPLICATE))
-    errors = Counter(reason.split(":")[0] for reason in reasons if not reason.startswith(DUPLICATE))
+    duplicates = sum(1 for error in bad if error.duplicate_of is not None)
+    errors = Counter(error.reason.split(":")[0] for error in bad if error.duplicate_of is None)
     unchanged = outcome["unchanged"] + found.total - len(reconciliation.to_read)
     print(
         f"imported {outcome['new']}, updated "
@@ -70,7 +68,7 @@ def ingest_command(config: Config, folder: Path, out: TextIO | None = None) -> i
     )
     for reason, count in errors.most_common():
         print(f"  {count:6d}  {reason}", file=out)
-    if reasons:
+    if bad:
         print("`newsbot errors` lists the files", file=out)
     return 0
 

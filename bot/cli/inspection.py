@@ -39,15 +39,19 @@ def check_command(config: Config, paths: list[Path]) -> int:
             files = [(given, _folder_of(given, config))]
         for path, root in files:
             checked += 1
+            notes: list[str] = []
             try:
                 raw = read_article_file(path, root, config.max_file_bytes)
-                article = parse_article_bytes(raw.data, place_of(path, root, Site.of(config)))
+                article = parse_article_bytes(
+                    raw.data, notes, place=place_of(path, root, Site.of(config))
+                )
             except ArticleError as error:
                 bad += 1
                 print(f"{printable(path)}: {error}")
                 continue
             made = f" {article.url}" if _link_was_made(article) else ""
-            print(f"{printable(path)}: {'ok' if article.published else 'draft'}{made}")
+            noted = "".join(f" ({note})" for note in notes)
+            print(f"{printable(path)}: {'ok' if article.published else 'draft'}{made}{noted}")
     if bad:
         print(f"{bad} of {checked} files have problems", file=sys.stderr)
     return 1 if bad else 0
@@ -74,7 +78,7 @@ def preview_command(config: Config, file: Path) -> int:
     try:
         root = _folder_of(file, config)
         raw = read_article_file(file, root, config.max_file_bytes)
-        article = parse_article_bytes(raw.data, place_of(file, root, Site.of(config)))
+        article = parse_article_bytes(raw.data, place=place_of(file, root, Site.of(config)))
     except ArticleError as error:
         print(f"{printable(file)}: {error}", file=sys.stderr)
         return 1

@@ -13,7 +13,13 @@ import sys
 from pathlib import Path
 
 from bot import __version__
-from bot.foundation.config import Config, known_settings, load_config, unknown_settings
+from bot.foundation.config import (
+    Config,
+    cleartext_host,
+    known_settings,
+    load_config,
+    unknown_settings,
+)
 from bot.foundation.errors import ConfigError
 from bot.foundation.logs import redact, setup_logging
 from storage import NewsbotError
@@ -140,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(config.log_level, config.log_format, config.token)
     for warning in unknown_settings(os.environ, Path(".env")):
         log.warning("%s", warning)
+    if args.verb == "run" and not args.dry_run and (host := cleartext_host(config.base_url)):
+        log.warning(
+            "TELEGRAM_BASE_URL is http:// to %s, not a loopback address: the bot token "
+            "travels in clear on every request; use https:// (or a server on this machine)",
+            host,
+        )
     try:
         code = dispatch(args, config)
         sys.stdout.flush()  # a reader that is gone shows here, below, not at exit

@@ -67,7 +67,7 @@ class FeedDelivery:
             self._plans.pop(feed_id, None)
             if not settings.plain:
                 self._plans[feed_id] = plan_of(settings)
-        self.store.digests.requeue_feed(feed_id, now)
+        self.store.outbox.requeue_held(feed_id, now)
 
     def settings_of(self, feed_id: int) -> FeedSettings:
         return self._customised().get(feed_id, DEFAULT)
@@ -82,7 +82,7 @@ class FeedDelivery:
             most = self.backlog_of(row.feed_id)
             return bool(most) and self.store.digests.gather_backlog(row.feed_id, most, now)
         until = release_at(plan, datetime.fromtimestamp(now, UTC))
-        return until is not None and self.store.digests.hold(row.id, until.timestamp(), now)
+        return until is not None and self.store.outbox.hold(row.id, until.timestamp(), now)
 
     def backlog_of(self, feed_id: int) -> int:
         """How many pushes the feed may owe at once before they go as a digest (0: any)."""

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from telegram.error import BadRequest
 
-from bot.delivery.posting import MARKUP_RETRY
 from bot.delivery.refusals import matches
 from bot.delivery.settlements import Settlements
 from bot.foundation.backoff import Backoff
@@ -48,12 +47,11 @@ class Outcomes:
             self.chat_gone(row, str(error))
         elif matches(error, GONE_THREAD) and row.thread_id:
             self.thread_gone(row)
-        elif matches(error, MARKUP_REFUSALS) and not (row.last_error or "").startswith(
-            MARKUP_RETRY
-        ):
+        elif matches(error, MARKUP_REFUSALS) and not row.plain:
             # rendering guarantees valid, short HTML; if Telegram disagrees, it is our bug
             log.error("Telegram refused our HTML for delivery %d: %s", row.id, error)
-            self.retry(row, f"{MARKUP_RETRY}: {error}", 0.0)
+            mark = self.store.outbox.retry_as_plain
+            self.settlements.write(functools.partial(mark, row.id, str(error), self.clock()))
         else:
             log.error("delivery %d to chat %d refused: %s", row.id, row.chat_id, error)
             self.fail(row, f"refused: {error}", "refused")
@@ -89,6 +87,11 @@ class Outcomes:
         if not stopping:
             settle = self.store.outbox.cancel_if_sending
         self.settlements.write(functools.partial(settle, row.id, self.clock()))
+
+    def flood_wait(self, row: Delivery, seconds: float) -> None:
+        """Telegram said wait `seconds` (a flood limit): the row goes again after them."""
+        wait = self.store.outbox.wait_out_flood
+        self.settlements.write(functools.partial(wait, row.id, seconds, self.clock()))
 
     def retry(self, row: Delivery, reason: str, not_before: float, *, count: bool = True) -> None:
         mark = self.store.outbox.mark_retry

@@ -38,7 +38,6 @@ from storage.models import StoredArticle
 log = logging.getLogger(__name__)
 
 PHOTO_READ_TIMEOUT = 60.0
-MARKUP_RETRY = "refused markup"
 
 
 class Withdrawn(Exception):
@@ -109,7 +108,7 @@ class Poster:
         if stored is None or not stored.visible:
             raise Withdrawn  # unpublished or deleted between queueing and now
         look = self.feeds.settings_of(row.feed_id).format
-        if (row.last_error or "").startswith(MARKUP_RETRY):
+        if row.plain:
             # Telegram refused our HTML once: this time the same words as plain text
             text = visible_text(render_push(stored.article, with_image=False).html)
             message = await self.bot.send_message(

@@ -13,6 +13,7 @@ from storage.models import Article, Image, Span, StoredArticle
 CAPTION_LIMIT = 1024  # telegram.constants.MessageLimit.CAPTION_LENGTH
 TEXT_LIMIT = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH
 MAX_RELATED = 3
+MIN_EXCERPT = 60  # what an excerpt needs to say something; other parts are shed for it
 ELLIPSIS = "…"
 _TAG = re.compile(r"<[^>]*>")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
@@ -72,18 +73,39 @@ def render_push(article: Article, *, with_image: bool = True, caption: bool = Fa
     related = _related(article)
     # the excerpt takes the room that is left; when the rest leaves too little, shed the
     # least useful parts first: related links, then hashtags, then the title's length
-    while True:
-        room = limit - visible_len(_compose(article, title, "", tags, related)) - 2
-        if room >= 60 or not (related or tags or utf16_len(title) > limit // 2):
-            break
-        if related:
-            related = related[:-1]
-        elif tags:
-            tags = tags[:-1]
-        else:
-            title = _trim(title, limit // 2)
+    room = _room(article, title, tags, related, limit)
+    while room < MIN_EXCERPT and related:  # at most MAX_RELATED times
+        related = related[:-1]
+        room = _room(article, title, tags, related, limit)
+    if room < MIN_EXCERPT and tags:
+        tags = _fitting_tags(tags, room - MIN_EXCERPT)
+        room = _room(article, title, tags, related, limit)
+    if room < MIN_EXCERPT and utf16_len(title) > limit // 2:
+        title = _trim(title, limit // 2)
+        room = _room(article, title, tags, related, limit)
     html = _compose(article, title, _excerpt_html(article, max(room, 0)), tags, related)
     return Push(html=html, photo_url=image.url if image else None)
+
+
+def _room(
+    article: Article, title: str, tags: list[_Piece], related: list[_Piece], limit: int
+) -> int:
+    """What is left for the excerpt (and the blank line before it) of `limit`."""
+    return limit - visible_len(_compose(article, title, "", tags, related)) - 2
+
+
+def _fitting_tags(tags: list[_Piece], over: int) -> list[_Piece]:
+    """The most hashtags, from the first, that free `-over` units of the whole (`over` < 0):
+    widths are added in one pass, never the message composed again for each tag dropped
+    (which made 5,000 topics a second of rendering)."""
+    block = utf16_len(" ".join(tag.text for tag in tags)) + 2  # with the blank line before
+    keep = block + over  # what the hashtags may still take
+    width = 0
+    for count, tag in enumerate(tags):
+        width += utf16_len(tag.text) + (1 if count else 2)  # a space, or the blank line
+        if width > keep:
+            return tags[:count]
+    return tags
 
 
 def render_preview(article: Article) -> Push:

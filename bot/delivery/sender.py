@@ -248,8 +248,7 @@ class Sender:
         except RetryAfter as error:
             seconds = retry_seconds(error)
             self.metrics.flood_replies.inc()
-            reason = f"flood limit: retry after {seconds:.0f}s"
-            self.outcomes.retry(row, reason, self.clock() + seconds, count=False)
+            self.outcomes.flood_wait(row, seconds)
         except Forbidden as error:
             self.outcomes.chat_gone(row, str(error))
         except ChatMigrated as error:

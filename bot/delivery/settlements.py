@@ -43,4 +43,6 @@ class Settlements:
         """The database refused a write: say so once per episode, not once a second."""
         if self.error is None:
             log.error("the database refused a write (%s); holding sends and retrying", error)
+        # SQLite's own fixed words for the code ("database or disk is full"), no data of
+        # anyone's: /healthz may show them
         self.error = str(error)

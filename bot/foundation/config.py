@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 import io
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
@@ -86,6 +88,23 @@ class Setting:
     def default(self) -> Any:
         """The field's default in `Config`."""
         return getattr(_DEFAULTS, self.field)
+
+
+def cleartext_host(base_url: str) -> str | None:
+    """The host a plain-http Bot API URL sends the token to, unless it is this machine
+    (loopback: a local Bot API server or a test double); None for https."""
+    parts = urlsplit(base_url)
+    if parts.scheme.lower() != "http":
+        return None
+    host = parts.hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:  # a name, not an address: it may resolve anywhere
+        pass
+    return host
 
 
 def _url(raw: str) -> str:
@@ -207,7 +226,9 @@ SETTINGS: tuple[Setting, ...] = (
             "messages per second over all chats; above 30 only with paid broadcasts (up to 1000)",
             check=_check_rate_limit),
     Setting("TELEGRAM_BASE_URL", "base_url", _url, "expected an http(s) URL",
-            "Bot API endpoint (`base_url` of python-telegram-bot)"),
+            "Bot API endpoint (`base_url` of python-telegram-bot); `http://` to a host other "
+            "than this machine is warned about at start, since the token is in every request's "
+            "path"),
     Setting("NEWSBOT_ARTICLES_DIR", "articles_dir", Path, "expected a path",
             "the watched folder"),
     Setting("NEWSBOT_DB", "db_path", Path, "expected a path",

@@ -1,0 +1,50 @@
+"""An article listing thousands of topics: capped when parsed, and never a stall of the bot."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from bot.articles.parsing import MAX_TOPICS
+from tests.articles import article_text
+from tests.conftest import Running
+from tests.feeds import follow
+
+FOLLOWERS = (11, 12, 13, 14)
+ASKER = 99  # a chat that follows nothing: its replies wait for no push
+
+
+async def answer_time(running: Running) -> float:
+    """Seconds from a /help sent to the stand-in until the bot's reply reached it."""
+    began = time.monotonic()
+    await running.command(ASKER, "/help")
+    return time.monotonic() - began
+
+
+async def test_a_command_is_answered_within_100_ms_while_a_5000_topic_article_goes_out(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rendering shed hashtags one at a time (5,000 topics: about a second per push, on the
+    event loop), and the article kept them all: commands waited behind each render. Now
+    the article keeps 50 topics, one warning says so, and a command sent at any moment while
+    its pushes go out is answered within 100 ms (or three times an idle answer, on a machine
+    too loaded for 100 ms even when idle: the file's parsing in a thread shares the GIL)."""
+    bot, standin = running.bot, running.standin
+    for chat in FOLLOWERS:
+        follow(bot.store, chat, ["Topic0"])
+    idle = max([await answer_time(running) for _ in range(3)])
+    text = article_text(topics=[f"Topic{index}" for index in range(5000)])  # made beforehand:
+    (running.articles / "tag-cloud.txt").write_text(text)  # the test's YAML is no bot's stall
+    busy = []
+    while not all(standin.messages_to(chat) for chat in FOLLOWERS):
+        busy.append(await answer_time(running))
+        assert len(busy) < 200, "the pushes did not all go out"
+    assert max(busy) < max(0.1, 3 * idle), (busy, idle)
+    stored = bot.store.db.execute("SELECT COUNT(*) FROM article_topics").fetchone()[0]
+    assert stored == MAX_TOPICS
+    noted = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert noted == [
+        f"article file tag-cloud.txt: 5000 topics listed, the first {MAX_TOPICS} are kept"
+    ]
