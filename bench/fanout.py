@@ -37,10 +37,9 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 from bench.generate import add_chats
 from bench.report import machine_line, peak_rss_mb
 from bot.delivery.pacing import FloodPacer
-from bot.delivery.sender import Sender
 from bot.foundation.config import Config
 from bot.foundation.metrics import Metrics
-from bot.wiring import build_pacer
+from bot.wiring import build_pacer, build_sender
 from storage import Article, Image, Store, open_store
 from storage.store import FileState
 from tests.standin import TOKEN, FloodRules, StandIn
@@ -79,7 +78,7 @@ async def fan_out(
     app = ApplicationBuilder().token(TOKEN).base_url(standin.base_url).rate_limiter(limiter).build()
     await app.initialize()
     pacer = limiter if isinstance(limiter, FloodPacer) else None
-    sender = Sender(
+    sender = build_sender(
         store,
         app.bot,
         pacer,

@@ -58,11 +58,10 @@ from bench.generate import TOPICS, add_chats
 from bench.report import machine_line, peak_rss_mb, rss_mb
 from bot.delivery.pacing import FloodPacer, retry_seconds
 from bot.delivery.rendering import render_push
-from bot.delivery.sender import Sender
 from bot.foundation.config import Config
 from bot.foundation.memory import single_arena
 from bot.foundation.metrics import Metrics
-from bot.wiring import build_newsbot
+from bot.wiring import build_newsbot, build_sender
 from storage import Article, open_store
 from storage.store import FileState
 from tests.standin import TOKEN
@@ -194,7 +193,7 @@ async def newsbot_pushes(
         pacer = FloodPacer(args.rate, 1.0, 20.0, clock=time.monotonic)
         app = ApplicationBuilder().token(TOKEN).base_url(base_url).rate_limiter(pacer).build()
         await app.initialize()
-        sender = Sender(
+        sender = build_sender(
             store, app.bot, pacer, window=args.window, metrics=Metrics(), story_threads=True
         )
         sent = sender.metrics.sent

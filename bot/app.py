@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ from bot.chat.connection import (
 from bot.chat.filters import FilterCommands
 from bot.chat.guard import UpdateGuard
 from bot.chat.inline import InlineSearch
+from bot.chat.listings import ListingCommands
 from bot.chat.membership import Membership
 from bot.chat.setting_commands import SettingsCommands
 from bot.chat.subscriber import Commands
@@ -65,6 +67,21 @@ BUSY_REPLY = N_("The database is busy right now; please send that again in a min
 COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 
 
+@dataclass(frozen=True, slots=True)
+class ChatHandlers:
+    """The chat side's handlers, built by `bot.wiring.build_chat_handlers`."""
+
+    commands: Commands
+    listings: ListingCommands
+    filters: FilterCommands
+    settings: SettingsCommands
+    transfer: TransferCommands
+    admin: AdminCommands
+    guard: UpdateGuard
+    inline: InlineSearch
+    membership: Membership
+
+
 class NewsBot:
     """The long-running process: watcher -> store -> sender, and the chat commands."""
 
@@ -80,6 +97,7 @@ class NewsBot:
         polling: PollingHealth,
         fan_outs: FanOuts,
         revocation: Revocation,
+        chat: ChatHandlers,
     ) -> None:
         self.config = config
         self.store = store
@@ -90,14 +108,15 @@ class NewsBot:
         self.polling = polling
         self.fan_outs = fan_outs
         self.revocation = revocation  # the token refused while running: stop, exit 2
-        self.commands = Commands(store)
-        self.filters = FilterCommands(store, self.commands.targets)
-        self.settings = SettingsCommands(store, self.commands.targets, sender.feed_changed)
-        self.transfer = TransferCommands(store, self.commands.targets, sender.feed_changed)
-        self.admin = AdminCommands(store, config.admin_ids, sender.wake)
-        self.guard = UpdateGuard(store)
-        self.inline = InlineSearch(store)
-        self.membership = Membership(store, self.commands.permissions)
+        self.commands = chat.commands
+        self.listings = chat.listings
+        self.filters = chat.filters
+        self.settings = chat.settings
+        self.transfer = chat.transfer
+        self.admin = chat.admin
+        self.guard = chat.guard
+        self.inline = chat.inline
+        self.membership = chat.membership
         self.telegram_polling = False
         self.connecting: str | None = "starting: connecting to Telegram"
         self._add_handlers()
@@ -121,13 +140,13 @@ class NewsBot:
             "start": commands.start_command,
             "help": commands.help_command,
             "topics": commands.topics_command,
-            "topic": commands.topic_command,
+            "topic": self.listings.topic_command,
             "subscribe": commands.subscribe_command,
             "unsubscribe": commands.unsubscribe_command,
             "subscriptions": commands.subscriptions_command,
             "filter": self.filters.filter_command,
-            "latest": commands.latest_command,
-            "search": commands.search_command,
+            "latest": self.listings.latest_command,
+            "search": self.listings.search_command,
             "top": settings.top_command,
             "settings": settings.settings_command,
             "set": settings.set_command,

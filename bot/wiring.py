@@ -12,18 +12,37 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, ExtBot
 
-from bot.app import NewsBot
+from bot.app import ChatHandlers, NewsBot
 from bot.articles.ingest import Ingestor
 from bot.articles.permalinks import Site
 from bot.articles.watcher import Watcher
+from bot.chat.admin import AdminCommands
 from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
+from bot.chat.filters import FilterCommands
+from bot.chat.guard import UpdateGuard
+from bot.chat.inline import InlineSearch
+from bot.chat.keyboards import Keyboards
+from bot.chat.listings import ListingCommands
+from bot.chat.membership import Membership
+from bot.chat.permissions import Permissions
+from bot.chat.setting_commands import SettingsCommands
+from bot.chat.subscriber import Commands
+from bot.chat.targets import Targets
+from bot.chat.transfer import TransferCommands
 from bot.delivery.digesting import FeedDelivery
 from bot.delivery.fanouts import FanOuts
+from bot.delivery.following import Follower
+from bot.delivery.outcomes import Outcomes
 from bot.delivery.pacing import FloodPacer
+from bot.delivery.posting import Poster
 from bot.delivery.pruning import Pruner
-from bot.delivery.sender import Sender
+from bot.delivery.sender import DEFAULT_PACE_ARGS, SEND_BACKOFF, Sender
+from bot.delivery.settlements import Settlements
+from bot.delivery.shown_messages import ShownMessages
+from bot.delivery.story_threads import StoryThreads
+from bot.foundation.backoff import Backoff
 from bot.foundation.config import Config
 from bot.foundation.errors import ConfigError
 from bot.foundation.metrics import Metrics
@@ -58,6 +77,56 @@ class SteadyClock:
             return 0.0
         self.offset += step
         return step
+
+
+def build_sender(
+    store: Store,
+    bot: ExtBot[Any],
+    pacer: FloodPacer | None,
+    *,
+    window: int,
+    metrics: Metrics,
+    story_threads: bool,
+    rate_limit_args: Any = DEFAULT_PACE_ARGS,
+    clock: Callable[[], float] = time.time,
+    backoff: Backoff = SEND_BACKOFF,
+    pruner: Pruner | None = None,
+    feeds: FeedDelivery | None = None,
+    paid_broadcast: bool = False,
+    token_refused: Callable[[str], None] = lambda reason: None,
+) -> Sender:
+    """The sender and its parts: what a row's request is (`Poster`: the feed's look, story
+    replies, edits), what each answer does to it (`Outcomes`), in order (`Settlements`)."""
+    feeds = feeds or FeedDelivery(store)
+    settlements = Settlements()
+    shown = ShownMessages(store)
+    following = Follower(store, bot, shown, rate_limit_args=rate_limit_args, clock=clock)
+    poster = Poster(
+        store,
+        bot,
+        rate_limit_args,
+        feeds,
+        paid_broadcast=paid_broadcast,
+        following=following,
+        threads=StoryThreads(store, enabled=story_threads),
+        shown=shown,
+        clock=clock,
+        settlements=settlements,
+    )
+    return Sender(
+        store,
+        pacer,
+        poster=poster,
+        outcomes=Outcomes(store, settlements, metrics, clock, backoff),
+        feeds=feeds,
+        settlements=settlements,
+        shown=shown,
+        window=window,
+        metrics=metrics,
+        clock=clock,
+        pruner=pruner,
+        token_refused=token_refused,
+    )
 
 
 def build_pacer(config: Config, clock: Callable[[], float] = time.monotonic) -> FloodPacer:
@@ -151,7 +220,7 @@ def build_newsbot(
     metrics = Metrics()
     store.followups.set_switches(edits=config.follow_edits, retractions=config.retract)
     fan_outs = FanOuts(store.figures)
-    sender = Sender(
+    sender = build_sender(
         store,
         application.bot,
         pacer,
@@ -181,6 +250,26 @@ def build_newsbot(
         polling=polling,
         fan_outs=fan_outs,
         revocation=revocation,
+        chat=build_chat_handlers(config, store, sender),
+    )
+
+
+def build_chat_handlers(config: Config, store: Store, sender: Sender) -> ChatHandlers:
+    """The handlers of commands, buttons and membership changes, sharing one `Targets`
+    (and its `Permissions`, whose short cache the membership changes keep true)."""
+    permissions = Permissions()
+    targets = Targets(store, permissions)
+    keyboards = Keyboards(store)
+    return ChatHandlers(
+        commands=Commands(store, targets, keyboards),
+        listings=ListingCommands(store, targets, keyboards),
+        filters=FilterCommands(store, targets),
+        settings=SettingsCommands(store, targets, sender.feed_changed),
+        transfer=TransferCommands(store, targets, sender.feed_changed),
+        admin=AdminCommands(store, config.admin_ids, sender.wake),
+        guard=UpdateGuard(store),
+        inline=InlineSearch(store),
+        membership=Membership(store, permissions),
     )
 
 

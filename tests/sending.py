@@ -13,7 +13,7 @@ from telegram.ext import ApplicationBuilder
 from bot.delivery.sender import Sender
 from bot.foundation.config import Config
 from bot.foundation.metrics import Metrics
-from bot.wiring import build_pacer
+from bot.wiring import build_pacer, build_sender
 from storage import Store
 from tests.standin import TOKEN, StandIn
 
@@ -38,7 +38,7 @@ async def sending(
     )  # fmt: skip
     await app.initialize()
     options.setdefault("story_threads", True)
-    sender = Sender(store, app.bot, pacer, window=8, metrics=Metrics(), **options)
+    sender = build_sender(store, app.bot, pacer, window=8, metrics=Metrics(), **options)
     task = asyncio.create_task(sender.run())
     try:
         yield sender

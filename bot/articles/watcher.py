@@ -32,6 +32,7 @@ from bot.articles.writer import StoreWriter
 from bot.foundation.backoff import Backoff
 from bot.foundation.errors import FolderUnreadable
 from bot.foundation.metrics import Metrics
+from bot.foundation.periodic import run_every
 from storage import Store
 from storage.errors import database_busy
 from storage.store import Change
@@ -85,6 +86,7 @@ class Watcher:
         self.half_written = HalfWritten(settle)
         self._first_seen: dict[Path, float] = {}
         self._reading = 0  # 1 while the consumer reads or stores a file
+        self._next_scan = 0.0  # when the supervisor scans next (time.monotonic)
         self._busy_tries: dict[Path, int] = {}  # files waiting for a locked database
         self._scan_waits = False  # the last scan met a locked database
         self._unreadable: str | None = None  # why the last scan could not list the folder
@@ -320,15 +322,16 @@ class Watcher:
     async def _supervise(self) -> None:
         """Keep the observer running (`ObservedFolder.supervise`); rescan after it was
         (re)started, since events were lost, and every `scan_interval` seconds."""
-        next_scan = time.monotonic() + self.scan_interval
-        while True:
-            await asyncio.sleep(self.supervise_every)
-            started = await self.folder.supervise(self._polling_every())
-            if started is None:
-                continue
-            if started:
-                next_scan = 0.0
-            if time.monotonic() >= next_scan:
-                next_scan = time.monotonic() + self.scan_interval
-                if await self._try_scan(queue=self.queue_pushes) is None:
-                    next_scan = time.monotonic() + min(self.scan_interval, BUSY_BACKOFF.cap)
+        self._next_scan = time.monotonic() + self.scan_interval
+        await run_every(self.supervise_every, self._supervise_once, wait_first=True)
+
+    async def _supervise_once(self) -> None:
+        started = await self.folder.supervise(self._polling_every())
+        if started is None:
+            return
+        if started:
+            self._next_scan = 0.0
+        if time.monotonic() >= self._next_scan:
+            self._next_scan = time.monotonic() + self.scan_interval
+            if await self._try_scan(queue=self.queue_pushes) is None:
+                self._next_scan = time.monotonic() + min(self.scan_interval, BUSY_BACKOFF.cap)

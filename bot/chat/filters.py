@@ -7,13 +7,34 @@ from html import escape
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.chat.languages import words_of
+from bot.chat.openings import command
 from bot.chat.replies import reply_html
-from bot.chat.targets import Targets
+from bot.chat.targets import Target, Targets
 from bot.foundation.translations import Words
 from storage import Store
 
 MAX_WORD = 64  # characters in a muted or required word
+
+
+def _usage(words: Words) -> str:
+    return words.gettext(
+        "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | "
+        "require &lt;word&gt; | unrequire &lt;word&gt; | clear"
+    )
+
+
+def _action(args: tuple[str, ...]) -> tuple[str, str] | None:
+    """`/filter`'s action (lower case) and the rest of its words; None when they make no
+    valid filter command."""
+    action = args[0].lower() if args else ""
+    rest = " ".join(args[1:]).strip()
+    if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
+        return action, rest
+    if action in ("mute", "unmute", "require", "unrequire") and rest and len(rest) <= MAX_WORD:
+        return action, rest
+    if action == "clear" and not rest:
+        return action, rest
+    return None
 
 
 class FilterCommands:
@@ -23,17 +44,17 @@ class FilterCommands:
         self.store = store
         self.targets = targets
 
-    async def filter_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(_action, _usage, changes=True)
+    async def filter_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        asked: tuple[str, str],
+    ) -> None:
         """Per-chat filters: minimum quality, muted words, required words, clear."""
-        words = words_of(self.store, update)
-        usage = words.gettext(
-            "Usage: /filter quality &lt;0-100&gt; | mute &lt;word&gt; | unmute &lt;word&gt; | "
-            "require &lt;word&gt; | unrequire &lt;word&gt; | clear"
-        )
-        asked = await self.targets.asked(update, context, words, _action, usage, changes=True)
-        if asked is None:
-            return
-        target, (action, rest) = asked
+        action, rest = asked
         feed = target.feed
         if action == "quality":
             self.store.feeds.set_min_quality(feed.id, int(rest) or None)
@@ -73,17 +94,3 @@ class FilterCommands:
         else:
             text = words.gettext("“{word}” was not required.")
         await reply_html(update, text.format(word=escape(word, quote=False)))
-
-
-def _action(args: tuple[str, ...]) -> tuple[str, str] | None:
-    """`/filter`'s action (lower case) and the rest of its words; None when they make no
-    valid filter command."""
-    action = args[0].lower() if args else ""
-    rest = " ".join(args[1:]).strip()
-    if action == "quality" and rest.isdigit() and 0 <= int(rest) <= 100:
-        return action, rest
-    if action in ("mute", "unmute", "require", "unrequire") and rest and len(rest) <= MAX_WORD:
-        return action, rest
-    if action == "clear" and not rest:
-        return action, rest
-    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Awaitable
 from html import escape
 
@@ -10,6 +11,7 @@ from telegram.error import BadRequest
 
 from bot.delivery.refusals import NOT_MODIFIED, matches
 from bot.foundation.translations import Words
+from storage import Store
 
 
 async def reply_html(
@@ -53,3 +55,10 @@ def nothing_about(words: Words, topic: str, close: list[str]) -> str:
             names=escape(", ".join(close), quote=False)
         )
     return text
+
+
+def close_topics(store: Store, topic: str) -> list[str]:
+    """Up to three known topics whose names are close to `topic` (a likely typo)."""
+    names = {name.casefold(): name for name, _ in store.topics.counts()}
+    close = difflib.get_close_matches(topic.casefold(), list(names), n=3, cutoff=0.6)
+    return [names[key] for key in close]

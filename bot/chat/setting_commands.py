@@ -11,10 +11,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.chat.languages import words_of
+from bot.chat.openings import button, command
 from bot.chat.permissions import STALE_BUTTON
 from bot.chat.replies import reply_html, unless_unchanged
 from bot.chat.setting_values import (
@@ -27,7 +28,7 @@ from bot.chat.setting_values import (
     apply_setting,
     shown,
 )
-from bot.chat.targets import Targets, one_number
+from bot.chat.targets import Target, Targets, one_number
 from bot.delivery.rendering import render_listing
 from bot.delivery.schedule import format_clock
 from bot.foundation.translations import LANGUAGE_NAMES, N_, Words
@@ -61,6 +62,21 @@ TOP_SIZE = 10
 TOP_MOST_HOURS = 24 * 30
 
 
+def _set_usage(words: Words) -> str:
+    return escape(words.gettext(USAGE), quote=False)
+
+
+def _top_usage(words: Words) -> str:
+    return words.gettext(TOP_USAGE).format(most=TOP_MOST_HOURS)
+
+
+def _setting(args: tuple[str, ...]) -> tuple[str, str] | None:
+    """The setting `/set` names (lower case) and the value it gives; None without both."""
+    if len(args) < 2 or args[0].casefold() not in KEYS:
+        return None
+    return args[0].casefold(), " ".join(args[1:])
+
+
 class SettingsCommands:
     """Handlers for a feed's settings and for `/top`."""
 
@@ -74,12 +90,16 @@ class SettingsCommands:
         self.targets = targets
         self.changed = changed  # tells the sender (bot.delivery.digesting.FeedDelivery.changed)
 
-    async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command()
+    async def settings_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Every setting of this chat (or of the @chat named), with buttons that change them."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
         settings = self.store.settings.get(target.feed.id)
         await reply_html(
             update,
@@ -87,14 +107,17 @@ class SettingsCommands:
             keyboard(words, settings, target.scope),
         )
 
-    async def set_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(_setting, _set_usage, changes=True)
+    async def set_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        asked: tuple[str, str],
+    ) -> None:
         """`/set [@chat] <setting> <value>`: the text form of each button."""
-        words = words_of(self.store, update)
-        usage = escape(words.gettext(USAGE), quote=False)
-        asked = await self.targets.asked(update, context, words, _setting, usage, changes=True)
-        if asked is None:
-            return
-        target, (key, value) = asked
+        key, value = asked
         feed = target.feed
         try:
             settings = apply_setting(self.store.settings.get(feed.id), key, value)
@@ -106,13 +129,16 @@ class SettingsCommands:
         words = words_of(self.store, update)  # a new language answers in itself
         await reply_html(update, escape(changed(words, settings, key), quote=False))
 
-    async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @button
+    async def button_pressed(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        query: CallbackQuery,
+    ) -> None:
         """A settings button: change the setting, then edit the message to show it."""
-        words = words_of(self.store, update)
-        pressed = await self.targets.of_button(update, context, words)
-        if pressed is None:
-            return
-        target, query = pressed
         data, feed = target.args[0], target.feed
         _, key, value = data.split(":", 2) if data.count(":") >= 2 else ("", "", "")
         if key not in KEYS:
@@ -136,16 +162,17 @@ class SettingsCommands:
             )
         )
 
-    async def top_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(one_number(24, TOP_MOST_HOURS), _top_usage)
+    async def top_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        hours: int,
+    ) -> None:
         """The feed's hottest articles of the last 24 hours, or of the given hours; of this
         chat's topics, or of the @chat's named."""
-        words = words_of(self.store, update)
-        usage = words.gettext(TOP_USAGE).format(most=TOP_MOST_HOURS)
-        hours_of = one_number(24, TOP_MOST_HOURS)
-        asked = await self.targets.asked(update, context, words, hours_of, usage)
-        if asked is None:
-            return
-        target, hours = asked
         since = datetime.now(UTC) - timedelta(hours=hours)
         everything, topics = self.store.feeds.subscriptions(target.feed.id)
         items = self.store.listing.hottest(since, TOP_SIZE, [] if everything else topics)
@@ -176,13 +203,6 @@ class SettingsCommands:
         lines.append(f"{words.gettext(REQUIRED)}: " + (required or words.gettext(NONE)))
         lines.append(words.gettext(HINT))
         return "\n".join(lines)
-
-
-def _setting(args: tuple[str, ...]) -> tuple[str, str] | None:
-    """The setting `/set` names (lower case) and the value it gives; None without both."""
-    if len(args) < 2 or args[0].casefold() not in KEYS:
-        return None
-    return args[0].casefold(), " ".join(args[1:])
 
 
 def displayed(words: Words, settings: FeedSettings, key: str) -> str:

@@ -1,45 +1,75 @@
-"""What subscribers do in Telegram: the commands that follow, filter and list articles."""
+"""What subscribers do in Telegram: the commands that follow topics, and their buttons
+(the listings are `listings`, filters `filters`, settings `setting_commands`)."""
 
 from __future__ import annotations
 
-import difflib
 import logging
 from html import escape
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.chat.catalogue import SUBSCRIBER_COMMANDS
 from bot.chat.keyboards import Keyboards
 from bot.chat.languages import words_of
-from bot.chat.permissions import STALE_BUTTON, Permissions
-from bot.chat.replies import nothing_about, reply_html, topics_text, unless_unchanged
-from bot.chat.targets import Targets, feed_of, here, one_number
-from bot.delivery.rendering import render_listing
+from bot.chat.openings import button, command, this_chat
+from bot.chat.permissions import STALE_BUTTON
+from bot.chat.replies import (
+    close_topics,
+    nothing_about,
+    reply_html,
+    topics_text,
+    unless_unchanged,
+)
+from bot.chat.targets import Target, Targets
+from bot.foundation.translations import Words
 from storage import Store
 from storage.models import Feed
 
 log = logging.getLogger(__name__)
 
-LISTING_SIZE = 10
 MAX_TOPICS = 20  # topics in one /subscribe or /unsubscribe
 MAX_NAME = 64  # characters in a topic name
-MAX_SEARCH = 200  # characters of /search words
+
+
+def _subscribe_usage(words: Words) -> str:
+    return words.gettext(
+        "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
+        "(at most {topics} topics of {characters} characters)"
+    ).format(topics=MAX_TOPICS, characters=MAX_NAME)
+
+
+def _unsubscribe_usage(words: Words) -> str:
+    return words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
+
+
+def _topic_args(args: tuple[str, ...]) -> list[str] | None:
+    """Comma-separated topic names; None when there are none, too many or too long ones."""
+    joined = " ".join(args)
+    topics = list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
+    if not topics or len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
+        return None
+    return topics
 
 
 class Commands:
     """Handlers for the subscriber commands; one instance per running bot."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, targets: Targets, keyboards: Keyboards) -> None:
         self.store = store
-        self.permissions = Permissions()
-        self.targets = Targets(store, self.permissions)
-        self.keyboards = Keyboards(store)
+        self.targets = targets
+        self.keyboards = keyboards
 
-    async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @this_chat
+    async def start_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Register the chat, greet, and offer topic buttons."""
-        words = words_of(self.store, update)
-        target = here(self.store, update)
         text = words.gettext(
             "Hello! I send you news articles from the topics you follow.\n"
             "Tap a topic below, or send /subscribe &lt;topic&gt;. /help lists every command."
@@ -47,22 +77,32 @@ class Commands:
         markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
         await reply_html(update, text, markup)
 
-    async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @this_chat
+    async def help_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Every command with one line each."""
-        words = words_of(self.store, update)
-        feed_of(self.store, update)
         lines = [
             f"/{name} {escape(words.gettext(text), quote=False)}"
             for name, text in SUBSCRIBER_COMMANDS
         ]
         await reply_html(update, "\n".join(lines))
 
-    async def topics_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command()
+    async def topics_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Known topics with counts; buttons toggle the chat's subscription."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
         counts = self.store.topics.counts()
         if not counts:
             await reply_html(
@@ -73,36 +113,16 @@ class Commands:
         markup = self.keyboards.topics(words, target.feed.id, 0, target.scope)
         await reply_html(update, topics_text(words, counts), markup)
 
-    async def topic_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The newest articles of one topic, with a Subscribe/Unsubscribe button."""
-        words = words_of(self.store, update)
-        target = here(self.store, update)
-        name = " ".join(context.args or []).strip()
-        if not name or len(name) > MAX_NAME:
-            await reply_html(
-                update, words.gettext("Usage: /topic &lt;name&gt;, for example /topic AI")
-            )
-            return
-        items = self.store.listing.latest(LISTING_SIZE, [name])
-        text = (
-            render_listing(items, words.gettext("Newest in {topic}").format(topic=name))
-            if items
-            else nothing_about(words, name, self._close_topics(name))
-        )
-        markup = self.keyboards.topic(words, target.feed.id, name, target.scope)
-        await reply_html(update, text, markup)
-
-    async def subscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(_topic_args, _subscribe_usage, changes=True)
+    async def subscribe_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        topics: list[str],
+    ) -> None:
         """Follow one or several comma-separated topics, or all."""
-        words = words_of(self.store, update)
-        usage = words.gettext(
-            "Usage: /subscribe &lt;topic&gt;[, &lt;topic&gt;...] or /subscribe all "
-            "(at most {topics} topics of {characters} characters)"
-        ).format(topics=MAX_TOPICS, characters=MAX_NAME)
-        asked = await self.targets.asked(update, context, words, _topic_args, usage, changes=True)
-        if asked is None:
-            return
-        target, topics = asked
         feed, chat = target.feed, target.called(words)
         if self._all_topics(feed, topics, follow=True):
             text = words.gettext("{chat} now follows every topic.")
@@ -120,17 +140,19 @@ class Commands:
             lines = [words.gettext("Subscribed to {topics}.").format(topics=names)]
         for topic in topics:
             if topic.casefold() not in known:
-                lines.append(nothing_about(words, topic, self._close_topics(topic)))
+                lines.append(nothing_about(words, topic, close_topics(self.store, topic)))
         await reply_html(update, "\n".join(lines))
 
-    async def unsubscribe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(_topic_args, _unsubscribe_usage, changes=True)
+    async def unsubscribe_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        topics: list[str],
+    ) -> None:
         """Stop following topics, or all."""
-        words = words_of(self.store, update)
-        usage = words.gettext("Usage: /unsubscribe &lt;topic&gt; or /unsubscribe all")
-        asked = await self.targets.asked(update, context, words, _topic_args, usage, changes=True)
-        if asked is None:
-            return
-        target, topics = asked
         feed, chat = target.feed, target.called(words)
         if self._all_topics(feed, topics, follow=False):
             await reply_html(update, words.gettext("{chat} follows nothing now.").format(chat=chat))
@@ -145,14 +167,16 @@ class Commands:
             text = words.gettext("{chat} did not follow {topics}. See /subscriptions.")
         await reply_html(update, text.format(chat=chat, topics=names))
 
+    @command()
     async def subscriptions_command(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
     ) -> None:
         """What this chat follows, and its filters."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
         feed = target.feed
         everything, topics = self.store.feeds.subscriptions(feed.id)
         if everything:
@@ -181,44 +205,16 @@ class Commands:
             lines.append(words.gettext("Required words: {words}").format(words=needed))
         await reply_html(update, "\n".join(lines))
 
-    async def latest_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The newest n articles of the chat's topics (of all topics when it follows none)."""
-        words = words_of(self.store, update)
-        usage = words.gettext("Usage: /latest [n], n from 1 to 20")
-        asked = await self.targets.asked(update, context, words, one_number(5, 20), usage)
-        if asked is None:
-            return
-        target, count = asked
-        everything, topics = self.store.feeds.subscriptions(target.feed.id)
-        items = self.store.listing.latest(count, [] if everything else topics)
-        if not items:
-            await reply_html(update, words.gettext("No articles yet."))
-            return
-        await reply_html(update, render_listing(items, words.gettext("Latest")))
-
-    async def search_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Full-text search over titles and excerpts, newest first."""
-        words = words_of(self.store, update)
-        feed_of(self.store, update)
-        query = " ".join(context.args or []).strip()
-        if not query or len(query) > MAX_SEARCH:
-            usage = words.gettext("Usage: /search &lt;words&gt; (at most {characters} characters)")
-            await reply_html(update, usage.format(characters=MAX_SEARCH))
-            return
-        items = self.store.listing.search(query, LISTING_SIZE)
-        if not items:
-            text = words.gettext("Nothing found for “{query}”.")
-            await reply_html(update, text.format(query=escape(query, quote=False)))
-            return
-        heading = words.gettext("Found for “{query}”").format(query=query)
-        await reply_html(update, render_listing(items, heading))
-
-    async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command(changes=True)
+    async def stop_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Stop all pushes to this chat."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words, changes=True)
-        if target is None:
-            return
         self.store.feeds.stop(target.feed.id)
         _log_follow(target.feed, "stopped: unsubscribed from", ["all"])
         text = words.gettext("Stopped: {chat} follows nothing now. /subscribe to start again.")
@@ -233,13 +229,16 @@ class Commands:
 
     # --- buttons ----------------------------------------------------------------------
 
-    async def button_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @button
+    async def button_pressed(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        query: CallbackQuery,
+    ) -> None:
         """Inline buttons: `sub:<page>:<topic>` toggles, `page:<n>` turns the topic list."""
-        words = words_of(self.store, update)
-        pressed = await self.targets.of_button(update, context, words)
-        if pressed is None:
-            return
-        target, query = pressed
         feed, scope = target.feed, target.scope
         kind, _, rest = target.args[0].partition(":")
         if kind == "page" and rest.isdigit():
@@ -277,23 +276,9 @@ class Commands:
         _log_follow(feed, "subscribed to" if follow else "unsubscribed from", ["all"])
         return True
 
-    def _close_topics(self, topic: str) -> list[str]:
-        names = {name.casefold(): name for name, _ in self.store.topics.counts()}
-        close = difflib.get_close_matches(topic.casefold(), list(names), n=3, cutoff=0.6)
-        return [names[key] for key in close]
-
     def _display_names(self, keys: list[str]) -> list[str]:
         names = {name.casefold(): name for name, _ in self.store.topics.counts()}
         return [names.get(key, key) for key in keys]
-
-
-def _topic_args(args: tuple[str, ...]) -> list[str] | None:
-    """Comma-separated topic names; None when there are none, too many or too long ones."""
-    joined = " ".join(args)
-    topics = list(dict.fromkeys(part.strip() for part in joined.split(",") if part.strip()))
-    if not topics or len(topics) > MAX_TOPICS or any(len(topic) > MAX_NAME for topic in topics):
-        return None
-    return topics
 
 
 def _log_follow(feed: Feed, change: str, topics: list[str]) -> None:

@@ -76,7 +76,8 @@ def here(store: Store, update: Update) -> Target:
     return Target(feed_of(store, update), (), THIS_CHAT, remote=False)
 
 
-def _as_given(args: tuple[str, ...]) -> tuple[str, ...]:
+def as_given(args: tuple[str, ...]) -> tuple[str, ...]:
+    """The reader of a command's words that takes them as they are."""
     return args
 
 
@@ -154,20 +155,6 @@ class Targets:
         if changes and not await self.may_change(update, context, target, words):
             return None
         return target, value
-
-    async def of_command(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        words: Words,
-        *,
-        changes: bool = False,
-    ) -> Target | None:
-        """This chat's feed, or the named chat's; None (after a one-line refusal in `words`)
-        when the named chat cannot be found or the sender may not manage it, or when the
-        command `changes` the feed and the sender may not (`may_change`)."""
-        asked = await self.asked(update, context, words, _as_given, "", changes=changes)
-        return None if asked is None else asked[0]
 
     async def _resolve(
         self,

@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot.articles.strict_yaml import StrictLoader
 from bot.chat.languages import words_of
+from bot.chat.openings import command
 from bot.chat.replies import reply_html
 from bot.chat.setting_values import KEYS, SettingError, apply_setting, shown
 from bot.chat.targets import Target, Targets
@@ -170,12 +171,16 @@ class TransferCommands:
         self.targets = targets
         self.changed = changed
 
-    async def export_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command()
+    async def export_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """This chat's (or the @chat's) topics, filters and settings as a YAML document."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
         feed = target.feed
         everything, topics = self.store.feeds.subscriptions(feed.id)
         export = FeedExport(
@@ -195,13 +200,17 @@ class TransferCommands:
             do_quote=False,
         )
 
-    async def import_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    @command()
+    async def import_command(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        target: Target,
+        _args: tuple[str, ...],
+    ) -> None:
         """Apply an exported document sent with the caption /import [@chat], or replied to,
         to this chat or the @chat named."""
-        words = words_of(self.store, update)
-        target = await self.targets.of_command(update, context, words)
-        if target is None:
-            return
         message = update.effective_message
         assert message is not None
         document = message.document or (

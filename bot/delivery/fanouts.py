@@ -9,12 +9,12 @@ fan-out); the pushes are counted once, for the line.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 import time
 from collections.abc import Callable
 
+from bot.foundation.periodic import run_every
 from storage.figures import Figures
 from storage.outbox import DeliveryState
 
@@ -82,6 +82,5 @@ class FanOuts:
             log.warning("cannot read the fan-outs' progress (%s); trying again", error)
 
     async def run(self) -> None:
-        while True:
-            self.look()
-            await asyncio.sleep(self.every)
+        """`look` now and every `every` seconds, until cancelled."""
+        await run_every(self.every, self.look)

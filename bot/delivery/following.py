@@ -1,4 +1,4 @@
-"""Messages follow their article: the sender's side of edits, retractions and story threads.
+"""Messages follow their article: the sender's side of edits and retractions.
 
 An 'edit' row renders its article when it goes (so it carries the latest version) in the
 format its push went out in: a photo push gets `editMessageCaption`, or
@@ -8,7 +8,8 @@ has now). A new image that Telegram refuses leaves the photo as
 it is and edits the caption alone (as a refused image sends a first push as text).
 Nothing visible changed: no request. A 'retract' row deletes the message while Telegram
 allows (48 hours after the send), else, or when Telegram says it can no longer be
-deleted, edits it to a withdrawn notice. Replies that say the work is done or cannot be done end the row.
+deleted, edits it to a withdrawn notice. Replies that say the work is done or cannot be
+done end the row. What each message shows is kept by `shown_messages`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from telegram import InputMediaPhoto, LinkPreviewOptions, ReplyParameters
+from telegram import InputMediaPhoto, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
@@ -30,6 +31,7 @@ from bot.delivery.rendering import (
     render_push,
     render_withdrawn,
 )
+from bot.delivery.shown_messages import ShownMessages
 from bot.foundation.translations import feed_words
 from storage import Article, Delivery, Store
 from storage.followups import DELETED, NOTICE, FollowTarget, Shown
@@ -49,63 +51,22 @@ class Unneeded(Exception):
 
 
 class Follower:
-    """Sends edit and retract rows; picks the message a story's new push replies to."""
+    """Sends edit and retract rows, telling `shown` what each message shows after."""
 
     def __init__(
         self,
         store: Store,
         bot: ExtBot[Any],
+        shown: ShownMessages,
         *,
-        story_threads: bool,
         rate_limit_args: Any,
         clock: Callable[[], float],
     ) -> None:
         self.store = store
         self.bot = bot
-        self.story_threads = story_threads
+        self.shown_messages = shown
         self.rate_limit_args = rate_limit_args
         self.clock = clock
-        # row -> (push row whose message it is, what that shows once the row is sent), set
-        # before the request (a 'not modified' answer says it shows that already) and
-        # recorded with the row's sent state
-        self._shown: dict[int, tuple[int, Shown]] = {}
-        self._left: dict[int, tuple[int, str]] = {}  # retraction row -> (push row, left)
-
-    def reply_to(self, row: Delivery, article: Article) -> ReplyParameters | None:
-        """A new push of a developing story answers the feed's message of an earlier one."""
-        if not self.story_threads or not article.related:
-            return None
-        anchor = self.store.followups.reply_anchor(row.feed_id, [r.url for r in article.related])
-        if anchor is None:
-            return None
-        return ReplyParameters(anchor, allow_sending_without_reply=True)
-
-    def remember(self, row: Delivery, push: Push | None, *, compact: bool = False) -> None:
-        """What a push's message shows once sent (None: the plain-text fallback)."""
-        if push is None:
-            self._shown[row.id] = (row.id, Shown(False, None, None))
-        else:
-            shown = Shown(
-                push.photo_url is not None, push.photo_url, push.html, compact, push.preview_url
-            )
-            self._shown[row.id] = (row.id, shown)
-
-    def record(self, row: Delivery, now: float) -> None:
-        """Store what the message of a sent push, edit or retraction shows now, and what a
-        retraction left of it (in the transaction that marks the row sent, through the
-        sender's `Settlements`: a locked database delays it, and is no failed attempt)."""
-        shown = self._shown.get(row.id)
-        if shown is not None:
-            self.store.followups.record_shown(*shown)
-        left = self._left.get(row.id)
-        if left is not None:
-            self.store.followups.record_withdrawn(*left, now)
-
-    def recorded(self, row: Delivery) -> None:
-        """The transaction that `record` wrote in is committed: forget what it wrote (not
-        before: a commit the database refuses is tried again whole)."""
-        self._shown.pop(row.id, None)
-        self._left.pop(row.id, None)
 
     async def send(self, row: Delivery) -> int:
         """Edit or retract the message of the push `row.target_id`; its message id."""
@@ -128,7 +89,7 @@ class Follower:
                 # answer lost to a timeout or a crash): recorded as if this one did it
                 left = NOTICE  # (for an edit, `left` is not used)
             elif matches(error, MESSAGE_GONE + MESSAGE_KEPT):
-                self._shown.pop(row.id, None)
+                self.shown_messages.unchanged(row)
                 log.info(
                     "%s of message %d in chat %d not done: %s",
                     row.kind,
@@ -138,13 +99,13 @@ class Follower:
                 )
                 left = DELETED if matches(error, MESSAGE_GONE) else None
             else:
-                self._shown.pop(row.id, None)
+                self.shown_messages.unchanged(row)
                 raise
         except BaseException:
-            self._shown.pop(row.id, None)  # the message shows what it did before
+            self.shown_messages.unchanged(row)  # the message shows what it did before
             raise
         if row.kind == "retract" and left is not None:
-            self._left[row.id] = (target.push_id, left)
+            self.shown_messages.left(row, target.push_id, left)
         return target.message_id
 
     async def _edit(self, row: Delivery, target: FollowTarget, article: Article) -> None:
@@ -166,7 +127,9 @@ class Follower:
                 if shown.compact
                 else LinkPreviewOptions(url=article.url)
             )
-            self._shown[row.id] = (target.push_id, Shown(False, None, html, shown.compact))
+            self.shown_messages.will_show(
+                row, target.push_id, Shown(False, None, html, shown.compact)
+            )
             await self.bot.edit_message_text(
                 html,
                 row.chat_id,
@@ -181,7 +144,7 @@ class Follower:
         if photo == shown.photo and push.html == shown.html:
             raise Unneeded
         # what the message shows once a request goes (or was told it shows already)
-        self._shown[row.id] = (target.push_id, Shown(True, photo, push.html))
+        self.shown_messages.will_show(row, target.push_id, Shown(True, photo, push.html))
         if push.photo_url is not None and push.photo_url != shown.photo:
             try:
                 await self._edit_media(row, target, push)
@@ -192,7 +155,9 @@ class Follower:
                 log.info("image refused for %s (%s); editing the caption", article.url, error)
                 if push.html == shown.html:
                     raise Unneeded from None
-                self._shown[row.id] = (target.push_id, Shown(True, shown.photo, push.html))
+                self.shown_messages.will_show(
+                    row, target.push_id, Shown(True, shown.photo, push.html)
+                )
                 await self._edit_caption(row, target, push.html)
         else:
             await self._edit_caption(row, target, push.html)
@@ -204,9 +169,8 @@ class Follower:
         push = render_preview(article)
         if (push.html, push.preview_url) == (shown.html, shown.preview):
             raise Unneeded
-        self._shown[row.id] = (
-            target.push_id,
-            Shown(False, None, push.html, False, push.preview_url),
+        self.shown_messages.will_show(
+            row, target.push_id, Shown(False, None, push.html, False, push.preview_url)
         )
         await self.bot.edit_message_text(
             push.html,
@@ -233,9 +197,8 @@ class Follower:
         language = self.store.settings.get(row.feed_id).language
         notice = render_withdrawn(article, feed_words(language))
         shown = target.shown or _guess_shown(article)
-        self._shown[row.id] = (
-            target.push_id,
-            Shown(shown.as_photo, shown.photo, notice, shown.compact),
+        self.shown_messages.will_show(
+            row, target.push_id, Shown(shown.as_photo, shown.photo, notice, shown.compact)
         )
         if shown.as_photo:
             # a photo cannot become a text: the photo stays, under the notice

@@ -31,6 +31,8 @@ from bot.delivery.rendering import (
     visible_text,
 )
 from bot.delivery.settlements import Settlements
+from bot.delivery.shown_messages import ShownMessages
+from bot.delivery.story_threads import StoryThreads
 from storage import Delivery, Store
 from storage.digests import DIGEST
 from storage.models import StoredArticle
@@ -57,13 +59,17 @@ class Poster:
         *,
         paid_broadcast: bool,
         following: Follower,
+        threads: StoryThreads,
+        shown: ShownMessages,
         clock: Callable[[], float],
         settlements: Settlements,
     ) -> None:
         self.store = store
         self.settlements = settlements  # the sender's: a digest's marks, in order
         self.clock = clock  # the sender's: whether a broadcast's feed is in quiet hours
-        self.following = following  # edits, retractions; what a push showed; story replies
+        self.following = following  # edits and retractions
+        self.threads = threads  # which earlier message a story's new push replies to
+        self.shown_messages = shown  # what each push's message shows, for later edits
         self.bot = bot
         self.rate_limit_args = rate_limit_args
         self.feeds = feeds
@@ -104,7 +110,11 @@ class Poster:
                 rate_limit_args=self.rate_limit_args,
             )
             return message.message_id
-        stored = self._article(row.article_id)
+        return await self._post_article(row, row.article_id)
+
+    async def _post_article(self, row: Delivery, article_id: int) -> int:
+        """A push of an article in its feed's look; raises `Withdrawn` when it is gone."""
+        stored = self._article(article_id)
         if stored is None or not stored.visible:
             raise Withdrawn  # unpublished or deleted between queueing and now
         look = self.feeds.settings_of(row.feed_id).format
@@ -119,9 +129,9 @@ class Poster:
                 allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
-            self.following.remember(row, None)
+            self.shown_messages.remember(row, None)
             return message.message_id
-        reply = self.following.reply_to(row, stored.article)
+        reply = self.threads.reply_to(row, stored.article)
         if look == "compact":
             html = render_compact(stored.article)
             message = await self.bot.send_message(
@@ -135,7 +145,7 @@ class Poster:
                 allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
-            self.following.remember(row, Push(html), compact=True)
+            self.shown_messages.remember(row, Push(html), compact=True)
             return message.message_id
         if look == "preview":
             push = render_preview(stored.article)
@@ -193,7 +203,7 @@ class Poster:
                 allow_paid_broadcast=self.allow_paid_broadcast,
                 rate_limit_args=self.rate_limit_args,
             )
-        self.following.remember(row, push)
+        self.shown_messages.remember(row, push)
         return message
 
     def _silent(self, row: Delivery) -> bool | None:

@@ -10,6 +10,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 
+from bot.foundation.periodic import run_every
 from storage import Store
 from storage.retention import UPDATE_WINDOW
 
@@ -55,12 +56,13 @@ class Pruner:
 
     async def run(self) -> None:
         """Prune at start, then every `interval` seconds, until cancelled."""
-        while True:
-            try:
-                removed = await self.prune()
-            except sqlite3.OperationalError as error:  # locked or full: next time
-                log.warning("retention could not prune this time: %s", error)
-            else:
-                if removed:
-                    log.info("retention removed %d rows older than %g days", removed, self.days)
-            await asyncio.sleep(self.interval)
+        await run_every(self.interval, self._prune_logged)
+
+    async def _prune_logged(self) -> None:
+        try:
+            removed = await self.prune()
+        except sqlite3.OperationalError as error:  # locked or full: next time
+            log.warning("retention could not prune this time: %s", error)
+        else:
+            if removed:
+                log.info("retention removed %d rows older than %g days", removed, self.days)

@@ -21,7 +21,6 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from typing import Any
 
 from telegram.error import (
     BadRequest,
@@ -31,15 +30,15 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
 )
-from telegram.ext import ExtBot
 
 from bot.delivery.digesting import FeedDelivery
-from bot.delivery.following import Follower, Unneeded
+from bot.delivery.following import Unneeded
 from bot.delivery.outcomes import Outcomes
 from bot.delivery.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.delivery.posting import Poster, Withdrawn
 from bot.delivery.pruning import Pruner
 from bot.delivery.settlements import Settlements
+from bot.delivery.shown_messages import ShownMessages
 from bot.foundation.backoff import Backoff
 from bot.foundation.metrics import Metrics
 from storage import Delivery, Store
@@ -65,47 +64,35 @@ class Sender:
     def __init__(
         self,
         store: Store,
-        bot: ExtBot[Any],
         pacer: FloodPacer | None,
         *,
+        poster: Poster,
+        outcomes: Outcomes,
+        feeds: FeedDelivery,
+        settlements: Settlements,
+        shown: ShownMessages,
         window: int,
         metrics: Metrics,
-        story_threads: bool,
-        rate_limit_args: Any = DEFAULT_PACE_ARGS,
-        clock: Callable[[], float] = time.time,
-        backoff: Backoff = SEND_BACKOFF,
+        clock: Callable[[], float],
         pruner: Pruner | None = None,
-        feeds: FeedDelivery | None = None,
-        paid_broadcast: bool = False,
         token_refused: Callable[[str], None] = lambda reason: None,
     ) -> None:
         self.store = store
         self.token_refused = token_refused  # a 401 to a send: the bot stops (`Revocation`)
+        self.poster = poster  # the request of one row
+        self.outcomes = outcomes  # what each answer does to the row
         # per-feed look, sound and timing (settings); digests go through here too
-        self.feeds = feeds or FeedDelivery(store)
+        self.feeds = feeds
+        self.settlements = settlements  # row states, kept in order while writes fail
+        self.shown_messages = shown  # recorded with each row's sent state
         self.pacer = pacer
         self.window = window
         self.clock = clock  # the live bot's is `wiring.SteadyClock`: NTP steps move no wait
         self.metrics = metrics
         self.pruner = pruner
-        self.following = Follower(
-            store, bot, story_threads=story_threads, rate_limit_args=rate_limit_args, clock=clock
-        )
-        self.settlements = Settlements()  # row states, kept in order while writes fail
-        self.poster = Poster(
-            store,
-            bot,
-            rate_limit_args,
-            self.feeds,
-            paid_broadcast=paid_broadcast,
-            following=self.following,
-            clock=clock,
-            settlements=self.settlements,
-        )
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
-        self.outcomes = Outcomes(store, self.settlements, metrics, clock, backoff)
         self.alive = False
 
     def wake(self) -> None:
@@ -287,8 +274,8 @@ class Sender:
         """Sent, with what its message shows (for later edits), in one commit."""
         with self.store.db.atomic():
             self.store.outbox.mark_sent(row.id, message_id, now)
-            self.following.record(row, now)
-        self.following.recorded(row)
+            self.shown_messages.record(row, now)
+        self.shown_messages.recorded(row)
 
 
 def _utc(moment: float) -> str:

@@ -27,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+
+from bot.foundation.periodic import Sleep, run_every
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ class HeapTrimmer:
         every: float = TRIM_SECONDS,
         *,
         trim: Callable[[], bool] = trim_heap,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.every = every
         self.trim = trim
@@ -84,6 +86,4 @@ class HeapTrimmer:
         if not self.trim():
             log.debug("no malloc_trim in this C library: freed heap stays with the process")
             return
-        while True:
-            await self.sleep(self.every)
-            self.trim()
+        await run_every(self.every, self.trim, wait_first=True, sleep=self.sleep)
