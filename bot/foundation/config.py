@@ -121,9 +121,7 @@ def _site_url(raw: str) -> str:
 
 def _permalink(raw: str) -> str:
     # a `:word` left after the known placeholders would end up in every link as it is
-    if not raw.startswith("/") or re.search(r":[a-z_]", PERMALINK_PLACEHOLDER.sub("", raw)):
-        raise ValueError(raw)
-    if any(char.isspace() for char in raw):
+    if not re.fullmatch(r"/\S*", raw) or re.search(r":[a-z_]", PERMALINK_PLACEHOLDER.sub("", raw)):
         raise ValueError(raw)
     return raw
 
@@ -276,9 +274,8 @@ SETTINGS: tuple[Setting, ...] = (
             "a follow-up article replies to the earlier push it lists in `related`"),
     Setting("NEWSBOT_SITE_URL", "site_url", _site_url, "expected an http(s) URL",
             "a static site's address: posts without `webUrl` get links under it (see \"Static sites\")"),
-    Setting("NEWSBOT_PERMALINK", "permalink", _permalink,
-            "expected a path starting with / of text and :year, :month, :day, :title, :slug, "
-            ":section, :categories",
+    Setting("NEWSBOT_PERMALINK", "permalink", _permalink, "expected a path starting with / "
+            "of text and :year, :month, :day, :title, :slug, :section, :categories",
             "the path of those links, with `:year` `:month` `:day` `:title`/`:slug` `:section` `:categories`"),
 )
 # fmt: on
