@@ -1,10 +1,15 @@
 """Command latency with a big database: `python -m bench.commands`.
 
-With 100,000 articles (the database `python -m bench.ingest` leaves, copied) and
-10,000 chats following topics, time `/latest`, `/topic`, `/search` and `/topics` inside the
-running bot: from the moment python-telegram-bot starts handling the update to the
-moment the reply request reaches the local Bot API stand-in. Each probe comes from
-another chat, so per-chat pacing never waits.
+With 100,000 articles (the database `python -m bench.ingest` leaves, copied, its dates
+moved so that the newest is an hour old: `/top` has articles to rank) and 10,000 chats
+following topics, time `/latest`, `/topic`, `/search`, `/top`, `/topics` and inline
+queries inside the running bot: from the moment python-telegram-bot starts handling the
+update to the moment the reply (or the inline answer) reaches the local Bot API stand-in.
+Each probe comes from another chat, so per-chat pacing never waits.
+
+Beside each, in the same run, its baseline: the same read of the same arguments (the same
+SQL, through `storage.Listing`) run directly, without the bot, Telegram's requests or
+rendering: the floor the bot's answer stands on.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -28,7 +35,8 @@ from bench.generate import TOPICS, WORDS
 from bench.report import latency_line, peak_rss_mb
 from bot.foundation.config import Config
 from bot.wiring import build_newsbot
-from storage import open_store
+from storage import Store, open_store
+from storage.rows import sortable_time
 from tests.standin import TOKEN, StandIn
 
 SOURCE = Path(__file__).parent / "data" / "ingest-100000.db"
@@ -58,10 +66,64 @@ def prepare(folder: Path, chats: int) -> Path:
             [(topic.casefold(), chat) for chat in range(1, chats + 1)
              for topic in rng.sample(TOPICS, rng.randint(1, 3))],
         )  # fmt: skip
+        move_dates_to_now(store)
     articles = store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     store.close()
     print(f"database: {articles} articles, {chats} chats")
     return db
+
+
+def move_dates_to_now(store: Store) -> None:
+    """Shift every article's `sort_at` so that the newest is an hour old."""
+    rows = store.db.execute("SELECT id, sort_at FROM articles").fetchall()
+    newest = max(datetime.fromisoformat(at) for _, at in rows)
+    shift = datetime.now(UTC) - timedelta(hours=1) - newest
+    store.db.conn.executemany(
+        "UPDATE articles SET sort_at = ? WHERE id = ?",
+        [(sortable_time(datetime.fromisoformat(at) + shift), id_) for id_, at in rows],
+    )
+
+
+Probe = tuple[str, Callable[[], object]]  # the command's text, and its read run directly
+
+
+def probes_of(store: Store, rng: random.Random) -> dict[str, Callable[[int], Probe]]:
+    """Each command's probe from a chat: its text, and the same read for the baseline."""
+
+    def topics(chat: int) -> list[str]:
+        feed = store.feeds.find(chat)
+        assert feed is not None
+        everything, names = store.feeds.subscriptions(feed.id)
+        return [] if everything else names
+
+    def latest(chat: int) -> Probe:
+        count = rng.randint(5, 20)
+        return f"/latest {count}", lambda: store.listing.latest(count, topics(chat))
+
+    def topic(_chat: int) -> Probe:
+        name = rng.choice(TOPICS)
+        return f"/topic {name}", lambda: store.listing.latest(10, [name])
+
+    def search(_chat: int) -> Probe:
+        words = " ".join(rng.sample(WORDS[:29], rng.randint(1, 2)))
+        return f"/search {words}", lambda: store.listing.search(words, 10)
+
+    def top(chat: int) -> Probe:
+        hours = rng.choice([24, 24, 72, 168, 720])
+        since = datetime.now(UTC) - timedelta(hours=hours)
+        return f"/top {hours}", lambda: store.listing.hottest(since, 10, topics(chat))
+
+    def inline(_chat: int) -> Probe:
+        words = " ".join(rng.sample(WORDS[:29], rng.randint(0, 2)))
+        if words:
+            return words, lambda: store.listing.search(words, 21)
+        return words, lambda: store.listing.latest(21)
+
+    def topics_list(_chat: int) -> Probe:
+        return "/topics", lambda: store.topics.counts()
+
+    return {"/latest": latest, "/topic": topic, "/search": search, "/top": top,
+            "/topics": topics_list, "inline": inline}  # fmt: skip
 
 
 async def measure(db: Path, probes: int) -> dict[str, list[float]]:
@@ -84,14 +146,8 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
     task = asyncio.create_task(bot.run(stop))
     while not (bot.watcher.alive and bot.sender.alive and bot.telegram_polling):
         await asyncio.sleep(0.01)
-    rng = random.Random(5)
-    commands = {
-        "/latest": lambda: f"/latest {rng.randint(5, 20)}",
-        "/topic": lambda: f"/topic {rng.choice(TOPICS)}",
-        "/search": lambda: "/search " + " ".join(rng.sample(WORDS[:29], rng.randint(1, 2))),
-        "/topics": lambda: "/topics",
-    }
-    timings: dict[str, list[float]] = {name: [] for name in commands}
+    commands = probes_of(store, random.Random(5))
+    timings: dict[str, list[float]] = {}
     chat = 0
     for _ in range(probes):
         for name, make in commands.items():
@@ -99,11 +155,22 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
             # reply waits for its turn behind the previous one and that is all we measure
             await asyncio.sleep(0.05)
             chat += 1
-            update_id = standin.say(chat, make())
-            await asyncio.to_thread(
-                standin.wait_for, lambda c=chat: bool(standin.messages_to(c)), 10
-            )
-            timings[name].append(standin.messages_to(chat)[0].at - started[update_id])
+            text, read = make(chat)
+            if name == "inline":
+                asked = standin.inline(chat, text)
+                await asyncio.to_thread(standin.wait_for, lambda q=asked: bool(q.answered_at), 10)
+                assert asked.answered_at is not None
+                took = asked.answered_at - started[asked.update_id]
+            else:
+                update_id = standin.say(chat, text)
+                await asyncio.to_thread(
+                    standin.wait_for, lambda c=chat: bool(standin.messages_to(c)), 10
+                )
+                took = standin.messages_to(chat)[0].at - started[update_id]
+            timings.setdefault(name, []).append(took)
+            began = time.perf_counter()  # the baseline: the same read, directly
+            read()
+            timings.setdefault(f"{name} SQL", []).append(time.perf_counter() - began)
     empty = [m.text for m in standin.sent if m.text and m.text.startswith(("No ", "Nothing"))]
     print(f"replies: {len(standin.sent)}, of which empty: {len(empty)}; "
           f"visible articles: {store.figures.counts()['articles']}")  # fmt: skip
@@ -123,7 +190,7 @@ async def main_async(args: argparse.Namespace) -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     for name, values in timings.items():
-        print(latency_line(name, values))
+        print(latency_line(name, values, width=12))
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
 
 

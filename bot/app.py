@@ -287,7 +287,7 @@ class NewsBot:
         following = asyncio.create_task(self.fan_outs.run(), name="fan-outs")
         # freed heap back to the system once a minute: RSS stays flat (bot/foundation/memory.py)
         trimming = asyncio.create_task(HeapTrimmer().run(), name="heap-trim")
-        log.info("newsbot is running: watching %s", self.config.articles_dir)
+        announcing = asyncio.create_task(self._announce_running(), name="announce")
         stopper = asyncio.create_task(stop.wait())
         revoked = asyncio.create_task(self.revocation.happened.wait())
         done, _ = await asyncio.wait(
@@ -297,15 +297,20 @@ class NewsBot:
         broken = [task for task in done if task in (sending, watching)]
         for task in broken:
             log.error("the %s stopped unexpectedly", task.get_name(), exc_info=task.exception())
-        following.cancel()
-        trimming.cancel()
+        for side_task in (following, trimming, announcing):
+            side_task.cancel()
         await self._stop(stopper, sending=sending, watching=watching)
-        await asyncio.gather(following, trimming, return_exceptions=True)
+        await asyncio.gather(following, trimming, announcing, return_exceptions=True)
         self.fan_outs.look()  # the fan-outs that the stop finished
         if self.revocation.reason is not None:
             raise self.revocation.error()
         if broken:  # exit non-zero, so that a supervisor restarts us
             raise NewsbotError(f"the {broken[0].get_name()} stopped unexpectedly; see the log")
+
+    async def _announce_running(self) -> None:
+        """The running line, once the start-up scan (a first start's baseline) is done."""
+        await self.watcher.started.wait()
+        log.info("newsbot is running: watching %s", self.config.articles_dir)
 
     async def _stop(
         self,
@@ -341,4 +346,5 @@ class NewsBot:
             self.refresh_metrics,
             self.config.metrics_host,
             self.config.metrics_port,
+            notes=self.sender.reach.notes,
         )

@@ -37,6 +37,7 @@ from bot.delivery.following import Follower
 from bot.delivery.outcomes import Outcomes
 from bot.delivery.pacing import FloodPacer
 from bot.delivery.posting import Poster
+from bot.delivery.probing import PROBE_BACKOFF
 from bot.delivery.pruning import Pruner
 from bot.delivery.sender import DEFAULT_PACE_ARGS, SEND_BACKOFF, Sender
 from bot.delivery.settlements import Settlements
@@ -46,6 +47,7 @@ from bot.foundation.backoff import Backoff
 from bot.foundation.config import Config
 from bot.foundation.errors import ConfigError
 from bot.foundation.metrics import Metrics
+from bot.foundation.reachability import Reachability
 from storage import Store
 from storage.store import Change
 
@@ -94,6 +96,8 @@ def build_sender(
     feeds: FeedDelivery | None = None,
     paid_broadcast: bool = False,
     token_refused: Callable[[str], None] = lambda reason: None,
+    reach: Reachability | None = None,
+    probe: Backoff = PROBE_BACKOFF,
 ) -> Sender:
     """The sender and its parts: what a row's request is (`Poster`: the feed's look, story
     replies, edits), what each answer does to it (`Outcomes`), in order (`Settlements`)."""
@@ -126,6 +130,8 @@ def build_sender(
         clock=clock,
         pruner=pruner,
         token_refused=token_refused,
+        reach=reach,
+        probe=probe,
     )
 
 
@@ -149,10 +155,14 @@ class _Application(Application):  # type: ignore[type-arg]
 
 
 def build_application(
-    config: Config, pacer: FloodPacer, polling: PollingHealth, revocation: Revocation
+    config: Config,
+    pacer: FloodPacer,
+    polling: PollingHealth,
+    revocation: Revocation,
+    reach: Reachability | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """python-telegram-bot's Application with our base URL and flood pacer; each
-    getUpdates answer is told to `polling`, a refused token to `revocation`."""
+    getUpdates answer is told to `polling` and `reach`, a refused token to `revocation`."""
     if config.token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather")
     return (
@@ -162,7 +172,7 @@ def build_application(
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .rate_limiter(pacer)
-        .get_updates_request(ObservedRequest(polling, revocation, connection_pool_size=1))
+        .get_updates_request(ObservedRequest(polling, revocation, reach, connection_pool_size=1))
         .concurrent_updates(False)
         .build()
     )
@@ -216,7 +226,10 @@ def build_newsbot(
     clock = clock or SteadyClock(time.time, time.monotonic)
     pacer = build_pacer(config)
     polling, revocation = PollingHealth(), Revocation()
-    application = build_application(config, pacer, polling, revocation)
+    # whether Telegram answers, told by getUpdates and by the sends: the sender holds
+    # its queue while it does not, and /healthz says when it went away and came back
+    reach = Reachability(clock, store.outbox.pending_count)
+    application = build_application(config, pacer, polling, revocation, reach)
     metrics = Metrics()
     store.followups.set_switches(edits=config.follow_edits, retractions=config.retract)
     fan_outs = FanOuts(store.figures)
@@ -232,6 +245,7 @@ def build_newsbot(
         paid_broadcast=config.paid_broadcast,
         clock=clock,
         token_refused=revocation.refused,
+        reach=reach,
     )
     watcher = build_watcher(
         config,

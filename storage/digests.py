@@ -87,6 +87,14 @@ class Digests:
         ).fetchone()
         return int(row[0])
 
+    def last_message(self, delivery_id: int) -> int | None:
+        """The id of the digest's last message sent, if any went (a crash may come
+        between its last message and the row's own mark)."""
+        row = self.db.execute(
+            "SELECT MAX(message_id) FROM digest_items WHERE delivery_id = ?", [delivery_id]
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     def next_release(self) -> float | None:
         row = self.db.execute(
             f"SELECT MIN(not_before) FROM deliveries WHERE state = '{HELD}'"  # noqa: S608

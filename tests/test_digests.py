@@ -12,12 +12,13 @@ import pytest
 from bot.delivery.digesting import DIGEST_CAP
 from bot.delivery.rendering import TEXT_LIMIT, render_digest, utf16_len, visible_len
 from bot.foundation.config import Config
-from storage import Article, Provider
+from storage import Article, Provider, Store
 from storage.models import StoredArticle
 from storage.settings import FeedSettings
 from storage.store import FileState
 from tests.conftest import ADMIN_ID, eventually, start_bot, stop_bot
 from tests.feeds import follow
+from tests.sending import sending
 from tests.standin import Sent, StandIn
 
 START = 1_800_000_000.0  # 2027-01-15 08:00 UTC: the moment the moved clock starts from
@@ -347,3 +348,38 @@ async def test_a_digest_is_headed_in_its_feeds_language(quiet_bot: Bot) -> None:
     quiet_bot.move(2 * HOUR + 1)
     await quiet_bot.standin.until(lambda: len(quiet_bot.standin.messages_to(1)) == 1)
     assert digests_to(quiet_bot.standin, 1)[0].splitlines()[0] == "Дайджест: 2 новые статьи"
+
+
+async def test_a_digest_whose_last_message_went_before_a_crash_is_settled_as_sent(
+    store: Store, standin: StandIn
+) -> None:
+    """The bot died after the digest's last message was marked, before the row was:
+    after the restart the row is sent, with that message, and nothing goes again (it
+    was cancelled, seen only in /stats)."""
+    follow(store, 5, ["AI"])
+    store.files.store_article("1.txt", FileState(1, 1, "1"), article(1), queue=True)
+    [(push,)] = store.db.execute("SELECT id FROM deliveries").fetchall()
+    assert store.outbox.hold(push, START, START)
+    assert store.digests.release_due(START) == 1
+    [(digest, items)] = store.db.execute(
+        "SELECT d.id, COUNT(*) FROM deliveries d JOIN digest_items i ON i.delivery_id = d.id "
+        "WHERE d.kind = 'digest' GROUP BY d.id"
+    ).fetchall()
+    assert store.outbox.claim(digest, START)  # in flight when the bot died ...
+    [article_id] = [a for (a,) in store.db.execute("SELECT article_id FROM digest_items")]
+    store.digests.mark_items_sent(digest, [article_id], 77)  # ... after its last message
+
+    def settled() -> tuple[str, int | None]:
+        row = store.db.execute(
+            "SELECT state, message_id FROM deliveries WHERE id = ?", [digest]
+        ).fetchone()
+        return row[0], row[1]
+
+    clock = MovedClock(START + 60)
+    async with sending(store, standin, clock=clock) as sender:
+        await eventually(lambda: settled()[0] == "pending")  # taken back at the start
+        clock.now += 60  # past the resend delay after a crash
+        sender.wake()
+        await eventually(lambda: settled()[0] not in ("pending", "sending"))
+    assert settled() == ("sent", 77)
+    assert standin.messages_to(5) == [] and items == 1

@@ -177,3 +177,13 @@ def test_standin_takes_one_answer_in_time(standin: StandIn) -> None:
     late = standin.inline(5, "q")
     standin.age_query(late.id, 11)
     assert answer(standin, late, results=[]).json()["description"] == TOO_OLD
+
+
+async def test_an_edited_article_is_offered_as_it_is_now(running: Running) -> None:
+    """Results are kept between queries, but an article edited since is shown anew."""
+    store(running, 1)
+    first = await answered(running, running.standin.inline(5, "robots"))
+    assert [r["title"] for r in first.results] == ["Robots fold laundry"]
+    store(running, 1, title="Robots fold laundry faster")
+    again = await answered(running, running.standin.inline(5, "robots"))
+    assert [r["title"] for r in again.results] == ["Robots fold laundry faster"]

@@ -13,11 +13,14 @@ from pathlib import Path
 import pytest
 
 from bot.articles.ingest import Ingestor
+from bot.articles.watcher import Watcher
+from bot.foundation.config import Config
 from storage import Store, open_store
 from storage.store import Change
 from tests.articles import article_text, write_article
-from tests.conftest import eventually
+from tests.conftest import eventually, start_bot, stop_bot
 from tests.feeds import follow
+from tests.standin import StandIn
 from tests.watching import Watching, unwatch, watch
 
 CHAT = 77
@@ -223,6 +226,36 @@ async def test_first_start_takes_existing_files_as_baseline(store: Store, articl
     assert len(store.listing.latest(5)) == 1
 
 
+async def test_a_file_written_while_the_first_start_scan_runs_is_pushed(
+    store: Store, articles: Path
+) -> None:
+    """The first start's baseline scan has begun when a new file lands: the scan lists
+    it, but it is news, stored and pushed once; the file that was there before is not."""
+    follow(store, CHAT, ["AI"])
+    write_article(articles / "old.txt", webUrl="https://a.example/old")
+    built: list[Watcher] = []
+    starting = asyncio.create_task(watch(store, articles, built=built.append))
+    while not (built and built[0].in_baseline):
+        await asyncio.sleep(0)
+    write_article(articles / "new.txt", webUrl="https://a.example/new")  # before the listing
+    _, _, task = await starting
+    try:
+        await eventually(lambda: queued_urls(store) == ["https://a.example/new"])
+        await asyncio.sleep(0.3)  # a second queueing (the event after the scan) would show
+        assert queued_urls(store) == ["https://a.example/new"]
+    finally:
+        await unwatch(task)
+    assert {s.article.url for s in store.listing.latest(5)} == {
+        "https://a.example/old",
+        "https://a.example/new",
+    }
+
+
+def queued_urls(store: Store) -> list[str]:
+    rows = store.db.execute("SELECT a.url FROM deliveries d JOIN articles a ON a.id = d.article_id")
+    return sorted(row[0] for row in rows)
+
+
 async def test_changes_while_down_are_handled_on_start_as_if_live(
     tmp_path: Path, articles: Path
 ) -> None:
@@ -425,3 +458,24 @@ async def test_file_names_with_control_characters_stay_on_one_log_line(
     assert "new article 1 ('new\\nINFO forged.txt')" in lines
     assert "removed article 1 ('new\\nINFO forged.txt'): the file is gone" in lines
     assert any(line.startswith("skipped article file 'bad\\tname.txt': ") for line in lines)
+
+
+async def test_the_running_line_comes_after_the_first_start_baseline(
+    config: Config, standin: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """'newsbot is running' is logged once the baseline is taken, not while it is read:
+    whoever waits for that line may write files that are pushed."""
+    caplog.set_level(logging.INFO)
+    for number in range(20):
+        write_article(config.articles_dir / f"{number}.txt", webUrl=f"https://a.example/{number}")
+    bot, task, stop = await start_bot(config, standin)
+    try:
+        await eventually(
+            lambda: any("newsbot is running" in r.getMessage() for r in caplog.records)
+        )
+    finally:
+        await stop_bot(bot, task, stop)
+    lines = [r.getMessage() for r in caplog.records]
+    taken = next(i for i, line in enumerate(lines) if line.startswith("first start:"))
+    running = next(i for i, line in enumerate(lines) if line.startswith("newsbot is running"))
+    assert taken < running

@@ -29,6 +29,7 @@ ALL_MIGRATIONS = [
     "0008_backlog",
     "0009_plain_retry",
     "0010_duplicate_of",
+    "0011_recent_articles",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,

@@ -62,7 +62,7 @@ class Scan:
 LOAD_BATCH = 250
 # a bulk import's batches, read by worker processes and stored one transaction each: a
 # transaction rewrites every index page it touched (in the WAL, then the database), and
-# `sort_at` puts each article on a page of its own of `articles_listing`, so larger
+# `sort_at` puts each article on a page of its own of `articles_recent`, so larger
 # transactions write fewer pages a file
 BULK_BATCH = 1000
 

@@ -7,7 +7,8 @@ others in batches of `LOAD_BATCH`, one transaction each. A file that shared its
 webUrl with a gone one is read again in the same pass: it may now hold the article.
 A file whose stored state changed while its batch was read (the live watcher stored a
 newer version meanwhile) is not stored from the stale read: it is listed in `stale`
-for the caller to read again.
+for the caller to read again, as is a file that `live` says the live path must store
+(one written while the first start's baseline scan ran is pushed, not baseline).
 
 Comparing and reading touch no database, so a caller may run them off the store's
 thread (the watcher runs them in a worker thread); removing and storing run on the
@@ -20,7 +21,7 @@ them with the full-text index suspended and rebuilt once after (`storing`).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
@@ -35,11 +36,19 @@ class Reconciliation:
     """One pass: `compare`, `remove_gone`, then `read_next` and `store` until read out."""
 
     def __init__(
-        self, ingestor: Ingestor, *, queue: bool, parallel: bool, keep_if_empty: bool = False
+        self,
+        ingestor: Ingestor,
+        *,
+        queue: bool,
+        parallel: bool,
+        keep_if_empty: bool = False,
+        live: Callable[[Loaded], bool] = lambda item: False,
     ) -> None:
         """Take the database's view of the files now (on the store's thread). With
-        `keep_if_empty`, a folder that lists no file is taken for one not mounted."""
+        `keep_if_empty`, a folder that lists no file is taken for one not mounted; the
+        files `live` names are left to the caller (`stale`) rather than stored."""
         self.ingestor = ingestor
+        self.live = live
         self.queue = queue
         self.parallel = parallel
         self.keep_if_empty = keep_if_empty
@@ -115,7 +124,7 @@ class Reconciliation:
             now = self.ingestor.store.files.file_states(keys)
             fresh = []
             for key, item in zip(keys, batch, strict=True):
-                if now.get(key) == self.read_from.get(key):
+                if now.get(key) == self.read_from.get(key) and not self.live(item):
                     fresh.append(item)
                 else:
                     self.stale.append(item.path)

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.articles.baseline import Baseline
 from bot.articles.folder_events import FileEvent
 from bot.articles.half_written import HalfWritten
 from bot.articles.ingest import Ingestor, Loaded
@@ -92,6 +93,8 @@ class Watcher:
         self._unreadable: str | None = None  # why the last scan could not list the folder
         self._kept: str | None = None  # why it kept files that seemed gone (an empty folder)
         self._starting = False  # the start-up scan has not finished
+        self.started = asyncio.Event()  # the start-up scan (the first start's baseline) is done
+        self._baseline: Baseline | None = None  # while the first start's scan runs
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer = StoreWriter(ingestor.store)
 
@@ -101,6 +104,7 @@ class Watcher:
         self.folder.begin(self._polling_every())
         baseline = not self.ingestor.store.flags.baseline_done
         self.in_baseline, self._starting = baseline, True
+        self._baseline = Baseline(self._first_seen) if baseline else None
         try:
             tries = 0
             queue, announce = self.queue_pushes and not baseline, not baseline
@@ -109,14 +113,12 @@ class Watcher:
                 await asyncio.sleep(BUSY_BACKOFF.delay(tries))
         finally:
             self.in_baseline = self._starting = False
+            self._baseline = None
         if baseline:
             self.ingestor.store.flags.mark_baseline_done()
-            log.info(
-                "first start: the files already in the folder are the baseline, not pushed "
-                "(%d article files stored)",
-                found,
-            )
+            Baseline.taken(found)
         self.alive = True
+        self.started.set()
         tasks = [
             asyncio.create_task(self._consume(), name="watcher-consume"),
             asyncio.create_task(self._supervise(), name="watcher-supervise"),
@@ -157,7 +159,13 @@ class Watcher:
         def begin(store: Store) -> Reconciliation:
             ingestor = self.ingestor.on(store)
             ingestor.announce = ingestor.announce and announce
-            return Reconciliation(ingestor, queue=queue, parallel=False, keep_if_empty=True)
+            return Reconciliation(
+                ingestor,
+                queue=queue,
+                parallel=False,
+                keep_if_empty=True,
+                live=self._baseline.is_news if self._baseline else lambda item: False,
+            )
 
         if not await asyncio.to_thread(self.ingestor.root.is_dir):
             return 0  # nothing to compare; `supervise` reports the folder missing

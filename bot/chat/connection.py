@@ -30,6 +30,7 @@ from telegram.request import HTTPXRequest
 from bot.foundation.backoff import Backoff
 from bot.foundation.errors import ConfigError
 from bot.foundation.logs import TOKEN_SHAPE
+from bot.foundation.reachability import Reachability
 
 log = logging.getLogger(__name__)
 
@@ -149,13 +150,21 @@ def log_polling_error(error: TelegramError) -> None:
 
 
 class ObservedRequest(HTTPXRequest):
-    """PTB's HTTP client for getUpdates, telling `health` how each answer went, and
+    """PTB's HTTP client for getUpdates, telling `health` how each answer went, `reach`
+    whether the API answers (the sender holds its queue while it does not), and
     `revocation` of a refused token."""
 
-    def __init__(self, health: PollingHealth, revocation: Revocation, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        health: PollingHealth,
+        revocation: Revocation,
+        reach: Reachability | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.health = health
         self.revocation = revocation
+        self.reach = reach or Reachability()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         if self.revocation.reason is not None:  # PTB's last call as polling stops: no use
@@ -164,11 +173,16 @@ class ObservedRequest(HTTPXRequest):
             status, payload = await super().do_request(*args, **kwargs)
         except TelegramError as error:  # no answer at all: network, DNS, timeout
             self.health.failed(None, type(error).__name__)
+            self.reach.lost(f"getUpdates: {type(error).__name__}", poll=True)
             raise
         if 200 <= status <= 299:
             self.health.succeeded()
         else:
             self.health.failed(status)
+        if status >= 500:
+            self.reach.lost(f"getUpdates: {status}", poll=True)
+        else:
+            self.reach.polled()
         if status in (401, 404):
             self.revocation.refused(f"getUpdates: {status} {_description(payload)}")
             # the bot is stopping: this poll waits for the stop to cancel it, rather than

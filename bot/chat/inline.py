@@ -13,6 +13,7 @@ language: an inline query comes from no chat, so no feed setting applies.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 
 from telegram import (
     InlineQueryResultArticle,
@@ -28,7 +29,7 @@ from telegram.ext import ContextTypes
 from bot.delivery.rendering import best_image, format_date, render_push, trimmed
 from bot.foundation.translations import N_, words_for
 from storage import Store
-from storage.models import StoredArticle
+from storage.models import Article, StoredArticle
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ TITLE_LIMIT = 200
 NOTHING = N_("No articles match “{query}”")
 NOTHING_YET = N_("No articles yet")
 TOO_LATE = ("query is too old", "query id is invalid")
+KEPT_RESULTS = 512  # rendered results kept: the newest articles are offered again and again
 
 
 class InlineSearch:
@@ -47,6 +49,8 @@ class InlineSearch:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # each article's result as last rendered, reused while the article is unchanged
+        self._results: OrderedDict[int, tuple[Article, InlineQueryResultArticle]] = OrderedDict()
 
     async def inline_query(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer `@<bot> words` with a page of the matching visible articles."""
@@ -69,7 +73,7 @@ class InlineSearch:
             button = InlineQueryResultsButton(text[:64], start_parameter="inline")
         try:
             await asked.answer(
-                [inline_result(stored) for stored in items[:PAGE]],
+                [self._result(stored) for stored in items[:PAGE]],
                 cache_time=CACHE_SECONDS,
                 is_personal=True,
                 next_offset=str(skip + PAGE) if more else "",
@@ -80,6 +84,18 @@ class InlineSearch:
                 raise
             # Telegram gave up on it (the answer came too late, or twice): nothing to fix
             log.info("inline query %s not answered: %s", asked.id, error)
+
+    def _result(self, stored: StoredArticle) -> InlineQueryResultArticle:
+        """The article's result, rendered again only when the article changed."""
+        kept = self._results.get(stored.id)
+        if kept is not None and kept[0] == stored.article:
+            self._results.move_to_end(stored.id)
+            return kept[1]
+        result = inline_result(stored)
+        self._results[stored.id] = (stored.article, result)
+        if len(self._results) > KEPT_RESULTS:
+            self._results.popitem(last=False)
+        return result
 
 
 def page_start(offset: str) -> int:

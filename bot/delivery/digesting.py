@@ -116,14 +116,16 @@ class FeedDelivery:
         paid: bool | None = None,
         settle: Callable[[Callable[[], object]], None],
     ) -> int | None:
-        """Send what is left of a digest, message by message; None when nothing is left.
+        """Send what is left of a digest, message by message; its last message's id, or
+        None when none of it went and nothing is left (every article withdrawn).
 
         Each message's mark of what it listed is written through `settle` (the sender's
         `Settlements`): a database that refuses it for a while delays it, in order with
         the row's own state, rather than fail a send that arrived and repeat it."""
         items = self.store.digests.unsent(row.id)
         if not items:
-            return None
+            # all of it went before a crash kept the row from being marked: it is sent
+            return self.store.digests.last_message(row.id)
         settings = self.settings_of(row.feed_id)
         silent = settings.silent
         parts = self._messages(row.id, items, feed_words(settings.language))

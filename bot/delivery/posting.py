@@ -98,7 +98,7 @@ class Poster:
                 settle=self.settlements.write,
             )
             if message_id is None:
-                raise Withdrawn  # every article of it was withdrawn
+                raise Withdrawn  # every article of it was withdrawn before any went
             return message_id
         if row.article_id is None:  # an admin's /broadcast: paced like pushes, so paid too
             message = await self.bot.send_message(

@@ -7,9 +7,11 @@ flight at once, one per chat, which bounds the duplicates one crash can cause.
 
 Only an answer that says the message can never go ends a row (a 400 other than the
 markup and image fallbacks, a 403). A `retry_after` is a wait, not a failed attempt;
-network errors, timeouts and 5xx keep the row queued, backing off (`SEND_BACKOFF`),
-for as long as the outage lasts. A write the database refuses (disk full, locked by
-another process) is kept in memory and tried again until it succeeds.
+network errors, timeouts and 5xx keep the row queued and say the API is away: the whole
+queue is held and probed with one send at a time (`bot.delivery.probing`) for as long
+as the outage lasts, and released at the first answer. A write the database refuses
+(disk full, locked by another process) is kept in memory and tried again until it
+succeeds.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ from bot.delivery.following import Unneeded
 from bot.delivery.outcomes import Outcomes
 from bot.delivery.pacing import FloodPacer, PaceArgs, retry_seconds
 from bot.delivery.posting import Poster, Withdrawn
+from bot.delivery.probing import PROBE_BACKOFF, Probing
 from bot.delivery.pruning import Pruner
 from bot.delivery.settlements import Settlements
 from bot.delivery.shown_messages import ShownMessages
 from bot.foundation.backoff import Backoff
 from bot.foundation.metrics import Metrics
+from bot.foundation.reachability import Reachability
 from storage import Delivery, Store
 
 log = logging.getLogger(__name__)
@@ -52,7 +56,7 @@ DEFAULT_PACE_ARGS: PaceArgs = {"retries": 0}
 # a row in flight at a crash may have reached its chat just before: resend after one
 # group interval (3 s at 20/min), so the resend does not break the chat's own limit
 RECOVERY_DELAY = 3.5
-# after a network error, timeout or 5xx: 1, 2, 4 ... s, at most 5 minutes
+# after an error we do not understand (a bug): 1, 2, 4 ... s, at most 5 minutes
 SEND_BACKOFF = Backoff(first=1.0, cap=300.0)
 # a flood wait this long is worth an operator's attention (health, /stats)
 LONG_FLOOD_WAIT = 60.0
@@ -76,6 +80,8 @@ class Sender:
         clock: Callable[[], float],
         pruner: Pruner | None = None,
         token_refused: Callable[[str], None] = lambda reason: None,
+        reach: Reachability | None = None,
+        probe: Backoff = PROBE_BACKOFF,
     ) -> None:
         self.store = store
         self.token_refused = token_refused  # a 401 to a send: the bot stops (`Revocation`)
@@ -93,7 +99,17 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[int, tuple[Delivery, asyncio.Task[None]]] = {}
+        # the API away (told by our sends and by getUpdates): the queue held, and probed
+        self.reach = reach or Reachability(clock, store.outbox.pending_count)
+        self.probing = Probing(self.reach, clock, probe)
+        self.reach.listen(self.wake)
         self.alive = False
+        self.looks = 0  # passes over the outbox: tests on an injected clock wait on it
+
+    @property
+    def settled(self) -> bool:
+        """Nothing in flight and nothing new to look at (tests on an injected clock)."""
+        return not self._in_flight and not self._wake.is_set()
 
     def wake(self) -> None:
         """New rows may be ready (queued, resumed): look now instead of at the next timer."""
@@ -112,7 +128,7 @@ class Sender:
 
     def problems(self) -> list[str]:
         """What an operator should know about delivery; empty when all is well."""
-        found = []
+        found = self.reach.problems()  # Telegram away this long: since when, pushes held
         if self.settlements.error is not None:
             found.append(f"the database refuses writes ({self.settlements.error}); retrying")
         now = self.clock()
@@ -181,8 +197,8 @@ class Sender:
 
     async def _fill_window(self) -> None:
         self._wake.clear()
-        free = self.window - len(self._in_flight)
         now = self.clock()
+        free = self._free(now)
         rows: list[Delivery] = []
         if free > 0 and not self.store.flags.paused and not self._held_globally():
             self.feeds.release_due(now)
@@ -191,13 +207,23 @@ class Sender:
             if self.feeds.hold(row, now):
                 continue
             if self.store.outbox.claim(row.id, now):
+                if self.probing.holding:
+                    self.probing.sent(row.id, now)
                 task = asyncio.create_task(self._deliver(row))
                 self._in_flight[row.id] = (row, task)
                 task.add_done_callback(functools.partial(self._settled, row.id))
-        if rows and len(self._in_flight) < self.window:
+        self.looks += 1
+        if rows and len(self._in_flight) < self.window and not self.probing.holding:
             return  # there may be more ready right away
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self._idle_timeout(now))
+
+    def _free(self, now: float) -> int:
+        """How many rows may be claimed now: the free window, or one probe while the
+        API is away."""
+        if self.probing.holding:
+            return 1 if self.probing.due(now, len(self._in_flight)) else 0
+        return self.window - len(self._in_flight)
 
     def _settled(self, key: int, _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(key, None)
@@ -217,6 +243,8 @@ class Sender:
     def _idle_timeout(self, now: float) -> float:
         moments = (self.store.outbox.next_due(), self.feeds.next_release())
         due = min((moment for moment in moments if moment is not None), default=None)
+        if due is not None and self.probing.holding:  # nothing goes before the next probe
+            due = max(due, self.probing.next_at)
         if due is None or due <= now:
             return 0.25 if self._in_flight or due is not None else 5.0
         return min(max(due - now, 0.01), 5.0)
@@ -232,24 +260,14 @@ class Sender:
             raise
         except (Withdrawn, Unneeded):
             self.outcomes.cancelled(row, stopping=self._stopping)
-        except RetryAfter as error:
-            seconds = retry_seconds(error)
-            self.metrics.flood_replies.inc()
-            self.outcomes.flood_wait(row, seconds)
-        except Forbidden as error:
-            self.outcomes.chat_gone(row, str(error))
-        except ChatMigrated as error:
-            log.info("chat %s became supergroup %s; moving it", row.chat_id, error.new_chat_id)
-            self.settlements.write(functools.partial(self._migrate, row.chat_id, error.new_chat_id))
-            self.outcomes.retry(row, "chat migrated", 0.0, count=False)
-        except BadRequest as error:
-            self.outcomes.refused(row, error)
-        except InvalidToken as error:  # revoked: the bot stops; the row goes at the next start
-            self.outcomes.retry(row, f"token refused: {error}", 0.0, count=False)
-            self.token_refused(f"{row.kind}: {error}")
-        except NetworkError as error:  # also TimedOut, and 5xx answers
-            # a send that timed out may have arrived: at-least-once means it goes again
-            self.outcomes.retry(row, f"network: {error}", self.outcomes.backoff(row))
+        except (BadRequest, ChatMigrated, InvalidToken, RetryAfter, Forbidden) as error:
+            self.probing.answered(row.id)  # a refusal is an answer: the API is there
+            self._refused(row, error)
+        except NetworkError as error:  # also TimedOut, and 5xx answers: the API is away
+            # a send that timed out may have arrived: at-least-once means it goes again;
+            # the row is due at once, and the queue is held until a probe is answered
+            self.probing.failed(row.id, str(error) or type(error).__name__)
+            self.outcomes.retry(row, f"network: {error}", self.clock())
         except Exception as error:  # the top of a send task: a bug must not strand the row
             log.exception("delivery %d failed unexpectedly", row.id)
             if row.attempts >= MAX_UNEXPECTED_ATTEMPTS:
@@ -257,11 +275,30 @@ class Sender:
             else:
                 self.outcomes.retry(row, f"unexpected: {error!r}", self.outcomes.backoff(row))
         else:
+            self.probing.answered(row.id)
             now = self.clock()
             self.settlements.write(functools.partial(self._mark_sent, row, message_id, now))
             if row.target_id is None:  # edits and retractions are not pushes
                 self.metrics.sent.inc()
                 self.metrics.send_latency.observe(now - started)
+
+    def _refused(self, row: Delivery, error: Exception) -> None:
+        """Settle a row Telegram answered with a refusal or a wait."""
+        if isinstance(error, RetryAfter):
+            seconds = retry_seconds(error)
+            self.metrics.flood_replies.inc()
+            self.outcomes.flood_wait(row, seconds)
+        elif isinstance(error, Forbidden):
+            self.outcomes.chat_gone(row, str(error))
+        elif isinstance(error, ChatMigrated):
+            log.info("chat %s became supergroup %s; moving it", row.chat_id, error.new_chat_id)
+            self.settlements.write(functools.partial(self._migrate, row.chat_id, error.new_chat_id))
+            self.outcomes.retry(row, "chat migrated", 0.0, count=False)
+        elif isinstance(error, BadRequest):
+            self.outcomes.refused(row, error)
+        else:  # InvalidToken, revoked: the bot stops; the row goes at the next start
+            self.outcomes.retry(row, f"token refused: {error}", 0.0, count=False)
+            self.token_refused(f"{row.kind}: {error}")
 
     def _migrate(self, old_id: int, new_id: int) -> None:
         """The group moved: its feeds (merged into the supergroup's, when that was known)

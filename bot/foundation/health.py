@@ -44,7 +44,7 @@ class _Refused(Exception):
 
 class HealthServer:
     """Answers GET /healthz (200, or 503 with the reason) and GET /metrics; HEAD as GET,
-    without the body."""
+    without the body. A 200's body is `ok`, then the `notes` (a past outage), a line each."""
 
     def __init__(
         self,
@@ -55,8 +55,10 @@ class HealthServer:
         port: int,
         *,
         deadline: float = REQUEST_SECONDS,
+        notes: Callable[[], list[str]] = lambda: [],
     ) -> None:
         self.metrics = metrics
+        self.notes = notes
         self.problems = problems
         self.refresh = refresh
         self.host = host
@@ -147,7 +149,8 @@ class HealthServer:
             if problems:
                 reasons = "; ".join(scrub(problem) for problem in problems)
                 return "503 Service Unavailable", "text/plain", (reasons + "\n").encode()
-            return "200 OK", "text/plain", b"ok\n"
+            notes = "".join(f"{scrub(line)}\n" for line in self.notes())
+            return "200 OK", "text/plain", f"ok\n{notes}".encode()
         if path == "/metrics":
             self.refresh()
             return "200 OK", CONTENT_TYPE_LATEST, generate_latest(self.metrics.registry)

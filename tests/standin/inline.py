@@ -36,6 +36,8 @@ class InlineQuery:
     at: float
     answer: dict[str, Any] | None = None
     refusals: list[str] = field(default_factory=list)
+    update_id: int = 0
+    answered_at: float | None = None  # when the accepted answer reached the stand-in
 
     @property
     def results(self) -> list[dict[str, Any]]:
@@ -69,7 +71,7 @@ class InlineQueries(Updates):
             payload["chat_type"] = chat_type
         with self._cond:
             self.inline_queries[asked.id] = asked
-        self.push_update({"inline_query": payload})
+        asked.update_id = self.push_update({"inline_query": payload})
         return asked
 
     def age_query(self, query_id: str, seconds: float) -> None:
@@ -80,6 +82,7 @@ class InlineQueries(Updates):
     # --- the API ----------------------------------------------------------------------
 
     def _answer_inline(self, _method: str, params: dict[str, Any]) -> web.Response:
+        arrived = time.time()  # before the checks: their time is the stand-in's, not the bot's
         asked = self.inline_queries.get(str(params.get("inline_query_id")))
         if asked is None or asked.answer is not None or time.time() - asked.at > ANSWER_WINDOW:
             return self._refused(asked, 400, TOO_OLD)
@@ -103,6 +106,7 @@ class InlineQueries(Updates):
                 asked.refusals.append(refused.text or "")
                 return refused
         asked.answer = params
+        asked.answered_at = arrived
         return ok(True)
 
     def _refused(self, asked: InlineQuery | None, status: int, description: str) -> web.Response:
