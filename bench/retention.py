@@ -3,9 +3,11 @@
 Fills a new database with `--days` days of settled pushes at `--rate` messages/s (fake
 times, one article per fan-out to `--chats` chats) and one handled update id a second,
 then runs retention as the bot does (`Pruner`, batches of 2,000 rows) with a clock at
-the end of the period. Prints the rows and the database size before and after: the
-file size (SQLite reuses freed pages, it does not shrink the file) and the pages in
-use, and the longest single batch (how long a prune holds the write lock).
+the end of the period, then gives the freed pages back to the file system as the bot
+does after each pass (`Pruner.reclaim`, incremental auto-vacuum: migration 0012). Prints
+the rows and the database size before and after: the file size, the pages in use and
+the free pages, the longest single batch (how long a prune holds the write lock) and the
+longest reclaiming step (how long one holds the event loop).
 """
 
 from __future__ import annotations
@@ -69,11 +71,11 @@ def sizes(store: Store, path: Path) -> str:
     return (
         f"deliveries {rows:,} rows, processed_updates {updates:,} rows | file "
         f"{path.stat().st_size / 2**20:,.0f} MiB, in use {(count - free) * page / 2**20:,.0f} MiB"
+        f", free {free * page / 2**20:,.0f} MiB"
     )
 
 
-async def prune(store: Store, days: int, retention_days: int) -> tuple[int, float, float]:
-    pruner = Pruner(store, retention_days, clock=lambda: START + days * DAY)
+async def prune(store: Store, pruner: Pruner) -> tuple[int, float, float]:
     longest = 0.0
     prune_deliveries = store.retention.prune_deliveries
 
@@ -106,10 +108,20 @@ def main() -> None:
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     print(f"filled in {time.perf_counter() - started:.0f}s")
     print("before:", sizes(store, path))
-    removed, took, longest = asyncio.run(prune(store, args.days, args.retention_days))
+    pruner = Pruner(store, args.retention_days, clock=lambda: START + args.days * DAY)
+    removed, took, longest = asyncio.run(prune(store, pruner))
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     print(
         f"retention removed {removed:,} rows in {took:.1f}s; longest batch {longest * 1000:.0f} ms"
+    )
+    print("pruned:", sizes(store, path))
+    started = time.perf_counter()
+    reclaimed = asyncio.run(pruner.reclaim())
+    took = time.perf_counter() - started
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(
+        f"reclaimed {reclaimed:,} pages in {took:.1f}s; longest step "
+        f"{pruner.longest_step * 1000:.0f} ms"
     )
     print("after: ", sizes(store, path))
     store.close()

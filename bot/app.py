@@ -158,6 +158,7 @@ class NewsBot:
             "pause": admin.pause_command,
             "resume": admin.resume_command,
             "errors": admin.errors_command,
+            "release": admin.release_command,
         }
 
     def _add_handlers(self) -> None:
@@ -341,10 +342,6 @@ class NewsBot:
         if self.config.metrics_port is None:
             return None
         return HealthServer(
-            self.metrics,
-            self.problems,
-            self.refresh_metrics,
-            self.config.metrics_host,
-            self.config.metrics_port,
-            notes=self.sender.reach.notes,
-        )
+            self.metrics, self.problems, self.refresh_metrics, self.config.metrics_host,
+            self.config.metrics_port, notes=self.sender.reach.notes,
+        )  # fmt: skip

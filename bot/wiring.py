@@ -18,6 +18,7 @@ from bot.app import ChatHandlers, NewsBot
 from bot.articles.ingest import Ingestor
 from bot.articles.permalinks import Site
 from bot.articles.watcher import Watcher
+from bot.articles.withdrawals import Withdrawals
 from bot.chat.admin import AdminCommands
 from bot.chat.connection import ObservedRequest, PollingHealth, Revocation
 from bot.chat.filters import FilterCommands
@@ -200,7 +201,9 @@ def build_watcher(
     on_change: Callable[[Change], None],
     metrics: Metrics,
     queue_pushes: bool,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Watcher:
+    withdrawals = Withdrawals(clock, grace=config.withdraw_grace, most=config.max_withdrawals)
     return Watcher(
         build_ingestor(config, store, announce=True),
         on_change=on_change,
@@ -209,6 +212,7 @@ def build_watcher(
         settle=config.settle_seconds,
         queue_pushes=queue_pushes,
         metrics=metrics,
+        withdrawals=withdrawals,
     )
 
 
@@ -253,6 +257,7 @@ def build_newsbot(
         on_change=changes_to_sender(sender, metrics, fan_outs),
         metrics=metrics,
         queue_pushes=True,
+        clock=clock,
     )
     return NewsBot(
         config,
@@ -264,13 +269,16 @@ def build_newsbot(
         polling=polling,
         fan_outs=fan_outs,
         revocation=revocation,
-        chat=build_chat_handlers(config, store, sender),
+        chat=build_chat_handlers(config, store, sender, watcher),
     )
 
 
-def build_chat_handlers(config: Config, store: Store, sender: Sender) -> ChatHandlers:
+def build_chat_handlers(
+    config: Config, store: Store, sender: Sender, watcher: Watcher
+) -> ChatHandlers:
     """The handlers of commands, buttons and membership changes, sharing one `Targets`
-    (and its `Permissions`, whose short cache the membership changes keep true)."""
+    (and its `Permissions`, whose short cache the membership changes keep true); the
+    admin's /release and /errors see the files the watcher holds."""
     permissions = Permissions()
     targets = Targets(store, permissions)
     keyboards = Keyboards(store)
@@ -280,7 +288,13 @@ def build_chat_handlers(config: Config, store: Store, sender: Sender) -> ChatHan
         filters=FilterCommands(store, targets),
         settings=SettingsCommands(store, targets, sender.feed_changed),
         transfer=TransferCommands(store, targets, sender.feed_changed),
-        admin=AdminCommands(store, config.admin_ids, sender.wake),
+        admin=AdminCommands(
+            store,
+            config.admin_ids,
+            sender.wake,
+            held=watcher.withdrawals.held,
+            release=watcher.withdrawals.release_now,
+        ),
         guard=UpdateGuard(store),
         inline=InlineSearch(store),
         membership=Membership(store, permissions),

@@ -48,6 +48,11 @@ class Listing:
         rows = self._articles([article_id])
         return rows[0] if rows else None
 
+    def path_of(self, url: str) -> str | None:
+        """The file the article of `url` is stored from (kept once the file is gone)."""
+        row = self.db.execute("SELECT path FROM articles WHERE url = ?", [url]).fetchone()
+        return None if row is None else str(row[0])
+
     def changed_at(self, article_id: int) -> float | None:
         """When the article last changed (a version for a cache of it); None when unknown."""
         row = self.db.execute(

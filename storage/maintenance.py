@@ -33,6 +33,9 @@ class DatabaseStatus:
     unknown: tuple[str, ...]  # applied by a newer newsbot
     sizes: tuple[tuple[str, int], ...]  # file name, bytes: the database, its WAL and index
     rows: tuple[tuple[str, int], ...]  # table, row count
+    free_pages: int = 0  # pages the file holds that no row uses
+    page_size: int = 4096
+    incremental: bool = True  # auto-vacuum gives free pages back (migration 0012)
 
 
 def database_status(path: Path) -> DatabaseStatus:
@@ -52,6 +55,10 @@ def database_status(path: Path) -> DatabaseStatus:
         ]
         rows = tuple((table, db.table(table).count) for table in tables)
         unknown = tuple(unknown_migrations(db))
+        free, page, vacuum = (
+            connection.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("freelist_count", "page_size", "auto_vacuum")
+        )
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot read the database {path}: {exc}") from exc
     finally:
@@ -62,7 +69,9 @@ def database_status(path: Path) -> DatabaseStatus:
         if companion.exists()
     )
     pending = tuple(name for name in known_migrations() if name not in applied)
-    return DatabaseStatus(path, applied, pending, unknown, sizes, rows)
+    return DatabaseStatus(
+        path, applied, pending, unknown, sizes, rows, free, page, incremental=vacuum == 2
+    )
 
 
 def backup_database(path: Path, target: Path) -> int:

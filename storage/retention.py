@@ -8,13 +8,22 @@ message id. An older push is kept too while an edit or retraction of it is still
 (one queued a month after the push, or held back by a long flood wait). This is the only place that forgets either (the update guard only adds ids).
 An article whose push that reached its feed is removed is marked (`pushes_pruned`), so
 that published again it is not queued for feeds that may have had it (`Queueing.queue_push`).
+The pages the removed rows held are given back to the file system a few at a time
+(`reclaim`, incremental auto-vacuum since migration 0012), so the file shrinks with them.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+
 from sqlite_utils import Database
 
 from storage.outbox import DIGESTED, OPEN, SENT, SETTLED, sql_list
+
+# SQLite's default: a commit that leaves the WAL this long copies it into the database
+AUTOCHECKPOINT_PAGES = 1000
 
 # Telegram re-delivers the last batch of updates after a crash: a handled update id is
 # kept at least this long, whatever the retention, so that a repeat is recognised
@@ -69,3 +78,35 @@ class Retention:
                 [before, limit],
             )
             return cursor.rowcount
+
+    def free_pages(self) -> int:
+        """Pages the database file holds but no row uses."""
+        return int(self.db.execute("PRAGMA freelist_count").fetchone()[0])
+
+    def reclaim(self, pages: int) -> int:
+        """Give up to `pages` free pages back to the file system, in one short write
+        transaction (incremental auto-vacuum); how many went."""
+        before = self.free_pages()
+        # the pragma frees one page per step of its statement, and `execute` steps it once:
+        # `executescript` runs it to its end (no transaction is open between our writes)
+        self.db.conn.executescript(f"PRAGMA incremental_vacuum({int(pages)})")
+        return before - self.free_pages()
+
+    def hold_checkpoints(self) -> None:
+        """Our commits stop copying the WAL into the database (`checkpoint` does it, from
+        another thread): a reclaiming step then writes only its own pages."""
+        self.db.execute("PRAGMA wal_autocheckpoint = 0")
+
+    def resume_checkpoints(self) -> None:
+        self.db.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+
+    def checkpointer(self) -> Callable[[], None]:
+        """A job for another thread: copy the WAL into the database file (which shrinks to
+        the pages in use) on a connection of its own; a passive checkpoint blocks no writer."""
+        path = self.db.execute("PRAGMA database_list").fetchone()[2]
+
+        def checkpoint() -> None:
+            with closing(sqlite3.connect(path, timeout=5)) as connection:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+        return checkpoint

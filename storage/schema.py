@@ -334,3 +334,12 @@ def add_recent_articles_index(db: Database) -> None:
     orders `/latest`, `/topic` and `/search` as `articles_listing` did, which it replaces."""
     db.execute("CREATE INDEX articles_recent ON articles(visible, sort_at, heat)")
     db.execute("DROP INDEX articles_listing")
+
+
+@migrations(name="0012_incremental_vacuum", transactional=False)
+def turn_on_incremental_vacuum(db: Database) -> None:
+    """Free pages can be given back to the file system (`Retention.reclaim`), so the file
+    follows the rows retention keeps. Switching an existing database over takes one full
+    VACUUM, which rewrites the whole file (docs/operators/upgrade.md says how long)."""
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    db.execute("VACUUM")

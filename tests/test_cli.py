@@ -22,7 +22,17 @@ from tests.commandline import ingested, newsbot
 from tests.conftest import ADMIN_ID, Running, eventually, read_only, unprivileged, write_lock
 from tests.environ import clean_environ
 
-VERBS = ["run", "ingest", "check", "preview", "stats", "errors", "db status", "db backup"]
+VERBS = [
+    "run",
+    "ingest",
+    "check",
+    "preview",
+    "stats",
+    "errors",
+    "release",
+    "db status",
+    "db backup",
+]
 
 
 @pytest.mark.parametrize("verb", VERBS)

@@ -41,7 +41,8 @@ def test_db_status_shows_schema_version_file_sizes_and_row_counts(db: Path) -> N
     assert lines[1] == f"schema     {migrations[-1]} ({len(migrations)} migrations applied)"
     assert lines[2].startswith("files      ") and "newsbot.db " in lines[2]
     assert "newsbot.db-wal " in lines[2]
-    rows = dict(line.split() for line in lines[4:])
+    assert lines[3].startswith("free       0 pages (0 bytes), given back to the file system")
+    rows = dict(line.split() for line in lines[lines.index("rows") + 1 :])
     assert rows["articles"] == "3" and rows["files"] == "3" and rows["chats"] == "1"
     assert "articles_fts_data" not in rows and "_sqlite_migrations" not in rows
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -58,7 +59,9 @@ async def test_a_folder_emptied_under_the_bot_forgets_no_article_until_it_holds_
     """A network folder that is not mounted is an empty folder: a scan of it took every
     article for deleted (and retracted every push of the last 48 hours). An empty folder
     keeps its articles, says why in /healthz, and the next file in it ends that."""
-    bot, task, stop = await start_bot(with_settings(config, scan_interval=0.1), standin)
+    later = [0.0]  # how far the test moved the bot's clock
+    settings = with_settings(config, scan_interval=0.1)
+    bot, task, stop = await start_bot(settings, standin, lambda: time.time() + later[0])
     folder = config.articles_dir
     try:
         for name in ("a", "b"):
@@ -75,6 +78,9 @@ async def test_a_folder_emptied_under_the_bot_forgets_no_article_until_it_holds_
         assert bot.store.figures.counts()["articles"] == 2
         write_article(folder / "c.txt", webUrl="https://news.example.com/c")
         await eventually(lambda: bot.problems() == [])
+        # a and b are gone now, and withdrawn once they stay away for the grace
+        await eventually(lambda: bot.watcher.withdrawals.waiting() == 2)
+        later[0] += config.withdraw_grace + 1
         await eventually(lambda: bot.store.figures.counts()["articles"] == 1)
     finally:
         await stop_bot(bot, task, stop)

@@ -233,10 +233,11 @@ def past_deleting(live: Following, chat: int, message_id: int) -> None:
 
 
 async def test_message_older_than_48_hours_becomes_a_withdrawn_notice(live: Following) -> None:
-    """Too old to delete: the message is edited to the struck-through title, no excerpt."""
+    """Unpublished too late to delete: the message is edited to the struck-through title,
+    no excerpt."""
     sent = await pushed(live, 5)
     past_deleting(live, 5, sent[5])
-    (live.running.articles / "a.txt").unlink()
+    live.write(published=False)
     await live.standin.until(lambda: len(live.standin.edits) == 1)
     [edit] = live.standin.edits
     assert edit.method == "editMessageCaption" and edit.message_id == sent[5]
@@ -279,7 +280,7 @@ async def test_withdrawn_notice_is_in_the_feeds_language(live: Following) -> Non
     feed = store.feeds.ensure(5)
     store.settings.save(feed.id, replace(store.settings.get(feed.id), language="de"))
     past_deleting(live, 5, sent[5])
-    (live.running.articles / "a.txt").unlink()
+    live.write(published=False)
     await live.standin.until(lambda: len(live.standin.edits) == 1)
     [edit] = live.standin.edits
     assert edit.html is not None
@@ -377,6 +378,8 @@ async def test_switches_turn_edits_retractions_and_threads_off(switched_off: Fol
     await live.standin.until(lambda: len(live.standin.messages_to(5)) == 2)
     assert "reply_parameters" not in live.standin.messages_to(5)[1].params
     (live.running.articles / "a.txt").unlink()
+    await eventually(lambda: live.running.bot.watcher.withdrawals.waiting() == 1)
+    live.clock.advance(live.running.bot.config.withdraw_grace + 1)
     await eventually(lambda: not _article(live).visible)
     await live.edits_due()
     assert live.rows("edit") == [] and live.rows("retract") == []
@@ -426,11 +429,11 @@ async def test_a_message_telegram_will_not_delete_becomes_a_withdrawn_notice(
     live: Following,
 ) -> None:
     """By our clock the message is inside the 48 hours, by Telegram's it is past them (a
-    clock that lost time in a suspend, a skew): the refused deletion falls back to the
-    notice, rather than leave the withdrawn article showing."""
+    clock that lost time in a suspend, a skew): the refused deletion of an unpublished
+    article's message falls back to the notice, rather than leave it showing."""
     sent = await pushed(live, 5)
     live.standin.age(5, sent[5], 48 * 3600 + 60)
-    (live.running.articles / "a.txt").unlink()
+    live.write(published=False)
     await live.standin.until(lambda: len(live.standin.edits) == 1)
     assert [m for m, _ in live.standin.calls if m == "deleteMessage"] == ["deleteMessage"]
     [notice] = live.standin.edits

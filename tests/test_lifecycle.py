@@ -21,7 +21,7 @@ from tests.articles import article_text, write_article
 from tests.conftest import eventually, start_bot, stop_bot
 from tests.feeds import follow
 from tests.standin import StandIn
-from tests.watching import Watching, unwatch, watch
+from tests.watching import Watching, grace_over, unwatch, watch
 
 CHAT = 77
 
@@ -81,6 +81,7 @@ async def test_deleted_file_is_hidden_and_its_pending_pushes_cancelled(live: Wat
     write_article(live.folder / "a.txt")
     await live.settled(1)
     (live.folder / "a.txt").unlink()
+    await live.withdrawn(1)
     await live.settled(2)
     assert live.kinds() == ["new", "removed"]
     assert live.queued() == [(CHAT, "cancelled")]
@@ -275,7 +276,8 @@ async def test_changes_while_down_are_handled_on_start_as_if_live(
     (articles / "gone.txt").unlink()
 
     store = open_store(tmp_path / "db")
-    _, changes, task = await watch(store, articles)
+    watcher, changes, task = await watch(store, articles)
+    await grace_over(watcher, 1)  # gone while down: withdrawn once its grace is over
     await unwatch(task)
     assert sorted(c.kind for c in changes) == ["edited", "new", "published", "removed"]
     urls = {s.article.url for s in store.listing.latest(10)}
@@ -318,6 +320,7 @@ async def test_duplicate_takes_over_when_the_first_file_goes(live: Watching) -> 
     write_article(live.folder / "b.txt", title="The same story again")
     await live.settled(2)
     (live.folder / "a.txt").unlink()
+    await live.withdrawn(1)
     await eventually(
         lambda: (
             bool(live.store.listing.latest(5)) and live.store.listing.latest(5)[0].path == "b.txt"
@@ -443,13 +446,14 @@ async def test_file_names_with_control_characters_stay_on_one_log_line(
     reader of the log): such a name is logged quoted, with Python's escapes."""
     store.flags.mark_baseline_done()
     ingestor = Ingestor(store, articles.resolve(), max_bytes=4096, recursive=False, announce=True)
-    _, changes, task = await watch(store, articles, ingestor=ingestor)
+    watcher, changes, task = await watch(store, articles, ingestor=ingestor)
     try:
         with caplog.at_level(logging.INFO):
             write_article(articles / "new\nINFO forged.txt")
             (articles / "bad\tname.txt").write_text("no front matter")
             await eventually(lambda: len(changes) >= 2)
             (articles / "new\nINFO forged.txt").unlink()
+            await grace_over(watcher, 1)
             await eventually(lambda: len(changes) >= 3)
     finally:
         await unwatch(task)

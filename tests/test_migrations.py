@@ -30,6 +30,7 @@ ALL_MIGRATIONS = [
     "0009_plain_retry",
     "0010_duplicate_of",
     "0011_recent_articles",
+    "0012_incremental_vacuum",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,
@@ -218,4 +219,18 @@ def test_a_duplicate_recorded_before_the_duplicate_of_column_names_its_original(
         ("c.txt", None),
         ("b.txt", "a.txt"),
     ]
+
+
+def test_an_older_database_gets_incremental_auto_vacuum_and_keeps_its_rows(tmp_path: Path) -> None:
+    """A database made before 0012 never gave pages back: opening it turns incremental
+    auto-vacuum on (its one full VACUUM), with every row kept."""
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0012_incremental_vacuum")
+    db.execute("INSERT INTO chats (id, type, active, created_at) VALUES (5, 'private', 1, 0)")
+    assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 0  # NONE
+    db.close()
+    store = open_store(path)
+    assert store.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # INCREMENTAL
+    assert store.db.execute("SELECT id FROM chats").fetchall() == [(5,)]
     store.close()

@@ -134,7 +134,7 @@ def test_a_vanished_folder_is_reported_once_and_watched_again_when_back(
 
 def test_logs_tell_the_story_at_info(tmp_path: Path, standin: StandIn) -> None:
     """A subscription, an article pushed, a bad file, a removal, a chat gone: a line each."""
-    bot = BotProcess(tmp_path, standin).start()
+    bot = BotProcess(tmp_path, standin, NEWSBOT_WITHDRAW_GRACE="0.2").start()
     standin.say(5, "/subscribe AI")
     standin.wait_for(lambda: len(standin.messages_to(5)) == 1)
     write_article(bot.articles / "a.txt")

@@ -3,7 +3,10 @@ in batches, while /stats keeps its totals and recent pushes keep their message i
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +21,7 @@ from bot.foundation.config import load_config
 from bot.foundation.errors import ConfigError
 from storage import Store
 from storage.store import FileState
+from tests.conftest import eventually
 from tests.feeds import follow
 from tests.outbox import ARTICLE, edit, publish, sent_push
 
@@ -186,3 +190,35 @@ def test_retention_days_is_a_setting_with_a_checked_value() -> None:
     assert load_config({"NEWSBOT_RETENTION_DAYS": "7"}).retention_days == 7
     with pytest.raises(ConfigError, match="NEWSBOT_RETENTION_DAYS"):
         load_config({"NEWSBOT_RETENTION_DAYS": "0"})
+
+
+async def test_after_a_pass_the_file_gives_back_the_pages_in_steps_under_50_ms(
+    store: Store, tmp_path: Path
+) -> None:
+    """Retention frees the pages of the rows it removes; the pass then gives them back to
+    the file system in steps none of which holds the event loop 50 ms, and the file
+    shrinks with the rows kept (it used to stay at its largest)."""
+    follow(store, 1, ["AI"])
+    publish(store, "a")
+    [(feed,)] = store.db.execute("SELECT feed_id FROM deliveries").fetchall()
+    store.db.execute(  # 20,000 broadcasts of 600 characters, sent 40 days ago
+        "INSERT INTO deliveries (kind, feed_id, state, text, created_at, updated_at) "
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+        "SELECT 'broadcast', ?, 'sent', hex(randomblob(300)), ?, ? FROM n",
+        [feed, NOW - 40 * DAY, NOW - 40 * DAY],
+    )
+    path = tmp_path / "newsbot.db"
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = path.stat().st_size
+    # the loop's own time in a step, not the time this busy machine's scheduler adds
+    pruner = Pruner(store, 30, clock=lambda: NOW, batch=2000, timer=time.thread_time)
+    passing = asyncio.create_task(pruner.run())
+    try:
+        await eventually(lambda: store.retention.free_pages() == 0 and pruner.longest_step > 0)
+    finally:
+        passing.cancel()
+        await asyncio.gather(passing, return_exceptions=True)
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 1
+    assert path.stat().st_size < before / 4  # about 13 MB of rows went
+    assert 0 < pruner.longest_step < 0.050

@@ -9,10 +9,14 @@ from pathlib import Path
 
 from bot.articles.ingest import Ingestor
 from bot.articles.watcher import Watcher
+from bot.articles.withdrawals import Withdrawals
 from bot.foundation.metrics import Metrics
 from storage import Store
 from storage.store import Change
+from tests.clocks import FakeClock
 from tests.conftest import eventually
+
+GRACE = 60.0  # the watcher's NEWSBOT_WITHDRAW_GRACE, on a clock of the test's
 
 
 @dataclass
@@ -35,6 +39,20 @@ class Watching:
     async def settled(self, count: int) -> None:
         """Wait until `count` meaningful changes were stored."""
         await eventually(lambda: len(self.kinds()) >= count)
+
+    async def withdrawn(self, count: int) -> None:
+        """Once `count` files wait to be withdrawn, move past their grace; wait until they are."""
+        await grace_over(self.watcher, count)
+
+
+async def grace_over(watcher: Watcher, count: int) -> None:
+    """Once `count` files wait to be withdrawn, move the watcher's clock past their grace and
+    wait until none waits."""
+    await eventually(lambda: watcher.withdrawals.waiting() == count)
+    clock = watcher.withdrawals.clock
+    assert isinstance(clock, FakeClock)
+    clock.now += GRACE + 1
+    await eventually(lambda: watcher.withdrawals.waiting() == 0)
 
 
 async def watch(
@@ -65,6 +83,7 @@ async def watch(
         settle=0.1,
         queue_pushes=True,
         metrics=Metrics(),
+        withdrawals=Withdrawals(FakeClock(), grace=GRACE, most=20),
         supervise_every=0.05,
     )
     if built is not None:

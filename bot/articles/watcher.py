@@ -29,6 +29,7 @@ from bot.articles.ingest import Ingestor, Loaded
 from bot.articles.observing import ObservedFolder
 from bot.articles.reading import printable
 from bot.articles.reconcile import Reconciliation
+from bot.articles.withdrawals import Withdrawals, release_asked, store_loaded
 from bot.articles.writer import StoreWriter
 from bot.foundation.backoff import Backoff
 from bot.foundation.errors import FolderUnreadable
@@ -66,6 +67,7 @@ class Watcher:
         settle: float,
         queue_pushes: bool,
         metrics: Metrics,
+        withdrawals: Withdrawals,
         supervise_every: float = 1.0,
         poll_interval: float = 1.0,
     ) -> None:
@@ -78,6 +80,7 @@ class Watcher:
         self.queue_pushes = queue_pushes
         self.metrics = metrics
         self.poll_interval = poll_interval
+        self.withdrawals = withdrawals
         self.folder = ObservedFolder(ingestor.root, self._emit, recursive=ingestor.recursive)
         self.alive = False
         self.in_baseline = False  # the first start's scan: what it stores is not pushed
@@ -97,6 +100,8 @@ class Watcher:
         self._baseline: Baseline | None = None  # while the first start's scan runs
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer = StoreWriter(ingestor.store)
+        released = functools.partial(release_asked, ingestor.store, self.writer)
+        withdrawals.attach(self._remove, released)
 
     async def run(self) -> None:
         """Start watching, reconcile with a scan, then process events until cancelled."""
@@ -150,7 +155,8 @@ class Watcher:
         if waiting:
             files = "1 article file waits" if waiting == 1 else f"{waiting} article files wait"
             return [f"{locked}{files} for it"]
-        return [locked + "the folder's scan waits for it"] if self._scan_waits else []
+        scan = [locked + "the folder's scan waits for it"] if self._scan_waits else []
+        return scan + self.withdrawals.problems()
 
     async def scan(self, *, queue: bool = True, announce: bool = True) -> int:
         """Reconcile the folder with the database; returns how many files changed.
@@ -170,6 +176,7 @@ class Watcher:
         if not await asyncio.to_thread(self.ingestor.root.is_dir):
             return 0  # nothing to compare; `supervise` reports the folder missing
         reconciliation = await self.writer.read(begin)
+        listed_at = self.withdrawals.clock()
         found = await asyncio.to_thread(reconciliation.compare)
         if reconciliation.kept and reconciliation.kept != self._kept:  # one line while it lasts
             log.error("%s", reconciliation.kept)
@@ -177,8 +184,8 @@ class Watcher:
         if not await asyncio.to_thread(self.ingestor.root.is_dir):
             # a folder that vanished lists as empty: its files are not gone, it is
             return 0
-        for change in await self.writer.run(lambda _: reconciliation.remove_gone()):
-            self.on_change(change)  # removals queue nothing
+        if reconciliation.kept is None:  # files gone are withdrawn if they stay away
+            self.withdrawals.scanned(found.gone, listed_at)
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
             for first in range(0, len(batch), STORE_CHUNK):
                 part = functools.partial(_store, reconciliation, batch[first : first + STORE_CHUNK])
@@ -272,11 +279,10 @@ class Watcher:
     async def _process(self, path: Path) -> None:
         if not await asyncio.to_thread(os.path.lexists, path):
             self._forget(path)
-            if await asyncio.to_thread(self.ingestor.root.is_dir):
-                await self._remove(path)
-            # else the whole folder went (an unmount, rm -r): the rescan when it is back
-            # decides which files are really gone
+            known = self.ingestor.file_state(path) is not None
+            await self.withdrawals.went(path, known=known, root=self.ingestor.root)
             return
+        self.withdrawals.back(path)
         before = self.ingestor.file_state(path)
         known_hash = None if before is None else before.hash
         loaded = await asyncio.to_thread(self.ingestor.load, path, known_hash)
@@ -290,18 +296,16 @@ class Watcher:
             return
         self.half_written.parsed(path)
 
-        def apply(store: Store) -> Change | None:
-            # checked again in the job: a scan's store queued before it may have run since
-            ingestor = self.ingestor.on(store)
-            if ingestor.file_state(path) != before:
-                return None
-            return ingestor.apply(loaded, queue=self.queue_pushes)
-
-        stored = await self.writer.run(apply)
+        gone = self.withdrawals.waiting_keys(self.ingestor.key)
+        job = functools.partial(
+            store_loaded, self.ingestor, loaded, before, gone, self.queue_pushes
+        )
+        stored = await self.writer.run(job)
         if stored is None:
             self._enqueue(path)  # a scan stored the file while we read it: read it again
             return
-        change = self.writer.completed(stored)
+        self.withdrawals.back(stored[1])
+        change = self.writer.completed(stored[0])
         seen = self._first_seen.pop(path, None)
         if seen is not None and change.queued:
             self.metrics.detection_latency.observe(time.monotonic() - seen)
@@ -334,6 +338,7 @@ class Watcher:
         await run_every(self.supervise_every, self._supervise_once, wait_first=True)
 
     async def _supervise_once(self) -> None:
+        await self.withdrawals.withdraw_due(self.ingestor.root)
         started = await self.folder.supervise(self._polling_every())
         if started is None:
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import Update
@@ -21,12 +21,22 @@ log = logging.getLogger(__name__)
 
 
 class AdminCommands:
-    """/stats, /broadcast, /pause, /resume, /errors."""
+    """/stats, /broadcast, /pause, /resume, /errors, /release."""
 
-    def __init__(self, store: Store, admin_ids: frozenset[int], wake: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        admin_ids: frozenset[int],
+        wake: Callable[[], None],
+        *,
+        held: Callable[[], int] = lambda: 0,
+        release: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
         self.store = store
         self.admin_ids = admin_ids
         self.wake = wake
+        self.held = held  # article files gone and held, not withdrawn (the watcher's)
+        self.release = release  # withdraws them now; how many were still gone
 
     async def _allowed(self, update: Update) -> bool:
         user = update.effective_user
@@ -101,4 +111,32 @@ class AdminCommands:
         if not await self._allowed(update):
             return
         errors = self.store.figures.ingest_errors(ERRORS_SHOWN)
-        await reply_html(update, format_errors(errors, self._words(update)))
+        words = self._words(update)
+        text = format_errors(errors, words)
+        if held := self.held():
+            note = words.ngettext(
+                "{count} article file is gone and held, not withdrawn: more went at once than "
+                "NEWSBOT_MAX_WITHDRAWALS allows. /release withdraws it.",
+                "{count} article files are gone and held, not withdrawn: more went at once than "
+                "NEWSBOT_MAX_WITHDRAWALS allows. /release withdraws them.",
+                held,
+            )
+            text = escape(note.format(count=held), quote=False) + "\n\n" + text
+        await reply_html(update, text)
+
+    async def release_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Withdraw now the article files gone and held (or in their grace)."""
+        if not await self._allowed(update):
+            return
+        words = self._words(update)
+        count = await self.release() if self.release is not None else 0
+        if not count:
+            await reply_html(update, words.gettext("No article file is waiting to be withdrawn."))
+            return
+        log.info("an admin released %d article files gone; they are withdrawn", count)
+        done = words.ngettext(
+            "{count} article file gone is withdrawn.",
+            "{count} article files gone are withdrawn.",
+            count,
+        )
+        await reply_html(update, done.format(count=count))

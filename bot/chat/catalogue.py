@@ -46,6 +46,7 @@ ADMIN_COMMANDS = [
     ("pause", N_("hold all pushes")),
     ("resume", N_("release held pushes")),
     ("errors", N_("the latest bad article files and why")),
+    ("release", N_("withdraw the article files gone and held (many went at once)")),
 ]
 
 

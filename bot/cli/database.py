@@ -31,6 +31,11 @@ def format_status(status: DatabaseStatus) -> str:
     total = sum(size for _, size in status.sizes)
     files = ", ".join(f"{name} {_size(size)}" for name, size in status.sizes)
     lines.append(f"files      {_size(total)}: {files}")
+    free = f"free       {status.free_pages:,} pages ({_size(status.free_pages * status.page_size)})"
+    if status.incremental:
+        lines.append(f"{free}, given back to the file system after each retention pass")
+    else:
+        lines.append(f"{free}, reused for new rows (auto-vacuum comes with the next start)")
     lines.append("rows")
     width = max((len(table) for table, _ in status.rows), default=0)
     lines.extend(f"  {table:<{width}}  {count:>10,}" for table, count in status.rows)

@@ -58,6 +58,7 @@ VERB_SETTINGS: dict[str, tuple[str, ...]] = {
     "preview": ("NEWSBOT_ARTICLES_DIR", "NEWSBOT_MAX_FILE_BYTES", *SITE, *LOGGING),
     "stats": DATABASE,
     "errors": DATABASE,
+    "release": DATABASE,
     "db status": DATABASE,
     "db backup": DATABASE,
 }
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("file", type=Path, metavar="FILE")
     add(verbs, "stats", "print the figures of /stats from the database")
     add(verbs, "errors", "print the latest bad article files and why, as /errors shows them")
+    add(verbs, "release", "withdraw the article files gone and held, as /release does")
     db = add(verbs, "db", "look after the database file: status, backup", "db status")
     db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="DB_VERB")
     add(db_verbs, "status", "print the schema version, file sizes and row counts", "db status")
@@ -192,6 +194,10 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
         from bot.cli.ingest import ingest_command
 
         return ingest_command(config, args.dir or config.articles_dir)
+    if args.verb == "release":
+        from bot.cli.withdrawals import release_command
+
+        return release_command(config)
     if args.verb == "db":
         from bot.cli.database import db_backup_command, db_status_command
 

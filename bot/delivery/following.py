@@ -8,8 +8,9 @@ has now). A new image that Telegram refuses leaves the photo as
 it is and edits the caption alone (as a refused image sends a first push as text).
 Nothing visible changed: no request. A 'retract' row deletes the message while Telegram
 allows (48 hours after the send), else, or when Telegram says it can no longer be
-deleted, edits it to a withdrawn notice. Replies that say the work is done or cannot be
-done end the row. What each message shows is kept by `shown_messages`.
+deleted, edits it to a withdrawn notice; only for an unpublished article: a message of an
+article whose file was removed (pruned) stays as it is. Replies that say the work is done
+or cannot be done end the row. What each message shows is kept by `shown_messages`.
 """
 
 from __future__ import annotations
@@ -194,6 +195,10 @@ class Follower:
                     raise
                 # too old by Telegram's clock (ours lost time, or the two differ)
                 log.info("chat %d: %s; the withdrawn notice instead", row.chat_id, error)
+        if article.published:
+            # its file was removed, not unpublished: an operator pruning old files wants
+            # them out of the listings (done), not a notice edited into every old message
+            raise Unneeded
         language = self.store.settings.get(row.feed_id).language
         notice = render_withdrawn(article, feed_words(language))
         shown = target.shown or _guess_shown(article)

@@ -21,8 +21,7 @@ TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$")
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FREE_RATE_LIMIT = 30.0  # messages/s Telegram allows a bot without paid broadcasts
 PAID_RATE_LIMIT = 1000.0  # messages/s with allow_paid_broadcast (paid in Telegram Stars)
-# a static site's links (bot.articles.permalinks): Jekyll's and Hugo's placeholders
-DEFAULT_PERMALINK = "/:year/:month/:day/:title/"
+DEFAULT_PERMALINK = "/:year/:month/:day/:title/"  # a static site's links: bot.articles.permalinks
 PERMALINK_PLACEHOLDER = re.compile(r":(year|month|day|title|slug|section|categories)(?![a-z_])")
 
 
@@ -55,6 +54,8 @@ class Config:
     story_threads: bool = True
     site_url: str | None = None
     permalink: str = DEFAULT_PERMALINK
+    withdraw_grace: float = 60.0
+    max_withdrawals: int = 20
 
     @property
     def base_file_url(self) -> str:
@@ -111,12 +112,6 @@ def _url(raw: str) -> str:
     if not re.match(r"^https?://[^\s/]+", raw):
         raise ValueError(raw)
     return raw
-
-
-def _site_url(raw: str) -> str:
-    if not re.match(r"^https?://[^\s/?#@]+(/[^\s?#]*)?$", raw, re.IGNORECASE):
-        raise ValueError(raw)
-    return raw.rstrip("/")
 
 
 def _permalink(raw: str) -> str:
@@ -272,11 +267,16 @@ SETTINGS: tuple[Setting, ...] = (
             "delete (or, after 48 hours, mark withdrawn) sent pushes of a withdrawn article"),
     Setting("NEWSBOT_STORY_THREADS", "story_threads", _bool, _BOOL,
             "a follow-up article replies to the earlier push it lists in `related`"),
-    Setting("NEWSBOT_SITE_URL", "site_url", _site_url, "expected an http(s) URL",
+    Setting("NEWSBOT_SITE_URL", "site_url", lambda raw: _url(raw).rstrip("/"), "expected an http(s) URL",
             "a static site's address: posts without `webUrl` get links under it (see \"Static sites\")"),
-    Setting("NEWSBOT_PERMALINK", "permalink", _permalink, "expected a path starting with / "
-            "of text and :year, :month, :day, :title, :slug, :section, :categories",
+    Setting("NEWSBOT_PERMALINK", "permalink", _permalink, "expected a path starting with / of text and :year, :month, :day, :title, :slug, :section, :categories",
             "the path of those links, with `:year` `:month` `:day` `:title`/`:slug` `:section` `:categories`"),
+    Setting("NEWSBOT_WITHDRAW_GRACE", "withdraw_grace", _positive, "expected seconds > 0",
+            "seconds a removed article file must stay away before its pushes are withdrawn; "
+            "one back sooner changes nothing"),
+    Setting("NEWSBOT_MAX_WITHDRAWALS", "max_withdrawals", _count, "expected 1 or more",
+            "more files gone within one grace period are held until they return or an admin "
+            "releases them (`/release`, `newsbot release`)"),
 )
 # fmt: on
 _DEFAULTS = Config(token=None)  # the defaults are stated once, in the dataclass
