@@ -36,6 +36,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 
 from bench.generate import add_chats
 from bench.report import machine_line, peak_rss_mb
+from bot.articles.publishing import Publishing
 from bot.delivery.pacing import FloodPacer
 from bot.foundation.config import Config
 from bot.foundation.metrics import Metrics
@@ -60,6 +61,9 @@ def subscribe_all(store: Store, private: int, groups: int) -> None:
 
 EARLIER = replace(ARTICLE, url="https://news.example.com/earlier", title="An earlier story")
 
+# the bot's rule with NEWSBOT_FOLLOW_EDITS and NEWSBOT_RETRACT on
+PUBLISHING = Publishing(edits=True, retractions=True)
+
 
 async def fan_out(
     name: str,
@@ -74,7 +78,6 @@ async def fan_out(
     folder = Path(tempfile.mkdtemp())
     store = open_store(folder / "fanout.db")
     subscribe_all(store, private, groups)
-    store.followups.set_switches(edits=True, retractions=True)
     app = ApplicationBuilder().token(TOKEN).base_url(standin.base_url).rate_limiter(limiter).build()
     await app.initialize()
     pacer = limiter if isinstance(limiter, FloodPacer) else None
@@ -89,14 +92,14 @@ async def fan_out(
     )
     task = asyncio.create_task(sender.run())
     if edits:
-        store.files.store_article("e.txt", FileState(1, 1, "e"), EARLIER, queue=True)
+        PUBLISHING.store_article(store, "e.txt", FileState(1, 1, "e"), EARLIER, queue=True)
         sender.wake()
         await drained(store)
         standin.sent.clear()
         edited = replace(EARLIER, title="An earlier story, corrected")
-        store.files.store_article("e.txt", FileState(1, 1, "e2"), edited, queue=True)
+        PUBLISHING.store_article(store, "e.txt", FileState(1, 1, "e2"), edited, queue=True)
         store.db.execute("UPDATE deliveries SET not_before = 0 WHERE kind = 'edit'")
-    change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+    change = PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
     sender.wake()
     await drained(store)
     await sender.stop(5)
@@ -137,7 +140,7 @@ def time_queueing(chats: int) -> tuple[float, int]:
     store = open_store(folder / "queue.db")
     subscribe_all(store, chats, 0)
     started = time.perf_counter()
-    change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+    change = PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
     elapsed = time.perf_counter() - started
     store.close()
     return elapsed, change.queued

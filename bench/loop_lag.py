@@ -34,6 +34,7 @@ from pathlib import Path
 
 from bench.generate import TOPICS, WORDS, add_chats, generate
 from bench.report import machine_line, peak_rss_mb, percentile
+from bot.articles.publishing import WITHOUT_FOLLOWING as PUBLISHING
 from bot.articles.watcher import Watcher
 from bot.foundation.config import Config
 from bot.foundation.metrics import Metrics
@@ -97,7 +98,7 @@ def fill_articles(store: Store, count: int) -> None:
             )
             items.append((f"{index:06d}.txt", FileState(1, 1, str(index)), ArticleRow.of(article)))
         with store.batch():
-            store.files.store_articles(items, queue=False)
+            PUBLISHING.store_articles(store, items, queue=False)
 
 
 def lag_watcher(store: Store, folder: Path, on_change: Callable[[Change], None]) -> Watcher:

@@ -56,6 +56,7 @@ from telegram.ext import ApplicationBuilder
 
 from bench.generate import TOPICS, add_chats
 from bench.report import machine_line, peak_rss_mb, rss_mb
+from bot.articles.publishing import WITHOUT_FOLLOWING as PUBLISHING
 from bot.delivery.pacing import FloodPacer, retry_seconds
 from bot.delivery.rendering import render_push
 from bot.foundation.config import Config
@@ -188,7 +189,7 @@ async def newsbot_pushes(
             lambda chat: ["ai"] if chat < chats.stop else [f"more{(chat - chats.stop) // TOP_UP}"],
         )
         started = time.perf_counter()
-        change = store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+        change = PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
         queueing = time.perf_counter() - started
         pacer = FloodPacer(args.rate, 1.0, 20.0, clock=time.monotonic)
         app = ApplicationBuilder().token(TOKEN).base_url(base_url).rate_limiter(pacer).build()
@@ -209,8 +210,8 @@ async def newsbot_pushes(
                     await asyncio.sleep(0.01)
                 article = Article(url=f"{ARTICLE.url}/{block}", title=f"{ARTICLE.title} {block}",
                                   excerpt=ARTICLE.excerpt, topics=(f"More{block}",))  # fmt: skip
-                queued += store.files.store_article(
-                    f"{block}.txt", FileState(1, 1, str(block)), article, queue=True
+                queued += PUBLISHING.store_article(
+                    store, f"{block}.txt", FileState(1, 1, str(block)), article, queue=True
                 ).queued
                 sender.wake()
 
@@ -298,8 +299,8 @@ async def commands(
             for index in range(200):
                 article = Article(url=f"https://news.example.com/{index}", title=f"Story {index}",
                                   topics=tuple(rng.sample(TOPICS, 2)))  # fmt: skip
-                store.files.store_article(
-                    f"{index}.txt", FileState(1, 1, str(index)), article, queue=False
+                PUBLISHING.store_article(
+                    store, f"{index}.txt", FileState(1, 1, str(index)), article, queue=False
                 )
         bot = build_newsbot(config, store)
         app = bot.application

@@ -18,6 +18,7 @@ from tempfile import TemporaryDirectory
 
 from bench.fanout import ARTICLE, subscribe_all, time_queueing
 from bench.report import peak_rss_mb
+from bot.articles.publishing import WITHOUT_FOLLOWING as PUBLISHING
 from bot.delivery.digesting import FeedDelivery, plan_of
 from bot.delivery.schedule import release_at
 from storage import open_store
@@ -69,7 +70,7 @@ def main() -> None:
         held = sum(release_at(plan, now) is not None for plan in plans.values())
         decided = time.perf_counter() - started
 
-        store.files.store_article("a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
+        PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "x"), ARTICLE, queue=True)
         rows = store.outbox.ready(args.feeds, now.timestamp())
         started = time.perf_counter()
         with store.batch():

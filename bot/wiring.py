@@ -17,6 +17,7 @@ from telegram.ext import Application, ApplicationBuilder, ExtBot
 from bot.app import ChatHandlers, NewsBot
 from bot.articles.ingest import Ingestor
 from bot.articles.permalinks import Site
+from bot.articles.publishing import WITHOUT_FOLLOWING, Publishing
 from bot.articles.watcher import Watcher
 from bot.articles.withdrawals import Withdrawals
 from bot.chat.admin import AdminCommands
@@ -180,7 +181,12 @@ def build_application(
 
 
 def build_ingestor(
-    config: Config, store: Store, folder: Path | None = None, *, announce: bool = False
+    config: Config,
+    store: Store,
+    folder: Path | None = None,
+    *,
+    announce: bool = False,
+    publishing: Publishing = WITHOUT_FOLLOWING,
 ) -> Ingestor:
     """Reads `folder` (default: the articles folder) into `store` by the file settings;
     `announce` logs a line per article stored."""
@@ -189,6 +195,7 @@ def build_ingestor(
         (folder or config.articles_dir).resolve(),
         max_bytes=config.max_file_bytes,
         recursive=config.recursive,
+        publishing=publishing,
         announce=announce,
         site=Site.of(config),
     )
@@ -201,11 +208,12 @@ def build_watcher(
     on_change: Callable[[Change], None],
     metrics: Metrics,
     queue_pushes: bool,
+    publishing: Publishing = WITHOUT_FOLLOWING,
     clock: Callable[[], float] = time.monotonic,
 ) -> Watcher:
     withdrawals = Withdrawals(clock, grace=config.withdraw_grace, most=config.max_withdrawals)
     return Watcher(
-        build_ingestor(config, store, announce=True),
+        build_ingestor(config, store, announce=True, publishing=publishing),
         on_change=on_change,
         use_polling_observer=config.watcher == "polling",
         scan_interval=config.scan_interval,
@@ -235,7 +243,6 @@ def build_newsbot(
     reach = Reachability(clock, store.outbox.pending_count)
     application = build_application(config, pacer, polling, revocation, reach)
     metrics = Metrics()
-    store.followups.set_switches(edits=config.follow_edits, retractions=config.retract)
     fan_outs = FanOuts(store.figures)
     sender = build_sender(
         store,
@@ -257,6 +264,7 @@ def build_newsbot(
         on_change=changes_to_sender(sender, metrics, fan_outs),
         metrics=metrics,
         queue_pushes=True,
+        publishing=Publishing(edits=config.follow_edits, retractions=config.retract),
         clock=clock,
     )
     return NewsBot(

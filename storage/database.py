@@ -56,10 +56,17 @@ class WritingDatabase(Database):
             raise
 
 
-def open_store(path: str | Path, *, exclusive: bool = False, create: bool = True) -> Store:
+def open_store(
+    path: str | Path,
+    *,
+    exclusive: bool = False,
+    create: bool = True,
+    chunk_feeds: int | None = None,
+) -> Store:
     """Open (creating unless not `create`, and upgrading) the database; `exclusive` takes
     the one-instance lock. A store that may create the database writes to it: it must be
-    writable (DatabaseFolderUnusable, at once), while the read-only verbs' need not."""
+    writable (DatabaseFolderUnusable, at once), while the read-only verbs' need not.
+    `chunk_feeds`: queue an article for this many feeds per transaction (`Queueing`)."""
     path = Path(path)
     if not create and not path.is_file():
         raise NoDatabase(f"no database at {path}")
@@ -82,7 +89,7 @@ def open_store(path: str | Path, *, exclusive: bool = False, create: bool = True
         if create:
             _check_writable(db)
         migrations.apply(db)
-        store = Store(db, lock)
+        store = Store(db, lock, chunk_feeds=chunk_feeds)
         store.search.resume()  # an import killed while it kept the full-text index out
     except (sqlite3.DatabaseError, StorageError) as exc:
         if lock is not None:

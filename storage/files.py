@@ -1,5 +1,9 @@
 """What the database knows of article files and the articles they hold: storing a parsed
-file (resolving two files that name one webUrl), bulk import, errors, removal."""
+file (resolving two files that name one webUrl), bulk import, errors, removal.
+
+Storing says what changed (`Change`); what that does to the outbox (pushes queued,
+cancelled, messages edited or retracted) is the bot's rule, `bot.articles.publishing`,
+run in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,10 +15,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from storage.followups import Followups
 from storage.models import Article
-from storage.outbox import Outbox
-from storage.queueing import Queueing
 from storage.rows import ArticleRow
 from storage.topics import TopicCounts
 
@@ -32,7 +33,8 @@ class FileState:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What storing one file did: the kind of change, the article, and pushes queued."""
+    """What storing one file did: the kind of change and the article; then what the
+    publishing rule did to the outbox (pushes queued, cancelled, follow-ups queued)."""
 
     kind: ChangeKind
     article_id: int | None = None
@@ -40,24 +42,17 @@ class Change:
     cancelled: int = 0
     other_path: str | None = None
     followups: int = 0  # edits or retractions of sent messages queued
+    visible: bool = False  # the article is visible after the change
+    before: str | None = None  # an edited article's stored data before the change
+    hidden: int | None = None  # a visible article the change hid (its file went, or moved on)
 
 
 class Files:
-    """Files and articles; a change that makes an article visible or not moves the outbox."""
+    """Files and the articles they hold."""
 
-    def __init__(
-        self,
-        db: Database,
-        outbox: Outbox,
-        queueing: Queueing,
-        topics: TopicCounts,
-        followups: Followups,
-    ) -> None:
+    def __init__(self, db: Database, topics: TopicCounts) -> None:
         self.db = db
-        self.outbox = outbox
-        self.queueing = queueing
         self.topics = topics
-        self.followups = followups
 
     def file_states(self, paths: Sequence[str] | None = None) -> dict[str, FileState]:
         """Every known file (or those of `paths`) with the size, mtime and hash last seen."""
@@ -88,10 +83,9 @@ class Files:
         state: FileState,
         article: Article,
         *,
-        queue: bool,
         data_json: str | None = None,
     ) -> Change:
-        """Store a parsed file; when `queue`, an article that became visible is queued.
+        """Store a parsed file: what changed.
 
         `data_json` is `article_to_json(article)` when the caller made it already.
         """
@@ -106,31 +100,24 @@ class Files:
                 self._save_error(path, f"duplicate webUrl: the article is {row[1]}", now, row[1])
                 return Change("duplicate", row[0], other_path=row[1])
             known = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
+            hidden = None
             if known is not None:
                 if known[0] is not None and known[0] != article.url:
                     # the file now names another webUrl: it no longer holds the old article
-                    self._hide_article(known[0], path, now)
+                    hidden = self._hide_article(known[0], path, now).hidden
                 self.db.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
             article_id, was_visible = self._upsert_article(path, article, row, now, data_json)
             self._save_file(path, state, article.url)
             visible = article.published
-            if visible and not was_visible:
-                queued = self.queueing.queue_push(article_id, article, now) if queue else 0
-                followed = 0
-                if row is not None:  # its retracted messages come back (deleted: pushed again)
-                    followed = self.followups.on_republished(article_id, now, restore=queue)
-                kind: ChangeKind = "new" if row is None else "published"
-                return Change(kind, article_id, queued, followups=followed)
-            if was_visible and not visible:
-                cancelled = self.outbox.cancel_article(article_id, now)
-                followed = self.followups.on_withdrawn(article_id, now) if queue else 0
-                return Change("unpublished", article_id, cancelled=cancelled, followups=followed)
+            kind: ChangeKind = "edited"
             if row is None:
-                return Change("new", article_id)
-            followed = 0
-            if visible and queue:
-                followed = self.followups.on_edited(article_id, row[4], article, now)
-            return Change("edited", article_id, followups=followed)
+                kind = "new"
+            elif visible and not was_visible:
+                kind = "published"
+            elif was_visible and not visible:
+                kind = "unpublished"
+            before = row[4] if kind == "edited" else None
+            return Change(kind, article_id, visible=visible, before=before, hidden=hidden)
 
     def record_error(self, path: str, state: FileState | None, reason: str) -> Change:
         """Remember a bad file and why; the article it held before, if any, stays as it was."""
@@ -176,11 +163,7 @@ class Files:
             "UPDATE articles SET present = 0, visible = 0, updated_at = ? WHERE id = ?",
             [now, row[0]],
         )
-        if not row[1]:
-            return Change("removed", row[0])
-        cancelled = self.outbox.cancel_article(row[0], now)
-        followed = self.followups.on_withdrawn(row[0], now)
-        return Change("removed", row[0], cancelled=cancelled, followups=followed)
+        return Change("removed", row[0], hidden=row[0] if row[1] else None)
 
     def _upsert_article(
         self, path: str, article: Article, row: Any, now: float, data_json: str | None
@@ -207,9 +190,7 @@ class Files:
         self.topics.count([article_id])
         return article_id, was_visible
 
-    def store_articles(
-        self, items: Sequence[tuple[str, FileState, ArticleRow]], *, queue: bool
-    ) -> list[Change]:
+    def store_articles(self, items: Sequence[tuple[str, FileState, ArticleRow]]) -> list[Change]:
         """`store_article` for many files at once (bulk ingest and scans), in order.
 
         Files new to the database that name articles new to it, the bulk of a first
@@ -243,18 +224,10 @@ class Files:
             for index, (path, state, row) in enumerate(items):
                 if fresh.get(row.url) != index:
                     changes.append(
-                        self.store_article(
-                            path, state, row.article(), queue=queue, data_json=row.data
-                        )
+                        self.store_article(path, state, row.article(), data_json=row.data)
                     )
                     continue
-                article_id = ids[row.url]
-                queued = (
-                    self.queueing.queue_push(article_id, row.article(), now)
-                    if queue and row.published
-                    else 0
-                )
-                changes.append(Change("new", article_id, queued))
+                changes.append(Change("new", ids[row.url], visible=row.published))
             return changes
 
     def _existing(self, select: str, column: str, values: list[str]) -> set[str]:

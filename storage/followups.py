@@ -61,21 +61,16 @@ class FollowTarget:
 
 
 class Followups:
-    """Queues edits and retractions of sent pushes; off until `set_switches` turns them on."""
+    """Queues edits and retractions of sent pushes (when, is the bot's rule:
+    `bot.articles.publishing`)."""
 
     def __init__(self, db: Database, outbox: Outbox) -> None:
         self.db = db
         self.outbox = outbox
-        self.edits = False
-        self.retractions = False
-
-    def set_switches(self, *, edits: bool, retractions: bool) -> None:
-        self.edits = edits
-        self.retractions = retractions
 
     def on_edited(self, article_id: int, before_json: str, after: Article, now: float) -> int:
         """An article still visible changed: queue edits when something its push shows did."""
-        if not self.edits or not shows_differently(article_from_json(before_json), after):
+        if not shows_differently(article_from_json(before_json), after):
             return 0
         cursor = self.db.execute(
             f"""
@@ -100,8 +95,6 @@ class Followups:
 
         Its pending pushes and edits were cancelled by the caller (`Outbox.cancel_article`).
         """
-        if not self.retractions:
-            return 0
         cursor = self.db.execute(
             f"""
             INSERT INTO deliveries (kind, article_id, feed_id, target_id, state, created_at,

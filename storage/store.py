@@ -34,15 +34,17 @@ class Store:
     callers use the one they need.
     """
 
-    def __init__(self, db: Database, lock: IO[str] | None = None) -> None:
+    def __init__(
+        self, db: Database, lock: IO[str] | None = None, *, chunk_feeds: int | None = None
+    ) -> None:
         self.db = db
         self.outbox = Outbox(db)
-        self.queueing = Queueing(db)
+        self.queueing = Queueing(db, chunk_feeds=chunk_feeds)
         self.chats = Chats(db, self.outbox)
         self.feeds = Feeds(db, self.outbox)
         self.topics = TopicCounts(db)
         self.followups = Followups(db, self.outbox)
-        self.files = Files(db, self.outbox, self.queueing, self.topics, self.followups)
+        self.files = Files(db, self.topics)
         self.listing = Listing(db)
         self.figures = Figures(db)
         self.flags = Flags(db)

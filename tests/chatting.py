@@ -7,6 +7,7 @@ from dataclasses import replace
 from storage import Article
 from storage.store import FileState
 from tests.conftest import Running
+from tests.publishing import FOLLOWING
 
 ARTICLE = Article(
     url="https://news.example.com/a",
@@ -28,7 +29,9 @@ def add(
         topics=topics,
         published=published,
     )
-    running.store.files.store_article(f"{slug}.txt", FileState(1, 1, slug), article, queue=False)
+    FOLLOWING.store_article(
+        running.store, f"{slug}.txt", FileState(1, 1, slug), article, queue=False
+    )
 
 
 def buttons(running: Running, chat_id: int) -> list[tuple[str, str]]:

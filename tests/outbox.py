@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.articles.publishing import Publishing
 from storage import Article, Image, Store
 from storage.store import FileState
 from tests.feeds import follow
+from tests.publishing import FOLLOWING
 
 ARTICLE = Article(
     url="https://news.example.com/a",
@@ -23,15 +25,14 @@ TWO_TOPICS = Article(url="https://news.example.com/a", title="Robots", topics=("
 
 def publish(store: Store, name: str) -> None:
     article = replace(ARTICLE, url=f"https://news.example.com/{name}", title=f"Article {name}")
-    store.files.store_article(f"{name}.txt", FileState(1, 1, name), article, queue=True)
+    FOLLOWING.store_article(store, f"{name}.txt", FileState(1, 1, name), article, queue=True)
 
 
 def sent_push(store: Store, *chats: int) -> int:
     """Store the article with the followups on, and mark its pushes sent at time 1000."""
-    store.followups.set_switches(edits=True, retractions=True)
     for chat in chats:
         follow(store, chat, ["AI"])
-    change = store.files.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
+    change = FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
     assert change.article_id is not None
     for row in store.outbox.ready(100, 2000.0):
         store.outbox.claim(row.id, 1000.0)
@@ -39,9 +40,9 @@ def sent_push(store: Store, *chats: int) -> int:
     return change.article_id
 
 
-def edit(store: Store, title: str) -> int:
-    change = store.files.store_article(
-        "a.txt", FileState(1, 1, title), replace(ARTICLE, title=title), queue=True
+def edit(store: Store, title: str, publishing: Publishing = FOLLOWING) -> int:
+    change = publishing.store_article(
+        store, "a.txt", FileState(1, 1, title), replace(ARTICLE, title=title), queue=True
     )
     return change.followups
 

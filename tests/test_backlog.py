@@ -16,6 +16,7 @@ from storage.settings import FeedSettings
 from storage.store import FileState
 from tests.conftest import Running, eventually, start_bot, stop_bot, with_settings
 from tests.feeds import follow
+from tests.publishing import PUBLISHING
 from tests.standin import StandIn
 
 ARTICLE = Article(url="https://news.example.com/0", title="Story", topics=("AI",))
@@ -32,7 +33,7 @@ def owe(running: Running, count: int) -> None:
             heat=number * 10 if number % 2 else None,
         )  # fmt: skip
         state = FileState(1, 1, f"s{number}")
-        store.files.store_article(f"s{number}.txt", state, article, queue=True)
+        PUBLISHING.store_article(store, f"s{number}.txt", state, article, queue=True)
     store.flags.set_paused(False)
     running.bot.sender.wake()
 
@@ -103,7 +104,7 @@ def test_a_feed_with_backlog_off_gets_every_push_alone(store: Store) -> None:
     store.settings.save(feed, FeedSettings(backlog=0))
     for number in range(1, 9):
         article = replace(ARTICLE, url=f"https://news.example.com/{number}")
-        store.files.store_article(f"s{number}.txt", FileState(1, 1, f"s{number}"), article,
+        PUBLISHING.store_article(store, f"s{number}.txt", FileState(1, 1, f"s{number}"), article,
                                   queue=True)  # fmt: skip
     feeds = FeedDelivery(store, backlog_max=5)
     [row] = store.outbox.ready(1, 2e9)

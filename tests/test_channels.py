@@ -18,6 +18,7 @@ from storage.settings import FeedSettings
 from storage.store import FileState
 from tests.conftest import Running, eventually, start_bot, stop_bot
 from tests.feeds import follow, follows
+from tests.publishing import FOLLOWING
 from tests.standin import TOKEN, StandIn
 
 CHANNEL = -1001234567890
@@ -42,7 +43,7 @@ async def running(config: Config, standin: StandIn, articles: Path) -> AsyncIter
 
 def publish(running: Running, article: Article = ARTICLE) -> None:
     slug = article.url.rpartition("/")[2]
-    running.store.files.store_article(slug, FileState(1, 1, slug), article, queue=True)
+    FOLLOWING.store_article(running.store, slug, FileState(1, 1, slug), article, queue=True)
     running.bot.sender.wake()
 
 

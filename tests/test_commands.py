@@ -14,6 +14,7 @@ from storage.store import FileState
 from tests.chatting import ARTICLE, add, buttons
 from tests.conftest import ADMIN_ID, Running, eventually
 from tests.feeds import follows
+from tests.publishing import FOLLOWING
 
 
 async def test_start_greets_and_offers_topic_buttons(running: Running) -> None:
@@ -143,7 +144,9 @@ async def test_filters_change_what_is_pushed(running: Running) -> None:
     await running.command(1, "/filter mute laundry")
     feed = running.store.feeds.find(1)
     assert feed is not None and feed.muted == ("laundry",)
-    change = running.store.files.store_article("a.txt", FileState(1, 1, "a"), ARTICLE, queue=True)
+    change = FOLLOWING.store_article(
+        running.store, "a.txt", FileState(1, 1, "a"), ARTICLE, queue=True
+    )
     assert change.queued == 0
     assert "no longer muted" in await running.command(1, "/filter unmute LAUNDRY")
     assert await running.command(1, "/filter clear") == "Filters cleared."

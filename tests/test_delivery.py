@@ -15,6 +15,7 @@ from tests.conftest import ADMIN_ID, Running, eventually, start_bot, stop_bot, w
 from tests.feeds import feed_of, follows
 from tests.feeds import follow as follow_feed
 from tests.outbox import ARTICLE
+from tests.publishing import FOLLOWING
 from tests.standin import StandIn
 
 
@@ -24,7 +25,9 @@ def follow(running: Running, *chats: int) -> None:
 
 
 def publish(running: Running, article: Article = ARTICLE, path: str = "a.txt") -> int:
-    change = running.store.files.store_article(path, FileState(1, 1, path), article, queue=True)
+    change = FOLLOWING.store_article(
+        running.store, path, FileState(1, 1, path), article, queue=True
+    )
     running.bot.sender.wake()
     assert change.article_id is not None
     return change.article_id
@@ -166,8 +169,12 @@ async def test_withdrawn_article_is_never_sent_after_the_cancel(running: Running
     running.store.flags.set_paused(True)
     follow(running, 14)
     publish(running)
-    running.store.files.store_article(
-        "a.txt", FileState(1, 2, "other"), replace(ARTICLE, published=False), queue=True
+    FOLLOWING.store_article(
+        running.store,
+        "a.txt",
+        FileState(1, 2, "other"),
+        replace(ARTICLE, published=False),
+        queue=True,
     )
     running.store.flags.set_paused(False)
     running.bot.sender.wake()
@@ -210,7 +217,9 @@ async def test_edit_during_a_fan_out_cancels_nothing(running: Running) -> None:
     publish(running)
     await eventually(lambda: len(running.standin.sent) >= 3)
     edited = replace(ARTICLE, title="Robots fold laundry, better")
-    change = running.store.files.store_article("a.txt", FileState(1, 2, "edit"), edited, queue=True)
+    change = FOLLOWING.store_article(
+        running.store, "a.txt", FileState(1, 2, "edit"), edited, queue=True
+    )
     running.bot.watcher.on_change(change)
     await eventually(lambda: set(states(running).values()) == {"sent"})
     assert any("better" in (m.text or "") for m in running.standin.sent)
@@ -223,8 +232,12 @@ async def test_unpublish_during_a_fan_out_stops_what_has_not_gone(running: Runni
     follow(running, *range(400, 430))
     publish(running)
     await eventually(lambda: len(running.standin.sent) >= 3)
-    change = running.store.files.store_article(
-        "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
+    change = FOLLOWING.store_article(
+        running.store,
+        "a.txt",
+        FileState(1, 2, "off"),
+        replace(ARTICLE, published=False),
+        queue=True,
     )
     running.bot.watcher.on_change(change)
     await settled(running)
@@ -244,8 +257,12 @@ async def withdrawn_on_the_wire(running: Running, chat: int, answer_in: float) -
     running.standin.slow_next(lambda method, params: method == "sendPhoto", answer_in)
     publish(running)
     await eventually(lambda: len(running.standin.messages_to(chat)) == 1)  # on the wire
-    return running.store.files.store_article(
-        "a.txt", FileState(1, 2, "off"), replace(ARTICLE, published=False), queue=True
+    return FOLLOWING.store_article(
+        running.store,
+        "a.txt",
+        FileState(1, 2, "off"),
+        replace(ARTICLE, published=False),
+        queue=True,
     )
 
 
@@ -288,7 +305,7 @@ async def test_a_push_sent_after_an_edit_shows_it_before_the_sender_hears_of_it(
     publish(running)
     await eventually(lambda: len(running.standin.messages_to(460)) == 1)  # read, on the wire
     edited = replace(ARTICLE, title="Robots fold laundry, corrected")
-    running.store.files.store_article("a.txt", FileState(1, 2, "edit"), edited, queue=True)
+    FOLLOWING.store_article(running.store, "a.txt", FileState(1, 2, "edit"), edited, queue=True)
     # (the change's callback never runs here)
     await eventually(lambda: len(running.standin.messages_to(461)) == 2)
     [_, pushed] = running.standin.messages_to(461)

@@ -26,6 +26,7 @@ from storage.store import FileState
 from tests.conftest import eventually, write_lock
 from tests.feeds import follow
 from tests.outbox import ARTICLE, publish
+from tests.publishing import FOLLOWING
 from tests.sending import sending
 from tests.standin import FloodRules, Sent, StandIn
 
@@ -185,7 +186,6 @@ async def test_a_retraction_whose_settlement_failed_midway_still_records_the_del
     the message is written: the transaction is tried again whole, deletion included, so
     that the article published again comes back to the chat as a fresh push (not: the
     deletion forgotten, and the chat never gets it again)."""
-    store.followups.set_switches(edits=True, retractions=True)
     follow(store, 33, ["AI"])
     publish(store, "a")
     article = replace(ARTICLE, url="https://news.example.com/a", title="Article a")
@@ -194,7 +194,7 @@ async def test_a_retraction_whose_settlement_failed_midway_still_records_the_del
         await eventually(lambda: store.outbox.pending_count() == 0)
         disk.full = True
         withdrawn = replace(article, published=False)
-        store.files.store_article("a.txt", FileState(1, 1, "a2"), withdrawn, queue=True)
+        FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "a2"), withdrawn, queue=True)
         sender.wake()
         await eventually(lambda: disk.refused >= 1)
         disk.full = False
@@ -202,7 +202,7 @@ async def test_a_retraction_whose_settlement_failed_midway_still_records_the_del
         assert [e.method for e in standin.edits_to(33)] == ["deleteMessage"]
         [(left,)] = store.db.execute("SELECT withdrawn FROM deliveries WHERE kind = 'push'")
         assert left == "deleted"
-        store.files.store_article("a.txt", FileState(1, 1, "a3"), article, queue=True)
+        FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "a3"), article, queue=True)
         sender.wake()
         await standin.until(lambda: len(standin.messages_to(33)) == 2)
 
@@ -235,7 +235,6 @@ async def test_an_edit_answered_while_the_database_is_locked_is_not_a_failed_att
     """Another process holds the write lock when an edit's answer comes: what the message
     shows now is written with the row's state once the lock goes, rather than counted as
     a failed attempt (eight of which give the edit up) and the edit sent again."""
-    store.followups.set_switches(edits=True, retractions=True)
     follow(store, 51, ["AI"])
     publish(store, "a")
     clock = SteppedWallClock()
@@ -244,7 +243,7 @@ async def test_an_edit_answered_while_the_database_is_locked_is_not_a_failed_att
     async with sending(store, standin, limits=Config(token=None), clock=clock) as sender:
         await eventually(lambda: store.outbox.pending_count() == 0)
         corrected = replace(ARTICLE, url="https://news.example.com/a", title="Article a, fixed")
-        store.files.store_article("a.txt", FileState(1, 1, "a2"), corrected, queue=True)
+        FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "a2"), corrected, queue=True)
         standin.slow_next(lambda method, params: method.startswith("editMessage"), 0.3)
         store.db.execute("PRAGMA busy_timeout = 100")  # meet the lock within the test's time
         clock.offset += EDIT_INTERVAL + 1
@@ -271,14 +270,14 @@ async def test_an_edit_whose_answer_timed_out_records_what_its_message_shows(
     original = replace(ARTICLE, url="https://news.example.com/a", title="Article a")
     corrected = replace(original, title="Article a, fixed")
     async with pushed_and_timing_out(store, standin, 52, clock) as (sender, message):
-        store.files.store_article("a.txt", FileState(1, 1, "a2"), corrected, queue=True)
+        FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "a2"), corrected, queue=True)
         # handled at once, answered after the bot stopped waiting: the edit goes again
         standin.slow_next(lambda method, params: method.startswith("editMessage"), 1.0)
         await edits_due(store, sender, clock)
         assert len(edit_requests(standin)) == 2
         [(shown,)] = store.db.execute("SELECT shown FROM deliveries WHERE kind = 'push'")
         assert "Article a, fixed" in shown
-        store.files.store_article("a.txt", FileState(1, 1, "a3"), original, queue=True)
+        FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "a3"), original, queue=True)
         await edits_due(store, sender, clock)
     assert len(edit_requests(standin)) == 3
     shows = standin.bot_messages[(52, message.message_id)].text
@@ -297,13 +296,13 @@ async def test_a_withdrawn_notice_whose_answer_timed_out_is_edited_back_when_rep
         store.db.execute("UPDATE deliveries SET updated_at = updated_at - 3 * 86400")
         standin.slow_next(lambda method, params: method.startswith("editMessage"), 1.0)
         withdrawn = replace(article, published=False)
-        store.files.store_article("a.txt", FileState(1, 1, "a2"), withdrawn, queue=True)
+        FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "a2"), withdrawn, queue=True)
         sender.wake()
         await eventually(lambda: store.outbox.pending_count() == 0)
         assert len(edit_requests(standin)) == 2
         notice = standin.bot_messages[(53, message.message_id)].html
         assert notice is not None and notice.startswith("<s>")
-        store.files.store_article("a.txt", FileState(1, 1, "a3"), article, queue=True)
+        FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "a3"), article, queue=True)
         await edits_due(store, sender, clock)
     assert len(edit_requests(standin)) == 3
     assert standin.bot_messages[(53, message.message_id)].html == message.html
@@ -315,7 +314,6 @@ async def pushed_and_timing_out(
 ) -> AsyncIterator[tuple[Sender, Sent]]:
     """A sender on `clock` whose requests time out after 0.3 s and are retried at once,
     once article "a" is pushed to `chat` with edits and retractions on; and its message."""
-    store.followups.set_switches(edits=True, retractions=True)
     follow(store, chat, ["AI"])
     publish(store, "a")
     async with sending(

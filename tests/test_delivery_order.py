@@ -10,6 +10,7 @@ from storage.store import FileState
 from tests.conftest import eventually
 from tests.feeds import follow
 from tests.outbox import ARTICLE, publish
+from tests.publishing import PUBLISHING
 from tests.sending import sending
 from tests.standin import StandIn
 
@@ -98,7 +99,7 @@ async def test_a_group_moving_into_a_known_supergroup_keeps_its_settings_and_fil
         await eventually(lambda: store.outbox.pending_count() == 0)
         publish(store, "b")
         muted = replace(ARTICLE, url="https://news.example.com/m", title="Robots do laundry")
-        store.files.store_article("m.txt", FileState(1, 1, "m"), muted, queue=True)
+        PUBLISHING.store_article(store, "m.txt", FileState(1, 1, "m"), muted, queue=True)
         sender.wake()
         await eventually(lambda: store.outbox.pending_count() == 0)
     pushed = standin.messages_to(-1000310)

@@ -18,6 +18,7 @@ from storage.settings import FeedSettings
 from storage.store import FileState
 from tests.conftest import ADMIN_ID, eventually, start_bot, stop_bot
 from tests.feeds import follow
+from tests.publishing import FOLLOWING
 from tests.sending import sending
 from tests.standin import Sent, StandIn
 
@@ -62,8 +63,8 @@ class Bot:
 
     def publish(self, item: Article) -> int:
         slug = item.url.rsplit("/", 1)[1]
-        change = self.store.files.store_article(
-            f"{slug}.txt", FileState(1, 1, slug), item, queue=True
+        change = FOLLOWING.store_article(
+            self.store, f"{slug}.txt", FileState(1, 1, slug), item, queue=True
         )
         self.bot.sender.wake()
         assert change.article_id is not None
@@ -185,8 +186,12 @@ async def test_an_article_withdrawn_before_its_digest_is_left_out(quiet_bot: Bot
     kept = quiet_bot.publish(article(1))
     gone = quiet_bot.publish(article(2))
     await eventually(lambda: quiet_bot.count("held") == 2)
-    quiet_bot.store.files.store_article(
-        "2.txt", FileState(2, 2, "2b"), replace(article(2), published=False), queue=True
+    FOLLOWING.store_article(
+        quiet_bot.store,
+        "2.txt",
+        FileState(2, 2, "2b"),
+        replace(article(2), published=False),
+        queue=True,
     )
     quiet_bot.move(2 * HOUR + 1)
     await quiet_bot.standin.until(lambda: len(quiet_bot.standin.messages_to(1)) == 1)
@@ -357,7 +362,7 @@ async def test_a_digest_whose_last_message_went_before_a_crash_is_settled_as_sen
     after the restart the row is sent, with that message, and nothing goes again (it
     was cancelled, seen only in /stats)."""
     follow(store, 5, ["AI"])
-    store.files.store_article("1.txt", FileState(1, 1, "1"), article(1), queue=True)
+    FOLLOWING.store_article(store, "1.txt", FileState(1, 1, "1"), article(1), queue=True)
     [(push,)] = store.db.execute("SELECT id FROM deliveries").fetchall()
     assert store.outbox.hold(push, START, START)
     assert store.digests.release_due(START) == 1

@@ -17,6 +17,7 @@ from storage.store import FileState
 from tests.conftest import eventually, start_bot, stop_bot
 from tests.feeds import follow
 from tests.outbox import TWO_TOPICS, traced_reads
+from tests.publishing import PUBLISHING
 from tests.standin import StandIn
 
 QUEUED = 1_800_000_000.0  # the wall time the pushes were queued at
@@ -26,7 +27,7 @@ def queue_fan_out(store: Store, chats: int) -> int:
     """Queue the article for `chats` chats (their rows made at `QUEUED`); its id."""
     for chat in range(1, chats + 1):
         follow(store, chat, ["AI"])
-    change = store.files.store_article("a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
+    change = PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
     assert change.article_id is not None
     store.db.execute("UPDATE deliveries SET created_at = ?", [QUEUED])
     return change.article_id

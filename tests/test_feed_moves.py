@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from storage import Article, Store
 from storage.store import FileState
+from tests.publishing import PUBLISHING
 
 FORUM = -1005
 AI = Article(url="https://news.example.com/ai", title="Robots", topics=("AI",))
 
 
 def queue(store: Store, article: Article) -> int:
-    change = store.files.store_article("a.txt", FileState(1, 1, "a"), article, queue=True)
+    change = PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "a"), article, queue=True)
     assert change.article_id is not None
     return change.article_id
 

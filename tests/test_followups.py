@@ -8,6 +8,7 @@ from storage import Article, Store
 from storage.followups import DELETED, EDIT_INTERVAL
 from storage.store import FileState
 from tests.outbox import edit, sent_push
+from tests.publishing import FOLLOWING, PUBLISHING
 
 ARTICLE = Article(url="https://news.example.com/a", title="Robots fold", topics=("AI",))
 
@@ -43,7 +44,7 @@ def test_new_pushes_go_before_edits_and_retractions(store: Store) -> None:
     sent_push(store, 5)
     edit(store, "one")
     other = replace(ARTICLE, url="https://news.example.com/b")
-    store.files.store_article("b.txt", FileState(1, 1, "b"), other, queue=True)
+    FOLLOWING.store_article(store, "b.txt", FileState(1, 1, "b"), other, queue=True)
     [push] = store.outbox.ready(2, 10**12)  # one row per chat: the push, though younger
     assert push.kind == "push"
     store.outbox.claim(push.id, 2000.0)
@@ -56,8 +57,8 @@ def test_withdrawal_cancels_waiting_edits_and_queues_one_retraction(store: Store
     """Unpublished: the waiting edit is cancelled, a retraction queued per message."""
     article_id = sent_push(store, 5)
     edit(store, "one")
-    change = store.files.store_article(
-        "a.txt", FileState(1, 1, "off"), replace(ARTICLE, published=False), queue=True
+    change = FOLLOWING.store_article(
+        store, "a.txt", FileState(1, 1, "off"), replace(ARTICLE, published=False), queue=True
     )
     assert change.followups == 1
     assert [(kind, state) for kind, state, _ in rows(store)] == [
@@ -71,22 +72,22 @@ def test_withdrawal_cancels_waiting_edits_and_queues_one_retraction(store: Store
 def test_republished_before_the_retraction_went_cancels_it(store: Store) -> None:
     """Back on before its retraction was sent: the message stays."""
     sent_push(store, 5)
-    store.files.store_article(
-        "a.txt", FileState(1, 1, "off"), replace(ARTICLE, published=False), queue=True
+    FOLLOWING.store_article(
+        store, "a.txt", FileState(1, 1, "off"), replace(ARTICLE, published=False), queue=True
     )
-    store.files.store_article("a.txt", FileState(1, 1, "on"), ARTICLE, queue=True)
+    FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "on"), ARTICLE, queue=True)
     assert [(kind, state) for kind, state, _ in rows(store)] == [("retract", "cancelled")]
 
 
 def test_a_deletion_on_the_wire_when_republished_is_undone_once_recorded(store: Store) -> None:
     """Back on while its deleteMessage was in flight: the push goes again, once."""
     sent_push(store, 5)
-    store.files.store_article(
-        "a.txt", FileState(1, 1, "off"), replace(ARTICLE, published=False), queue=True
+    FOLLOWING.store_article(
+        store, "a.txt", FileState(1, 1, "off"), replace(ARTICLE, published=False), queue=True
     )
     [retract] = store.outbox.ready(10, 10**12)
     store.outbox.claim(retract.id, 2000.0)  # its request is on the wire ...
-    store.files.store_article("a.txt", FileState(1, 1, "on"), ARTICLE, queue=True)
+    FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "on"), ARTICLE, queue=True)
     store.outbox.mark_sent(retract.id, 505, 2001.0)  # ... and the message is deleted
     assert retract.target_id is not None
     store.followups.record_withdrawn(retract.target_id, DELETED, 2001.0)
@@ -94,7 +95,7 @@ def test_a_deletion_on_the_wire_when_republished_is_undone_once_recorded(store: 
         "SELECT state, message_id, withdrawn FROM deliveries WHERE id = ?", [retract.target_id]
     )
     assert pushes.fetchall() == [("pending", None, None)]
-    store.files.store_article("a.txt", FileState(1, 1, "on2"), ARTICLE, queue=True)
+    FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "on2"), ARTICLE, queue=True)
     assert store.outbox.pending_count() == 1
 
 
@@ -102,9 +103,8 @@ def test_broadcasts_and_switched_off_followups_queue_nothing(store: Store) -> No
     """Only pushes are followed, and only while the switches are on."""
     sent_push(store, 5)
     store.queueing.queue_broadcast("hello", 1.0)
-    store.followups.set_switches(edits=False, retractions=False)
-    assert edit(store, "one") == 0
-    store.files.remove_file("a.txt")
+    assert edit(store, "one", PUBLISHING) == 0
+    PUBLISHING.remove_file(store, "a.txt")
     assert rows(store) == [("broadcast", "pending", 0.0)]
     figures = store.figures.counts()
     assert figures["edits_pending"] == 0 and figures["retractions_sent"] == 0

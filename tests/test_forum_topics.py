@@ -14,6 +14,7 @@ from bot.foundation.config import Config
 from storage import Article
 from storage.store import FileState
 from tests.conftest import Running, eventually, start_bot, stop_bot
+from tests.publishing import FOLLOWING
 from tests.standin import FloodRules, Sent, StandIn
 
 FORUM = -1009876543210
@@ -46,7 +47,7 @@ async def in_forum(running: Running, text: str, thread: int | None = None) -> Se
 def publish(running: Running, *articles: Article) -> None:
     for article in articles:
         slug = article.url.rpartition("/")[2]
-        running.store.files.store_article(slug, FileState(1, 1, slug), article, queue=True)
+        FOLLOWING.store_article(running.store, slug, FileState(1, 1, slug), article, queue=True)
     running.bot.sender.wake()
 
 

@@ -16,6 +16,7 @@ from bot.chat.inline import CACHE_SECONDS, PAGE
 from storage import Article, Image, Provider
 from storage.store import FileState
 from tests.conftest import Running
+from tests.publishing import FOLLOWING
 from tests.standin import TOKEN, StandIn
 from tests.standin.inline import TOO_OLD, InlineQuery
 
@@ -40,7 +41,9 @@ def store(running: Running, number: int, **fields: object) -> Article:
         **fields,  # type: ignore[arg-type]
     )
     slug = f"a{number}"
-    running.store.files.store_article(f"{slug}.txt", FileState(1, 1, slug), article, queue=False)
+    FOLLOWING.store_article(
+        running.store, f"{slug}.txt", FileState(1, 1, slug), article, queue=False
+    )
     return article
 
 

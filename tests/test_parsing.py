@@ -19,6 +19,7 @@ from storage import open_store
 from storage.store import FileState
 from tests.articles import SAMPLE, article_text
 from tests.conftest import fresh_database
+from tests.publishing import PUBLISHING
 
 
 def test_sample_parses_into_the_right_values() -> None:
@@ -254,7 +255,9 @@ def test_any_field_values_are_an_article_or_a_reason(migrated_database: Path) ->
         outcomes["article"] += 1
         with tempfile.TemporaryDirectory() as folder:
             store = open_store(fresh_database(migrated_database, Path(folder) / "db"))
-            change = store.files.store_article("a.txt", FileState(1, 1, "h"), article, queue=True)
+            change = PUBLISHING.store_article(
+                store, "a.txt", FileState(1, 1, "h"), article, queue=True
+            )
             assert change.article_id is not None
             stored = store.listing.article(change.article_id)  # drafts included
             store.close()

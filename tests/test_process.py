@@ -23,6 +23,7 @@ from tests.articles import SAMPLE, write_article
 from tests.conftest import BOT_PROCESSES, pytest_runtest_teardown
 from tests.feeds import follow
 from tests.processes import BASELINE_TAKEN, BotProcess, free_port, start_dry_run, until
+from tests.publishing import FOLLOWING
 from tests.standin import TOKEN, FloodRules, StandIn
 
 SECRET = TOKEN.split(":", 1)[1]
@@ -308,9 +309,12 @@ def edit_while_down(tmp_path: Path, title: str) -> None:
     """Change the article as the watcher would, with the edits' minute already passed."""
     write_article(tmp_path / "articles" / "a.txt", title=title)
     store = open_store(tmp_path / "newsbot.db")
-    store.followups.set_switches(edits=True, retractions=True)
     ingestor = Ingestor(
-        store, (tmp_path / "articles").resolve(), max_bytes=1 << 20, recursive=False
+        store,
+        (tmp_path / "articles").resolve(),
+        max_bytes=1 << 20,
+        recursive=False,
+        publishing=FOLLOWING,
     )
     path = ingestor.root / "a.txt"
     known = ingestor.file_state(path)

@@ -15,6 +15,7 @@ from bot.articles.writer import StoreWriter
 from storage import Article, Store, open_store
 from storage.store import Change, FileState
 from tests.feeds import follow
+from tests.publishing import PUBLISHING
 
 FEEDS = 10
 CHUNK = 3  # 10 feeds: chunks of 3, 3, 3, 1
@@ -44,7 +45,7 @@ def store_in_chunks(store: Store, article: Article, path: str, chunks: int) -> i
     """Store and queue the article as the writer's store does, stopping after `chunks`
     chunks (the first is in the article's own transaction): what a crash leaves."""
     store.queueing.chunk_feeds = CHUNK
-    change = store.files.store_article(path, FileState(1, 1, path), article, queue=True)
+    change = PUBLISHING.store_article(store, path, FileState(1, 1, path), article, queue=True)
     for _ in range(chunks - 1):
         with store.db.atomic():
             store.queueing.queue_chunk(time.time())
@@ -68,7 +69,7 @@ async def test_a_stop_between_chunks_resumes_at_the_next_start(tmp_path: Path, c
     writer = StoreWriter(store)
     # the next start's first write: the start-up scan finds a new article
     second = await writer.run(
-        lambda own: own.files.store_article("b.txt", FileState(1, 1, "b"), B, queue=True)
+        lambda own: PUBLISHING.store_article(own, "b.txt", FileState(1, 1, "b"), B, queue=True)
     )
     await writer.close()
     assert rows(store, first) == {feed: ["pending"] for feed in feeds}
@@ -106,7 +107,7 @@ async def test_an_article_unpublished_between_chunks_is_queued_no_further(
     feeds = subscribed(store)
     article_id = store_in_chunks(store, A, "a.txt", 2)
     withdrawn = dataclasses.replace(A, published=False)
-    change = store.files.store_article("a.txt", FileState(2, 2, "a2"), withdrawn, queue=True)
+    change = PUBLISHING.store_article(store, "a.txt", FileState(2, 2, "a2"), withdrawn, queue=True)
     assert (change.kind, change.cancelled) == ("unpublished", 2 * CHUNK)
     store.close()
 
@@ -134,7 +135,9 @@ async def test_an_article_withdrawn_at_the_next_start_is_resumed_then_cancelled(
     writer = StoreWriter(store)
     withdrawn = dataclasses.replace(A, published=False)
     change = await writer.run(
-        lambda own: own.files.store_article("a.txt", FileState(2, 2, "a2"), withdrawn, queue=True)
+        lambda own: PUBLISHING.store_article(
+            own, "a.txt", FileState(2, 2, "a2"), withdrawn, queue=True
+        )
     )
     await writer.close()
     assert (change.kind, change.cancelled) == ("unpublished", FEEDS)
@@ -158,7 +161,7 @@ async def test_the_writer_queues_a_big_fan_out_in_chunks_and_counts_them_all(
 
     def job(own: Store) -> Change:
         own.db.conn.set_trace_callback(trace)
-        return own.files.store_article("a.txt", FileState(1, 1, "a"), A, queue=True)
+        return PUBLISHING.store_article(own, "a.txt", FileState(1, 1, "a"), A, queue=True)
 
     writer = StoreWriter(store)
     stored = await writer.run(job)
@@ -191,7 +194,7 @@ def test_chunks_queue_the_same_feeds_as_one_statement(tmp_path: Path) -> None:
                 store.feeds.set_all_topics(feed, True)
         store.queueing.chunk_feeds = chunk
         article = dataclasses.replace(A, quality=50)
-        change = store.files.store_article("a.txt", FileState(1, 1, "a"), article, queue=True)
+        change = PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "a"), article, queue=True)
         while True:
             with store.db.atomic():
                 if store.queueing.queue_chunk(time.time()) is None:

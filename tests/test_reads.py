@@ -34,7 +34,7 @@ def many(store: Store) -> Store:
             heat=number % 7,
         )
         state = FileState(1, 1, f"s{number}")
-        store.files.store_article(f"s{number}.txt", state, article, queue=False)
+        store.files.store_article(f"s{number}.txt", state, article)
     return store
 
 

@@ -24,6 +24,7 @@ from storage.store import FileState
 from tests.conftest import eventually
 from tests.feeds import follow
 from tests.outbox import ARTICLE, edit, publish, sent_push
+from tests.publishing import FOLLOWING
 
 NOW = 2_000_000_000.0
 
@@ -110,7 +111,7 @@ async def test_an_article_published_again_after_its_pushes_were_pruned_is_not_pu
     assert await Pruner(store, 30, clock=lambda: NOW).prune() == 2
     for version, published in ((2, False), (3, True)):
         gone = replace(article, published=published)
-        store.files.store_article("a.txt", FileState(1, version, "a"), gone, queue=True)
+        FOLLOWING.store_article(store, "a.txt", FileState(1, version, "a"), gone, queue=True)
     pending = store.db.execute(
         "SELECT f.chat_id FROM deliveries d JOIN feeds f ON f.id = d.feed_id "
         "WHERE d.state = 'pending'"

@@ -13,6 +13,7 @@ from bot.articles.reconcile import Reconciliation
 from storage import Article, Store, open_store
 from storage.store import FileState
 from tests.articles import write_article
+from tests.publishing import PUBLISHING
 
 ARTICLE = Article(url="https://news.example.com/a", title="Robots fold laundry", excerpt="Shirts.")
 STATE = FileState(100, 1, "h1")
@@ -24,12 +25,13 @@ def titles(store: Store, words: str) -> list[str]:
 
 def test_articles_stored_while_suspended_are_found_after(store: Store) -> None:
     """What a suspended import stored, new or edited, is searchable once it ends."""
-    store.files.store_article(
-        "old.txt", STATE, replace(ARTICLE, url="https://o.example"), queue=False
+    PUBLISHING.store_article(
+        store, "old.txt", STATE, replace(ARTICLE, url="https://o.example"), queue=False
     )
     with store.search.suspended():
-        store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
-        store.files.store_article(
+        PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=False)
+        PUBLISHING.store_article(
+            store,
             "old.txt",
             STATE,
             replace(ARTICLE, url="https://o.example", title="Quantum"),
@@ -42,8 +44,8 @@ def test_articles_stored_while_suspended_are_found_after(store: Store) -> None:
 def test_index_follows_edits_again_after_a_suspended_import(store: Store) -> None:
     """The triggers are back after the import: a later edit moves the index."""
     with store.search.suspended():
-        store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
-    store.files.store_article("a.txt", STATE, replace(ARTICLE, title="Quantum"), queue=False)
+        PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=False)
+    PUBLISHING.store_article(store, "a.txt", STATE, replace(ARTICLE, title="Quantum"), queue=False)
     assert titles(store, "laundry") == []
     assert titles(store, "quantum") == ["Quantum"]
 
@@ -52,12 +54,14 @@ def test_index_of_a_killed_import_is_repaired_when_the_database_is_opened(tmp_pa
     """An import that never resumed leaves its triggers' SQL behind; the next open rebuilds."""
     killed = open_store(tmp_path / "n.db")
     killed.search.suspend()
-    killed.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+    PUBLISHING.store_article(killed, "a.txt", STATE, ARTICLE, queue=False)
     killed.close()  # as if killed: resume() never ran
     store = open_store(tmp_path / "n.db")
     try:
         assert titles(store, "laundry") == ["Robots fold laundry"]
-        store.files.store_article("a.txt", STATE, replace(ARTICLE, title="Quantum"), queue=False)
+        PUBLISHING.store_article(
+            store, "a.txt", STATE, replace(ARTICLE, title="Quantum"), queue=False
+        )
         assert titles(store, "quantum") == ["Quantum"]
     finally:
         store.close()

@@ -8,6 +8,7 @@ from storage import Store
 from storage.store import FileState
 from tests.feeds import follow
 from tests.outbox import TWO_TOPICS, plan, traced_reads
+from tests.publishing import PUBLISHING
 
 
 def test_each_wake_up_query_reads_only_through_partial_indexes(store: Store) -> None:
@@ -15,7 +16,7 @@ def test_each_wake_up_query_reads_only_through_partial_indexes(store: Store) -> 
     outbox holds (sent rows stay until retention, pending ones can be 100,000s)."""
     for chat in (1, 2, 3):
         follow(store, chat, ["AI"])
-    store.files.store_article("a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
+    PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
     traced: list[str] = []  # each statement with its parameters filled in
     store.db.conn.set_trace_callback(traced.append)
     now = time.time()
@@ -40,7 +41,7 @@ def test_the_fan_out_figures_search_the_articles_pushes(store: Store) -> None:
     cost CPU and filled the page cache with every row (RSS grew with the outbox)."""
     for chat in (1, 2, 3):
         follow(store, chat, ["AI"])
-    change = store.files.store_article("a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
+    change = PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
     article_id = change.article_id
     assert article_id is not None
     assert store.figures.fan_out(article_id) == {"pending": 3}
@@ -54,7 +55,7 @@ def test_cancelling_an_articles_pushes_searches_them(store: Store) -> None:
     outbox grew, and filled the writer's page cache with every row."""
     for chat in (1, 2, 3):
         follow(store, chat, ["AI"])
-    change = store.files.store_article("a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
+    change = PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
     article_id = change.article_id
     assert article_id is not None
     cancelled: list[int] = []
@@ -70,7 +71,7 @@ def test_a_digest_is_gathered_from_the_feeds_held_rows_not_its_history(store: St
     of that feed, not by every row of the feed, which keeps a month of sent pushes until
     retention (a loop stall at the top of each hour that grew with history)."""
     follow(store, 1, ["AI"])
-    store.files.store_article("a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
+    PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
     now = time.time()
     [row] = store.outbox.ready(8, now)
     assert store.outbox.hold(row.id, now - 1, now)
@@ -83,7 +84,7 @@ def test_publishing_again_searches_the_articles_retractions(store: Store) -> Non
     pushes, not by reading every pending row of the outbox (a fan-out's 100,000)."""
     for chat in (1, 2, 3):
         follow(store, chat, ["AI"])
-    change = store.files.store_article("a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
+    change = PUBLISHING.store_article(store, "a.txt", FileState(1, 1, "h"), TWO_TOPICS, queue=True)
     assert change.article_id is not None
     article_id = change.article_id
     reads = traced_reads(

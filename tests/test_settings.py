@@ -12,6 +12,7 @@ from storage import Article, Image, Provider
 from storage.store import FileState
 from tests.conftest import Running, eventually
 from tests.feeds import follow
+from tests.publishing import FOLLOWING
 
 ARTICLE = Article(
     url="https://news.example.com/a",
@@ -25,7 +26,9 @@ ARTICLE = Article(
 
 def publish(running: Running, article: Article = ARTICLE, *, queue: bool = True) -> None:
     slug = article.url.rsplit("/", 1)[1]
-    running.store.files.store_article(f"{slug}.txt", FileState(1, 1, slug), article, queue=queue)
+    FOLLOWING.store_article(
+        running.store, f"{slug}.txt", FileState(1, 1, slug), article, queue=queue
+    )
     running.bot.sender.wake()
 
 

@@ -16,6 +16,7 @@ from storage.rows import ArticleRow
 from storage.store import FileState
 from tests.conftest import write_lock
 from tests.feeds import feed_of, follow, follows
+from tests.publishing import PUBLISHING
 
 ARTICLE = Article(
     url="https://news.example.com/a",
@@ -59,31 +60,37 @@ def test_new_published_article_is_queued_once_per_matching_chat(store: Store) ->
     subscribe(store, 1, "ai")
     subscribe(store, 2, "Robotics", "AI")
     subscribe(store, 3, "Cooking")
-    change = store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    change = PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=True)
     assert change.kind == "new" and change.queued == 2
     assert deliveries(store) == [(1, "pending"), (2, "pending")]
 
 
 def test_baseline_and_ingest_store_without_queueing(store: Store) -> None:
     subscribe(store, 1, "AI")
-    assert store.files.store_article("a.txt", STATE, ARTICLE, queue=False).kind == "new"
+    assert PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=False).kind == "new"
     assert deliveries(store) == []
 
 
 def test_draft_is_queued_only_when_published(store: Store) -> None:
     subscribe(store, 1, "AI")
     draft = replace(ARTICLE, published=False)
-    assert store.files.store_article("a.txt", STATE, draft, queue=True).queued == 0
+    assert PUBLISHING.store_article(store, "a.txt", STATE, draft, queue=True).queued == 0
     assert store.listing.latest(10) == []
-    change = store.files.store_article("a.txt", replace(STATE, hash="h2"), ARTICLE, queue=True)
+    change = PUBLISHING.store_article(
+        store, "a.txt", replace(STATE, hash="h2"), ARTICLE, queue=True
+    )
     assert (change.kind, change.queued) == ("published", 1)
 
 
 def test_edit_of_published_article_is_not_queued_again(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
-    change = store.files.store_article(
-        "a.txt", replace(STATE, hash="h2"), replace(ARTICLE, title="Better title"), queue=True
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=True)
+    change = PUBLISHING.store_article(
+        store,
+        "a.txt",
+        replace(STATE, hash="h2"),
+        replace(ARTICLE, title="Better title"),
+        queue=True,
     )
     assert (change.kind, change.queued) == ("edited", 0)
     assert store.listing.latest(1)[0].article.title == "Better title"
@@ -92,39 +99,43 @@ def test_edit_of_published_article_is_not_queued_again(store: Store) -> None:
 def test_unpublish_cancels_pending_and_republish_skips_chats_that_had_it(store: Store) -> None:
     subscribe(store, 1, "AI")
     subscribe(store, 2, "AI")
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=True)
     first = store.db.execute(
         "SELECT d.id FROM deliveries d JOIN feeds f ON f.id = d.feed_id WHERE f.chat_id = 1"
     ).fetchone()[0]
     store.outbox.claim(first, time.time())
     store.outbox.mark_sent(first, 7, time.time())
-    change = store.files.store_article(
-        "a.txt", replace(STATE, hash="h2"), replace(ARTICLE, published=False), queue=True
+    change = PUBLISHING.store_article(
+        store, "a.txt", replace(STATE, hash="h2"), replace(ARTICLE, published=False), queue=True
     )
     assert (change.kind, change.cancelled) == ("unpublished", 1)
     assert deliveries(store) == [(1, "sent"), (2, "cancelled")]
     assert store.listing.latest(10) == []
-    change = store.files.store_article("a.txt", replace(STATE, hash="h3"), ARTICLE, queue=True)
+    change = PUBLISHING.store_article(
+        store, "a.txt", replace(STATE, hash="h3"), ARTICLE, queue=True
+    )
     assert (change.kind, change.queued) == ("published", 1)
     assert deliveries(store) == [(1, "sent"), (2, "pending")]
 
 
 def test_removed_file_hides_the_article_and_cancels_its_pushes(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
-    change, others = store.files.remove_file("a.txt")
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=True)
+    change, others = PUBLISHING.remove_file(store, "a.txt")
     assert (change.kind, change.cancelled, others) == ("removed", 1, [])
     assert store.listing.latest(10) == [] and store.listing.search("robots", 10) == []
 
 
 def test_second_file_with_the_same_url_is_a_duplicate(store: Store) -> None:
     """The file that held the webUrl first stays the article; the other is listed as an error."""
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
-    change = store.files.store_article("b.txt", STATE, replace(ARTICLE, title="Copy"), queue=False)
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=False)
+    change = PUBLISHING.store_article(
+        store, "b.txt", STATE, replace(ARTICLE, title="Copy"), queue=False
+    )
     assert (change.kind, change.other_path) == ("duplicate", "a.txt")
     assert store.listing.latest(1)[0].article.title == "Robots fold laundry"
     assert [(e.path, e.duplicate_of) for e in store.figures.ingest_errors()] == [("b.txt", "a.txt")]
-    _, others = store.files.remove_file("a.txt")
+    _, others = PUBLISHING.remove_file(store, "a.txt")
     assert others == ["b.txt"]  # the duplicate can take over
 
 
@@ -134,8 +145,8 @@ def test_filters_keep_low_quality_and_muted_articles_from_a_chat(store: Store) -
     store.feeds.set_min_quality(feed_of(store, 2), 80)
     store.feeds.mute(feed_of(store, 3), "LAUNDRY")
     assert (
-        store.files.store_article(
-            "a.txt", STATE, replace(ARTICLE, excerpt="Laundry day"), queue=True
+        PUBLISHING.store_article(
+            store, "a.txt", STATE, replace(ARTICLE, excerpt="Laundry day"), queue=True
         ).queued
         == 1
     )
@@ -146,8 +157,8 @@ def test_subscribe_all_receives_every_topic(store: Store) -> None:
     store.chats.register(5, "private", None)
     store.feeds.set_all_topics(feed_of(store, 5), True)
     assert (
-        store.files.store_article(
-            "a.txt", STATE, replace(ARTICLE, topics=("Gardening",)), queue=True
+        PUBLISHING.store_article(
+            store, "a.txt", STATE, replace(ARTICLE, topics=("Gardening",)), queue=True
         ).queued
         == 1
     )
@@ -155,17 +166,17 @@ def test_subscribe_all_receives_every_topic(store: Store) -> None:
 
 def test_inactive_chat_gets_nothing_and_its_pending_rows_are_cancelled(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=True)
     assert store.chats.deactivate(1) == 1
-    store.files.store_article(
-        "b.txt", STATE, replace(ARTICLE, url="https://news.example.com/b"), queue=True
+    PUBLISHING.store_article(
+        store, "b.txt", STATE, replace(ARTICLE, url="https://news.example.com/b"), queue=True
     )
     assert deliveries(store) == [(1, "cancelled")]
 
 
 def test_migrated_chat_keeps_subscriptions_and_queue(store: Store) -> None:
     subscribe(store, -100, "AI", chat_type="group")
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=True)
     store.chats.migrate(-100, -1009)
     assert follows(store, -1009) == (False, ["ai"])
     assert store.chats.get(-100) is None
@@ -173,9 +184,11 @@ def test_migrated_chat_keeps_subscriptions_and_queue(store: Store) -> None:
 
 
 def test_search_finds_words_in_titles_and_excerpts_newest_first(store: Store) -> None:
-    store.files.store_article("a.txt", STATE, replace(ARTICLE, title="Old robots"), queue=False)
+    PUBLISHING.store_article(
+        store, "a.txt", STATE, replace(ARTICLE, title="Old robots"), queue=False
+    )
     newer = replace(ARTICLE, url="https://b.example/b", title="New robots", excerpt="Quantum")
-    store.files.store_article("b.txt", STATE, newer, queue=False)
+    PUBLISHING.store_article(store, "b.txt", STATE, newer, queue=False)
     assert [s.article.title for s in store.listing.search("robots", 10)] == [
         "New robots",
         "Old robots",
@@ -191,7 +204,7 @@ def test_update_ids_are_claimed_once(store: Store) -> None:
 
 def test_crash_recovery_puts_sending_rows_back(store: Store) -> None:
     subscribe(store, 1, "AI")
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=True)
     store.outbox.claim(1, time.time())
     assert store.outbox.recover_in_flight(time.time(), 0.0) == 1
     assert deliveries(store) == [(1, "pending")]
@@ -201,7 +214,7 @@ def test_database_rows_survive_reopening(tmp_path: Path) -> None:
     """Subscriptions, articles and the search index are on disk, not in the connection."""
     store = open_store(tmp_path / "db")
     subscribe(store, 1, "AI")
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=False)
     store.close()
     again = open_store(tmp_path / "db")
     assert follows(again, 1) == (False, ["ai"])
@@ -219,7 +232,7 @@ def test_muted_words_match_whole_words_only(store: Store) -> None:
     store.feeds.mute(feed_of(store, 2), "fold laundry")
     store.feeds.mute(feed_of(store, 3), "c++")
     article = replace(ARTICLE, title="Robots fold laundry, they said", excerpt="Written in C++.")
-    assert store.files.store_article("a.txt", STATE, article, queue=True).queued == 2
+    assert PUBLISHING.store_article(store, "a.txt", STATE, article, queue=True).queued == 2
     assert deliveries(store) == [(1, "pending"), (4, "pending")]
 
 
@@ -242,8 +255,8 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
 
     def seed(store: Store) -> None:
         subscribe(store, 1, "AI")
-        store.files.store_article(
-            "old.txt", STATE, replace(ARTICLE, url="https://a.example/old"), queue=False
+        PUBLISHING.store_article(
+            store, "old.txt", STATE, replace(ARTICLE, url="https://a.example/old"), queue=False
         )
 
     items = [
@@ -266,10 +279,10 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
     batch, single = open_store(tmp_path / "batch.db"), open_store(tmp_path / "single.db")
     seed(batch)
     seed(single)
-    together = batch.files.store_articles(
-        [(p, s, ArticleRow.of(a)) for p, s, a, _ in items], queue=True
+    together = PUBLISHING.store_articles(
+        batch, [(p, s, ArticleRow.of(a)) for p, s, a, _ in items], queue=True
     )
-    apart = [single.files.store_article(p, s, a, queue=True) for p, s, a, _ in items]
+    apart = [PUBLISHING.store_article(single, p, s, a, queue=True) for p, s, a, _ in items]
     assert [(c.kind, c.queued) for c in together] == [(c.kind, c.queued) for c in apart]
     assert [c.kind for c in together] == ["new", "new", "duplicate", "edited", "duplicate"]
 
@@ -306,7 +319,7 @@ def test_storing_a_batch_does_what_storing_one_by_one_does(tmp_path: Path) -> No
 def one_article(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A database holding one article, for examples that only read it."""
     store = open_store(tmp_path_factory.mktemp("search") / "newsbot.db")
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=False)
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=False)
     yield store
     store.close()
 
@@ -326,7 +339,7 @@ def test_group_moving_into_a_known_supergroup_merges_follows_and_queue(store: St
     """The supergroup keeps its own settings, gains the group's topics and pending pushes."""
     subscribe(store, -100, "AI", chat_type="group")
     subscribe(store, -1009, "Space", chat_type="supergroup")
-    store.files.store_article("a.txt", STATE, ARTICLE, queue=True)
+    PUBLISHING.store_article(store, "a.txt", STATE, ARTICLE, queue=True)
     store.chats.migrate(-100, -1009)
     assert follows(store, -1009) == (False, ["ai", "space"])
     assert store.chats.get(-100) is None and store.feeds.find(-100) is None

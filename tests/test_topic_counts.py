@@ -29,23 +29,23 @@ def recount(store: Store) -> list[tuple[str, int]]:
 def test_counts_follow_new_edited_unpublished_and_removed_articles(store: Store) -> None:
     """Every kind of change a file makes moves the counts as a full recount would."""
     files = store.files
-    files.store_article("a.txt", STATE, TWO_TOPICS, queue=False)
-    files.store_article("b.txt", STATE, replace(TWO_TOPICS, url="https://b.example"), queue=False)
+    files.store_article("a.txt", STATE, TWO_TOPICS)
+    files.store_article("b.txt", STATE, replace(TWO_TOPICS, url="https://b.example"))
     assert store.topics.counts() == recount(store) == [("AI", 2), ("Robotics", 2)]
     # an edit that changes the topics
-    files.store_article("a.txt", STATE, replace(TWO_TOPICS, topics=("AI", "Space")), queue=False)
+    files.store_article("a.txt", STATE, replace(TWO_TOPICS, topics=("AI", "Space")))
     assert store.topics.counts() == recount(store) == [("AI", 2), ("Robotics", 1), ("Space", 1)]
     # unpublished, then published again
     files.store_article(
-        "b.txt", STATE, replace(TWO_TOPICS, url="https://b.example", published=False), queue=False
+        "b.txt", STATE, replace(TWO_TOPICS, url="https://b.example", published=False)
     )
     assert store.topics.counts() == recount(store) == [("AI", 1), ("Space", 1)]
-    files.store_article("b.txt", STATE, replace(TWO_TOPICS, url="https://b.example"), queue=False)
+    files.store_article("b.txt", STATE, replace(TWO_TOPICS, url="https://b.example"))
     assert store.topics.counts() == recount(store)
     # a duplicate webUrl changes nothing; a file that now names another webUrl hides the old
-    files.store_article("c.txt", STATE, TWO_TOPICS, queue=False)
+    files.store_article("c.txt", STATE, TWO_TOPICS)
     files.store_article(
-        "b.txt", STATE, replace(TWO_TOPICS, url="https://c.example", topics=("Space",)), queue=False
+        "b.txt", STATE, replace(TWO_TOPICS, url="https://c.example", topics=("Space",))
     )
     assert store.topics.counts() == recount(store) == [("Space", 2), ("AI", 1)]
     # removed files
@@ -72,7 +72,7 @@ def test_a_batch_counts_its_visible_articles_only(store: Store) -> None:
             ArticleRow.of(replace(TWO_TOPICS, url="https://a.example/1", topics=("X",))),
         )
     )
-    store.files.store_articles(items, queue=False)
+    store.files.store_articles(items)
     assert store.topics.counts() == recount(store) == [("AI", 20), ("Robotics", 20)]
 
 

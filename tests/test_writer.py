@@ -13,6 +13,7 @@ from bot.articles.writer import StoreWriter
 from storage import Article, Store, open_store
 from storage.store import FileState
 from tests.feeds import follow
+from tests.publishing import PUBLISHING
 
 CHAT = 77
 ARTICLE = Article(url="https://news.example.com/a", title="Robots", topics=("AI",))
@@ -44,7 +45,9 @@ async def test_a_push_queued_by_a_job_is_ready_for_the_sender_once_the_job_retur
     follow(store, CHAT, ["AI"])
     writer = StoreWriter(store)
     change = await writer.run(
-        lambda own: own.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=True)
+        lambda own: PUBLISHING.store_article(
+            own, "a.txt", FileState(1, 1, "h"), ARTICLE, queue=True
+        )
     )
     ready = store.outbox.ready(10, time.time())
     await writer.close()
@@ -57,7 +60,7 @@ async def test_a_job_that_fails_leaves_nothing_behind(store: Store) -> None:
     writer = StoreWriter(store)
 
     def job(own: Store) -> None:
-        own.files.store_article("a.txt", FileState(1, 1, "h"), ARTICLE, queue=False)
+        PUBLISHING.store_article(own, "a.txt", FileState(1, 1, "h"), ARTICLE, queue=False)
         raise ValueError("half way")
 
     with pytest.raises(ValueError, match="half way"):

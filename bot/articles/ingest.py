@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.articles.parsing import parse_article_bytes
 from bot.articles.permalinks import Site, place_of
+from bot.articles.publishing import WITHOUT_FOLLOWING, Publishing
 from bot.articles.reading import (
     file_signature,
     is_ignored_name,
@@ -149,10 +150,12 @@ class Ingestor:
         *,
         max_bytes: int,
         recursive: bool,
+        publishing: Publishing = WITHOUT_FOLLOWING,
         announce: bool = False,
         site: Site | None = None,
     ) -> None:
         self.store = store
+        self.publishing = publishing  # what storing does to the outbox
         self.site = site or Site()  # the site the folder's posts belong to (their links)
         self.root = root
         self.max_bytes = max_bytes
@@ -231,8 +234,13 @@ class Ingestor:
         if loaded.row is None:
             self.store.files.touch_file(key, loaded.state)
             return Change("unchanged")
-        change = self.store.files.store_article(
-            key, loaded.state, loaded.row.article(), queue=queue, data_json=loaded.row.data
+        change = self.publishing.store_article(
+            self.store,
+            key,
+            loaded.state,
+            loaded.row.article(),
+            queue=queue,
+            data_json=loaded.row.data,
         )
         self._log_change(key, change, loaded.note)
         return change
@@ -260,14 +268,14 @@ class Ingestor:
                 notes.append(item.note)
             else:
                 others.append(item)
-        stored = self.store.files.store_articles(articles, queue=queue)
+        stored = self.publishing.store_articles(self.store, articles, queue=queue)
         for (key, *_), change, note in zip(articles, stored, notes, strict=True):
             self._log_change(key, change, note)
         return stored + [self.apply(item, queue=queue) for item in others]
 
     def remove(self, path: Path) -> tuple[Change, list[Path]]:
         """A file vanished; returns the change and files that may now hold its article."""
-        change, others = self.store.files.remove_file(self.key(path))
+        change, others = self.publishing.remove_file(self.store, self.key(path))
         self._log_change(self.key(path), change)
         return change, [self.root / other for other in others]
 

@@ -100,13 +100,9 @@ class StoreWriter:
     def _job(self, job: Callable[[Store], T], *, atomic: bool) -> T:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = self._local.store = open_store(self._path, create=False)
+            store = open_store(self._path, create=False, chunk_feeds=CHUNK_FEEDS)
+            self._local.store = store
             store.db.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
-            # what a Store holds in memory, set by wiring on the loop's store: whether
-            # storing an edited article queues edits and retractions of its pushes
-            main = self._main.followups
-            store.followups.set_switches(edits=main.edits, retractions=main.retractions)
-            store.queueing.chunk_feeds = CHUNK_FEEDS
         return _within(store, job, atomic=atomic)
 
     def _close_store(self) -> None:
