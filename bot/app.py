@@ -65,6 +65,10 @@ BUSY_REPLY = N_("The database is busy right now; please send that again in a min
 # CommandHandler's default takes messages and their edits; commands posted in a channel
 # count too, but an edit never runs a command again (editing /broadcast would resend it)
 COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+# an exported document sent back with the caption /import (never an edited caption)
+IMPORT_DOCUMENTS = (
+    COMMAND_UPDATES & filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,13 +177,7 @@ class NewsBot:
         app.add_handler(CallbackQueryHandler(self.commands.button_pressed))
         # `@<bot> words` in any chat: through the guard above, as every update
         app.add_handler(InlineQueryHandler(self.inline.inline_query))
-        # an exported document sent back with the caption /import
-        app.add_handler(
-            MessageHandler(
-                filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
-                self.transfer.import_command,
-            )
-        )
+        app.add_handler(MessageHandler(IMPORT_DOCUMENTS, self.transfer.import_command))
         app.add_handler(
             ChatMemberHandler(self.membership.bot_changed, ChatMemberHandler.MY_CHAT_MEMBER)
         )

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from storage.models import Article
 from storage.outbox import CANCELLED, PENDING
-from storage.settings import feeds_lacking_required, mentions, searchable
+from storage.words import FeedWords, searchable
 
 # feeds per transaction when an article is queued in chunks: ~15 ms of write lock each
 CHUNK_FEEDS = 5000
@@ -24,6 +24,8 @@ class Queueing:
         self.db = db
         # feeds per queueing transaction; None: an article is queued in one statement
         self.chunk_feeds = chunk_feeds
+        self.muted_words = FeedWords(db, "mutes")
+        self.required_words = FeedWords(db, "requires")
 
     def queue_push(self, article_id: int, article: Article, now: float) -> int:
         """Queue the article for every feed of an active chat that follows one of its topics.
@@ -31,16 +33,19 @@ class Queueing:
         A feed whose earlier row was cancelled (the article was unpublished) gets it
         again; a feed that already has a row for it in any other state does not, nor,
         once retention removed rows of it that reached their feeds, a feed without a
-        row (it may have been one of those). Every
-        feed's mutes are read: few feeds mute words, and a regex says it best.
+        row (it may have been one of those). Every feed's muted and required words are
+        looked for, one pattern a feed (`storage.words`).
 
         With `chunk_feeds` set (the watcher's writer thread), this transaction writes the
         article's queueing mark and queues its first chunk of feeds, unless an earlier
         article is still being queued; `queue_chunk` queues the rest, one transaction a
         chunk. Returns the rows queued here.
         """
-        muted = json.dumps(self._muted_feeds(article))
-        lacking = json.dumps(feeds_lacking_required(self.db, article))
+        text = searchable(article)
+        mentioned = self.muted_words.found_in(text)
+        muted = json.dumps(sorted(feed for feed, found in mentioned.items() if found))
+        required = self.required_words.found_in(text)
+        lacking = json.dumps(sorted(feed for feed, found in required.items() if not found))
         if self.chunk_feeds is None:
             return self._queue_feeds(article_id, article.quality, muted, lacking, now)
         self.db.execute(
@@ -127,16 +132,6 @@ class Queueing:
             },
         )
         return cursor.rowcount
-
-    def _muted_feeds(self, article: Article) -> list[int]:
-        """Feeds that muted a word of this article's title or excerpt (whole words only:
-        muting "AI" does not mute "said")."""
-        text = searchable(article)
-        muted = set()
-        for feed_id, word in self.db.execute("SELECT feed_id, word FROM mutes"):
-            if feed_id not in muted and mentions(text, word):
-                muted.add(feed_id)
-        return sorted(muted)
 
     def queue_broadcast(self, text: str, now: float) -> int:
         """One broadcast row for every active chat, to the chat itself (its thread 0)."""

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 
 from sqlite_utils import Database
-
-from storage.models import Article
 
 FORMATS = ("photo", "text", "compact", "preview")
 DIGESTS = ("off", "hourly", "daily")
@@ -36,17 +33,6 @@ class FeedSettings:
 
 
 COLUMNS = [field.name for field in fields(FeedSettings)]
-
-
-def mentions(text: str, word: str) -> bool:
-    """Whether `word` (a word or phrase, casefolded) stands whole in `text` (casefolded):
-    "AI" is in "new AI chips", not in "said"."""
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
-
-
-def searchable(article: Article) -> str:
-    """The text that muted and required words are looked for in."""
-    return f"{article.title}\n{article.excerpt or ''}".casefold()
 
 
 class Settings:
@@ -110,16 +96,6 @@ class Settings:
 
     def clear_required(self, feed_id: int) -> None:
         self.db.execute("DELETE FROM requires WHERE feed_id = ?", [feed_id])
-
-
-def feeds_lacking_required(db: Database, article: Article) -> list[int]:
-    """Feeds that require words of which the article's title or excerpt has none."""
-    text = searchable(article)
-    required: dict[int, bool] = {}
-    for feed_id, word in db.execute("SELECT feed_id, word FROM requires"):
-        if not required.get(feed_id):
-            required[feed_id] = mentions(text, word)
-    return sorted(feed for feed, found in required.items() if not found)
 
 
 def _settings(row: tuple[object, ...]) -> FeedSettings:

@@ -305,11 +305,15 @@ async def test_admin_answers_are_asked_again_after_a_minute(standin: StandIn) ->
     assert len(asked) == 2
 
 
-async def reply_to_document(running: Running, chat_id: int, content: bytes, caption: str) -> str:
-    """A user sends a document with a caption; the bot's answer in that chat."""
+async def reply_to_document(
+    running: Running, chat_id: int, content: bytes, caption: str, count: int = 1
+) -> str:
+    """A user sends a document with a caption; the first of the bot's `count` answers in
+    that chat (an import that changed something answers twice: what changed, and the
+    chat as it was)."""
     before = len(running.standin.messages_to(chat_id))
     running.standin.send_document(chat_id, content, caption=caption)
-    await running.standin.until(lambda: len(running.standin.messages_to(chat_id)) > before)
+    await running.standin.until(lambda: len(running.standin.messages_to(chat_id)) >= before + count)
     return running.standin.messages_to(chat_id)[before].text or ""
 
 
@@ -332,15 +336,21 @@ async def test_channel_admin_exports_and_imports_the_channels_settings_from_priv
     assert isinstance(document, bytes)
     assert b"topics:\n- ai\n" in document and b"silent: 'on'" in document
     other = b"topics: [Space]\nsettings: {format: compact}\n"
-    reply = await reply_to_document(running, OWNER, other, "/import @robonews")
-    assert reply == "Imported into @robonews: 1 topics, 0 filters, its settings."
+    reply = await reply_to_document(running, OWNER, other, "/import @robonews", 2)
+    assert reply == (
+        "Imported into @robonews. What changed there:\n• topics: Space\n• settings.format: compact"
+    )
+    undo = running.standin.messages_to(OWNER)[-1]
+    assert undo.text is not None and "/import @robonews to undo it" in undo.text
     assert follows(running.store, CHANNEL) == (False, ["space"])
     channel = running.store.feeds.ensure(CHANNEL).id
     assert running.store.settings.get(channel).format == "compact"
-    assert not running.store.settings.get(channel).silent
+    assert running.store.settings.get(channel).silent  # the document did not name it
     message = running.standin.send_document(OWNER, document)  # no caption: nothing happens
+    before = len(running.standin.messages_to(OWNER))
     reply = await running.command(OWNER, "/import @robonews", reply_to=message)
-    assert reply.startswith("Imported into @robonews: 1 topics")
+    assert reply.startswith("Imported into @robonews. What changed there:\n• topics: ai")
+    await running.standin.until(lambda: len(running.standin.messages_to(OWNER)) == before + 2)
     assert follows(running.store, CHANNEL) == (False, ["ai"])
     assert running.store.settings.get(channel).silent
     assert follows(running.store, OWNER) == (False, [])

@@ -241,6 +241,14 @@ async def test_anonymous_admin_writing_as_the_group_may_change_it(running: Runni
     assert follows(running.store, -60) == (False, ["ai"])
 
 
+async def test_someone_writing_as_a_channel_may_not_change_a_group(running: Running) -> None:
+    """A message sent in a group on behalf of a channel is the channel's: refused as a
+    member's would be."""
+    reply = await running.command(-61, "/subscribe AI", chat_type="supergroup", as_channel=-62)
+    assert reply == "Sorry, only this group's administrators can change that."
+    assert follows(running.store, -61) == (False, [])
+
+
 async def test_admin_commands_are_refused_to_others(running: Running) -> None:
     for chat, command in enumerate(("/stats", "/broadcast hi", "/pause", "/resume", "/errors"), 3):
         assert (

@@ -3,12 +3,15 @@ path), and every way an import is refused whole."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from bot.chat.transfer import ImportRefused, parse_import
+from bot.chat.exports import ImportRefused, parse_import
 from storage.settings import FeedSettings
 from tests.conftest import Running, eventually
 from tests.feeds import follow, follows
+from tests.standin import Sent
 
 SETTINGS = FeedSettings(
     format="compact",
@@ -33,12 +36,18 @@ async def exported(running: Running, chat_id: int) -> bytes:
     return document
 
 
-async def replied(running: Running, chat_id: int, action: object) -> str:
+async def replied(running: Running, chat_id: int, action: object, count: int = 1) -> str:
+    """The text of the first of `count` messages the bot sends after `action`."""
+    return (await answered(running, chat_id, action, count))[0].text or ""
+
+
+async def answered(running: Running, chat_id: int, action: object, count: int) -> list[Sent]:
+    """The `count` messages the bot sends to the chat after `action`."""
     before = len(running.standin.messages_to(chat_id))
     assert callable(action)
     action()
-    await running.standin.until(lambda: len(running.standin.messages_to(chat_id)) > before)
-    return running.standin.messages_to(chat_id)[-1].text or ""
+    await running.standin.until(lambda: len(running.standin.messages_to(chat_id)) >= before + count)
+    return running.standin.messages_to(chat_id)[before : before + count]
 
 
 async def test_export_then_import_elsewhere_gives_the_same_feed(running: Running) -> None:
@@ -51,10 +60,10 @@ async def test_export_then_import_elsewhere_gives_the_same_feed(running: Running
     document = await exported(running, 1)
     assert b"quiet: 22:00-07:00" in document and b"timezone: America/New_York" in document
     reply = await replied(
-        running, 2, lambda: running.standin.send_document(2, document, caption="/import")
+        running, 2, lambda: running.standin.send_document(2, document, caption="/import"), 2
     )
     # answered in the language the import brought (es)
-    assert reply.startswith("Importado: temas: 2, filtros: 3")
+    assert reply.startswith("Importado. Lo que cambió aquí:\n• topics: ai, space\n")
     assert follows(running.store, 2) == (False, ["ai", "space"])
     two = running.store.feeds.ensure(2)
     assert running.store.settings.get(two.id) == SETTINGS
@@ -68,8 +77,10 @@ async def test_import_by_replying_to_the_document(running: Running) -> None:
     await running.command(1, "/subscribe AI")
     document = await exported(running, 1)
     message = running.standin.send_document(3, document)  # no caption: nothing happens
-    reply = await replied(running, 3, lambda: running.standin.say(3, "/import", reply_to=message))
-    assert reply.startswith("Imported: 1 topics")
+    reply = await replied(
+        running, 3, lambda: running.standin.say(3, "/import", reply_to=message), 2
+    )
+    assert reply == "Imported. What changed here:\n• topics: ai"
     assert follows(running.store, 3) == (False, ["ai"])
 
 
@@ -99,6 +110,64 @@ async def test_import_refuses_a_document_over_the_size_cap(running: Running) -> 
     )
     assert "too large" in reply
     await eventually(lambda: not any(m == "getFile" for m, _ in running.standin.calls))
+
+
+async def test_an_import_changes_only_what_the_document_holds(running: Running) -> None:
+    """A document of one setting leaves the chat's topics, filters and other settings as
+    they were, and the reply names the one change."""
+    feed = follow(running.store, 6, ["AI"])
+    running.store.feeds.mute(feed, "crypto")
+    running.store.settings.save(feed, SETTINGS)
+    only = b"settings:\n  format: text\n"
+    reply = await replied(
+        running, 6, lambda: running.standin.send_document(6, only, caption="/import"), 2
+    )
+    assert reply == "Importado. Lo que cambió aquí:\n• settings.format: text"
+    assert follows(running.store, 6) == (False, ["ai"])
+    assert running.store.settings.get(feed) == dataclasses.replace(SETTINGS, format="text")
+    assert running.store.feeds.find(6).muted == ("crypto",)  # type: ignore[union-attr]
+    again = await replied(
+        running, 6, lambda: running.standin.send_document(6, only, caption="/import")
+    )
+    assert again == "Nada que cambiar: este chat ya tiene lo que contiene el documento."
+
+
+async def test_the_feed_as_it_was_comes_back_and_undoes_the_import(running: Running) -> None:
+    """The reply to an import sends the chat as it was; sent back, it undoes the import."""
+    feed = follow(running.store, 7, ["AI"])
+    running.store.feeds.mute(feed, "crypto")
+    new = b"topics: [Space]\nfilters: {mute: [], quality: 50}\n"
+    reply, undo = await answered(
+        running, 7, lambda: running.standin.send_document(7, new, caption="/import"), 2
+    )
+    assert reply.text == (
+        "Imported. What changed here:\n• topics: Space\n• filters.quality: 50\n• filters.mute: none"
+    )
+    assert undo.method == "sendDocument" and undo.text is not None
+    assert undo.text.startswith("This chat as it was before the import.")
+    assert follows(running.store, 7) == (False, ["space"])
+    await answered(
+        running,
+        7,
+        lambda: running.standin.send_document(7, undo.params["document"], caption="/import"),
+        2,
+    )
+    assert follows(running.store, 7) == (False, ["ai"])
+    back = running.store.feeds.find(7)
+    assert back is not None and (back.muted, back.min_quality) == (("crypto",), None)
+
+
+async def test_an_edited_caption_never_imports_again(running: Running) -> None:
+    """Editing the caption of an old /import document runs nothing: the chat's later
+    changes stay."""
+    document = b"topics: [AI]\n"
+    message = running.standin.send_document(8, document, caption="/import")
+    await running.standin.until(lambda: len(running.standin.messages_to(8)) == 2)
+    await running.command(8, "/unsubscribe AI")
+    running.standin.edit(message, caption="/import ")
+    await running.command(8, "/help")  # handled after the edit
+    assert follows(running.store, 8) == (False, [])
+    assert [m.method for m in running.standin.messages_to(8)].count("sendDocument") == 1
 
 
 @pytest.mark.parametrize(
@@ -131,3 +200,14 @@ def test_bare_on_and_off_read_as_yaml_booleans_still_import() -> None:
     export = parse_import("topics: all\nsettings: {silent: on, quiet: off, digest: off}\n")
     assert export.all_topics and export.settings.silent
     assert export.settings.quiet_start is None and export.settings.digest == "off"
+
+
+def test_an_import_keeps_what_the_document_lacks() -> None:
+    """Sections, filters and settings the document does not name keep their values."""
+    current = parse_import(
+        "topics: [AI]\nfilters: {quality: 40, mute: [x], require: [y]}\n"
+        "settings: {format: compact, silent: on}\n"
+    )
+    after = parse_import("filters: {mute: [z]}\nsettings: {silent: off}\n", current)
+    assert (after.topics, after.quality, after.mute, after.require) == (("AI",), 40, ("z",), ("y",))
+    assert (after.settings.format, after.settings.silent) == ("compact", False)

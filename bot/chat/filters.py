@@ -10,10 +10,21 @@ from telegram.ext import ContextTypes
 from bot.chat.openings import command
 from bot.chat.replies import reply_html
 from bot.chat.targets import Target, Targets
-from bot.foundation.translations import Words
-from storage import Store
+from bot.foundation.translations import N_, Words
+from storage import Feed, Store
 
 MAX_WORD = 64  # characters in a muted or required word
+# muted words, and required words, of one feed (`/import` too): each article is matched
+# against every feed's words, and a chat's filters are for a few words, not a dictionary
+MAX_FEED_WORDS = 100
+TOO_MANY_MUTED = N_(
+    "This chat mutes {count} words already, the most it may: unmute one first "
+    "(/subscriptions lists them)."
+)
+TOO_MANY_REQUIRED = N_(
+    "This chat requires {count} words already, the most it may: unrequire one first "
+    "(/subscriptions lists them)."
+)
 
 
 def _usage(words: Words) -> str:
@@ -56,6 +67,8 @@ class FilterCommands:
         """Per-chat filters: minimum quality, muted words, required words, clear."""
         action, rest = asked
         feed = target.feed
+        if await self._full(update, words, feed, action, rest):
+            return
         if action == "quality":
             self.store.feeds.set_min_quality(feed.id, int(rest) or None)
             text = words.gettext("Only articles of quality {quality} or more will come.")
@@ -68,6 +81,20 @@ class FilterCommands:
             self.store.feeds.clear_filters(feed.id)
             self.store.settings.clear_required(feed.id)
             await reply_html(update, words.gettext("Filters cleared."))
+
+    async def _full(self, update: Update, words: Words, feed: Feed, action: str, word: str) -> bool:
+        """Whether the feed holds as many muted (or required) words as it may, so that
+        another cannot be added; says so when it does."""
+        if action == "mute":
+            held, full = list(feed.muted), TOO_MANY_MUTED
+        elif action == "require":
+            held, full = self.store.settings.required(feed.id), TOO_MANY_REQUIRED
+        else:
+            return False
+        if len(held) < MAX_FEED_WORDS or word.casefold() in held:
+            return False
+        await reply_html(update, words.gettext(full).format(count=len(held)))
+        return True
 
     async def _mute(
         self, update: Update, words: Words, feed_id: int, action: str, word: str

@@ -82,15 +82,21 @@ def this_chat(handler: Handler[H, tuple[str, ...]]) -> Callback[H]:
     return opened
 
 
-def button(handler: Handler[H, CallbackQuery]) -> Callback[H]:
-    """A pressed inline button (`Targets.of_button`: a broken button or a lost right is
-    answered there); the handler gets the words, the target and the press."""
+def button(
+    changes: Callable[[str], bool],
+) -> Callable[[Handler[H, CallbackQuery]], Callback[H]]:
+    """A pressed inline button (`Targets.of_button`: a broken button, a feed not there, or
+    a lost right is answered there; the right to change the feed is checked first for the
+    data that `changes` it); the handler gets the words, the target and the press."""
 
-    @functools.wraps(handler)
-    async def opened(self: H, update: Update, context: Context) -> None:
-        words = words_of(self.store, update)
-        pressed = await self.targets.of_button(update, context, words)
-        if pressed is not None:
-            await handler(self, update, context, words, *pressed)
+    def decorate(handler: Handler[H, CallbackQuery]) -> Callback[H]:
+        @functools.wraps(handler)
+        async def opened(self: H, update: Update, context: Context) -> None:
+            words = words_of(self.store, update)
+            pressed = await self.targets.of_button(update, context, words, changes)
+            if pressed is not None:
+                await handler(self, update, context, words, *pressed)
 
-    return opened
+        return opened
+
+    return decorate

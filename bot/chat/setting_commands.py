@@ -77,6 +77,11 @@ def _setting(args: tuple[str, ...]) -> tuple[str, str] | None:
     return args[0].casefold(), " ".join(args[1:])
 
 
+def _changes_setting(data: str) -> bool:
+    """Every settings button changes a setting: only those who may change the feed press it."""
+    return True
+
+
 class SettingsCommands:
     """Handlers for a feed's settings and for `/top`."""
 
@@ -129,7 +134,7 @@ class SettingsCommands:
         words = words_of(self.store, update)  # a new language answers in itself
         await reply_html(update, escape(changed(words, settings, key), quote=False))
 
-    @button
+    @button(_changes_setting)
     async def button_pressed(
         self,
         update: Update,
@@ -143,8 +148,6 @@ class SettingsCommands:
         _, key, value = data.split(":", 2) if data.count(":") >= 2 else ("", "", "")
         if key not in KEYS:
             await query.answer(words.gettext(STALE_BUTTON))
-            return
-        if not await self.targets.may_press(update, context, target, words):
             return
         try:
             settings = apply_setting(self.store.settings.get(feed.id), key, value)

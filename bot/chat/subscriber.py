@@ -52,6 +52,11 @@ def _topic_args(args: tuple[str, ...]) -> list[str] | None:
     return topics
 
 
+def _changes_follows(data: str) -> bool:
+    """A topic button changes what the feed follows; a page button only turns the list."""
+    return not data.startswith("page:")
+
+
 class Commands:
     """Handlers for the subscriber commands; one instance per running bot."""
 
@@ -229,7 +234,7 @@ class Commands:
 
     # --- buttons ----------------------------------------------------------------------
 
-    @button
+    @button(_changes_follows)
     async def button_pressed(
         self,
         update: Update,
@@ -248,8 +253,6 @@ class Commands:
             return
         if kind not in ("sub", "one"):
             await query.answer(words.gettext(STALE_BUTTON))
-            return
-        if not await self.targets.may_press(update, context, target, words):
             return
         page, _, topic = rest.partition(":")
         following = self.keyboards.follows(feed.id, topic)

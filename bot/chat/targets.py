@@ -27,6 +27,7 @@ from storage.feeds import GENERAL
 
 CHAT_ARGUMENT = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-\d{1,20}")
 SCOPE_MARK = ">"
+SCOPE = re.compile(r"(-?[0-9]{1,16})\.([0-9]{1,10})")  # chat ids fit 52 bits, threads 32
 THIS_CHAT = N_("This chat")
 T = TypeVar("T")
 
@@ -74,6 +75,16 @@ def feed_of(store: Store, update: Update) -> Feed:
 def here(store: Store, update: Update) -> Target:
     """The feed of the chat (and topic) an update came from, as a target."""
     return Target(feed_of(store, update), (), THIS_CHAT, remote=False)
+
+
+def _scope(data: str) -> tuple[int, int, str] | None:
+    """The chat, thread and own data of scoped button data (`><chat>.<thread>|<data>`);
+    None when it is mangled."""
+    head, _, rest = data[len(SCOPE_MARK) :].partition("|")
+    found = SCOPE.fullmatch(head)
+    if found is None:
+        return None
+    return int(found[1]), int(found[2]), rest
 
 
 def as_given(args: tuple[str, ...]) -> tuple[str, ...]:
@@ -197,28 +208,55 @@ class Targets:
         return Target(self.store.feeds.ensure(chat.id), args[1:], name, remote=True)
 
     async def of_button(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        words: Words,
+        changes: Callable[[str], bool],
     ) -> tuple[Target, CallbackQuery] | None:
         """The feed a pressed button acts on, its own data as the one argument, and the
-        press; None (after answering the press in `words`) when the button is broken or the
-        sender lost the right."""
+        press; None (after answering the press in `words`) when the button is broken, or
+        names a feed that is not there, or when the presser may not manage that chat or
+        (for a button whose data `changes` the feed) may not change it. Button data is
+        untrusted: a feed it names is made only after these checks, and only for the
+        chat's General or the thread the pressed message sits in (Telegram's word)."""
         query = update.callback_query
         assert query is not None and query.data is not None
         data = query.data
         if not data.startswith(SCOPE_MARK):
+            if changes(data) and not await self._may_press_here(update, context, words):
+                return None
             return Target(feed_of(self.store, update), (data,), THIS_CHAT, remote=False), query
-        head, _, data = data[len(SCOPE_MARK) :].partition("|")
-        chat_text, _, thread_text = head.partition(".")
-        try:
-            chat_id, thread_id = int(chat_text), int(thread_text)
-        except ValueError:
+        scope = _scope(data)
+        if scope is None:
             await query.answer(words.gettext(STALE_BUTTON))
             return None
+        chat_id, thread_id, data = scope
         here = update.effective_chat
-        if here is not None and here.id == chat_id:
+        remote = here is None or here.id != chat_id
+        if remote:
+            name = await self._remote_name(context, chat_id, query, words)
+            if name is None:
+                return None
+            confirmed = GENERAL
+        else:
+            if changes(data) and not await self._may_press_here(update, context, words):
+                return None
             feed_of(self.store, update)  # remember (or reactivate) this chat
+            name, confirmed = THIS_CHAT, thread_of(update)
+        feed = self.store.feeds.find(chat_id, thread_id)
+        if feed is None and changes(data) and thread_id in (GENERAL, confirmed):
             feed = self.store.feeds.ensure(chat_id, thread_id)
-            return Target(feed, (data,), THIS_CHAT, remote=False), query
+        if feed is None:
+            await query.answer(words.gettext(STALE_BUTTON))
+            return None
+        return Target(feed, (data,), name, remote=remote), query
+
+    async def _remote_name(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, query: CallbackQuery, words: Words
+    ) -> str | None:
+        """The name of another chat a button acts on; None, after answering the press, when
+        the chat is unknown or the presser may not manage it."""
         known = self.store.chats.get(chat_id)
         if known is None:
             await query.answer(words.gettext(STALE_BUTTON))
@@ -227,9 +265,17 @@ class Targets:
         if refusal is not None:
             await query.answer(refusal)
             return None
-        name = escape(known.title or str(chat_id))
-        feed = self.store.feeds.ensure(chat_id, thread_id)
-        return Target(feed, (data,), name, remote=True), query
+        return escape(known.title or str(chat_id))
+
+    async def _may_press_here(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: Words
+    ) -> bool:
+        """Whether the presser may change this chat's feeds, answering the press when not."""
+        if await self.permissions.may_change(update, context):
+            return True
+        assert update.callback_query is not None
+        await update.callback_query.answer(words.gettext(ADMINS_ONLY))
+        return False
 
     async def may_change(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, target: Target, words: Words
@@ -238,14 +284,3 @@ class Targets:
         if target.remote:
             return True
         return await self.permissions.refuse_unless_allowed(update, context, words)
-
-    async def may_press(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, target: Target, words: Words
-    ) -> bool:
-        """Whether the sender may change the feed of a pressed button, answering the press
-        (in `words`) when not."""
-        if target.remote or await self.permissions.may_change(update, context):
-            return True
-        assert update.callback_query is not None
-        await update.callback_query.answer(words.gettext(ADMINS_ONLY))
-        return False

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.standin.state import Sent, State
-from tests.standin.wire import error, ok, user
+from tests.standin.wire import ANONYMOUS_ADMIN, CHANNEL_BOT, error, ok, user
 
 
 class Updates(State):
@@ -44,13 +44,23 @@ class Updates(State):
         thread_id: int | None = None,
         language_code: str | None = None,
         edited: bool = False,
+        anonymous: bool = False,
+        as_channel: int | None = None,
     ) -> int:
         """A user writes `text` in a chat (a command when it starts with '/'); with
         `thread_id`, inside that topic of a forum supergroup; perhaps in reply to an
         earlier message; from an app speaking `language_code`, when given; `edited`: the
-        user edited an earlier message into `text`, which arrives as a new update."""
+        user edited an earlier message into `text`, which arrives as a new update.
+        `anonymous`: an anonymous administrator, sent as Telegram sends it (from
+        GroupAnonymousBot, on behalf of the group); `as_channel`: someone writing as that
+        channel (from Channel_Bot, on behalf of the channel)."""
         message = self._user_message(chat_id, user_id, chat_type, title, language_code)
         message["text"] = text
+        if anonymous:
+            message.update({"from": ANONYMOUS_ADMIN, "sender_chat": message["chat"]})
+        elif as_channel is not None:
+            channel = self.chat_of(as_channel, "channel")
+            message.update({"from": CHANNEL_BOT, "sender_chat": channel})
         if thread_id is not None:
             message["chat"]["is_forum"] = True
             message.update(message_thread_id=thread_id, is_topic_message=True)
@@ -77,13 +87,16 @@ class Updates(State):
         }
         if caption is not None:
             message["caption"] = caption
-            if caption.startswith("/"):
-                length = len(caption.split()[0])
-                message["caption_entities"] = [
-                    {"type": "bot_command", "offset": 0, "length": length}
-                ]
+            mark_command(message)
         self.push_update({"message": message})
         return message
+
+    def edit(self, message: dict[str, Any], **changes: Any) -> int:
+        """The user edits an earlier message (its text, its caption): an `edited_message`
+        with the same message_id, as Telegram sends it."""
+        edited = {**message, **changes, "edit_date": int(time.time())}
+        mark_command(edited)
+        return self.push_update({"edited_message": edited})
 
     def _user_message(
         self,
@@ -128,10 +141,11 @@ class Updates(State):
         chat_type: str = "private",
         message_id: int = 1,
         language_code: str | None = None,
+        thread_id: int | None = None,
     ) -> int:
         """A user presses an inline button carrying `data` (in an app speaking
         `language_code`, when given), on a message of the bot's in that chat (signed by
-        the channel, in a channel)."""
+        the channel, in a channel; with `thread_id`, in that topic of a forum)."""
         user_id = chat_id if user_id is None else user_id
         with self._cond:  # the buttons are on a message of the bot's
             self.bot_messages.setdefault(
@@ -153,6 +167,7 @@ class Updates(State):
                             "date": int(time.time()),
                             "chat": self.chat_of(chat_id, chat_type),
                             "text": "buttons",
+                            **topic_of(thread_id),
                         }
                     ),
                 }
@@ -201,8 +216,18 @@ class Updates(State):
 
 
 def mark_command(message: dict[str, Any]) -> None:
-    """Give a text that starts with '/' its bot_command entity, as Telegram does."""
-    text = message["text"]
-    if text.startswith("/"):
-        length = len(text.split()[0])
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    """Give a text or caption that starts with '/' its bot_command entity, as Telegram
+    does (and none to one that no longer does)."""
+    for text_field, entities in (("text", "entities"), ("caption", "caption_entities")):
+        text = message.get(text_field)
+        message.pop(entities, None)
+        if text is not None and text.startswith("/"):
+            length = len(text.split()[0])
+            message[entities] = [{"type": "bot_command", "offset": 0, "length": length}]
+
+
+def topic_of(thread_id: int | None) -> dict[str, Any]:
+    """The fields of a message inside a forum topic (none outside one)."""
+    if thread_id is None:
+        return {}
+    return {"message_thread_id": thread_id, "is_topic_message": True}

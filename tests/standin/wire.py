@@ -51,6 +51,15 @@ def error(status: int, description: str, parameters: dict[str, Any] | None = Non
     return web.json_response(body, status=status)
 
 
+# who Telegram says sent a message written on behalf of a chat (its `sender_chat`)
+ANONYMOUS_ADMIN = {  # any anonymous administrator of a group, writing as the group
+    "id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot",
+}  # fmt: skip
+CHANNEL_BOT = {  # anyone writing in a group as a channel
+    "id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot",
+}  # fmt: skip
+
+
 def user(user_id: int, language_code: str | None) -> dict[str, Any]:
     """A (human) user as Telegram describes one."""
     described: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
