@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ExtBot
 
 from bot.app import ChatHandlers, NewsBot
 from bot.articles.ingest import Ingestor
+from bot.articles.permalinks import Site
 from bot.articles.publishing import WITHOUT_FOLLOWING, Publishing
 from bot.articles.watcher import Watcher
 from bot.articles.withdrawals import Withdrawals
@@ -196,6 +197,7 @@ def build_ingestor(
         recursive=config.recursive,
         publishing=publishing,
         announce=announce,
+        site=Site.of(config),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,17 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """A run of a summary's text with its Telegram HTML tags, outermost first (`b`, `i`,
+    `s`, `code`, `pre`), and the link it sits in: markup kept apart from the text, so that
+    the text can be cut anywhere and each piece escaped and tagged on its own."""
+
+    text: str
+    tags: tuple[str, ...] = ()
+    href: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One article as its file describes it; `url` (the file's `webUrl`) is its identity."""
 
@@ -45,6 +57,9 @@ class Article:
     kind: str | None = None
     quality: int | None = None
     heat: int | None = None
+    # the summary made from the Markdown body (no summary in the front matter): `excerpt`
+    # is its text, for search and filters; pushes show it with its links and emphasis
+    summary: tuple[Span, ...] = ()
     # every field of the front matter, as JSON, so that nothing a producer wrote is lost
     raw_json: str = field(default="{}", compare=False, repr=False)
 
@@ -105,7 +120,7 @@ class Delivery:
 
 def article_to_json(article: Article) -> str:
     """Serialise an article for the `data` column (the front matter travels inside)."""
-    fields = {
+    fields: dict[str, Any] = {
         "url": article.url,
         "title": article.title,
         "excerpt": article.excerpt,
@@ -120,6 +135,8 @@ def article_to_json(article: Article) -> str:
         "quality": article.quality,
         "heat": article.heat,
     }
+    if article.summary:
+        fields["summary"] = [[span.text, span.tags, span.href] for span in article.summary]
     # raw_json is JSON already: splice it in rather than load and dump it again (in one
     # join: with an emoji in it, each copy of the text is four bytes a character)
     return "".join(
@@ -148,5 +165,8 @@ def article_from_json(text: str) -> Article:
         kind=data["kind"],
         quality=data["quality"],
         heat=data["heat"],
+        summary=tuple(
+            Span(text, tuple(tags), href) for text, tags, href in data.get("summary", ())
+        ),
         raw_json=text[split + 9 : -1],
     )

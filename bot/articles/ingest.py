@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.articles.parsing import parse_article_bytes
+from bot.articles.permalinks import Site, place_of
 from bot.articles.publishing import WITHOUT_FOLLOWING, Publishing
 from bot.articles.reading import (
     file_signature,
@@ -67,7 +68,9 @@ LOAD_BATCH = 250
 BULK_BATCH = 1000
 
 
-def load_file(path: Path, root: Path, max_bytes: int, known_hash: str | None) -> Loaded:
+def load_file(
+    path: Path, root: Path, max_bytes: int, known_hash: str | None, site: Site | None = None
+) -> Loaded:
     """Read and parse one file; a bad file becomes a Loaded with the reason."""
     try:
         raw = read_article_file(path, root, max_bytes)
@@ -80,7 +83,7 @@ def load_file(path: Path, root: Path, max_bytes: int, known_hash: str | None) ->
         return Loaded(path, state)  # same bytes: nothing to parse
     notes: list[str] = []
     try:
-        article = parse_article_bytes(raw.data, notes)
+        article = parse_article_bytes(raw.data, notes, place=place_of(path, root, site or Site()))
     except ArticleError as error:
         return Loaded(path, state, error=str(error))
     return Loaded(path, state, row=ArticleRow.of(article), note="; ".join(notes) or None)
@@ -91,7 +94,9 @@ Wire = tuple[
 ]
 
 
-def load_batch(root: Path, max_bytes: int, batch: list[tuple[Path, str | None]]) -> list[Wire]:
+def load_batch(
+    root: Path, max_bytes: int, batch: list[tuple[Path, str | None]], site: Site | None = None
+) -> list[Wire]:
     """`load_file` over a batch, in a worker process.
 
     The results travel back as plain tuples with the article as its row's fields, in
@@ -101,7 +106,7 @@ def load_batch(root: Path, max_bytes: int, batch: list[tuple[Path, str | None]])
     """
     wired: list[Wire] = []
     for path, known in batch:
-        loaded = load_file(path, root, max_bytes, known)
+        loaded = load_file(path, root, max_bytes, known, site)
         state = loaded.state
         wired.append(
             (
@@ -147,9 +152,11 @@ class Ingestor:
         recursive: bool,
         publishing: Publishing = WITHOUT_FOLLOWING,
         announce: bool = False,
+        site: Site | None = None,
     ) -> None:
         self.store = store
         self.publishing = publishing  # what storing does to the outbox
+        self.site = site or Site()  # the site the folder's posts belong to (their links)
         self.root = root
         self.max_bytes = max_bytes
         self.recursive = recursive
@@ -181,7 +188,7 @@ class Ingestor:
 
     def load(self, path: Path, known_hash: str | None) -> Loaded:
         """Read and parse a file (any thread: no database); never raises for a bad file."""
-        return load_file(path, self.root, self.max_bytes, known_hash)
+        return load_file(path, self.root, self.max_bytes, known_hash, self.site)
 
     def load_many(
         self, paths: list[Path], known: dict[str, FileState], workers: int
@@ -198,12 +205,15 @@ class Ingestor:
         ]
         if workers <= 1 or len(batches) < 2:
             for batch in batches:
-                yield [load_file(path, self.root, self.max_bytes, known) for path, known in batch]
+                yield [
+                    load_file(path, self.root, self.max_bytes, known, self.site)
+                    for path, known in batch
+                ]
             return
         with ProcessPoolExecutor(workers) as pool:
             under_way: deque[tuple[list[Path], Future[list[Wire]]]] = deque()
             for batch in batches:
-                submitted = pool.submit(load_batch, self.root, self.max_bytes, batch)
+                submitted = pool.submit(load_batch, self.root, self.max_bytes, batch, self.site)
                 under_way.append(([path for path, _ in batch], submitted))
                 if len(under_way) >= 2 * workers:
                     yield _unwired(*under_way.popleft())

@@ -24,6 +24,13 @@ IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak")
 # write test (4913), emacs autosave (#name#); rsync's .name.XXXXXX and emacs's lock .#name
 # are hidden names, ignored as such
 TEMP_NAME = re.compile(r"sed[A-Za-z0-9]{6}|4913|#.*#")
+# a static site's folders hold more than posts: Jekyll's drafts (never published), Hugo's
+# section pages (`_index.md`, a list of posts) and the images of page bundles
+SITE_NAMES = frozenset({"_drafts", "_index.md", "_index.markdown"})
+ASSET_SUFFIXES = (
+    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp", ".tif",
+    ".tiff", ".mp4", ".webm", ".mov", ".mp3", ".ogg", ".wav", ".pdf", ".zip",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +52,14 @@ def printable(name: str | Path) -> str:
 
 
 def is_ignored_name(name: str) -> bool:
-    """Hidden files, editor swap and backup files, tools' temp files, partial downloads."""
+    """Hidden files, editor swap and backup files, tools' temp files, partial downloads,
+    and a static site's drafts folder, section pages and images."""
     return (
         name.startswith(".")
         or name.endswith(IGNORED_SUFFIXES)
         or TEMP_NAME.fullmatch(name) is not None
+        or name in SITE_NAMES
+        or name.lower().endswith(ASSET_SUFFIXES)
     )
 
 

@@ -6,16 +6,19 @@ Light on purpose: none loads Telegram's library, and `check` and `preview` load 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import storage
 from bot.articles.parsing import parse_article_bytes
+from bot.articles.permalinks import Site, place_of
 from bot.articles.reading import is_ignored_name, printable, read_article_file
 from bot.chat.reports import ERRORS_SHOWN, format_errors, format_stats
 from bot.delivery.rendering import render_push
 from bot.foundation.config import Config
 from bot.foundation.errors import ArticleError
+from storage.models import Article
 
 
 def check_command(config: Config, paths: list[Path], *, strict: bool = False) -> int:
@@ -34,20 +37,23 @@ def check_command(config: Config, paths: list[Path], *, strict: bool = False) ->
             if not files:
                 print(f"{printable(given)}: no article files", file=sys.stderr)
         else:
-            files = [(given, given.parent)]
+            files = [(given, _folder_of(given, config))]
         for path, root in files:
             checked += 1
             notes: list[str] = []
             try:
                 raw = read_article_file(path, root, config.max_file_bytes)
-                article = parse_article_bytes(raw.data, notes)
+                article = parse_article_bytes(
+                    raw.data, notes, place=place_of(path, root, Site.of(config))
+                )
             except ArticleError as error:
                 bad += 1
                 print(f"{printable(path)}: {error}")
                 continue
             drafts += not article.published
+            made = f" {article.url}" if _link_was_made(article) else ""
             noted = "".join(f" ({note})" for note in notes)
-            print(f"{printable(path)}: {'ok' if article.published else 'draft'}{noted}")
+            print(f"{printable(path)}: {'ok' if article.published else 'draft'}{made}{noted}")
     if bad:
         print(f"{bad} of {checked} files have problems", file=sys.stderr)
     if strict and drafts:
@@ -74,18 +80,34 @@ def article_files(folder: Path, *, recursive: bool) -> list[Path]:
 def preview_command(config: Config, file: Path) -> int:
     """Print the push an article file would become."""
     try:
-        raw = read_article_file(file, file.parent, config.max_file_bytes)
-        article = parse_article_bytes(raw.data)
+        root = _folder_of(file, config)
+        raw = read_article_file(file, root, config.max_file_bytes)
+        article = parse_article_bytes(raw.data, place=place_of(file, root, Site.of(config)))
     except ArticleError as error:
         print(f"{printable(file)}: {error}", file=sys.stderr)
         return 1
     push = render_push(article)
     print(push.html)
+    if _link_was_made(article):
+        print(f"\n[link: {article.url}]")
     if push.photo_url:
         print(f"\n[photo: {push.photo_url}]")
     if not article.published:
         print("\n[draft: not pushed until published: true]")
     return 0
+
+
+def _link_was_made(article: Article) -> bool:
+    """Whether the link came from NEWSBOT_SITE_URL and a pattern (no `webUrl`): then
+    `check` and `preview` show it, the one thing about the post to verify by eye."""
+    return "webUrl" not in json.loads(article.raw_json)
+
+
+def _folder_of(file: Path, config: Config) -> Path:
+    """The folder a file is read from: the articles folder when it is in it (its sub-folder
+    is a static site's `:section`), else its own."""
+    folder = config.articles_dir.absolute()
+    return folder if file.absolute().is_relative_to(folder) else file.parent
 
 
 def stats_command(config: Config) -> int:

@@ -44,16 +44,18 @@ LOGGING = ("NEWSBOT_LOG_LEVEL", "NEWSBOT_LOG_FORMAT")
 DATABASE = ("NEWSBOT_DB", *LOGGING)
 
 # the settings each verb reads (every verb checks them all and stops on a bad one)
+SITE = ("NEWSBOT_SITE_URL", "NEWSBOT_PERMALINK")  # a static site's links
 VERB_SETTINGS: dict[str, tuple[str, ...]] = {
     "ingest": (
         "NEWSBOT_ARTICLES_DIR",
         "NEWSBOT_DB",
         "NEWSBOT_MAX_FILE_BYTES",
         "NEWSBOT_RECURSIVE",
+        *SITE,
         *LOGGING,
     ),
-    "check": ("NEWSBOT_MAX_FILE_BYTES", "NEWSBOT_RECURSIVE", *LOGGING),
-    "preview": ("NEWSBOT_MAX_FILE_BYTES", *LOGGING),
+    "check": ("NEWSBOT_MAX_FILE_BYTES", "NEWSBOT_RECURSIVE", *SITE, *LOGGING),
+    "preview": ("NEWSBOT_ARTICLES_DIR", "NEWSBOT_MAX_FILE_BYTES", *SITE, *LOGGING),
     "stats": DATABASE,
     "errors": DATABASE,
     "release": DATABASE,

@@ -8,7 +8,7 @@ from datetime import datetime
 from html import escape, unescape
 
 from bot.foundation.translations import Words
-from storage.models import Article, Image, StoredArticle
+from storage.models import Article, Image, Span, StoredArticle
 
 CAPTION_LIMIT = 1024  # telegram.constants.MessageLimit.CAPTION_LENGTH
 TEXT_LIMIT = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH
@@ -84,8 +84,7 @@ def render_push(article: Article, *, with_image: bool = True, caption: bool = Fa
     if room < MIN_EXCERPT and utf16_len(title) > limit // 2:
         title = _trim(title, limit // 2)
         room = _room(article, title, tags, related, limit)
-    excerpt = _trim(article.excerpt or "", max(room, 0))
-    html = _compose(article, title, excerpt, tags, related)
+    html = _compose(article, title, _excerpt_html(article, max(room, 0)), tags, related)
     return Push(html=html, photo_url=image.url if image else None)
 
 
@@ -142,7 +141,7 @@ def _compose(
     blocks = [
         _link(title, article.url, bold=True).html,
         _join(_meta_line(article), " · "),
-        escape(excerpt, quote=False),
+        excerpt,
         _join(tags, " "),
         _related_block(related),
     ]
@@ -222,22 +221,50 @@ def _join(pieces: list[_Piece], separator: str = "") -> str:
     return separator.join(piece.html for piece in pieces)
 
 
+def _excerpt_html(article: Article, limit: int) -> str:
+    """The excerpt within `limit`: the body's summary with its markup, else the plain text."""
+    if not article.summary:
+        return escape(_trim(article.excerpt or "", limit), quote=False)
+    kept, cut = _cut("".join(span.text for span in article.summary), limit)
+    html, left = [], len(kept)
+    for span in article.summary:
+        if left <= 0:
+            break
+        html.append(_span_html(span.text[:left], span))
+        left -= len(span.text)
+    return "".join(html) + (ELLIPSIS if cut else "")
+
+
+def _span_html(text: str, span: Span) -> str:
+    """A summary's run of text, escaped, in its tags and link (each run closes its own)."""
+    html = escape(text, quote=False)
+    for tag in reversed(span.tags):
+        html = f"<{tag}>{html}</{tag}>"
+    return f'<a href="{escape(span.href, quote=True)}">{html}</a>' if span.href else html
+
+
 def _trim(text: str, limit: int) -> str:
     """Cut `text` to at most `limit` UTF-16 units, at a sentence or else a word boundary."""
-    text = " ".join(text.split())
+    kept, cut = _cut(" ".join(text.split()), limit)
+    return kept + ELLIPSIS if cut else kept
+
+
+def _cut(text: str, limit: int) -> tuple[str, bool]:
+    """The start of `text` that fits `limit` UTF-16 units with an ellipsis after it (cut
+    at a sentence or else a word boundary), and whether it needs the ellipsis."""
     if utf16_len(text) <= limit:
-        return text
+        return text, False
     if limit <= 1:
-        return ""
+        return "", False
     budget = limit - 1  # room for the ellipsis
     cut = _prefix_within(text, budget)
     sentences = [match.end() for match in _SENTENCE_END.finditer(cut + " ")]
     if sentences and sentences[-1] >= len(cut) // 2:
-        return cut[: sentences[-1]].rstrip()
-    space = cut.rfind(" ")
+        return cut[: sentences[-1]].rstrip(), False
+    space = max(cut.rfind(" "), cut.rfind("\n"))
     if space >= len(cut) // 2:
         cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + ELLIPSIS
+    return cut.rstrip(" ,;:-–—\n"), True
 
 
 def trimmed(text: str, limit: int) -> str:

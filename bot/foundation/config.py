@@ -21,6 +21,8 @@ TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$")
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FREE_RATE_LIMIT = 30.0  # messages/s Telegram allows a bot without paid broadcasts
 PAID_RATE_LIMIT = 1000.0  # messages/s with allow_paid_broadcast (paid in Telegram Stars)
+DEFAULT_PERMALINK = "/:year/:month/:day/:title/"  # a static site's links: bot.articles.permalinks
+PERMALINK_PLACEHOLDER = re.compile(r":(year|month|day|title|slug|section|categories)(?![a-z_])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,8 @@ class Config:
     follow_edits: bool = True
     retract: bool = True
     story_threads: bool = True
+    site_url: str | None = None
+    permalink: str = DEFAULT_PERMALINK
     withdraw_grace: float = 60.0
     max_withdrawals: int = 20
 
@@ -106,6 +110,13 @@ def cleartext_host(base_url: str) -> str | None:
 
 def _url(raw: str) -> str:
     if not re.match(r"^https?://[^\s/]+", raw):
+        raise ValueError(raw)
+    return raw
+
+
+def _permalink(raw: str) -> str:
+    # a `:word` left after the known placeholders would end up in every link as it is
+    if not re.fullmatch(r"/\S*", raw) or re.search(r":[a-z_]", PERMALINK_PLACEHOLDER.sub("", raw)):
         raise ValueError(raw)
     return raw
 
@@ -256,6 +267,10 @@ SETTINGS: tuple[Setting, ...] = (
             "delete (or, after 48 hours, mark withdrawn) sent pushes of a withdrawn article"),
     Setting("NEWSBOT_STORY_THREADS", "story_threads", _bool, _BOOL,
             "a follow-up article replies to the earlier push it lists in `related`"),
+    Setting("NEWSBOT_SITE_URL", "site_url", lambda raw: _url(raw).rstrip("/"), "expected an http(s) URL",
+            "a static site's address: posts without `webUrl` get links under it (see \"Static sites\")"),
+    Setting("NEWSBOT_PERMALINK", "permalink", _permalink, "expected a path starting with / of text and :year, :month, :day, :title, :slug, :section, :categories",
+            "the path of those links, with `:year` `:month` `:day` `:title`/`:slug` `:section` `:categories`"),
     Setting("NEWSBOT_WITHDRAW_GRACE", "withdraw_grace", _positive, "expected seconds > 0",
             "seconds a removed article file must stay away before its pushes are withdrawn; "
             "one back sooner changes nothing"),
