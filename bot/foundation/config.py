@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import io
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
@@ -12,9 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
-from dotenv.parser import parse_stream
-
+from bot.foundation.envfile import env_file_values, looked_in
 from bot.foundation.errors import ConfigError
 
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$")
@@ -286,10 +283,10 @@ def load_config(
     environ: Mapping[str, str], env_file: Path | None = None, *, require_token: bool = False
 ) -> Config:
     """Build the settings: the environment wins over `env_file`; raise ConfigError on a bad one."""
-    values = {**_env_file_values(env_file), **environ}
+    values = {**env_file_values(env_file), **environ}
     if require_token and not values.get("TELEGRAM_BOT_TOKEN", "").strip():
         raise ConfigError(
-            f"TELEGRAM_BOT_TOKEN is not set {_looked_in(env_file)}: get one from @BotFather"
+            f"TELEGRAM_BOT_TOKEN is not set {looked_in(env_file)}: get one from @BotFather"
         )
     read: dict[str, Any] = {}
     for setting in SETTINGS:  # in the table's order, so the first bad one is named
@@ -297,14 +294,6 @@ def load_config(
         if setting.check is not None:
             setting.check(read[setting.field], read)
     return Config(**read)
-
-
-def _looked_in(env_file: Path | None) -> str:
-    """Where the token was looked for: only this .env is read (not one in another folder)."""
-    if env_file is None:
-        return "in the environment"
-    found = env_file.is_file()
-    return f"in the environment{' or' if found else ', and there is no'} {env_file.absolute()}"
 
 
 def _read(setting: Setting, raw: str) -> Any:
@@ -323,7 +312,7 @@ def unknown_settings(environ: Mapping[str, str], env_file: Path | None = None) -
     """A warning for each NEWSBOT_ name that no setting reads, with the closest known name,
     and for each TELEGRAM_ name close to one of ours (others may be another program's)."""
     known = sorted(known_settings())
-    given = {**_env_file_values(env_file), **environ}
+    given = {**env_file_values(env_file), **environ}
     warnings = []
     for name in sorted(given):
         prefix = name.split("_", 1)[0] + "_"
@@ -341,25 +330,3 @@ def unknown_settings(environ: Mapping[str, str], env_file: Path | None = None) -
 def known_settings() -> frozenset[str]:
     """Every setting's name, from the table."""
     return frozenset(setting.name for setting in SETTINGS)
-
-
-def _env_file_values(env_file: Path | None) -> dict[str, str]:
-    """The settings file's values; ConfigError for a file that cannot be read whole, rather
-    than python-dotenv's warning and a setting silently left at its default."""
-    if env_file is None or not env_file.is_file():
-        return {}
-    try:
-        text = env_file.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise ConfigError(f"{env_file} cannot be read: {error.strerror}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"{env_file} is not UTF-8 text (byte {error.start}) (fix or remove it)"
-        ) from None
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.error:  # the line itself is not shown: it may hold the token
-            raise ConfigError(
-                f"{env_file} line {binding.original.line} is not NAME=value (fix or remove it)"
-            )
-    values = dotenv_values(stream=io.StringIO(text))
-    return {k: v for k, v in values.items() if v is not None}
