@@ -190,3 +190,14 @@ async def test_an_edited_article_is_offered_as_it_is_now(running: Running) -> No
     store(running, 1, title="Robots fold laundry faster")
     again = await answered(running, running.standin.inline(5, "robots"))
     assert [r["title"] for r in again.results] == ["Robots fold laundry faster"]
+
+
+async def test_a_flood_of_inline_queries_is_slowed_down(running: Running) -> None:
+    """Inline queries count against the sender's flood allowance like commands."""
+    store(running, 1)
+    # an inline query costs a quarter of a command: 40 at once are past any allowance
+    queries = [running.standin.inline(5, f"robots {n}") for n in range(40)]
+    await running.standin.until(lambda: sum(q.answer is not None for q in queries) >= 5, timeout=10)
+    other = await answered(running, running.standin.inline(6, "robots"))
+    assert other.answer is not None  # another user is not slowed down
+    assert sum(q.answer is not None for q in queries) < len(queries)
