@@ -38,7 +38,8 @@ def test_db_status_shows_schema_version_file_sizes_and_row_counts(db: Path) -> N
     lines = result.stdout.splitlines()
     migrations = known_migrations()
     assert lines[0] == f"database   {db}"
-    assert lines[1] == f"schema     {migrations[-1]} ({len(migrations)} migrations applied)"
+    applied = f"{len(migrations)} migrations applied"
+    assert lines[1] == f"schema     version {migrations[-1]} ({applied}), up to date"
     assert lines[2].startswith("files      ") and "newsbot.db " in lines[2]
     assert "newsbot.db-wal " in lines[2]
     assert lines[3].startswith("free       0 pages (0 bytes), given back to the file system")
@@ -157,6 +158,7 @@ def test_db_status_of_a_database_from_a_newer_newsbot_says_so(newer_db: Path) ->
     result = newsbot("db", "status", env={"NEWSBOT_DB": str(newer_db)})
     assert result.returncode == 2
     assert "too new    written by a newer newsbot (0099_from_the_future)" in result.stdout
+    assert result.stdout.splitlines()[1].endswith("migrations applied), newer than this newsbot")
 
 
 def test_db_backup_into_a_folder_is_one_line_and_leaves_nothing_behind(

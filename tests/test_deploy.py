@@ -340,3 +340,10 @@ def test_grafana_dashboard_is_importable_with_a_prometheus_datasource() -> None:
         assert panel["datasource"] == wanted, panel["title"]
         assert panel["targets"], panel["title"]
         assert all(target["datasource"] == wanted for target in panel["targets"])
+
+
+def test_the_build_asks_for_a_setuptools_that_reads_the_license_expression() -> None:
+    """`license = "MIT"` (PEP 639) is read from setuptools 77 on; an older one fails the build."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "MIT"
+    assert project["build-system"]["requires"] == ["setuptools>=77"]

@@ -295,3 +295,13 @@ def test_an_article_keeps_its_first_50_topics_and_notes_the_rest() -> None:
         listed[:MAX_TOPICS]
     )
     assert few == []
+
+
+def test_an_invalid_yaml_message_points_at_the_line_where_the_problem_starts() -> None:
+    """A quote left open on line 2 is found only at the end: the message says line 2 first."""
+    text = '---\ntitle: "Robots\nwebUrl: https://news.example.com/a\ntopics: [AI]\n---\n'
+    with pytest.raises(ArticleError) as raised:
+        parse_article(text)
+    assert str(raised.value).startswith(
+        "invalid YAML: while scanning a quoted scalar at line 2, column 8: "
+    ), raised.value

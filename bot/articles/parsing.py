@@ -105,11 +105,21 @@ def _toml_fields(front: str) -> Mapping[Any, Any]:
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        # +1: the '---' line that we cut off before loading
-        return f"{exc.problem} at line {mark.line + 2}, column {mark.column + 1}"
-    return str(exc).splitlines()[0]
+    """PyYAML's reason with its lines in the file's numbering; where it says where the
+    problem starts (a quote or bracket left open), that comes first: the end of the front
+    matter, where it was found, is rarely where it is."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return str(exc).splitlines()[0]
+    found = f"{exc.problem} {_where(exc.problem_mark)}"
+    start = exc.context_mark
+    if exc.context and start is not None and start.line != exc.problem_mark.line:
+        return f"{exc.context} {_where(start)}: {found}"
+    return found
+
+
+def _where(mark: yaml.Mark) -> str:
+    # +2: lines count from 1, and the '---' line was cut off before loading
+    return f"at line {mark.line + 2}, column {mark.column + 1}"
 
 
 def article_from_fields(

@@ -17,12 +17,7 @@ def db_status_command(config: Config) -> int:
 
 def format_status(status: DatabaseStatus) -> str:
     """The report of `newsbot db status`, one subject a line."""
-    version = status.applied[-1] if status.applied else "empty"
-    schema = f"schema     {version} ({len(status.applied)} migrations applied"
-    if status.pending:
-        schema += f"; {', '.join(status.pending)} applied at the next start"
-    schema += ")"
-    lines = [f"database   {status.path}", schema]
+    lines = [f"database   {status.path}", f"schema     {_schema(status)}"]
     if status.unknown:
         lines.append(
             f"too new    written by a newer newsbot ({', '.join(status.unknown)}): "
@@ -40,6 +35,18 @@ def format_status(status: DatabaseStatus) -> str:
     width = max((len(table) for table, _ in status.rows), default=0)
     lines.extend(f"  {table:<{width}}  {count:>10,}" for table, count in status.rows)
     return "\n".join(lines)
+
+
+def _schema(status: DatabaseStatus) -> str:
+    """The schema version (the last migration applied) and whether this newsbot agrees."""
+    if not status.applied:
+        return "none yet: `newsbot run` or `ingest` creates the tables"
+    applied = f"version {status.applied[-1]} ({len(status.applied)} migrations applied)"
+    if status.unknown:
+        return f"{applied}, newer than this newsbot"
+    if status.pending:
+        return f"{applied}; the next start applies {', '.join(status.pending)}"
+    return f"{applied}, up to date"
 
 
 def db_backup_command(config: Config, target: Path) -> int:
