@@ -5,13 +5,21 @@ from __future__ import annotations
 import logging
 import statistics
 import time
+from dataclasses import replace
 
 import pytest
 
 from bot.articles.parsing import MAX_TOPICS
+from bot.delivery.rendering import render_push
+from storage import Store
+from storage.store import FileState
 from tests.articles import article_text
-from tests.conftest import Running
+from tests.conftest import Running, eventually
 from tests.feeds import follow
+from tests.outbox import ARTICLE
+from tests.publishing import FOLLOWING
+from tests.sending import sending
+from tests.standin import StandIn
 
 FOLLOWERS = (11, 12, 13, 14)
 ASKER = 99  # a chat that follows nothing: its replies wait for no push
@@ -50,4 +58,27 @@ async def test_a_command_is_answered_within_100_ms_while_a_5000_topic_article_go
     noted = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert noted == [
         f"article file tag-cloud.txt: 5000 topics listed, the first {MAX_TOPICS} are kept"
+    ]
+
+
+async def test_hashtags_left_out_for_length_are_logged_once_per_article(
+    store: Store, standin: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A caption with no room for all of an article's hashtags says so in one log line,
+    with the count, however many chats its push goes to."""
+    chats = (21, 22, 23)
+    topics = tuple(f"Topic{index}LongerThanMost" for index in range(MAX_TOPICS))
+    for chat in chats:
+        follow(store, chat, [topics[0]])
+    article = replace(ARTICLE, excerpt="Words. " * 200, topics=topics)
+    caplog.set_level(logging.INFO, logger="bot.delivery.posting")
+    FOLLOWING.store_article(store, "a.txt", FileState(1, 1, "a"), article, queue=True)
+    async with sending(store, standin):
+        await eventually(lambda: all(standin.messages_to(chat) for chat in chats))
+    kept = render_push(article).html.count("#Topic")
+    noted = [r.getMessage() for r in caplog.records if "hashtags left out" in r.getMessage()]
+    assert 0 < kept < MAX_TOPICS
+    assert noted == [
+        f"article {article.url}: {MAX_TOPICS - kept} of its {MAX_TOPICS} hashtags left out "
+        "for length"
     ]

@@ -187,6 +187,7 @@ def test_hashtags_are_fitted_in_one_pass_however_many_topics() -> None:
         counts[topics] = composed
         tags = [word for word in visible_text(push.html).split() if word.startswith("#")]
         assert tags == [f"#Topic{i}" for i in range(len(tags))] and tags
+        assert push.tags_left_out == topics - len(tags)
         assert visible_len_of(push) <= CAPTION_LIMIT
         if len(tags) == topics:
             continue  # all fit (the related links made room)

@@ -40,6 +40,7 @@ from storage.models import StoredArticle
 log = logging.getLogger(__name__)
 
 PHOTO_READ_TIMEOUT = 60.0
+TAGS_NOTED = 1000  # (article, count) pairs whose hashtags left out were logged, newest kept
 
 
 class Withdrawn(Exception):
@@ -73,6 +74,7 @@ class Poster:
         self.bot = bot
         self.rate_limit_args = rate_limit_args
         self.feeds = feeds
+        self._tags_noted: OrderedDict[tuple[int, int], None] = OrderedDict()
         # NEWSBOT_PAID_BROADCAST: pushes may exceed 30/s, paid in Stars (None: not sent)
         self.allow_paid_broadcast = True if paid_broadcast else None
         # the stored articles of recent rows, with when each changed: a fan-out reads its
@@ -162,6 +164,21 @@ class Poster:
         message = await self._send_push(row, push, stored, reply, large=look == "text")
         return message.message_id
 
+    def _note_tags_left_out(self, push: Push, stored: StoredArticle) -> None:
+        """One log line per article and count of hashtags left out for length, not one a push."""
+        key = (stored.id, push.tags_left_out)
+        if not push.tags_left_out or key in self._tags_noted:
+            return
+        self._tags_noted[key] = None
+        if len(self._tags_noted) > TAGS_NOTED:
+            self._tags_noted.popitem(last=False)
+        log.info(
+            "article %s: %d of its %d hashtags left out for length",
+            stored.article.url,
+            push.tags_left_out,
+            len(stored.article.topics),
+        )
+
     async def _send_push(
         self,
         row: Delivery,
@@ -171,6 +188,7 @@ class Poster:
         *,
         large: bool = False,
     ) -> Message:
+        self._note_tags_left_out(push, stored)
         if push.photo_url is not None:
             message = await self.bot.send_photo(
                 row.chat_id,

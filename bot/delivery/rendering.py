@@ -27,6 +27,7 @@ class Push:
     html: str
     photo_url: str | None = None
     preview_url: str | None = None
+    tags_left_out: int = 0  # hashtags the message had no room for
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,8 @@ def render_push(article: Article, *, with_image: bool = True, caption: bool = Fa
         title = _trim(title, limit // 2)
         room = _room(article, title, tags, related, limit)
     html = _compose(article, title, _excerpt_html(article, max(room, 0)), tags, related)
-    return Push(html=html, photo_url=image.url if image else None)
+    left_out = len(article.topics) - len(tags)
+    return Push(html=html, photo_url=image.url if image else None, tags_left_out=left_out)
 
 
 def _room(
