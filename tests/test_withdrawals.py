@@ -49,6 +49,27 @@ def test_a_file_back_within_the_grace_is_never_due() -> None:
     assert withdrawals.due() == [] and withdrawals.waiting() == 0
 
 
+async def test_a_file_being_withdrawn_still_waits_until_it_is_removed(tmp_path: Path) -> None:
+    """`waiting()` fell to 0 when a file was due, before its removal was stored: whoever
+    waited for it (CI, once) read the changes one short."""
+    clock = FakeClock()
+    withdrawals = Withdrawals(clock, grace=GRACE, most=20)
+    seen: list[int] = []
+
+    async def remove(path: Path) -> None:
+        seen.append(withdrawals.waiting())
+
+    async def released() -> bool:
+        return False
+
+    withdrawals.attach(remove, released)
+    withdrawals.gone(tmp_path / "a.txt")
+    withdrawals.gone(tmp_path / "b.txt")
+    clock.now += GRACE
+    assert await withdrawals.withdraw(withdrawals.due()) == 2
+    assert seen == [2, 1] and withdrawals.waiting() == 0
+
+
 def test_a_scan_begun_before_a_file_went_does_not_call_it_back() -> None:
     """A scan lists the folder in a thread; a file gone meanwhile is still gone."""
     clock = FakeClock()

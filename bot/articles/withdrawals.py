@@ -45,6 +45,7 @@ class Withdrawals:
         self.grace = grace
         self.most = most
         self._gone: dict[Path, float] = {}  # file -> when it was first seen gone
+        self._withdrawing = 0  # files handed to `withdraw`, not yet removed
         self.holding = False
         self._remove: Remove | None = None
         self._released: Callable[[], Awaitable[bool]] | None = None
@@ -124,10 +125,17 @@ class Withdrawals:
         """Withdraw each of `paths` still gone (one back after all is left alone); how many."""
         assert self._remove is not None, "attach() first"
         count = 0
-        for path in paths:
-            if not await asyncio.to_thread(os.path.lexists, path):
-                await self._remove(path)
-                count += 1
+        left = len(paths)
+        self._withdrawing += left
+        try:
+            for path in paths:
+                if not await asyncio.to_thread(os.path.lexists, path):
+                    await self._remove(path)
+                    count += 1
+                left -= 1
+                self._withdrawing -= 1
+        finally:
+            self._withdrawing -= left
         return count
 
     async def release_now(self) -> int:
@@ -148,8 +156,9 @@ class Withdrawals:
         return len(self._gone) if self.holding else 0
 
     def waiting(self) -> int:
-        """How many files are gone and not yet withdrawn, held or in their grace."""
-        return len(self._gone)
+        """How many files are gone and not yet withdrawn: held, in their grace, or being
+        withdrawn now."""
+        return len(self._gone) + self._withdrawing
 
     def problems(self) -> list[str]:
         """For /healthz: the files held, and how to release them."""
