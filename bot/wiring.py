@@ -29,6 +29,7 @@ from bot.chat.keyboards import Keyboards
 from bot.chat.listings import ListingCommands
 from bot.chat.membership import Membership
 from bot.chat.permissions import Permissions
+from bot.chat.requests import JsonRequest
 from bot.chat.setting_commands import SettingsCommands
 from bot.chat.subscriber import Commands
 from bot.chat.targets import Targets
@@ -174,6 +175,7 @@ def build_application(
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .rate_limiter(pacer)
+        .request(JsonRequest(connection_pool_size=256))  # PTB's default pool
         .get_updates_request(ObservedRequest(polling, revocation, reach, connection_pool_size=1))
         .concurrent_updates(False)
         .build()

@@ -346,9 +346,9 @@ async def test_paid_broadcast_setting_sends_pushes_with_allow_paid_broadcast(
     finally:
         await stop_bot(bot, task, stop)
     push, reply, broadcast = standin.messages_to(31)
-    assert push.params.get("allow_paid_broadcast") == "true"  # form-encoded, as PTB sends it
+    assert push.params.get("allow_paid_broadcast") is True  # a JSON body (bot/chat/requests.py)
     assert broadcast.text == "Maintenance tonight"
-    assert broadcast.params.get("allow_paid_broadcast") == "true"
+    assert broadcast.params.get("allow_paid_broadcast") is True
     assert "allow_paid_broadcast" not in reply.params
 
 

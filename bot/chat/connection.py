@@ -25,8 +25,8 @@ from typing import Any
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Updater
-from telegram.request import HTTPXRequest
 
+from bot.chat.requests import JsonRequest
 from bot.foundation.backoff import Backoff
 from bot.foundation.config import Config
 from bot.foundation.errors import ConfigError
@@ -165,7 +165,7 @@ def log_polling_error(error: TelegramError) -> None:
         log.warning("polling Telegram failed: %s", error)
 
 
-class ObservedRequest(HTTPXRequest):
+class ObservedRequest(JsonRequest):
     """PTB's HTTP client for getUpdates, telling `health` how each answer went, `reach`
     whether the API answers (the sender holds its queue while it does not), and
     `revocation` of a refused token."""
