@@ -31,6 +31,7 @@ ALL_MIGRATIONS = [
     "0010_duplicate_of",
     "0011_recent_articles",
     "0012_incremental_vacuum",
+    "0013_search_follows_text",
 ]
 
 # the outbox as 0001 made it: (id, kind, article, chat, text, state, attempts, not_before,

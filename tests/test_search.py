@@ -98,3 +98,28 @@ def test_only_a_bulk_first_import_suspends_the_index(
     again.compare()
     with again.storing():  # one file read against five known: not a bulk import
         assert index_triggers(store) == 3
+
+
+def test_only_a_change_of_title_or_excerpt_writes_to_the_search_index(store: Store) -> None:
+    """Retention's mark, visibility and dates rewrote every article's index entry (each
+    retention pass fragmented the index that searches read); only the words do now."""
+    for number in range(20):
+        PUBLISHING.store_article(
+            store, f"{number}.txt", STATE, replace(ARTICLE, url=f"https://n.example/{number}"),
+            queue=False,
+        )  # fmt: skip
+
+    def index_writes() -> int:
+        return int(store.db.execute("SELECT COUNT(*) FROM articles_fts_data").fetchone()[0])
+
+    before = index_writes()
+    store.db.execute("UPDATE articles SET pushes_pruned = 1, visible = 0, sort_at = 'x'")
+    assert index_writes() == before
+    store.db.execute("UPDATE articles SET title = 'Quantum chips' WHERE path = '3.txt'")
+    assert index_writes() > before
+    store.db.execute("UPDATE articles SET visible = 1")
+
+    def found(words: str) -> list[str]:
+        return [stored.path for stored in store.listing.search(words, 30)]
+
+    assert found("quantum") == ["3.txt"] and len(found("laundry")) == 19
