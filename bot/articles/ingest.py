@@ -190,6 +190,10 @@ class Ingestor:
         """Read and parse a file (any thread: no database); never raises for a bad file."""
         return load_file(path, self.root, self.max_bytes, known_hash, self.site)
 
+    def load_if_there(self, path: Path, known_hash: str | None) -> Loaded | None:
+        """`load`, or None when nothing is at `path` (any thread)."""
+        return self.load(path, known_hash) if os.path.lexists(path) else None
+
     def load_many(
         self, paths: list[Path], known: dict[str, FileState], workers: int
     ) -> Iterator[list[Loaded]]:
@@ -297,8 +301,7 @@ class Ingestor:
         return Scan(changed, [self.root / key for key in known], total)
 
     def walk(self) -> Iterator[tuple[Path, int, int]]:
-        """Every article file of the folder with its size and mtime; FolderUnreadable
-        when the folder or a subfolder cannot be listed."""
+        """Every article file with its size and mtime (FolderUnreadable: one not listed)."""
         folders = [self.root]
         while folders:
             folder = folders.pop()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -265,11 +264,8 @@ class Watcher:
         delay = BUSY_BACKOFF.delay(tries)
         log.warning(
             "database is locked by another process; %s is stored once it is free "
-            "(try %d, again in %.1f s)",
-            printable(self.ingestor.key(path)),
-            tries,
-            delay,
-        )
+            "(try %d, again in %.1f s)", printable(self.ingestor.key(path)), tries, delay,
+        )  # fmt: skip
         assert self._loop is not None
         earlier = self._timers.pop(path, None)
         if earlier is not None:
@@ -277,15 +273,16 @@ class Watcher:
         self._timers[path] = self._loop.call_later(delay, self._enqueue, path)
 
     async def _process(self, path: Path) -> None:
-        if not await asyncio.to_thread(os.path.lexists, path):
+        before = self.ingestor.file_state(path)
+        known_hash = None if before is None else before.hash
+        # read where it is there, in one trip to a thread: each trip costs a push 0.1-0.3 ms
+        there = functools.partial(self.ingestor.load_if_there, path, known_hash)
+        if (loaded := await asyncio.to_thread(there)) is None:
             self._forget(path)
             known = self.ingestor.file_state(path) is not None
             await self.withdrawals.went(path, known=known, root=self.ingestor.root)
             return
         self.withdrawals.back(path)
-        before = self.ingestor.file_state(path)
-        known_hash = None if before is None else before.hash
-        loaded = await asyncio.to_thread(self.ingestor.load, path, known_hash)
         if self.ingestor.file_state(path) != before:
             self._enqueue(path)  # a scan stored the file while we read it: read it again
             return
