@@ -4,7 +4,8 @@ With 100,000 articles (the database `python -m bench.ingest` leaves, copied, its
 moved so that the newest is an hour old: `/top` has articles to rank) and 10,000 chats
 following topics, time `/latest`, `/topic`, `/search`, `/top`, `/topics` and inline
 queries inside the running bot: from the moment python-telegram-bot starts handling the
-update to the moment the reply (or the inline answer) reaches the local Bot API stand-in.
+update to the moment the reply (or the inline answer) reaches the local Bot API stand-in
+(its arrival, before the stand-in parses and checks it).
 Each probe comes from another chat, so per-chat pacing never waits.
 
 Beside each, in the same run, its baseline: the same read of the same arguments (the same
@@ -166,7 +167,7 @@ async def measure(db: Path, probes: int) -> dict[str, list[float]]:
                 await asyncio.to_thread(
                     standin.wait_for, lambda c=chat: bool(standin.messages_to(c)), 10
                 )
-                took = standin.messages_to(chat)[0].at - started[update_id]
+                took = standin.messages_to(chat)[0].arrived - started[update_id]
             timings.setdefault(name, []).append(took)
             began = time.perf_counter()  # the baseline: the same read, directly
             read()

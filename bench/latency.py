@@ -1,7 +1,8 @@
 """Detection latency: `python -m bench.latency` (probes with --probes, default 60).
 
 A file renamed into place (temp file, then os.replace) -> the push request arriving at
-the local Bot API stand-in, through the whole running bot. First with the native
+the local Bot API stand-in, through the whole running bot (its arrival, before the
+stand-in parses and checks it: that time is Telegram's, not the bot's). First with the native
 (inotify) watcher, then, as the baseline in the same run, with a plain loop that
 re-lists the folder every 0.2 s feeding the same pipeline.
 """
@@ -76,7 +77,7 @@ async def measure(relist: bool, probes: int) -> list[float]:
         await asyncio.to_thread(
             standin.wait_for, lambda i=index: bool(standin.messages_to(i + 1)), 10
         )
-        latencies.append(standin.messages_to(index + 1)[0].at - started)
+        latencies.append(standin.messages_to(index + 1)[0].arrived - started)
     if baseline is not None:
         baseline.cancel()
     stop.set()

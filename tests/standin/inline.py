@@ -82,7 +82,7 @@ class InlineQueries(Updates):
     # --- the API ----------------------------------------------------------------------
 
     def _answer_inline(self, _method: str, params: dict[str, Any]) -> web.Response:
-        arrived = time.time()  # before the checks: their time is the stand-in's, not the bot's
+        arrived = self.arrived  # before parsing and checks: their time is ours, not the bot's
         asked = self.inline_queries.get(str(params.get("inline_query_id")))
         if asked is None or asked.answer is not None or time.time() - asked.at > ANSWER_WINDOW:
             return self._refused(asked, 400, TOO_OLD)

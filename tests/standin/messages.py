@@ -99,7 +99,9 @@ class Messages(Flood):
         if isinstance(document, bytes):
             self.files[f"sent{message_id}"] = document
         shown = visible_text(body) if body and params.get("parse_mode") == "HTML" else body
-        sent = Sent(chat_id, method, shown, body, photo, params, time.time(), message_id)
+        sent = Sent(
+            chat_id, method, shown, body, photo, params, time.time(), message_id, self.arrived
+        )
         self.sent.append(sent)
         self.bot_messages[(chat_id, message_id)] = sent
         self.stats.accepted += 1
@@ -157,7 +159,15 @@ class Messages(Flood):
     ) -> web.Response:
         self._note_sent(current.chat_id)
         edit = Sent(
-            current.chat_id, method, shown, body, photo, params, time.time(), current.message_id
+            current.chat_id,
+            method,
+            shown,
+            body,
+            photo,
+            params,
+            time.time(),
+            current.message_id,
+            self.arrived,
         )
         self.edits.append(edit)
         if method != "deleteMessage":  # an edit without reply_markup drops the keyboard

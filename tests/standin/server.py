@@ -122,6 +122,7 @@ class StandIn(InlineQueries, Chats, Messages):
     # --- the API ----------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.time()  # before parsing and checks: their time is ours, not the bot's
         if request.match_info["token"] != self.token:
             return error(401, "Unauthorized")
         method = request.match_info["method"]
@@ -132,6 +133,7 @@ class StandIn(InlineQueries, Chats, Messages):
             return await self._get_updates(params)
         with self._cond:
             self.calls.append((method, params))
+            self.arrived = arrived
             response = self._answer(method, params)
             self._cond.notify_all()
             delay = next((d for d in self.delays if d[0](method, params)), None)

@@ -40,8 +40,9 @@ class Sent:
     html: str | None
     photo: str | None
     params: dict[str, Any]
-    at: float
+    at: float  # when the stand-in accepted it, after its checks
     message_id: int
+    arrived: float = 0.0  # when its request reached the stand-in: the bot's part ends there
 
 
 @dataclass
@@ -72,6 +73,7 @@ class State:
         self.edits: list[Sent] = []  # accepted edits and deletions, `method` says which
         self.bot_messages: dict[tuple[int, int], Sent] = {}  # what each message shows now
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.arrived = 0.0  # when the request being answered reached the stand-in
         self.stats = Stats()
         self.blocked: dict[int, str] = {}
         self.missing: set[int] = set()
