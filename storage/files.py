@@ -148,6 +148,12 @@ class Files:
             self.db.execute("UPDATE files SET hash = '' WHERE url = ?", [row[0]])
             return change, others
 
+    def forget_moved(self, path: str) -> None:
+        """Forget a file that moved, leaving its article as it is: the file it moved to,
+        stored next in the same transaction, holds the article from then on."""
+        self.db.execute("DELETE FROM files WHERE path = ?", [path])
+        self.db.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
+
     def _file_holds(self, path: str, url: str) -> bool:
         row = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()
         return row is not None and row[0] == url

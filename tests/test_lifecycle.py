@@ -483,3 +483,49 @@ async def test_the_running_line_comes_after_the_first_start_baseline(
     taken = next(i for i, line in enumerate(lines) if line.startswith("first start:"))
     running = next(i for i, line in enumerate(lines) if line.startswith("newsbot is running"))
     assert taken < running
+
+
+async def test_a_file_renamed_while_down_takes_its_article_over_at_the_start(
+    tmp_path: Path, articles: Path
+) -> None:
+    """A rename only a scan sees (the bot was down, or a polling observer): the new name is
+    the article at once, as with a rename seen live, and a baseline article stays unpushed.
+    It used to be a duplicate until the old name's grace ran out, and then its article was
+    withdrawn and published again (pushed, though it was never pushed before)."""
+    store = open_store(tmp_path / "db")
+    follow(store, CHAT, ["AI"])
+    write_article(articles / "a.txt", webUrl="https://a.example/a")
+    _, _, task = await watch(store, articles)  # first start: the baseline
+    await unwatch(task)
+    store.close()
+
+    (articles / "a.txt").rename(articles / "renamed.txt")
+    store = open_store(tmp_path / "db")
+    watcher, changes, task = await watch(store, articles)
+    try:
+        assert watcher.withdrawals.waiting() == 0
+        assert [stored.path for stored in store.listing.latest(5)] == ["renamed.txt"]
+        assert store.figures.ingest_errors() == []
+    finally:
+        await unwatch(task)
+    assert [change.kind for change in changes] == ["edited"]  # the same article, moved
+    assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0  # a baseline
+
+
+async def test_a_baseline_file_renamed_live_is_not_pushed(tmp_path: Path, articles: Path) -> None:
+    """A rename seen live takes the article over: an article of the first start's baseline,
+    never pushed, is not pushed for being moved (it was: withdrawn, then published)."""
+    store = open_store(tmp_path / "db")
+    follow(store, CHAT, ["AI"])
+    write_article(articles / "a.txt", webUrl="https://a.example/a")
+    _, _, task = await watch(store, articles)  # first start: the baseline
+    await unwatch(task)
+    watcher, changes, task = await watch(store, articles)
+    try:
+        (articles / "a.txt").rename(articles / "renamed.txt")
+        await eventually(lambda: [s.path for s in store.listing.latest(5)] == ["renamed.txt"])
+        await eventually(lambda: watcher.withdrawals.waiting() == 0)
+    finally:
+        await unwatch(task)
+    assert [change.kind for change in changes] == ["edited"]
+    assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0

@@ -24,11 +24,11 @@ from pathlib import Path
 from bot.articles.baseline import Baseline
 from bot.articles.folder_events import FileEvent
 from bot.articles.half_written import HalfWritten
-from bot.articles.ingest import Ingestor, Loaded
+from bot.articles.ingest import Ingestor
 from bot.articles.observing import ObservedFolder
 from bot.articles.reading import printable
 from bot.articles.reconcile import Reconciliation
-from bot.articles.withdrawals import Withdrawals, release_asked, store_loaded
+from bot.articles.withdrawals import Withdrawals, release_asked, store_loaded, store_scanned
 from bot.articles.writer import StoreWriter
 from bot.foundation.backoff import Backoff
 from bot.foundation.errors import FolderUnreadable
@@ -46,11 +46,6 @@ BUSY_BACKOFF = Backoff(first=0.5, cap=30.0)
 # files stored per transaction in a scan: each holds SQLite's write lock, which the
 # event loop's own writes (sends, commands) wait for
 STORE_CHUNK = 50
-
-
-def _store(reconciliation: Reconciliation, batch: list[Loaded], _: Store) -> list[Change]:
-    """A writer job: store part of a scan's batch (the reconciliation's store is the writer's)."""
-    return reconciliation.store(batch)
 
 
 class Watcher:
@@ -187,8 +182,14 @@ class Watcher:
             self.withdrawals.scanned(found.gone, listed_at)
         while (batch := await asyncio.to_thread(reconciliation.read_next)) is not None:
             for first in range(0, len(batch), STORE_CHUNK):
-                part = functools.partial(_store, reconciliation, batch[first : first + STORE_CHUNK])
-                for change in await self.writer.run(part):
+                part = batch[first : first + STORE_CHUNK]
+                gone = self.withdrawals.waiting_keys(self.ingestor.key)
+                changes, moved = await self.writer.run(
+                    functools.partial(store_scanned, reconciliation, part, gone)
+                )
+                for path in moved:
+                    self.withdrawals.back(path)
+                for change in changes:
                     self.on_change(self.writer.completed(change))
         for path in reconciliation.stale:  # stored live while the scan read it: read again
             self._enqueue(path)

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 from bot.articles.ingest import Ingestor, Loaded
+from bot.articles.reconcile import Reconciliation
 from bot.articles.writer import StoreWriter
 from storage import Store
 from storage.store import Change, FileState
@@ -189,11 +190,22 @@ def store_loaded(
     return ingestor.apply(loaded, queue=queue), moved
 
 
+def store_scanned(
+    reconciliation: Reconciliation, batch: list[Loaded], gone: frozenset[str], _: Store
+) -> tuple[list[Change], list[Path]]:
+    """The writer's job for part of a scan's batch (the reconciliation's store is the
+    writer's): a file that holds the article of one waiting to be withdrawn takes it over
+    (a rename only a scan saw). What storing did, and the files taken over."""
+    moved = [take_over(reconciliation.ingestor, item, gone) for item in batch]
+    return reconciliation.store(batch), [path for path in moved if path is not None]
+
+
 def take_over(ingestor: Ingestor, loaded: Loaded, gone: frozenset[str]) -> Path | None:
     """On the writer's thread, before `loaded` is stored: when the article it brings is held
     by a file waiting to be withdrawn (`gone`) and still away, that file moved here: it is
-    forgotten in the same transaction, so the article changes files without being withdrawn
-    (its retractions are queued and cancelled unseen). The moved file, or None."""
+    forgotten in the same transaction and the article left as it is, so `loaded` holds it
+    from then on (an edit, if it changed): nothing is withdrawn, retracted or pushed again,
+    though it was never pushed (a baseline). The moved file, or None."""
     if not gone or loaded.row is None:
         return None
     holder = ingestor.store.listing.path_of(loaded.row.url)
@@ -202,7 +214,7 @@ def take_over(ingestor: Ingestor, loaded: Loaded, gone: frozenset[str]) -> Path 
     moved = ingestor.root / holder
     if os.path.lexists(moved):
         return None  # back after all: it stays the article, and this file a duplicate
-    ingestor.remove(moved)
+    ingestor.store.files.forget_moved(holder)
     return moved
 
 
