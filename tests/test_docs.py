@@ -15,11 +15,6 @@ ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
 
 
-def settings_read_by_the_code() -> set[str]:
-    source = (ROOT / "bot" / "foundation" / "config.py").read_text()
-    return set(re.findall(r'"((?:NEWSBOT|TELEGRAM)_[A-Z_]+)"', source))
-
-
 def test_env_example_lists_every_setting() -> None:
     """.env.example names exactly the settings of config's table."""
     listed = re.findall(

@@ -78,8 +78,9 @@ def refuse_another_folder(config: Config, folder: Path) -> None:
 
     The database keeps files by their names inside the articles folder: the files of
     another folder would take the place of its files, which `ingest` would forget (their
-    articles withdrawn, their sent pushes retracted), and the next scan of `run` would
-    forget the imported ones in turn."""
+    articles hidden from every listing and search; `ingest` queues no retraction, so the
+    chats keep their messages), and the next scan of `run` would forget the imported ones
+    in turn."""
     try:
         same = os.path.samefile(folder, config.articles_dir)
     except OSError:  # NEWSBOT_ARTICLES_DIR is missing: no folder is it
