@@ -170,6 +170,29 @@ def test_the_log_and_healthz_say_when_the_api_went_away_and_came_back(
     ]
 
 
+def test_getupdates_failing_while_sends_are_answered_is_one_away_and_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only getUpdates fails (a 502 from Telegram's long-poll side) while sends are
+    answered: one away and one back in the log, then nothing held and nothing said at each
+    failed poll, until getUpdates answers again; a send failing is an outage again."""
+    caplog.set_level(logging.WARNING, logger="bot.foundation.reachability")
+    reach = Reachability(FakeClock())
+    reach.lost("getUpdates: 502 Bad Gateway", poll=True)
+    reach.answered()
+    for _ in range(3):
+        reach.lost("getUpdates: 502 Bad Gateway", poll=True)
+        assert not reach.away  # the sender holds nothing
+        reach.answered()
+    assert len(caplog.records) == 2
+    reach.polled()  # getUpdates answers again
+    reach.lost("getUpdates: 502 Bad Gateway", poll=True)
+    assert reach.away
+    reach.answered()
+    reach.lost("Bad Gateway")  # now sends fail
+    assert reach.away and len(caplog.records) == 5
+
+
 async def test_while_getupdates_fails_a_new_push_goes_alone_as_a_probe(
     store: Store, standin: StandIn
 ) -> None:

@@ -3,6 +3,8 @@
 A network error or a 5xx, to a send or to getUpdates, says the API is away. An answer to
 a send says it is back; an answer to getUpdates says so only when sends are not failing
 (a 502 on sends alone leaves getUpdates answering), and hurries the sender's next probe.
+getUpdates failing while sends are answered holds nothing: after the first away and back,
+its failures say nothing more until getUpdates answers or a send fails.
 The sender holds its queue while the API is away and probes it with one send at a time
 (`bot.delivery.probing`); the log says when the API went away and when it came back, with
 the backlog held, and so does `/healthz`: a problem once the API has been away for
@@ -37,6 +39,7 @@ class Reachability:
         self.reason: str | None = None
         self.polls_failing = False
         self.sends_failing = False
+        self.polls_alone = False  # getUpdates fails, yet sends are answered
         self.last_outage: tuple[float, float, int] | None = None  # from, to, released
         self._listeners: list[Callable[[], None]] = []
 
@@ -50,11 +53,13 @@ class Reachability:
 
     def lost(self, reason: str, *, poll: bool = False) -> None:
         """A send (or, with `poll`, getUpdates) got no answer, or a 5xx."""
-        self.reason = reason
         if poll:
             self.polls_failing = True
+            if self.polls_alone:
+                return  # sends are answered: nothing to hold, nothing to say again
         else:
-            self.sends_failing = True
+            self.sends_failing, self.polls_alone = True, False
+        self.reason = reason
         if self.away_since is not None:
             return
         self.away_since = self.clock()
@@ -68,6 +73,7 @@ class Reachability:
     def polled(self) -> None:
         """getUpdates got an answer that was not a 5xx: back, unless sends still fail;
         the listeners hear it once."""
+        self.polls_alone = False
         if not self.polls_failing:
             return
         self.polls_failing = False
@@ -78,6 +84,7 @@ class Reachability:
 
     def answered(self) -> None:
         """A send got an answer that was not a 5xx: the API is back."""
+        self.polls_alone = self.polls_failing
         self.polls_failing = self.sends_failing = False
         self._back()
 
