@@ -148,11 +148,15 @@ class Files:
             self.db.execute("UPDATE files SET hash = '' WHERE url = ?", [row[0]])
             return change, others
 
-    def forget_moved(self, path: str) -> None:
-        """Forget a file that moved, leaving its article as it is: the file it moved to,
-        stored next in the same transaction, holds the article from then on."""
+    def forget_moved(self, path: str, url: str) -> bool:
+        """Forget a file that moved, leaving its article (`url`) as it is: the file it
+        moved to, stored next in the same transaction, holds the article from then on.
+        Nothing when the file holds no longer that article; whether it was forgotten."""
+        if not self._file_holds(path, url):
+            return False
         self.db.execute("DELETE FROM files WHERE path = ?", [path])
         self.db.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
+        return True
 
     def _file_holds(self, path: str, url: str) -> bool:
         row = self.db.execute("SELECT url FROM files WHERE path = ?", [path]).fetchone()

@@ -1,5 +1,7 @@
 """Versioned schema of the newsbot database, applied by sqlite-utils `Migrations`."""
 
+import json
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -265,12 +267,24 @@ def reindex_only_changed_text(db: Database) -> None:
     trigger rewrote an article's index entry on any change of its row (whether it is
     visible, its heat, retention's mark), so each retention pass and each date change
     wrote thousands of entries that `/search` and inline queries then read through
-    (bench.commands: 4-5 ms a search instead of 2). Merged into one segment once here."""
+    (bench.commands: 4-5 ms a search instead of 2). Merged into one segment once here.
+    During a killed bulk import the triggers wait in `meta` (`storage.search`): the one
+    kept there is narrowed, and `resume` puts it back and rebuilds the index."""
+    saved = db.execute("SELECT value FROM meta WHERE key = 'suspended_search_triggers'")
+    row = saved.fetchone()
+    if row is not None:
+        kept = [NARROW_UPDATE if "articles_au" in sql else sql for sql in json.loads(row[0])]
+        db.execute(
+            "UPDATE meta SET value = ? WHERE key = 'suspended_search_triggers'", [json.dumps(kept)]
+        )
+        return
     db.execute('DROP TRIGGER IF EXISTS "articles_au"')
-    db.execute(
-        """CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "excerpt" ON "articles" BEGIN
+    db.execute(NARROW_UPDATE)
+    db.execute("""INSERT INTO "articles_fts" ("articles_fts") VALUES ('optimize')""")
+
+
+# sqlite-utils' own update trigger, its event narrowed to the indexed columns
+NARROW_UPDATE = """CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "excerpt" ON "articles" BEGIN
   INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "excerpt") VALUES('delete', old.rowid, old."title", old."excerpt");
   INSERT INTO "articles_fts" (rowid, "title", "excerpt") VALUES (new.rowid, new."title", new."excerpt");
-END"""  # sqlite-utils' own trigger, its event narrowed
-    )
-    db.execute("""INSERT INTO "articles_fts" ("articles_fts") VALUES ('optimize')""")
+END"""

@@ -529,3 +529,24 @@ async def test_a_baseline_file_renamed_live_is_not_pushed(tmp_path: Path, articl
         await unwatch(task)
     assert [change.kind for change in changes] == ["edited"]
     assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+
+
+async def test_a_file_that_names_another_article_now_is_not_taken_as_moved(
+    live: Watching,
+) -> None:
+    """p.txt held article A, then named B instead (A hidden, still at p.txt); p.txt goes
+    and x.txt brings A back. x.txt takes A, and p.txt is withdrawn in its turn with B: it
+    used to be forgotten as if A had moved, leaving B shown with no file behind it."""
+    write_article(live.folder / "p.txt", webUrl="https://a.example/A")
+    await live.settled(1)
+    write_article(live.folder / "p.txt", webUrl="https://a.example/B", title="Bee")
+    await live.settled(2)
+    (live.folder / "p.txt").unlink()
+    await eventually(lambda: live.watcher.withdrawals.waiting() == 1)
+    write_article(live.folder / "x.txt", webUrl="https://a.example/A")
+    await live.settled(3)
+    assert live.watcher.withdrawals.waiting() == 1  # p.txt still waits: it holds B
+    await live.withdrawn(1)
+    assert [(s.path, s.article.url) for s in live.store.listing.latest(5)] == [
+        ("x.txt", "https://a.example/A")
+    ]

@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from storage import Article, Delivery, Feed, open_store
 from storage.schema import migrations
+from storage.search import Search
 from tests.feeds import follows
 
 ALL_MIGRATIONS = [
@@ -235,3 +236,21 @@ def test_an_older_database_gets_incremental_auto_vacuum_and_keeps_its_rows(tmp_p
     assert store.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # INCREMENTAL
     assert store.db.execute("SELECT id FROM chats").fetchall() == [(5,)]
     store.close()
+
+
+def test_an_import_killed_before_0013_opens_with_the_narrow_search_trigger(tmp_path: Path) -> None:
+    """A bulk import killed by an older version left the search triggers' SQL in `meta`:
+    0013 narrows the one kept there, and the open puts it back (it used to fail: the
+    trigger existed twice), so every later start opens."""
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0013_search_follows_text")
+    Search(db).suspend()  # what the killed import left
+    db.close()
+    for _ in range(2):
+        store = open_store(path)
+        [sql] = store.db.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'articles_au'"
+        ).fetchone()
+        assert 'AFTER UPDATE OF "title", "excerpt"' in sql
+        store.close()

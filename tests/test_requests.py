@@ -32,6 +32,14 @@ async def test_a_request_without_a_file_arrives_as_json_with_its_types(standin: 
     assert sent.message_id == standin.messages_to(5)[0].message_id
 
 
+async def test_a_lone_surrogate_is_escaped_not_a_network_error(standin: StandIn) -> None:
+    """Not valid UTF-8: encoding the body raised, which PTB reports as NetworkError (the
+    API away, to the sender). Escaped as JSON allows, it reaches the API, which judges it."""
+    async with json_bot(standin.base_url) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)must be encoded in utf-8"):
+            await bot.send_message(5, "a\ud800b")
+
+
 async def test_an_upload_still_goes_as_a_multipart_form(standin: StandIn) -> None:
     async with json_bot(standin.base_url) as bot:
         await bot.send_document(5, b"a,b\n1,2\n", filename="export.csv", caption="here")

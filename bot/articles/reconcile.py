@@ -113,8 +113,11 @@ class Reconciliation:
             return self.ingestor.store.search.suspended()
         return nullcontext()
 
-    def store(self, batch: list[Loaded]) -> list[Change]:
-        """Store a batch read by `read_next`, in one transaction (on the store's thread).
+    def store(
+        self, batch: list[Loaded], before: Callable[[Loaded], object] = lambda item: None
+    ) -> list[Change]:
+        """Store a batch read by `read_next`, in one transaction (on the store's thread),
+        calling `before` for each file about to be stored.
 
         A file whose row changed since this pass read it is left out and added to
         `stale`: storing the older read would undo the newer one.
@@ -128,4 +131,6 @@ class Reconciliation:
                     fresh.append(item)
                 else:
                     self.stale.append(item.path)
+            for item in fresh:
+                before(item)
             return self.ingestor.apply_many(fresh, queue=self.queue)

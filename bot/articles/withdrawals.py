@@ -196,8 +196,11 @@ def store_scanned(
     """The writer's job for part of a scan's batch (the reconciliation's store is the
     writer's): a file that holds the article of one waiting to be withdrawn takes it over
     (a rename only a scan saw). What storing did, and the files taken over."""
-    moved = [take_over(reconciliation.ingestor, item, gone) for item in batch]
-    return reconciliation.store(batch), [path for path in moved if path is not None]
+    moved: list[Path | None] = []
+    changes = reconciliation.store(
+        batch, lambda item: moved.append(take_over(reconciliation.ingestor, item, gone))
+    )
+    return changes, [path for path in moved if path is not None]
 
 
 def take_over(ingestor: Ingestor, loaded: Loaded, gone: frozenset[str]) -> Path | None:
@@ -214,7 +217,8 @@ def take_over(ingestor: Ingestor, loaded: Loaded, gone: frozenset[str]) -> Path 
     moved = ingestor.root / holder
     if os.path.lexists(moved):
         return None  # back after all: it stays the article, and this file a duplicate
-    ingestor.store.files.forget_moved(holder)
+    if not ingestor.store.files.forget_moved(holder, loaded.row.url):
+        return None  # that file holds another article now: it is withdrawn in its turn
     return moved
 
 

@@ -47,7 +47,10 @@ class JsonRequest(HTTPXRequest):
             write=_given(write_timeout, default.write),
             pool=_given(pool_timeout, default.pool),
         )
-        body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+        try:
+            body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate: escaped, as JSON allows, not a failure
+            body = json.dumps(request_data.parameters).encode()
         headers = {"User-Agent": self.USER_AGENT, "Content-Type": JSON}
         try:
             answer = await self._client.request(

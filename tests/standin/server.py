@@ -17,7 +17,7 @@ from tests.standin.chats import Chats
 from tests.standin.inline import InlineQueries
 from tests.standin.messages import EDIT_METHODS, SEND_METHODS, Messages
 from tests.standin.state import Sent
-from tests.standin.wire import BOT_USER, decode, error, ok
+from tests.standin.wire import BOT_USER, decode, error, not_utf8, ok
 
 # a method's answer from its name and parameters
 Route = Callable[[str, dict[str, Any]], web.Response]
@@ -129,6 +129,8 @@ class StandIn(InlineQueries, Chats, Messages):
         params = decode(dict(await request.post()))
         if request.content_type == "application/json":
             params = await request.json()
+            if not_utf8(params):
+                return error(400, "Bad Request: strings must be encoded in UTF-8")
         if method == "getUpdates":
             return await self._get_updates(params)
         with self._cond:

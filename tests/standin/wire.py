@@ -40,6 +40,18 @@ def decode(form: dict[str, Any]) -> dict[str, Any]:
     return decoded
 
 
+def not_utf8(value: Any) -> bool:
+    """Whether a decoded JSON value holds a lone surrogate (`"\\ud800"`): text that is not
+    UTF-8, which Telegram refuses."""
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(not_utf8(item) for item in value.values())
+    if isinstance(value, list):
+        return any(not_utf8(item) for item in value)
+    return False
+
+
 def ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
