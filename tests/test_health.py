@@ -136,6 +136,15 @@ async def test_an_oversized_request_is_a_400_or_431_and_never_a_traceback(
     assert [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info] == []
 
 
+async def cut_off(reader: asyncio.StreamReader) -> bytes:
+    """What the server sent before it closed: a close while the client is still writing
+    reaches it as a reset (CI saw one), not an end of file; either way it is cut off."""
+    try:
+        return await reader.read()
+    except ConnectionResetError:
+        return b""
+
+
 async def test_a_slow_client_gets_one_deadline_for_its_whole_request() -> None:
     """Headers came one line at a time with 5 s for each and no end: a client that sends a
     header line now and then is cut off at the request's one deadline."""
@@ -143,7 +152,7 @@ async def test_a_slow_client_gets_one_deadline_for_its_whole_request() -> None:
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET /healthz HTTP/1.1\r\n")
-        closed = asyncio.create_task(reader.read())
+        closed = asyncio.create_task(cut_off(reader))
         loop = asyncio.get_running_loop()
         began = loop.time()
         for _ in range(40):  # a header every 0.1 s: within 5 s of the last, for 4 s
